@@ -1,0 +1,46 @@
+import type { ActionDefinition, InputShape } from '@modelgate/core';
+import { notYetAvailable } from './not-available.js';
+
+/** Every action of the suite, in pipeline order. `actions/<name>/action.yml` is generated from these. */
+export const ACTIONS: readonly ActionDefinition<InputShape, string>[] = [
+  notYetAvailable({
+    name: 'data-validate',
+    title: 'modelgate data-validate',
+    description: 'Infer a schema from training data, validate new data against it with file and line for every violation, and test for drift.',
+    branding: { icon: 'check-square', color: 'green' },
+  }),
+  notYetAvailable({
+    name: 'onnx-convert',
+    title: 'modelgate onnx-convert',
+    description: 'Convert XGBoost and LightGBM models to ONNX in TypeScript (or run a Python converter command) and check prediction parity.',
+    branding: { icon: 'repeat', color: 'blue' },
+  }),
+  notYetAvailable({
+    name: 'onnx-inspect',
+    title: 'modelgate onnx-inspect',
+    description: 'Check an ONNX model and report its size, parameters, operators and opsets; enforce size budgets against the base branch.',
+    branding: { icon: 'search', color: 'blue' },
+  }),
+  notYetAvailable({
+    name: 'model-eval',
+    title: 'modelgate model-eval',
+    description: 'Score an ONNX model on a hold-out set, compute metrics exactly as scikit-learn does, and fail on gates.',
+    branding: { icon: 'target', color: 'purple' },
+  }),
+  notYetAvailable({
+    name: 'model-report',
+    title: 'modelgate model-report',
+    description: 'Post a model card and a metric diff as one sticky PR comment, a check run with annotations, and the job summary.',
+    branding: { icon: 'message-square', color: 'orange' },
+  }),
+  notYetAvailable({
+    name: 'model-release',
+    title: 'modelgate model-release',
+    description: 'Version the model and push it with its card, metrics, schema and lineage as an OCI artifact and/or a GitHub Release.',
+    branding: { icon: 'package', color: 'gray-dark' },
+  }),
+];
+
+export function findAction(name: string): ActionDefinition<InputShape, string> | undefined {
+  return ACTIONS.find((action) => action.name === name);
+}

@@ -1,0 +1,134 @@
+/**
+ * The `modelgate` commands of ARCHITECTURE.md §4. A command without `run` is part of the
+ * design but not shipped yet: it parses its flags, then answers "not available yet" (exit 2).
+ */
+export interface OptionSpec {
+  name: string;
+  /** Placeholder shown in help; absent for boolean flags. */
+  value?: string;
+  description: string;
+  multiple?: boolean;
+  required?: boolean;
+}
+
+export interface CommandSpec {
+  name: string;
+  summary: string;
+  options: OptionSpec[];
+  examples?: string[];
+}
+
+const out = (what: string): OptionSpec => ({ name: 'out', value: 'file', description: `Where to write ${what}` });
+
+export const COMMANDS: readonly CommandSpec[] = [
+  {
+    name: 'infer-schema',
+    summary: 'Infer schema.json (types, presence, domains) from training data',
+    options: [
+      { name: 'data', value: 'file', description: 'Training data (CSV, JSONL or Parquet)', required: true, multiple: true },
+      { name: 'label', value: 'column', description: 'Label column (marked not_in SERVING)' },
+      { name: 'max-domain-size', value: 'n', description: 'Largest distinct count kept as a string domain (default 100)' },
+      out('schema.json'),
+    ],
+    examples: ['modelgate infer-schema --data train.csv --label income --out schema.json'],
+  },
+  {
+    name: 'validate',
+    summary: 'Validate data against a schema and test drift against a reference',
+    options: [
+      { name: 'data', value: 'file', description: 'Data to validate', required: true, multiple: true },
+      { name: 'schema', value: 'file', description: 'schema.json to validate against' },
+      { name: 'reference', value: 'file', description: 'Reference data for drift and skew tests' },
+      { name: 'label', value: 'column', description: 'Label column' },
+      { name: 'out-dir', value: 'dir', description: 'Where to write validation.json, profile.json and drift.json' },
+    ],
+    examples: ['modelgate validate --data new.csv --schema schema.json --reference train.csv --out-dir out/'],
+  },
+  {
+    name: 'eval',
+    summary: 'Score an ONNX model on a hold-out set, compute metrics and apply gates',
+    options: [
+      { name: 'model', value: 'file', description: 'ONNX model', required: true },
+      { name: 'data', value: 'file', description: 'Hold-out data', required: true },
+      { name: 'label', value: 'column', description: 'Label column', required: true },
+      { name: 'positive', value: 'value', description: 'Positive class of a binary label' },
+      { name: 'gate', value: 'expr', description: "Gate such as 'precision >= 0.8'", multiple: true },
+      { name: 'baseline', value: 'file', description: 'metrics.json of the champion, for baseline.* gates' },
+      { name: 'slice', value: 'column', description: 'Compute every metric per value of this column', multiple: true },
+      { name: 'predictions-out', value: 'file', description: 'Write per-row predictions (CSV)' },
+      out('metrics.json'),
+    ],
+    examples: ["modelgate eval --model model.onnx --data holdout.csv --label income --positive '>50K' --gate 'precision >= 0.8' --out metrics.json"],
+  },
+  {
+    name: 'convert',
+    summary: 'Convert an XGBoost or LightGBM model (or run a converter command) to ONNX',
+    options: [
+      { name: 'from', value: 'xgboost|lightgbm|command', description: 'Source format', required: true },
+      { name: 'model', value: 'file', description: 'Source model (XGBoost JSON, LightGBM text)', required: true },
+      { name: 'command', value: 'cmd', description: "Converter command with {input} and {output}, for --from command" },
+      { name: 'parity-data', value: 'file', description: 'Data to compare source and converted predictions on' },
+      { name: 'target-opset', value: 'n', description: 'ONNX opset to target (default 15)' },
+      out('the ONNX model'),
+    ],
+    examples: ['modelgate convert --from xgboost --model model.json --out model.onnx --parity-data holdout.csv'],
+  },
+  {
+    name: 'inspect',
+    summary: 'Check an ONNX model, report size, parameters, ops and opsets, enforce budgets',
+    options: [
+      { name: 'model', value: 'file', description: 'ONNX model', required: true },
+      { name: 'base', value: 'file', description: 'Base-branch model to compare with' },
+      { name: 'max-bytes', value: 'size', description: 'Size budget, e.g. 50MB' },
+      { name: 'max-growth', value: 'percent', description: 'Growth budget against --base, e.g. 10%' },
+      out('inspect.json'),
+    ],
+    examples: ['modelgate inspect --model model.onnx --base base.onnx --max-bytes 50MB --max-growth 10% --out inspect.json'],
+  },
+  {
+    name: 'optimize',
+    summary: 'Rewrite an ONNX model to float16 or int8 weights',
+    options: [
+      { name: 'model', value: 'file', description: 'ONNX model', required: true },
+      { name: 'fp16', description: 'Convert to float16, keeping float32 inputs and outputs' },
+      { name: 'int8', description: 'Quantize MatMul/Gemm weights to int8 (dynamic)' },
+      out('the rewritten model'),
+    ],
+  },
+  {
+    name: 'report',
+    summary: 'Render the PR comment markdown and the model card from artifacts',
+    options: [
+      { name: 'metrics', value: 'file', description: 'metrics.json', required: true },
+      { name: 'base-metrics', value: 'file', description: 'metrics.json of the base branch or champion' },
+      { name: 'validation', value: 'file', description: 'validation.json' },
+      { name: 'drift', value: 'file', description: 'drift.json' },
+      { name: 'inspect', value: 'file', description: 'inspect.json' },
+      { name: 'comment-out', value: 'file', description: 'Where to write the comment markdown' },
+      { name: 'card-out', value: 'file', description: 'Where to write model-card.md' },
+    ],
+  },
+  {
+    name: 'release',
+    summary: 'Version the model and publish it to an OCI registry, a GitHub Release or a directory',
+    options: [
+      { name: 'name', value: 'name', description: 'Model name', required: true },
+      { name: 'model', value: 'file', description: 'ONNX model', required: true },
+      { name: 'to', value: 'oci://host/repo|github|dir:path', description: 'Where to publish', required: true },
+      { name: 'version', value: 'auto|X.Y.Z', description: 'Version (default auto)' },
+    ],
+  },
+  {
+    name: 'demo',
+    summary: 'Run the whole pipeline on the bundled example into ./modelgate-out/',
+    options: [{ name: 'out-dir', value: 'dir', description: 'Where to write (default modelgate-out)' }],
+  },
+];
+
+export const GLOBAL_OPTIONS: readonly OptionSpec[] = [
+  { name: 'config', value: 'file', description: 'modelgate.yml to read (default ./modelgate.yml when present)' },
+  { name: 'json', description: 'Print the resulting artifact as JSON on stdout' },
+  { name: 'quiet', description: 'Print only warnings and errors' },
+  { name: 'debug', description: 'Print debug output and stack traces' },
+  { name: 'help', description: 'Show help' },
+];

@@ -1,0 +1,120 @@
+import { parseArgs, type ParseArgsConfig } from 'node:util';
+import { describeFailure, NotAvailableError, UsageError } from '@modelgate/core';
+import { VERSION } from '../version.js';
+import { COMMANDS, GLOBAL_OPTIONS, type CommandSpec, type OptionSpec } from './commands.js';
+
+export interface CliIO {
+  out(text: string): void;
+  err(text: string): void;
+}
+
+const processIO: CliIO = {
+  out: (text) => process.stdout.write(text),
+  err: (text) => process.stderr.write(text),
+};
+
+/** Runs the `modelgate` command line; returns the exit code (0 ok, 1 gate failed or bad input, 2 usage). */
+export async function main(argv: readonly string[], io: CliIO = processIO): Promise<number> {
+  const debug = argv.includes('--debug');
+  try {
+    return await dispatch(argv, io);
+  } catch (error) {
+    const failure = describeFailure(error, debug);
+    if (failure.stack) io.err(`${failure.stack}\n`);
+    const where = failure.location?.file ? `${failure.location.file}${failure.location.line ? `:${failure.location.line}` : ''}: ` : '';
+    io.err(`modelgate: ${where}${failure.message}\n`);
+    if (error instanceof UsageError) io.err(`Run 'modelgate --help' for usage.\n`);
+    return failure.exitCode;
+  }
+}
+
+async function dispatch(argv: readonly string[], io: CliIO): Promise<number> {
+  const [first, ...rest] = argv;
+  if (first === undefined) {
+    io.err(renderMainHelp());
+    return 2;
+  }
+  if (first === '--help' || first === '-h' || first === 'help') {
+    const topic = first === 'help' ? rest[0] : undefined;
+    io.out(topic ? renderCommandHelp(findCommand(topic)) : renderMainHelp());
+    return 0;
+  }
+  if (first === '--version' || first === '-v') {
+    io.out(`${VERSION}\n`);
+    return 0;
+  }
+  const command = findCommand(first);
+  const values = parseCommandArgs(command, rest);
+  if (values['help']) {
+    io.out(renderCommandHelp(command));
+    return 0;
+  }
+  throw new NotAvailableError(`'modelgate ${command.name}' is not available yet in modelgate ${VERSION}`);
+}
+
+function findCommand(name: string): CommandSpec {
+  const command = COMMANDS.find((candidate) => candidate.name === name);
+  if (command) return command;
+  const near = COMMANDS.find((candidate) => candidate.name.startsWith(name.slice(0, 3)));
+  throw new UsageError(`unknown command '${name}'${near ? ` (did you mean '${near.name}'?)` : ''}`);
+}
+
+function parseCommandArgs(command: CommandSpec, args: readonly string[]): Record<string, unknown> {
+  const options: NonNullable<ParseArgsConfig['options']> = {};
+  for (const option of [...command.options, ...GLOBAL_OPTIONS]) {
+    options[option.name] = { type: option.value ? 'string' : 'boolean', ...(option.multiple ? { multiple: true } : {}) };
+  }
+  try {
+    const { values } = parseArgs({ args: [...args], options, strict: true, allowPositionals: false });
+    return values;
+  } catch (error) {
+    // node:util's messages are already precise ("Unknown option '--modle'"); keep them, drop its hints.
+    throw new UsageError(`${command.name}: ${(error as Error).message.split('. ')[0]}`);
+  }
+}
+
+export function renderMainHelp(): string {
+  const width = Math.max(...COMMANDS.map((command) => command.name.length)) + 2;
+  const lines = [
+    `modelgate ${VERSION} — CI for machine-learning models`,
+    '',
+    'Usage: modelgate <command> [options]',
+    '',
+    'Commands:',
+    ...COMMANDS.map((command) => `  ${command.name.padEnd(width)}${command.summary}`),
+    '',
+    'Global options:',
+    ...renderOptions(GLOBAL_OPTIONS),
+    '  --version               Print the version',
+    '',
+    "Run 'modelgate <command> --help' for a command's options.",
+    'Exit codes: 0 ok, 1 gate failed or bad input, 2 usage error.',
+  ];
+  return `${lines.join('\n')}\n`;
+}
+
+export function renderCommandHelp(command: CommandSpec): string {
+  const required = command.options.filter((option) => option.required).map((option) => `--${option.name} <${option.value}>`);
+  const lines = [
+    `Usage: modelgate ${command.name} ${[...required, '[options]'].join(' ')}`,
+    '',
+    command.summary,
+    '',
+    'Options:',
+    ...renderOptions(command.options),
+    '',
+    'Global options:',
+    ...renderOptions(GLOBAL_OPTIONS),
+  ];
+  if (command.examples?.length) lines.push('', 'Example:', ...command.examples.map((example) => `  ${example}`));
+  return `${lines.join('\n')}\n`;
+}
+
+function renderOptions(options: readonly OptionSpec[]): string[] {
+  return options.map((option) => {
+    const flag = `--${option.name}${option.value ? ` <${option.value}>` : ''}`;
+    const notes = [option.required ? 'required' : '', option.multiple ? 'repeatable' : ''].filter(Boolean);
+    const suffix = notes.length ? ` (${notes.join(', ')})` : '';
+    return `  ${flag.padEnd(22)}  ${option.description}${suffix}`;
+  });
+}

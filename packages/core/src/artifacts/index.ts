@@ -1,0 +1,64 @@
+import type { z } from 'zod';
+import { InputDataError } from '../errors.js';
+import { schemaUrl } from './common.js';
+import { DataSchemaFile, DriftFile, ProfileFile, ValidationFile } from './data.js';
+import { ConvertFile, InspectFile, MetricsFile } from './model.js';
+import { ReleaseFile } from './release.js';
+import { formatZodPath, jsonErrorOffset, lineOfOffset } from '../locate.js';
+
+export * from './common.js';
+export * from './data.js';
+export * from './model.js';
+export * from './release.js';
+
+/** Every artifact kind and its schema: the contracts between actions (ARCHITECTURE.md §3). */
+export const ARTIFACTS = {
+  schema: DataSchemaFile,
+  profile: ProfileFile,
+  validation: ValidationFile,
+  drift: DriftFile,
+  metrics: MetricsFile,
+  inspect: InspectFile,
+  convert: ConvertFile,
+  release: ReleaseFile,
+} as const;
+
+export type ArtifactKind = keyof typeof ARTIFACTS;
+export type Artifact<K extends ArtifactKind> = z.output<(typeof ARTIFACTS)[K]>;
+/** What producers hand in: the envelope fields are filled by `serializeArtifact`. */
+export type ArtifactBody<K extends ArtifactKind> = Omit<z.input<(typeof ARTIFACTS)[K]>, '$schema' | 'kind' | 'version'>;
+
+/** Parse and validate an artifact file's text; errors name the file and the field. */
+export function parseArtifact<K extends ArtifactKind>(kind: K, text: string, file: string): Artifact<K> {
+  let json: unknown;
+  try {
+    json = JSON.parse(text);
+  } catch (error) {
+    const line = lineOfOffset(text, jsonErrorOffset(text));
+    throw new InputDataError(`not valid JSON: ${(error as Error).message.split('\n')[0]}`, { file, line });
+  }
+  const declared = (json as { kind?: unknown } | null)?.kind;
+  if (declared !== kind) {
+    throw new InputDataError(`expected a modelgate ${kind}.json (kind: "${kind}"), found kind ${JSON.stringify(declared ?? null)}`, { file });
+  }
+  const result = ARTIFACTS[kind].safeParse(json);
+  if (!result.success) {
+    const issue = result.error.issues[0];
+    throw new InputDataError(`${formatZodPath(issue?.path ?? [])}: ${issue?.message ?? 'invalid'}`, { file });
+  }
+  return result.data as Artifact<K>;
+}
+
+/**
+ * Fill the envelope, validate (a producer bug must not write an invalid contract) and render
+ * stable, diff-friendly JSON.
+ */
+export function serializeArtifact<K extends ArtifactKind>(kind: K, body: ArtifactBody<K>, toolVersion: string): string {
+  const value = { $schema: schemaUrl(kind), kind, version: 1, generated_by: { tool: 'modelgate', version: toolVersion }, ...body };
+  const result = ARTIFACTS[kind].safeParse(value);
+  if (!result.success) {
+    const issue = result.error.issues[0];
+    throw new Error(`refusing to write an invalid ${kind}.json: ${formatZodPath(issue?.path ?? [])}: ${issue?.message}`);
+  }
+  return `${JSON.stringify(result.data, null, 2)}\n`;
+}

@@ -1,0 +1,67 @@
+import { describe, expect, it } from 'vitest';
+import { parseConfig } from './config.js';
+import { ConfigurationError } from './errors.js';
+
+const EXAMPLE = `name: income
+model: models/income.onnx
+data: { train: data/train.csv, holdout: data/holdout.csv, label: income, positive: ">50K" }
+schema: data/schema.json
+gates:
+  - distinct_predictions >= 2          # not a majority classifier
+  - precision >= 0.80
+  - recall[>50K] >= 0.10
+  - f1 >= baseline.f1 - 0.01
+  - latency.p95_ms <= 5
+  - slice(sex=Female).recall >= 0.5
+size: { max_bytes: 50MB, max_growth: 10% }
+registry: oci://ghcr.io/acme/income
+`;
+
+function failure(text: string): ConfigurationError {
+  try {
+    parseConfig(text, 'modelgate.yml');
+  } catch (error) {
+    if (error instanceof ConfigurationError) return error;
+    throw error;
+  }
+  throw new Error('expected a ConfigurationError');
+}
+
+describe('parseConfig', () => {
+  it('reads the documented example', () => {
+    const config = parseConfig(EXAMPLE, 'modelgate.yml');
+    expect(config.name).toBe('income');
+    expect(config.data?.positive).toBe('>50K');
+    expect(config.gates).toHaveLength(6);
+    expect(config.gates?.[5]).toBe('slice(sex=Female).recall >= 0.5');
+    expect(config.size).toEqual({ max_bytes: '50MB', max_growth: '10%' });
+  });
+
+  it('points at the line of an unknown key and suggests the near name', () => {
+    const error = failure('name: income\ndata:\n  train: t.csv\n  lable: income\n');
+    expect(error.message).toBe("data.lable: unknown key 'lable' (did you mean 'label'?)");
+    expect(error.location).toEqual({ file: 'modelgate.yml', line: 4, field: 'data.lable' });
+  });
+
+  it('points at the line of a wrong value inside a list', () => {
+    const error = failure('name: income\ngates:\n  - precision >= 0.8\n  - 3\n');
+    expect(error.message).toBe('gates[1]: Invalid input: expected string, received number');
+    expect(error.location?.line).toBe(4);
+  });
+
+  it('reports YAML syntax errors and duplicate keys with their line', () => {
+    const syntax = failure('name: income\ngates: [a, b\n');
+    expect(syntax.message).toMatch(/^invalid YAML: /);
+    expect(syntax.location?.file).toBe('modelgate.yml');
+    const duplicate = failure('name: a\nmodel: x.onnx\nmodel: y.onnx\n');
+    expect(duplicate.message).toMatch(/^invalid YAML: Map keys must be unique/);
+    expect(duplicate.location?.line).toBe(3);
+  });
+
+  it('rejects a missing name and a bad size', () => {
+    expect(failure('model: m.onnx\n').message).toBe('name: Invalid input: expected string, received undefined');
+    const size = failure('name: a\nsize:\n  max_bytes: huge\n');
+    expect(size.message).toBe('size.max_bytes: expected a size like 50MB, 1.5GiB or a number of bytes');
+    expect(size.location?.line).toBe(3);
+  });
+});

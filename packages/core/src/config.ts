@@ -1,0 +1,170 @@
+import { isMap, isSeq, LineCounter, parseDocument, type Node } from 'yaml';
+import { z } from 'zod';
+import { ConfigurationError } from './errors.js';
+import { BYTE_SIZE_PATTERN, PERCENT_PATTERN } from './units.js';
+import { formatZodPath } from './locate.js';
+
+/** `modelgate.yml`: optional project configuration; action inputs and CLI flags override it. */
+
+const ByteSize = z.union([
+  z.number().int().nonnegative(),
+  z.string().regex(BYTE_SIZE_PATTERN, 'expected a size like 50MB, 1.5GiB or a number of bytes'),
+]);
+const Percent = z.union([z.number(), z.string().regex(PERCENT_PATTERN, 'expected a percentage like 10%')]);
+
+const CardSections = z
+  .strictObject({
+    overview: z.string().optional(),
+    owners: z.array(z.string()).optional(),
+    license: z.string().optional(),
+    intended_use: z.string().optional(),
+    out_of_scope_use: z.string().optional(),
+    factors: z.string().optional(),
+    training_data: z.string().optional(),
+    evaluation_data: z.string().optional(),
+    ethical_considerations: z.string().optional(),
+    caveats: z.string().optional(),
+    references: z.array(z.string()).optional(),
+  })
+  .describe('Human-written model card sections; sections left out are marked as missing, never invented');
+
+export const ConfigSchema = z
+  .strictObject({
+    $schema: z.string().optional(),
+    name: z
+      .string()
+      .regex(/^[a-z0-9][a-z0-9._-]*$/, 'expected a lower-case name (letters, digits, . _ -), used in tags and registry paths')
+      .describe('Model name'),
+    model: z.string().optional().describe('Path of the ONNX model'),
+    data: z
+      .strictObject({
+        train: z.string().optional(),
+        holdout: z.string().optional(),
+        reference: z.string().optional().describe('Dataset drift is measured against (defaults to train)'),
+        label: z.string().optional(),
+        positive: z.string().optional().describe('Positive class of a binary label'),
+        delimiter: z.string().length(1).optional(),
+        null_values: z.array(z.string()).optional().describe('Field values read as missing, besides the empty field'),
+      })
+      .optional(),
+    schema: z.string().optional().describe('Path of schema.json'),
+    inputs: z
+      .record(z.string(), z.union([z.string(), z.array(z.string())]))
+      .optional()
+      .describe('Model input name → data column (or columns, for one [N, F] tensor), when names differ'),
+    gates: z.array(z.string()).optional().describe('Gate expressions; see docs/gates.md'),
+    slices: z.array(z.string()).optional().describe('Columns to compute every metric per value of'),
+    size: z
+      .strictObject({
+        max_bytes: ByteSize.optional(),
+        max_parameters: z.number().int().positive().optional(),
+        max_growth: Percent.optional(),
+        allowed_ops: z.array(z.string()).optional(),
+        max_opset: z.number().int().positive().optional(),
+        target_runtime: z.string().optional().describe('e.g. onnxruntime 1.17'),
+      })
+      .optional(),
+    drift: z
+      .strictObject({ share: z.number().min(0).max(1).optional(), columns: z.record(z.string(), z.string()).optional() })
+      .optional(),
+    baseline: z.string().optional().describe('registry | cache | path of a metrics.json'),
+    registry: z.string().optional().describe('oci://host/repo, dir:./path or github'),
+    card: CardSections.optional(),
+  })
+  .describe('modelgate project configuration');
+
+export type Config = z.output<typeof ConfigSchema>;
+
+/**
+ * Parse modelgate.yml text. Errors carry the file and the line of the offending key so they
+ * land as an annotation on the config file.
+ */
+export function parseConfig(text: string, file: string): Config {
+  const lineCounter = new LineCounter();
+  const document = parseDocument(text, { lineCounter, prettyErrors: false, uniqueKeys: true });
+  const yamlError = document.errors[0];
+  if (yamlError) {
+    const line = lineCounter.linePos(yamlError.pos[0]).line;
+    throw new ConfigurationError(`invalid YAML: ${yamlError.message.split('\n')[0]}`, { file, ...(line ? { line } : {}) });
+  }
+  const value: unknown = document.toJS() ?? {};
+  const result = ConfigSchema.safeParse(value);
+  if (result.success) return result.data;
+
+  const issue = result.error.issues[0]!;
+  let path = issue.path;
+  let message = issue.message;
+  if (issue.code === 'unrecognized_keys') {
+    const key = issue.keys[0]!;
+    path = [...issue.path, key];
+    message = `unknown key '${key}'${suggest(key, knownKeys(issue.path))}`;
+  }
+  const node = nodeAt(document.contents, path);
+  const offset = node?.range?.[0];
+  const line = offset !== undefined ? lineCounter.linePos(offset).line : undefined;
+  throw new ConfigurationError(`${formatZodPath(path)}: ${message}`, { file, field: formatZodPath(path), ...(line ? { line } : {}) });
+}
+
+/** Deepest YAML node along `path` (the key node for a mapping entry, so the line is the key's). */
+function nodeAt(root: unknown, path: readonly PropertyKey[]): Node | undefined {
+  let node = root as Node | undefined;
+  let found = node;
+  for (const key of path) {
+    if (isMap(node)) {
+      const pair = node.items.find((item) => (item.key as { value?: unknown } | null)?.value === key);
+      if (!pair) break;
+      found = (pair.key as Node) ?? found;
+      node = pair.value as Node | undefined;
+    } else if (isSeq(node) && typeof key === 'number') {
+      node = node.items[key] as Node | undefined;
+      if (!node) break;
+      found = node;
+    } else break;
+  }
+  return found;
+}
+
+function knownKeys(path: readonly PropertyKey[]): string[] {
+  let schema: z.ZodType = ConfigSchema;
+  for (const key of path) {
+    const inner = unwrap(schema);
+    if (inner instanceof z.ZodObject && typeof key === 'string') schema = inner.shape[key] as z.ZodType;
+    else return [];
+  }
+  const inner = unwrap(schema);
+  return inner instanceof z.ZodObject ? Object.keys(inner.shape) : [];
+}
+
+function unwrap(schema: z.ZodType): z.ZodType {
+  let current: z.ZodType = schema;
+  while (current instanceof z.ZodOptional || current instanceof z.ZodDefault) current = current.unwrap() as z.ZodType;
+  return current;
+}
+
+/** "did you mean 'gates'?" for a near-miss key (edit distance ≤ 2). */
+function suggest(key: string, candidates: string[]): string {
+  let best: string | undefined;
+  let bestDistance = 3;
+  for (const candidate of candidates) {
+    const distance = editDistance(key, candidate);
+    if (distance < bestDistance) {
+      best = candidate;
+      bestDistance = distance;
+    }
+  }
+  return best ? ` (did you mean '${best}'?)` : '';
+}
+
+function editDistance(a: string, b: string): number {
+  const previous = Array.from({ length: b.length + 1 }, (_, i) => i);
+  for (let i = 1; i <= a.length; i += 1) {
+    let diagonal = previous[0]!;
+    previous[0] = i;
+    for (let j = 1; j <= b.length; j += 1) {
+      const above = previous[j]!;
+      previous[j] = Math.min(above + 1, previous[j - 1]! + 1, diagonal + (a[i - 1] === b[j - 1] ? 0 : 1));
+      diagonal = above;
+    }
+  }
+  return previous[b.length]!;
+}

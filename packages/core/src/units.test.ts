@@ -1,0 +1,26 @@
+import { describe, expect, it } from 'vitest';
+import { formatBytes, parseByteSize, parsePercent } from './units.js';
+
+describe('sizes and percentages', () => {
+  it('parses SI and IEC sizes', () => {
+    expect(parseByteSize('50MB')).toBe(50_000_000);
+    expect(parseByteSize('1.5GiB')).toBe(1_610_612_736);
+    expect(parseByteSize('1024')).toBe(1024);
+    expect(parseByteSize('12 kib')).toBe(12_288);
+    expect(parseByteSize(7)).toBe(7);
+  });
+  it('rejects what is not a size, saying what is expected', () => {
+    expect(() => parseByteSize('50 megs')).toThrow("expected a size like 50MB, 1.5GiB or 1024, got '50 megs'");
+    expect(() => parseByteSize(-1)).toThrow('expected a size in bytes, got -1');
+  });
+  it('parses percentages as fractions', () => {
+    expect(parsePercent('10%')).toBeCloseTo(0.1, 15);
+    expect(parsePercent('-2.5 %')).toBeCloseTo(-0.025, 15);
+    expect(() => parsePercent('10')).toThrow("expected a percentage like 10%, got '10'");
+  });
+  it('formats bytes in IEC units', () => {
+    expect(formatBytes(512)).toBe('512 B');
+    expect(formatBytes(1536)).toBe('1.50 KiB');
+    expect(formatBytes(-52_428_800)).toBe('-50.0 MiB');
+  });
+});
