@@ -9,7 +9,8 @@ import { ConfigurationError, type ActionHost, type AnnotationLocation, type Logg
 export class ActionsLogger implements Logger {
   readonly isDebug = isDebugEnvironment(process.env);
   debug(message: string): void {
-    core.debug(message);
+    // The runner hides ::debug:: lines unless debugging; not emitting them keeps logs small.
+    if (this.isDebug) core.debug(message);
   }
   info(message: string): void {
     core.info(message);

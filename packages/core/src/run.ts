@@ -92,7 +92,7 @@ export async function runAction<S extends InputShape, O extends string>(definiti
     const read = (name: string): RawInput => host.readInput(name);
     const common = parseInputs(COMMON_INPUTS, read);
     const inputs = parseInputs(definition.inputs, read);
-    const { config, configFile } = await loadConfig(host, common.config, read('config') !== undefined);
+    const { config, configFile } = await loadConfig(host, common.config ?? DEFAULT_CONFIG_FILE, common.config !== undefined);
     const outcome = await definition.run({
       inputs,
       logger: host.logger,
@@ -114,11 +114,14 @@ export async function runAction<S extends InputShape, O extends string>(definiti
   }
 }
 
+export const DEFAULT_CONFIG_FILE = 'modelgate.yml';
+
 /** Inputs every action has, handled here rather than by each action. */
 export const COMMON_INPUTS = {
-  config: input.requiredString({
-    description: 'Path of modelgate.yml. Optional when the default path does not exist; inputs override its values.',
-    default: 'modelgate.yml',
+  // No declared default: the runner would pass it as if the user had, and a missing default
+  // file is fine while a missing named one is an error.
+  config: input.string({
+    description: 'Path of modelgate.yml (default: modelgate.yml when it exists). Inputs override its values.',
   }),
 };
 

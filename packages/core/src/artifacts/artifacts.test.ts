@@ -96,7 +96,7 @@ describe('artifact contracts', () => {
       },
     } as const;
     for (const [kind, body] of Object.entries(samples)) {
-      const text = serializeArtifact(kind as 'schema', body as ArtifactBody<'schema'>, '0.1.0');
+      const text = serializeArtifact(kind as 'schema', body as unknown as ArtifactBody<'schema'>, '0.1.0');
       expect(parseArtifact(kind as 'schema', text, `${kind}.json`).kind).toBe(kind);
     }
   });

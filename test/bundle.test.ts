@@ -1,0 +1,69 @@
+import { cpSync, existsSync, mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { dirname, join } from 'node:path';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { REPO_ROOT, runActionBundle } from './harness/run-action.js';
+import { webhookPayload } from './harness/payloads.js';
+import { ACTIONS } from '../packages/cli/src/actions/index.js';
+import { VERSION } from '../packages/cli/src/version.js';
+
+/** Lines a reader of the log sees (the runner hides ::debug:: lines). */
+const visible = (stdout: string): string[] => stdout.split('\n').filter((line) => line !== '' && !line.startsWith('::debug::'));
+
+beforeAll(() => {
+  if (!existsSync(join(REPO_ROOT, 'dist', 'index.js'))) throw new Error("dist/ is missing: run 'npm run build' (npm test does)");
+});
+
+describe.each(ACTIONS.map((action) => action.name))('bundled action %s', (name) => {
+  it('answers plainly that it is not available yet, and writes the failure to the job summary', async () => {
+    const run = await runActionBundle(name, { event: { name: 'pull_request', payload: webhookPayload('pull_request', 'opened') } });
+    const message = `${name} is not available yet in modelgate ${VERSION}`;
+    expect(run.exitCode).toBe(2);
+    expect(visible(run.stdout)).toEqual([`::error::${message}`]);
+    expect(run.stderr).toBe('');
+    expect(run.outputFile).toBe('');
+    expect(run.summary).toBe(`### ❌ modelgate ${name} failed\n\n${message.replace(/-/g, '\\-').replace(/\./g, '\\.')}\n\n`);
+  });
+});
+
+describe('bundle error reporting', () => {
+  it('a ConfigurationError prints one ::error:: line at the config line and exits 1', async () => {
+    const run = await runActionBundle('model-eval', {
+      files: { 'modelgate.yml': 'name: income\ngate:\n  - precision >= 0.8\n' },
+      event: { name: 'push', payload: webhookPayload('push') },
+    });
+    expect(run.exitCode).toBe(1);
+    expect(visible(run.stdout)).toEqual([`::error file=modelgate.yml,line=2::gate: unknown key 'gate' (did you mean 'gates'?)`]);
+    expect(run.stderr).toBe('');
+    expect(run.summary).toContain("gate: unknown key 'gate'");
+  });
+
+  it('a bad input value names the input', async () => {
+    const run = await runActionBundle('onnx-inspect', { inputs: { config: 'ci/missing.yml' } });
+    expect(run.exitCode).toBe(1);
+    expect(visible(run.stdout)).toEqual([`::error::config file 'ci/missing.yml' does not exist`]);
+  });
+
+  it('an internal error does not leak a stack unless debugging', async () => {
+    const quiet = await runActionBundle('model-report', { eventText: '{"action": "opened", ' });
+    expect(quiet.exitCode).toBe(1);
+    const lines = visible(quiet.stdout);
+    expect(lines).toHaveLength(1);
+    expect(lines[0]).toMatch(/^::error::internal error: cannot read the event payload at GITHUB_EVENT_PATH \(.+\)\. This is a bug in modelgate; please report it with the log of this step\. \(set ACTIONS_STEP_DEBUG=true or pass --debug to see the stack trace\)$/);
+    expect(quiet.stdout).not.toMatch(/^\s+at /m);
+
+    const debug = await runActionBundle('model-report', { eventText: '{"action": "opened", ', env: { ACTIONS_STEP_DEBUG: 'true' } });
+    expect(debug.exitCode).toBe(1);
+    expect(debug.stdout).toMatch(/^Error: cannot read the event payload/m);
+    expect(debug.stdout).toMatch(/^\s+at readRunEnvironment /m);
+  });
+
+  it('runs from a copy of dist/ alone, with no node_modules anywhere above it', async () => {
+    const copy = join(mkdtempSync(join(tmpdir(), 'modelgate-dist-only-')), 'dist');
+    cpSync(join(REPO_ROOT, 'dist'), copy, { recursive: true });
+    for (let dir = dirname(copy); dir !== dirname(dir); dir = dirname(dir)) expect(existsSync(join(dir, 'node_modules'))).toBe(false);
+    const run = await runActionBundle('data-validate', { distDir: copy, event: { name: 'workflow_run', payload: webhookPayload('workflow_run', 'completed') } });
+    expect(run.exitCode).toBe(2);
+    expect(visible(run.stdout)).toEqual([`::error::data-validate is not available yet in modelgate ${VERSION}`]);
+  });
+});

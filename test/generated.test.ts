@@ -1,0 +1,81 @@
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { join, relative } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { parse } from 'yaml';
+import { COMMON_INPUTS } from '@modelgate/core';
+import { ACTIONS } from '../packages/cli/src/actions/index.js';
+import { VERSION } from '../packages/cli/src/version.js';
+import { renderActionFiles, renderJsonSchemas } from '../scripts/generated-files.js';
+import { REPO_ROOT } from './harness/run-action.js';
+
+const read = (path: string): string => readFileSync(join(REPO_ROOT, path), 'utf8');
+
+function sourceFiles(dir: string): string[] {
+  return readdirSync(dir, { withFileTypes: true }).flatMap((entry) => {
+    const path = join(dir, entry.name);
+    if (entry.isDirectory()) return sourceFiles(path);
+    return entry.name.endsWith('.ts') && !entry.name.endsWith('.test.ts') ? [path] : [];
+  });
+}
+
+describe('generated files are current', () => {
+  it.each(Object.entries(renderActionFiles()))('%s', (path, content) => {
+    expect(read(path), `${path} is stale: run 'npm run actions'`).toBe(content);
+  });
+  it.each(Object.entries(renderJsonSchemas()))('%s', (path, content) => {
+    expect(read(path), `${path} is stale: run 'npm run schemas'`).toBe(content);
+  });
+});
+
+describe('action layout', () => {
+  it('has one folder per action holding only action.yml and README.md', () => {
+    const folders = readdirSync(join(REPO_ROOT, 'actions')).sort();
+    expect(folders).toEqual(ACTIONS.map((action) => action.name).sort());
+    for (const folder of folders) expect(readdirSync(join(REPO_ROOT, 'actions', folder)).sort()).toEqual(['README.md', 'action.yml']);
+  });
+
+  it.each(ACTIONS.map((action) => action.name))('%s runs on node24 from its bundle stub, every input and output described', (name) => {
+    const yml = parse(read(`actions/${name}/action.yml`)) as {
+      runs: { using: string; main: string };
+      inputs: Record<string, { description: string }>;
+      outputs: Record<string, { description: string }>;
+    };
+    expect(yml.runs).toEqual({ using: 'node24', main: `../../dist/${name}.js` });
+    expect(existsSync(join(REPO_ROOT, 'actions', name, yml.runs.main))).toBe(true);
+    for (const [key, spec] of [...Object.entries(yml.inputs), ...Object.entries(yml.outputs)]) {
+      expect(spec.description.length, `${name}: ${key} needs a description`).toBeGreaterThan(10);
+    }
+    const definition = ACTIONS.find((action) => action.name === name)!;
+    expect(Object.keys(yml.inputs).sort()).toEqual(Object.keys({ ...definition.inputs, ...COMMON_INPUTS }).sort());
+  });
+});
+
+describe('inputs are read only through their declarations', () => {
+  const sources = ['packages'].flatMap((dir) => sourceFiles(join(REPO_ROOT, dir)));
+
+  it('no code outside the runner host reads INPUT_* or @actions/core input helpers', () => {
+    const offenders = sources
+      .filter((file) => !file.endsWith(join('cli', 'src', 'github-host.ts')))
+      .filter((file) => /\bget(Boolean|Multiline)?Input\s*\(|INPUT_/.test(readFileSync(file, 'utf8')))
+      .map((file) => relative(REPO_ROOT, file));
+    expect(offenders).toEqual([]);
+  });
+
+  it('every declared input is used by the code of its action', () => {
+    const unread: string[] = [];
+    for (const action of ACTIONS) {
+      const names = Object.keys(action.inputs);
+      if (names.length === 0) continue;
+      const file = join(REPO_ROOT, 'packages', 'cli', 'src', 'actions', `${action.name}.ts`);
+      const code = existsSync(file) ? readFileSync(file, 'utf8') : '';
+      for (const name of names) if (!code.includes(`inputs['${name}']`) && !code.includes(`inputs.${name}`)) unread.push(`${action.name}: ${name}`);
+    }
+    const runCode = read('packages/core/src/run.ts');
+    for (const name of Object.keys(COMMON_INPUTS)) if (!runCode.includes(`common.${name}`)) unread.push(`common: ${name}`);
+    expect(unread).toEqual([]);
+  });
+});
+
+it('VERSION matches package.json', () => {
+  expect(VERSION).toBe((JSON.parse(read('package.json')) as { version: string }).version);
+});
