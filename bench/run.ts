@@ -1,0 +1,20 @@
+/** `npm run bench [-- name-filter]`: runs the benchmarks, prints markdown tables, writes bench/out/results.json. */
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { cpus, totalmem } from 'node:os';
+import { join } from 'node:path';
+import { renderTable, type Bench, type Measurement } from './harness.js';
+import { startup } from './startup.bench.js';
+
+const BENCHES: Bench[] = [startup];
+
+const filter = process.argv[2];
+const results: Record<string, Measurement[]> = {};
+console.log(`# modelgate benchmarks — node ${process.version}, ${cpus().length} cores, ${(totalmem() / 2 ** 30).toFixed(0)} GiB\n`);
+for (const bench of BENCHES) {
+  if (filter && !bench.name.includes(filter)) continue;
+  results[bench.name] = await bench.run();
+  console.log(renderTable(bench.name, results[bench.name]));
+}
+const out = join(import.meta.dirname, 'out');
+mkdirSync(out, { recursive: true });
+writeFileSync(join(out, 'results.json'), `${JSON.stringify({ node: process.version, date: new Date().toISOString(), results }, null, 2)}\n`);
