@@ -12,8 +12,9 @@ const results: Record<string, Measurement[]> = {};
 console.log(`# modelgate benchmarks — node ${process.version}, ${cpus().length} cores, ${(totalmem() / 2 ** 30).toFixed(0)} GiB\n`);
 for (const bench of BENCHES) {
   if (filter && !bench.name.includes(filter)) continue;
-  results[bench.name] = await bench.run();
-  console.log(renderTable(bench.name, results[bench.name]));
+  const measurements = await bench.run();
+  results[bench.name] = measurements;
+  console.log(renderTable(bench.name, measurements));
 }
 const out = join(import.meta.dirname, 'out');
 mkdirSync(out, { recursive: true });
