@@ -4,6 +4,7 @@ import { dirname, join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { REPO_ROOT, runActionBundle } from './harness/run-action.js';
 import { webhookPayload } from './harness/payloads.js';
+import { startFakeGitHub } from './github/fake-github.js';
 import { ACTIONS } from '../packages/cli/src/actions/index.js';
 import { VERSION } from '../packages/cli/src/version.js';
 
@@ -56,6 +57,18 @@ describe('bundle error reporting', () => {
     expect(debug.exitCode).toBe(1);
     expect(debug.stdout).toMatch(/^Error: cannot read the event payload/m);
     expect(debug.stdout).toMatch(/^\s+at readRunEnvironment /m);
+  });
+
+  it('talks to GITHUB_API_URL only through requests GitHub would accept (none, for an action not yet available)', async () => {
+    const fake = await startFakeGitHub();
+    try {
+      const run = await runActionBundle('model-report', { apiUrl: fake.url, event: { name: 'pull_request', payload: webhookPayload('pull_request', 'synchronize') } });
+      expect(run.exitCode).toBe(2);
+      expect(fake.requests).toEqual([]);
+      expect(fake.violations).toEqual([]);
+    } finally {
+      await fake.close();
+    }
   });
 
   it('runs from a copy of dist/ alone, with no node_modules anywhere above it', async () => {
