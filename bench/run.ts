@@ -4,8 +4,9 @@ import { cpus, totalmem } from 'node:os';
 import { join } from 'node:path';
 import { renderTable, type Bench, type Measurement } from './harness.js';
 import { startup } from './startup.bench.js';
+import { onnxInspectBench } from './onnx-inspect.bench.js';
 
-const BENCHES: Bench[] = [startup];
+const BENCHES: Bench[] = [startup, onnxInspectBench];
 
 const filter = process.argv[2];
 const results: Record<string, Measurement[]> = {};

@@ -26,3 +26,14 @@ export function parseFileCommands(text: string): Record<string, string> {
   }
   return values;
 }
+
+/**
+ * Log lines as a reader of the run sees them: ::debug:: lines hidden (as the runner does
+ * unless debugging) and workflow-command escapes (%25, %0A, %3A, %2C) decoded.
+ */
+export function visibleLines(stdout: string): string[] {
+  return stdout
+    .split('\n')
+    .filter((line) => line !== '' && !line.startsWith('::debug::'))
+    .map((line) => line.replace(/%0D/g, '\r').replace(/%0A/g, '\n').replace(/%3A/g, ':').replace(/%2C/g, ',').replace(/%25/g, '%'));
+}

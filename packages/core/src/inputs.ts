@@ -12,6 +12,8 @@ export interface InputMeta {
   default?: string;
   required?: boolean;
   deprecationMessage?: string;
+  /** Set by the builders: how the CLI turns flags into this input. */
+  kind?: 'string' | 'boolean' | 'number' | 'choice' | 'list';
 }
 
 export type RawInput = string | undefined;
@@ -39,14 +41,14 @@ const FALSE = ['false', 'False', 'FALSE'];
 export const input = {
   /** Optional free text; `undefined` when empty. */
   string(meta: InputMeta): InputSchema<string | undefined> {
-    return declare(z.string().optional(), meta);
+    return declare(z.string().optional(), { kind: 'string', ...meta });
   },
 
   /** Text that must be given (by the user or by the default). */
   requiredString(meta: InputMeta): InputSchema<string> {
     return declare(
       z.string({ error: (issue) => (issue.input === undefined ? 'is required' : 'expected text') }).min(1, 'is required'),
-      { required: meta.default === undefined, ...meta },
+      { required: meta.default === undefined, kind: 'string', ...meta },
     );
   },
 
@@ -59,7 +61,7 @@ export const input = {
         ctx.addIssue({ code: 'custom', message: `expected true or false, got '${value}'` });
         return z.NEVER;
       }),
-      meta,
+      { kind: 'boolean', ...meta },
     );
   },
 
@@ -87,7 +89,7 @@ export const input = {
           }
           return n;
         }),
-      meta,
+      { kind: 'number', ...meta },
     );
   },
 
@@ -104,7 +106,7 @@ export const input = {
           ctx.addIssue({ code: 'custom', message: `expected one of ${values.join(', ')}, got '${value}'` });
           return z.NEVER;
         }),
-      meta,
+      { kind: 'choice', ...meta },
     );
   },
 
@@ -118,7 +120,7 @@ export const input = {
         .string()
         .optional()
         .transform((value) => (value ?? '').split(/\r?\n/).map((line) => line.trim()).filter((line) => line !== '' && !line.startsWith('#'))),
-      meta,
+      { kind: 'list', ...meta },
     );
   },
 };

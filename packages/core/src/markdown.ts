@@ -13,3 +13,16 @@ export function escapeMarkdownText(text: string): string {
     .replace(/@/g, '@\u2060')
     .replace(/\r?\n/g, ' ');
 }
+
+/**
+ * Arbitrary text as an inline code span: nothing inside is interpreted (no HTML, links or
+ * mentions), so this is the safe way to show names and paths. The fence is longer than any
+ * backtick run in the text, as CommonMark requires.
+ */
+export function markdownCode(text: string): string {
+  const flat = text.replace(/\r?\n/g, ' ');
+  const longest = Math.max(0, ...(flat.match(/`+/g) ?? []).map((run) => run.length));
+  const fence = '`'.repeat(longest + 1);
+  const pad = flat.startsWith('`') || flat.endsWith('`') || flat === '' ? ' ' : '';
+  return `${fence}${pad}${flat}${pad}${fence}`;
+}

@@ -20,12 +20,13 @@ export const PERCENT_PATTERN = /^\s*(-?\d+(?:\.\d+)?)\s*%\s*$/;
  * and IEC units powers of two, as on disk-usage tools; a bare number is bytes.
  */
 export function parseByteSize(text: string | number, where?: SourceLocation): number {
+  const field = where?.field ? `${where.field}: ` : '';
   if (typeof text === 'number') {
     if (Number.isFinite(text) && text >= 0) return Math.floor(text);
-    throw new ConfigurationError(`expected a size in bytes, got ${text}`, where);
+    throw new ConfigurationError(`${field}expected a size in bytes, got ${text}`, where);
   }
   const match = BYTE_SIZE_PATTERN.exec(text);
-  if (!match) throw new ConfigurationError(`expected a size like 50MB, 1.5GiB or 1024, got '${text}'`, where);
+  if (!match) throw new ConfigurationError(`${field}expected a size like 50MB, 1.5GiB or 1024, got '${text}'`, where);
   const unit = BYTE_UNITS[(match[2] ?? 'b').toLowerCase()] ?? 1;
   return Math.floor(Number(match[1]) * unit);
 }
@@ -34,7 +35,7 @@ export function parseByteSize(text: string | number, where?: SourceLocation): nu
 export function parsePercent(text: string | number, where?: SourceLocation): number {
   if (typeof text === 'number') return text / 100;
   const match = PERCENT_PATTERN.exec(text);
-  if (!match) throw new ConfigurationError(`expected a percentage like 10%, got '${text}'`, where);
+  if (!match) throw new ConfigurationError(`${where?.field ? `${where.field}: ` : ''}expected a percentage like 10%, got '${text}'`, where);
   return Number(match[1]) / 100;
 }
 

@@ -3,3 +3,8 @@ export { createModel, createTensor, createMessage, decodeModelProto, encodeModel
 export * from './dtypes.js';
 export * from './model-io.js';
 export * from './tensor.js';
+export * from './inspect.js';
+export * from './budgets.js';
+export * from './zipmap.js';
+export * from './checker.js';
+export * from './external-data.js';

@@ -18,22 +18,22 @@ export interface LoadedModel {
 
 /**
  * Read and decode an .onnx file once. Every way a file can fail to be a model ends in one
- * InputDataError line naming the file.
+ * InputDataError line naming the file — as `shown` (e.g. workspace-relative, for annotations).
  */
-export async function loadModel(path: string): Promise<LoadedModel> {
+export async function loadModel(path: string, shown: string = path): Promise<LoadedModel> {
   let size: number;
   try {
     const info = await stat(path);
-    if (info.isDirectory()) throw new InputDataError('is a directory, expected an .onnx model file', { file: path });
+    if (info.isDirectory()) throw new InputDataError('is a directory, expected an .onnx model file', { file: shown });
     size = info.size;
   } catch (error) {
     if (error instanceof InputDataError) throw error;
     const code = (error as NodeJS.ErrnoException).code;
-    throw new InputDataError(code === 'ENOENT' ? 'no such file' : `cannot read (${code ?? (error as Error).message})`, { file: path });
+    throw new InputDataError(code === 'ENOENT' ? 'no such file' : `cannot read (${code ?? (error as Error).message})`, { file: shown });
   }
-  if (size === 0) throw new InputDataError('is empty (0 bytes), expected an ONNX model', { file: path });
+  if (size === 0) throw new InputDataError('is empty (0 bytes), expected an ONNX model', { file: shown });
   const bytes = await readFile(path);
-  return { model: decodeModel(bytes, path), bytes, path };
+  return { model: decodeModel(bytes, shown), bytes, path };
 }
 
 /** Decode and sanity-check ModelProto bytes; `file` is used in messages. */

@@ -1,5 +1,6 @@
 import type { ActionDefinition, InputShape } from '@modelgate/core';
 import { notYetAvailable } from './not-available.js';
+import { onnxInspect } from './onnx-inspect.js';
 
 /** Every action of the suite, in pipeline order. `actions/<name>/action.yml` is generated from these. */
 export const ACTIONS: readonly ActionDefinition<InputShape, string>[] = [
@@ -15,12 +16,7 @@ export const ACTIONS: readonly ActionDefinition<InputShape, string>[] = [
     description: 'Convert XGBoost and LightGBM models to ONNX in TypeScript (or run a Python converter command) and check prediction parity.',
     branding: { icon: 'repeat', color: 'blue' },
   }),
-  notYetAvailable({
-    name: 'onnx-inspect',
-    title: 'modelgate onnx-inspect',
-    description: 'Check an ONNX model and report its size, parameters, operators and opsets; enforce size budgets against the base branch.',
-    branding: { icon: 'search', color: 'blue' },
-  }),
+  onnxInspect,
   notYetAvailable({
     name: 'model-eval',
     title: 'modelgate model-eval',

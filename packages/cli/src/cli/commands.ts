@@ -1,3 +1,6 @@
+import { inputMeta, type ActionDefinition, type InputShape } from '@modelgate/core';
+import { onnxInspect } from '../actions/onnx-inspect.js';
+
 /**
  * The `modelgate` commands of ARCHITECTURE.md §4. A command without `run` is part of the
  * design but not shipped yet: it parses its flags, then answers "not available yet" (exit 2).
@@ -16,6 +19,25 @@ export interface CommandSpec {
   summary: string;
   options: OptionSpec[];
   examples?: string[];
+  /** The action this command runs; its inputs are the command's options. */
+  action?: ActionDefinition<InputShape, string>;
+  /** Output naming the artifact file `--json` prints. */
+  artifactOutput?: string;
+}
+
+/** Options of an action-backed command, derived from the action's input declarations. */
+export function actionOptions(action: ActionDefinition<InputShape, string>): OptionSpec[] {
+  return Object.entries(action.inputs).map(([name, schema]) => {
+    const meta = inputMeta(schema);
+    const value = meta.kind === 'boolean' ? undefined : meta.kind === 'number' ? 'n' : 'value';
+    return {
+      name,
+      ...(value ? { value } : {}),
+      description: meta.default !== undefined ? `${meta.description} (default ${meta.default})` : meta.description,
+      ...(meta.kind === 'list' ? { multiple: true } : {}),
+      ...(meta.required ? { required: true } : {}),
+    };
+  });
 }
 
 const out = (what: string): OptionSpec => ({ name: 'out', value: 'file', description: `Where to write ${what}` });
@@ -76,13 +98,9 @@ export const COMMANDS: readonly CommandSpec[] = [
   {
     name: 'inspect',
     summary: 'Check an ONNX model, report size, parameters, ops and opsets, enforce budgets',
-    options: [
-      { name: 'model', value: 'file', description: 'ONNX model', required: true },
-      { name: 'base', value: 'file', description: 'Base-branch model to compare with' },
-      { name: 'max-bytes', value: 'size', description: 'Size budget, e.g. 50MB' },
-      { name: 'max-growth', value: 'percent', description: 'Growth budget against --base, e.g. 10%' },
-      out('inspect.json'),
-    ],
+    action: onnxInspect,
+    artifactOutput: 'inspect-json',
+    options: actionOptions(onnxInspect),
     examples: ['modelgate inspect --model model.onnx --base base.onnx --max-bytes 50MB --max-growth 10% --out inspect.json'],
   },
   {

@@ -1,5 +1,8 @@
 import { parseArgs, type ParseArgsConfig } from 'node:util';
-import { describeFailure, NotAvailableError, UsageError } from '@modelgate/core';
+import { readFile } from 'node:fs/promises';
+import { resolve } from 'node:path';
+import { describeFailure, NotAvailableError, runAction, UsageError } from '@modelgate/core';
+import { CliHost } from './cli-host.js';
 import { VERSION } from '../version.js';
 import { COMMANDS, GLOBAL_OPTIONS, type CommandSpec, type OptionSpec } from './commands.js';
 
@@ -14,10 +17,10 @@ const processIO: CliIO = {
 };
 
 /** Runs the `modelgate` command line; returns the exit code (0 ok, 1 gate failed or bad input, 2 usage). */
-export async function main(argv: readonly string[], io: CliIO = processIO): Promise<number> {
+export async function main(argv: readonly string[], io: CliIO = processIO, env: NodeJS.ProcessEnv = process.env): Promise<number> {
   const debug = argv.includes('--debug');
   try {
-    return await dispatch(argv, io);
+    return await dispatch(argv, io, env);
   } catch (error) {
     const failure = describeFailure(error, debug);
     if (failure.stack) io.err(`${failure.stack}\n`);
@@ -28,7 +31,7 @@ export async function main(argv: readonly string[], io: CliIO = processIO): Prom
   }
 }
 
-async function dispatch(argv: readonly string[], io: CliIO): Promise<number> {
+async function dispatch(argv: readonly string[], io: CliIO, env: NodeJS.ProcessEnv): Promise<number> {
   const [first, ...rest] = argv;
   if (first === undefined) {
     io.err(renderMainHelp());
@@ -49,7 +52,23 @@ async function dispatch(argv: readonly string[], io: CliIO): Promise<number> {
     io.out(renderCommandHelp(command));
     return 0;
   }
-  throw new NotAvailableError(`'modelgate ${command.name}' is not available yet in modelgate ${VERSION}`);
+  if (!command.action) throw new NotAvailableError(`'modelgate ${command.name}' is not available yet in modelgate ${VERSION}`);
+  return runCommandAction(command, values, io, env);
+}
+
+async function runCommandAction(command: CommandSpec, values: Record<string, unknown>, io: CliIO, env: NodeJS.ProcessEnv): Promise<number> {
+  const inputs: Record<string, string | undefined> = {};
+  for (const [name, value] of Object.entries(values)) {
+    if (Array.isArray(value)) inputs[name] = value.join('\n');
+    else if (typeof value === 'boolean') inputs[name] = value ? 'true' : 'false';
+    else if (typeof value === 'string') inputs[name] = value;
+  }
+  const json = values['json'] === true;
+  const host = new CliHost({ io, values: inputs, json, quiet: values['quiet'] === true, debug: values['debug'] === true, env });
+  await runAction(command.action!, host);
+  const artifact = command.artifactOutput ? host.outputs[command.artifactOutput] : undefined;
+  if (json && artifact) io.out(await readFile(resolve(host.environment.workspace, artifact), 'utf8'));
+  return host.exitCode;
 }
 
 function findCommand(name: string): CommandSpec {

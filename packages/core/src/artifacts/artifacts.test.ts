@@ -73,6 +73,8 @@ describe('artifact contracts', () => {
         bytes: { file: 10, external: 0, total: 10 },
         initializer_bytes_by_dtype: {},
         parameters: 0,
+        excluded_shape_tensors: { tensors: 0, elements: 0 },
+        nodes: 1,
         ops: [{ domain: 'ai.onnx', op_type: 'Gemm', count: 1 }],
         opsets: [{ domain: 'ai.onnx', version: 15 }],
         ir_version: 8,

@@ -87,6 +87,7 @@ export const Budget = z.strictObject({
   limit: z.union([z.number(), z.string(), z.array(z.string())]),
   actual: z.union([z.number(), z.string(), z.array(z.string())]),
   passed: z.boolean(),
+  skipped: z.string().optional().describe('Why the budget could not be evaluated (e.g. max_growth without a base model)'),
   message: z.string(),
 });
 
@@ -102,7 +103,11 @@ const ModelFigures = {
   model: FileRef,
   bytes: z.strictObject({ file: z.number().int().nonnegative(), external: z.number().int().nonnegative(), total: z.number().int().nonnegative() }),
   initializer_bytes_by_dtype: z.record(z.string(), z.number().int().nonnegative()),
-  parameters: z.number().int().nonnegative(),
+  parameters: z.number().int().nonnegative().describe('Elements of all stored tensors, each once; integer shape/axes arguments excluded (see excluded_shape_tensors)'),
+  excluded_shape_tensors: z
+    .strictObject({ tensors: z.number().int().nonnegative(), elements: z.number().int().nonnegative() })
+    .describe('Integer tensors used only as shape, axes or index-range arguments (Reshape shape, Slice starts, …): not parameters'),
+  nodes: z.number().int().nonnegative(),
   ops: z.array(z.strictObject({ domain: z.string(), op_type: z.string(), count: z.number().int().positive() })),
   opsets: z.array(z.strictObject({ domain: z.string(), version: z.number().int() })),
   ir_version: z.number().int(),
@@ -118,6 +123,8 @@ export const InspectFile = z
     ...ModelFigures,
     base: z.strictObject(ModelFigures).optional(),
     diff: z.array(FigureDiff).optional(),
+    ops_added: z.array(z.string()).optional().describe('domain:op_type present in the model but not in the base'),
+    ops_removed: z.array(z.string()).optional(),
     budgets: z.array(Budget).default([]),
     passed: z.boolean(),
   })

@@ -1,0 +1,146 @@
+import { execFile } from 'node:child_process';
+import { mkdtemp, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { promisify } from 'node:util';
+import { ConfigurationError, defineAction, input, InputDataError, parseByteSize, parsePercent, type Config } from '@modelgate/core';
+import {
+  checkModel,
+  diffFigures,
+  evaluateBudgets,
+  inspectModel,
+  loadModel,
+  resolveExternalData,
+  type BudgetOptions,
+  type ModelFigures,
+} from '@modelgate/onnx';
+import { renderInspectSummary } from '@modelgate/report';
+import { sha256Bytes, workspacePath, writeArtifact } from '../files.js';
+
+const run = promisify(execFile);
+
+export const onnxInspect = defineAction({
+  name: 'onnx-inspect',
+  title: 'modelgate onnx-inspect',
+  description: 'Check an ONNX model and report its size, parameters, operators and opsets; enforce size budgets against the base branch.',
+  branding: { icon: 'search', color: 'blue' },
+  inputs: {
+    model: input.string({ description: 'Path of the ONNX model (default: `model` in modelgate.yml).' }),
+    base: input.string({ description: 'Path of the base model to compare with (e.g. the model of the base branch).' }),
+    'base-ref': input.string({
+      description: 'Git ref to read the base model from, at the same path as `model` (e.g. `${{ github.event.pull_request.base.sha }}`; needs that commit fetched).',
+    }),
+    'max-bytes': input.string({ description: 'Size budget of model + external data, e.g. `50MB`, `1.5GiB` or a byte count.' }),
+    'max-parameters': input.number({ description: 'Largest allowed number of parameters.' }, { min: 0, integer: true }),
+    'max-growth': input.string({ description: 'Largest allowed growth in bytes against the base model, e.g. `10%`.' }),
+    'allowed-ops': input.list({ description: 'Operators the model may use, one per line (`Gemm` or `ai.onnx.ml:TreeEnsembleClassifier`).' }),
+    'max-opset': input.number({ description: 'Highest ai.onnx opset the model may import.' }, { min: 1, integer: true }),
+    'target-runtime': input.string({ description: 'Runtime the model must load in, e.g. `onnxruntime 1.17`: its IR and opset limits become budgets.' }),
+    out: input.requiredString({ description: 'Where to write inspect.json.', default: 'modelgate-out/inspect.json' }),
+  },
+  outputs: {
+    passed: '`true` when the model is valid and every budget passed.',
+    bytes: 'Model size in bytes (file + external data).',
+    parameters: 'Number of parameters.',
+    growth: 'Size change against the base model as a fraction (e.g. `0.042`); empty without a base.',
+    'inspect-json': 'Path of the written inspect.json.',
+  },
+  async run({ inputs, config, environment, logger, setOutput, summary }) {
+    const modelPath = inputs.model ?? config?.model;
+    if (!modelPath) throw new ConfigurationError("input 'model' is required (or set `model` in modelgate.yml)", { field: 'model' });
+    const model = workspacePath(environment.workspace, modelPath);
+    const head = await figuresOf(model.absolute, model.shown);
+
+    let base: ModelFigures | undefined;
+    if (inputs.base) {
+      const basePath = workspacePath(environment.workspace, inputs.base);
+      base = (await figuresOf(basePath.absolute, basePath.shown)).figures;
+    } else if (inputs['base-ref']) {
+      base = await baseFromGit(environment.workspace, environment.tempDir, inputs['base-ref'], model.shown);
+    }
+
+    const budgets = evaluateBudgets(head.figures, base, budgetOptions(inputs, config));
+    const diff = base ? diffFigures(base, head.figures) : undefined;
+    const errors = head.problems.filter((problem) => problem.severity === 'error');
+    for (const problem of head.problems) {
+      (problem.severity === 'error' ? logger.error : logger.warning).call(logger, `${problem.where}: ${problem.message}`, { file: model.shown, title: 'ONNX checker' });
+    }
+    const passed = errors.length === 0 && budgets.every((budget) => budget.passed);
+    const out = workspacePath(environment.workspace, inputs.out);
+    const body = {
+      ...head.figures,
+      ...(base ? { base } : {}),
+      ...(diff ? { diff: diff.diff, ops_added: diff.opsAdded, ops_removed: diff.opsRemoved } : {}),
+      budgets,
+      passed,
+    };
+    await writeArtifact(out.absolute, 'inspect', body);
+
+    setOutput('passed', passed);
+    setOutput('bytes', head.figures.bytes.total);
+    setOutput('parameters', head.figures.parameters);
+    const growth = diff?.diff.find((row) => row.figure === 'bytes.total')?.delta_pct;
+    setOutput('growth', growth ?? '');
+    setOutput('inspect-json', out.shown);
+    summary.push(renderInspectSummary({ $schema: undefined, kind: 'inspect', version: 1, ...body }));
+
+    const failures = [
+      ...errors.map((problem) => `${problem.where}: ${problem.message}`),
+      ...budgets.filter((budget) => !budget.passed).map((budget) => `${budget.name}: ${budget.message}`),
+    ];
+    if (failures.length > 0) return { failed: `${model.shown}: ${failures.join('; ')}` };
+    logger.info(`${model.shown}: valid, ${head.figures.bytes.total} bytes, ${head.figures.parameters} parameters${budgets.length ? `, ${budgets.length} budgets passed` : ''}`);
+    return undefined;
+  },
+});
+
+async function figuresOf(absolute: string, shown: string) {
+  const loaded = await loadModel(absolute, shown);
+  const external = await resolveExternalData(loaded.model, absolute, shown);
+  const figures = inspectModel(loaded.model, {
+    path: shown,
+    sha256: sha256Bytes(loaded.bytes),
+    fileBytes: loaded.bytes.byteLength,
+    externalBytes: external.totalBytes,
+  });
+  return { figures, problems: checkModel(loaded.model) };
+}
+
+async function baseFromGit(workspace: string, tempDir: string, ref: string, path: string): Promise<ModelFigures | undefined> {
+  let bytes: Buffer;
+  try {
+    ({ stdout: bytes } = (await run('git', ['show', `${ref}:${path}`], { cwd: workspace, encoding: 'buffer', maxBuffer: 2 ** 31 })) as unknown as { stdout: Buffer });
+  } catch (error) {
+    const stderr = String((error as { stderr?: Buffer }).stderr ?? '').trim().split('\n')[0] ?? '';
+    // A model that is new in this PR has no base: growth is then simply not checked.
+    if (/exists on disk, but not in|does not exist in/.test(stderr)) return undefined;
+    throw new ConfigurationError(`cannot read ${path} at base-ref '${ref}': ${stderr || (error as Error).message} (fetch that commit, e.g. actions/checkout with fetch-depth: 0)`, {
+      field: 'base-ref',
+    });
+  }
+  const dir = await mkdtemp(join(tempDir, 'modelgate-base-'));
+  const file = join(dir, 'base.onnx');
+  await writeFile(file, bytes);
+  const loaded = await loadModel(file).catch((error: unknown) => {
+    if (error instanceof InputDataError) throw new InputDataError(`base model ${path} at ${ref}: ${error.message}`, { file: path });
+    throw error;
+  });
+  return inspectModel(loaded.model, { path: `${ref}:${path}`, sha256: sha256Bytes(bytes), fileBytes: bytes.byteLength, externalBytes: 0 });
+}
+
+function budgetOptions(inputs: { 'max-bytes'?: string | undefined; 'max-parameters'?: number | undefined; 'max-growth'?: string | undefined; 'allowed-ops': string[]; 'max-opset'?: number | undefined; 'target-runtime'?: string | undefined }, config: Config | undefined): BudgetOptions {
+  const size = config?.size;
+  const maxBytes = inputs['max-bytes'] ?? size?.max_bytes;
+  const maxGrowth = inputs['max-growth'] ?? size?.max_growth;
+  const allowedOps = inputs['allowed-ops'].length > 0 ? inputs['allowed-ops'] : size?.allowed_ops;
+  const maxParameters = inputs['max-parameters'] ?? size?.max_parameters;
+  const maxOpset = inputs['max-opset'] ?? size?.max_opset;
+  const targetRuntime = inputs['target-runtime'] ?? size?.target_runtime;
+  return {
+    ...(maxBytes !== undefined ? { maxBytes: parseByteSize(maxBytes, { field: 'max-bytes' }) } : {}),
+    ...(maxGrowth !== undefined ? { maxGrowth: parsePercent(maxGrowth, { field: 'max-growth' }) } : {}),
+    ...(allowedOps !== undefined ? { allowedOps } : {}),
+    ...(maxParameters !== undefined ? { maxParameters } : {}),
+    ...(maxOpset !== undefined ? { maxOpset } : {}),
+    ...(targetRuntime !== undefined ? { targetRuntime } : {}),
+  };
+}

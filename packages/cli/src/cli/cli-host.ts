@@ -1,0 +1,64 @@
+import { tmpdir } from 'node:os';
+import { resolve } from 'node:path';
+import { ConsoleLogger, formatLocation, type ActionHost } from '@modelgate/core';
+import { readTextFileIfExists } from '../github-host.js';
+import type { CliIO } from './main.js';
+
+export interface CliHostOptions {
+  io: CliIO;
+  values: Record<string, string | undefined>;
+  json: boolean;
+  quiet: boolean;
+  debug: boolean;
+  env: NodeJS.ProcessEnv;
+}
+
+/**
+ * Runs an action definition from the command line: flags are its inputs, the job summary
+ * prints to the terminal, failures print one line. Same code path as on a runner.
+ */
+export class CliHost implements ActionHost {
+  readonly logger: ConsoleLogger;
+  readonly environment;
+  readonly outputs: Record<string, string> = {};
+  exitCode = 0;
+
+  constructor(private readonly options: CliHostOptions) {
+    // With --json stdout carries only the artifact, so progress goes to stderr.
+    const info = options.json ? options.io.err : options.io.out;
+    this.logger = new ConsoleLogger({ debug: options.debug, quiet: options.quiet, out: (line) => info(`${line}\n`), err: (line) => options.io.err(`${line}\n`) });
+    const cwd = process.cwd();
+    this.environment = {
+      workspace: cwd,
+      serverUrl: options.env['GITHUB_SERVER_URL'] || 'https://github.com',
+      apiUrl: options.env['GITHUB_API_URL'] || 'https://api.github.com',
+      tempDir: tmpdir(),
+    };
+  }
+
+  readInput(name: string): string | undefined {
+    return this.options.values[name];
+  }
+
+  setOutput(name: string, value: string): void {
+    this.outputs[name] = value;
+  }
+
+  async appendSummary(markdown: string): Promise<void> {
+    if (!this.options.json && !this.options.quiet) this.options.io.out(`${markdown.trimEnd()}\n`);
+  }
+
+  readTextFile(path: string): Promise<string | undefined> {
+    return readTextFileIfExists(resolve(this.environment.workspace, path), path);
+  }
+
+  setSecret(): void {
+    // Nothing to mask in a terminal; the CLI never prints secrets.
+  }
+
+  fail(message: string, { location, exitCode }: { location?: { file?: string; line?: number }; exitCode: 1 | 2 }): void {
+    const where = formatLocation(location);
+    this.options.io.err(`modelgate: ${where ? `${where}: ` : ''}${message}\n`);
+    this.exitCode = exitCode;
+  }
+}

@@ -1,0 +1,85 @@
+import { execFileSync } from 'node:child_process';
+import { readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { formatBytes, parseArtifact } from '@modelgate/core';
+import { encodeModelProto, float32Tensor } from '@modelgate/onnx';
+import { linearModel } from '../packages/onnx/src/test-models.js';
+import { runActionBundle } from './harness/run-action.js';
+import { webhookPayload } from './harness/payloads.js';
+
+import { visibleLines as visible } from './harness/file-commands.js';
+const head = encodeModelProto(linearModel());
+const grown = (() => {
+  const model = linearModel();
+  model.graph!.initializer = [...model.graph!.initializer, float32Tensor('unused', [64], new Array(64).fill(0.5))];
+  return encodeModelProto(model);
+})();
+const pr = { name: 'pull_request' as const, payload: webhookPayload('pull_request', 'opened') };
+
+describe('onnx-inspect bundle', () => {
+  it('reports figures, writes inspect.json and step outputs', async () => {
+    const run = await runActionBundle('onnx-inspect', { inputs: { model: 'models/m.onnx' }, files: { 'models/m.onnx': head }, event: pr });
+    expect(run.stderr).toBe('');
+    expect(run.exitCode).toBe(0);
+    expect(run.outputs).toEqual({ passed: 'true', bytes: String(head.byteLength), parameters: '18', growth: '', 'inspect-json': 'modelgate-out/inspect.json' });
+    const inspect = parseArtifact('inspect', readFileSync(join(run.workspace, 'modelgate-out/inspect.json'), 'utf8'), 'inspect.json');
+    expect(inspect.model.path).toBe('models/m.onnx');
+    expect(inspect.model.sha256).toMatch(/^[0-9a-f]{64}$/);
+    expect(inspect.parameters).toBe(18);
+    expect(inspect.budgets).toEqual([]);
+    expect(run.summary).toContain('### ✅ ONNX model `models/m.onnx`');
+    expect(run.summary).toContain('| parameters | 18');
+  });
+
+  it('fails on a budget with the numbers, still writing inspect.json', async () => {
+    const run = await runActionBundle('onnx-inspect', {
+      inputs: { model: 'm.onnx', base: 'base.onnx', 'max-growth': '10%', 'max-bytes': '500' },
+      files: { 'm.onnx': grown, 'base.onnx': head },
+      event: pr,
+    });
+    expect(run.exitCode).toBe(1);
+    const growth = (grown.byteLength - head.byteLength) / head.byteLength;
+    expect(visible(run.stdout)).toEqual([
+      `::error::m.onnx: max_bytes: model is ${formatBytes(grown.byteLength)} (${grown.byteLength} bytes), budget 500 B (500 bytes); max_growth: model grew ${(growth * 100).toFixed(1)}% (${formatBytes(head.byteLength)} → ${formatBytes(grown.byteLength)}), budget 10.0%`,
+    ]);
+    expect(run.outputs['passed']).toBe('false');
+    expect(Number(run.outputs['growth'])).toBeCloseTo(growth, 12);
+    const inspect = parseArtifact('inspect', readFileSync(join(run.workspace, 'modelgate-out/inspect.json'), 'utf8'), 'inspect.json');
+    expect(inspect.passed).toBe(false);
+    expect(inspect.base?.parameters).toBe(18);
+    expect(inspect.diff?.find((row) => row.figure === 'parameters')?.delta).toBe(64);
+  });
+
+  it('reads the base model from git with base-ref and takes budgets from modelgate.yml', async () => {
+    const files = { 'm.onnx': head, 'modelgate.yml': 'name: income\nmodel: m.onnx\nsize:\n  max_growth: 1%\n' };
+    // First run only to get a workspace; then make it a repository whose base commit has the small model.
+    const first = await runActionBundle('onnx-inspect', { files, event: pr });
+    expect(first.exitCode).toBe(0);
+    const ws = first.workspace;
+    const git = (...args: string[]) => execFileSync('git', ['-c', 'user.email=t@example.invalid', '-c', 'user.name=t', ...args], { cwd: ws, stdio: 'pipe' });
+    git('init', '-q');
+    git('add', 'm.onnx', 'modelgate.yml');
+    git('commit', '-qm', 'base');
+    writeFileSync(join(ws, 'm.onnx'), grown);
+    const run = await runActionBundle('onnx-inspect', { inputs: { 'base-ref': 'HEAD' }, env: { GITHUB_WORKSPACE: ws }, event: pr });
+    expect(run.exitCode).toBe(1);
+    expect(visible(run.stdout)[0]).toMatch(/^::error::m\.onnx: max_growth: model grew \d+\.\d% \(/);
+    expect(run.outputs['passed']).toBe('false');
+  });
+
+  it('a corrupt model is one clear annotated line, nothing written', async () => {
+    const run = await runActionBundle('onnx-inspect', { inputs: { model: 'm.onnx' }, files: { 'm.onnx': head.subarray(0, head.byteLength - 9) }, event: pr });
+    expect(run.exitCode).toBe(1);
+    const lines = visible(run.stdout);
+    expect(lines).toHaveLength(1);
+    expect(lines[0]).toMatch(/^::error file=m\.onnx::not an ONNX model: truncated or corrupt protobuf \(.+\)$/);
+    expect(run.outputFile).toBe('');
+  });
+
+  it('a bad budget value names the input', async () => {
+    const run = await runActionBundle('onnx-inspect', { inputs: { model: 'm.onnx', 'max-bytes': 'fifty megs' }, files: { 'm.onnx': head } });
+    expect(run.exitCode).toBe(1);
+    expect(visible(run.stdout)).toEqual(["::error::max-bytes: expected a size like 50MB, 1.5GiB or 1024, got 'fifty megs'"]);
+  });
+});
