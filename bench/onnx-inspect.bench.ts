@@ -6,14 +6,19 @@
 import { execFileSync } from 'node:child_process';
 import { existsSync, mkdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
+import { buildSync } from 'esbuild';
 import type { Bench, Measurement } from './harness.js';
 
 const root = join(import.meta.dirname, '..');
-const tsx = join(root, 'node_modules', 'tsx', 'dist', 'cli.mjs');
-const worker = join(import.meta.dirname, 'onnx-inspect.worker.ts');
+const worker = join(root, 'bench', 'out', 'onnx-inspect.worker.mjs');
+
+/** The worker runs as plain Node (pre-bundled), so no TypeScript loader inflates its RSS. */
+function bundleWorker(): void {
+  buildSync({ entryPoints: [join(import.meta.dirname, 'onnx-inspect.worker.ts')], bundle: true, platform: 'node', format: 'esm', target: 'node20', outfile: worker, logLevel: 'error', banner: { js: "import { createRequire } from 'node:module'; const require = createRequire(import.meta.url);" } });
+}
 
 function child(mode: 'generate' | 'read' | 'inspect', file: string): { ms: number; maxRssMb: number; detail?: string } {
-  const out = execFileSync(process.execPath, [tsx, worker, mode, file], { encoding: 'utf8', maxBuffer: 1 << 20 });
+  const out = execFileSync(process.execPath, [worker, mode, file], { encoding: 'utf8', maxBuffer: 1 << 20 });
   return JSON.parse(out.trim().split('\n').at(-1)!) as { ms: number; maxRssMb: number; detail?: string };
 }
 
@@ -22,6 +27,7 @@ export const onnxInspectBench: Bench = {
   async run() {
     const dir = join(root, 'bench', 'out');
     mkdirSync(dir, { recursive: true });
+    bundleWorker();
     const file = join(dir, 'model-200mb.onnx');
     if (!existsSync(file)) child('generate', file);
     const megabytes = statSync(file).size / 1e6;

@@ -1,12 +1,15 @@
 import { spawnSync } from 'node:child_process';
+import { mkdtempSync, statSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { parseArtifact } from '@modelgate/core';
 import { COMMANDS } from '../packages/cli/src/cli/commands.js';
 import { VERSION } from '../packages/cli/src/version.js';
 import { REPO_ROOT } from './harness/run-action.js';
 
 function modelgate(...args: string[]): { status: number | null; stdout: string; stderr: string } {
-  const result = spawnSync(process.execPath, [join(REPO_ROOT, 'bin', 'modelgate.js'), ...args], { encoding: 'utf8' });
+  const result = spawnSync(process.execPath, [join(REPO_ROOT, 'bin', 'modelgate.js'), ...args], { encoding: 'utf8', cwd: REPO_ROOT });
   return { status: result.status, stdout: result.stdout, stderr: result.stderr };
 }
 
@@ -41,5 +44,40 @@ describe('modelgate CLI', () => {
   it('rejects unknown commands and flags with exit 2', () => {
     expect(modelgate('evaluate')).toEqual({ status: 2, stdout: '', stderr: "modelgate: unknown command 'evaluate' (did you mean 'eval'?)\nRun 'modelgate --help' for usage.\n" });
     expect(modelgate('eval', '--modle', 'm.onnx')).toEqual({ status: 2, stdout: '', stderr: "modelgate: eval: Unknown option '--modle'\nRun 'modelgate --help' for usage.\n" });
+  });
+});
+
+describe('modelgate inspect / optimize (same code as the onnx-inspect action)', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'modelgate-cli-'));
+  const fixture = (name: string) => join(REPO_ROOT, 'fixtures', 'onnx', name);
+
+  it('inspect --json prints inspect.json', () => {
+    const run = modelgate('inspect', '--model', fixture('income_mlp.onnx'), '--target-runtime', 'onnxruntime 1.14', '--out', join(dir, 'inspect.json'), '--json');
+    expect(run.stderr).toBe(`fixtures/onnx/income_mlp.onnx: valid, 1568 bytes, 122 parameters, 1 budget passed\n`);
+    expect(run.status).toBe(0);
+    const inspect = parseArtifact('inspect', run.stdout, 'stdout');
+    expect(inspect.inputs).toEqual([{ name: 'input', dtype: 'float32', shape: ['N', 4] }]);
+    expect(inspect.metadata['feature_names']).toBe('age,capital_gain,capital_loss,hours_per_week');
+    expect(inspect.budgets[0]?.passed).toBe(true);
+  });
+
+  it('inspect prints the summary and exits 1 on a failed budget', () => {
+    const run = modelgate('inspect', '--model', fixture('mlp_fp32.onnx'), '--max-parameters', '1000', '--out', join(dir, 'inspect2.json'));
+    expect(run.status).toBe(1);
+    expect(run.stdout).toMatch(/^\| max_parameters \| 1000 +\| 85,516 parameters, budget 1,000 \| ❌ \|$/m);
+    expect(run.stderr).toBe('modelgate: fixtures/onnx/mlp_fp32.onnx: max_parameters: 85,516 parameters, budget 1,000\n');
+  });
+
+  it('optimize --fp16 writes a checked, smaller model', () => {
+    const out = join(dir, 'mlp.fp16.onnx');
+    const run = modelgate('optimize', '--model', fixture('mlp_fp32.onnx'), '--fp16', '--out', out);
+    expect(run.status).toBe(0);
+    expect(run.stdout).toMatch(/: 336 KiB → 169 KiB \(50\.4%\)\. float16: 8 initializers and 18 nodes converted, 0 nodes kept in float32\.\n$/);
+    expect(statSync(out).size).toBeLessThan(statSync(fixture('mlp_fp32.onnx')).size * 0.55);
+  });
+
+  it('optimize refuses contradictory or empty requests with one line', () => {
+    expect(modelgate('optimize', '--model', fixture('mlp_fp32.onnx'), '--fp16', '--int8', '--out', join(dir, 'x.onnx'))).toMatchObject({ status: 1, stderr: 'modelgate: choose one of --fp16 and --int8\n' });
+    expect(modelgate('optimize', '--model', fixture('mlp_fp32.onnx'), '--out', join(dir, 'x.onnx'))).toMatchObject({ status: 1, stderr: 'modelgate: nothing to do: pass --fp16, --int8 or --strip-zipmap\n' });
   });
 });

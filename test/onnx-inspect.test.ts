@@ -5,7 +5,7 @@ import { describe, expect, it } from 'vitest';
 import { formatBytes, parseArtifact } from '@modelgate/core';
 import { encodeModelProto, float32Tensor } from '@modelgate/onnx';
 import { linearModel } from '../packages/onnx/src/test-models.js';
-import { runActionBundle } from './harness/run-action.js';
+import { REPO_ROOT, runActionBundle } from './harness/run-action.js';
 import { webhookPayload } from './harness/payloads.js';
 
 import { visibleLines as visible } from './harness/file-commands.js';
@@ -74,6 +74,33 @@ describe('onnx-inspect bundle', () => {
     const lines = visible(run.stdout);
     expect(lines).toHaveLength(1);
     expect(lines[0]).toMatch(/^::error file=m\.onnx::not an ONNX model: truncated or corrupt protobuf \(.+\)$/);
+    expect(run.outputFile).toBe('');
+  });
+
+  it('describes an skl2onnx-style model: per-column string inputs, ZipMap output, ml opset', async () => {
+    const bytes = readFileSync(join(REPO_ROOT, 'fixtures/onnx/income_linear_zipmap.onnx'));
+    const run = await runActionBundle('onnx-inspect', { inputs: { model: 'm.onnx', 'target-runtime': 'onnxruntime 1.14' }, files: { 'm.onnx': bytes } });
+    expect(run.exitCode).toBe(0);
+    const inspect = parseArtifact('inspect', readFileSync(join(run.workspace, 'modelgate-out/inspect.json'), 'utf8'), 'inspect.json');
+    expect(inspect.inputs.map((value) => `${value.name}:${value.dtype}`)).toEqual(['age:float32', 'workclass:string', 'sex:string', 'capital_gain:float32', 'capital_loss:float32', 'hours_per_week:float32']);
+    expect(inspect.outputs).toEqual([
+      { name: 'output_label', dtype: 'string', shape: ['N'] },
+      { name: 'output_probability', dtype: 'seq(map(string,float32))', shape: null },
+    ]);
+    expect(inspect.opsets).toEqual([{ domain: 'ai.onnx', version: 13 }, { domain: 'ai.onnx.ml', version: 1 }]);
+  });
+
+  it('refuses external data that points outside the model directory (path traversal), one line', async () => {
+    const model = linearModel();
+    const weights = model.graph!.initializer[0]!;
+    delete (weights as { raw_data?: unknown }).raw_data;
+    weights.data_location = 1;
+    weights.external_data = [{ key: 'location', value: '../secret.bin' }, { key: 'length', value: '48' }];
+    const run = await runActionBundle('onnx-inspect', { inputs: { model: 'models/m.onnx' }, files: { 'models/m.onnx': encodeModelProto(model), 'secret.bin': new Uint8Array(48) } });
+    expect(run.exitCode).toBe(1);
+    expect(visible(run.stdout)).toEqual([
+      "::error file=models/m.onnx::tensor 'W' external_data location '../secret.bin' contains a '..' segment; expected a path inside the model's directory",
+    ]);
     expect(run.outputFile).toBe('');
   });
 

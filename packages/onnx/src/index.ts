@@ -8,3 +8,4 @@ export * from './budgets.js';
 export * from './zipmap.js';
 export * from './checker.js';
 export * from './external-data.js';
+export * from './rewrites/index.js';

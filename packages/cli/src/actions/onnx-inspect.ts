@@ -88,7 +88,7 @@ export const onnxInspect = defineAction({
       ...budgets.filter((budget) => !budget.passed).map((budget) => `${budget.name}: ${budget.message}`),
     ];
     if (failures.length > 0) return { failed: `${model.shown}: ${failures.join('; ')}` };
-    logger.info(`${model.shown}: valid, ${head.figures.bytes.total} bytes, ${head.figures.parameters} parameters${budgets.length ? `, ${budgets.length} budgets passed` : ''}`);
+    logger.info(`${model.shown}: valid, ${head.figures.bytes.total} bytes, ${head.figures.parameters} parameters${budgets.length ? `, ${budgets.length} budget${budgets.length === 1 ? '' : 's'} passed` : ''}`);
     return undefined;
   },
 });

@@ -1,5 +1,6 @@
 import { inputMeta, type ActionDefinition, type InputShape } from '@modelgate/core';
 import { onnxInspect } from '../actions/onnx-inspect.js';
+import { optimize } from '../actions/optimize.js';
 
 /**
  * The `modelgate` commands of ARCHITECTURE.md §4. A command without `run` is part of the
@@ -105,13 +106,10 @@ export const COMMANDS: readonly CommandSpec[] = [
   },
   {
     name: 'optimize',
-    summary: 'Rewrite an ONNX model to float16 or int8 weights',
-    options: [
-      { name: 'model', value: 'file', description: 'ONNX model', required: true },
-      { name: 'fp16', description: 'Convert to float16, keeping float32 inputs and outputs' },
-      { name: 'int8', description: 'Quantize MatMul/Gemm weights to int8 (dynamic)' },
-      out('the rewritten model'),
-    ],
+    summary: 'Rewrite an ONNX model: float16, int8 weights, or ZipMap removal',
+    action: optimize,
+    options: actionOptions(optimize),
+    examples: ['modelgate optimize --model model.onnx --fp16 --out model.fp16.onnx'],
   },
   {
     name: 'report',
