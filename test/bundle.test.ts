@@ -1,4 +1,4 @@
-import { cpSync, existsSync, mkdtempSync } from 'node:fs';
+import { cpSync, existsSync, mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
@@ -76,8 +76,15 @@ describe('bundle error reporting', () => {
     const copy = join(mkdtempSync(join(tmpdir(), 'modelgate-dist-only-')), 'dist');
     cpSync(join(REPO_ROOT, 'dist'), copy, { recursive: true });
     for (let dir = dirname(copy); dir !== dirname(dir); dir = dirname(dir)) expect(existsSync(join(dir, 'node_modules'))).toBe(false);
-    const run = await runActionBundle('data-validate', { distDir: copy, event: { name: 'workflow_run', payload: webhookPayload('workflow_run', 'completed') } });
-    expect(run.exitCode).toBe(2);
-    expect(visible(run.stdout)).toEqual([`::error::data-validate is not available yet in modelgate ${VERSION}`]);
+    const model = readFileSync(join(REPO_ROOT, 'fixtures', 'onnx', 'income_mlp.onnx'));
+    const run = await runActionBundle('onnx-inspect', {
+      distDir: copy,
+      inputs: { model: 'model.onnx', 'target-runtime': 'onnxruntime 1.17' },
+      files: { 'model.onnx': model },
+      event: { name: 'workflow_run', payload: webhookPayload('workflow_run', 'completed') },
+    });
+    expect(run.stderr).toBe('');
+    expect(run.exitCode).toBe(0);
+    expect(run.outputs['parameters']).toBe('122');
   });
 });
