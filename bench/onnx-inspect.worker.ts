@@ -3,7 +3,7 @@ import { createHash } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
 import { performance } from 'node:perf_hooks';
 import { checkModel, inspectModel, loadModel, saveModel, float32Tensor } from '@modelgate/onnx';
-import { buildModel, node, tensorValue } from '../packages/onnx/src/test-models.js';
+import { graph, info, model as buildModel, node } from '../packages/onnx/src/test-models.js';
 
 const [mode, file] = process.argv.slice(2) as [string, string];
 const report = (ms: number, detail?: string) =>
@@ -23,7 +23,7 @@ if (mode === 'generate') {
     nodes.push(node('MatMul', [previous, `w${i}`], [`h${i}`]));
     previous = `h${i}`;
   }
-  const model = buildModel({ nodes, initializers, inputs: [tensorValue('x', 1, ['N', size])], outputs: [tensorValue(previous, 1, ['N', size])] });
+  const model = buildModel(graph({ name: 'bench', node: nodes, initializer: initializers, input: [info('x', 1, ['N', size])], output: [info(previous, 1, ['N', size])] }), { '': 15 });
   const bytes = await saveModel(file, model);
   report(0, `${bytes} bytes`);
 } else if (mode === 'read') {

@@ -7,3 +7,4 @@ export * from './markdown.js';
 export * from './config.js';
 export * from './artifacts/index.js';
 export { formatZodPath } from './locate.js';
+export * from './atomic-write.js';

@@ -4,7 +4,7 @@ import { diffFigures, evaluateBudgets, runtimeLimits } from './budgets.js';
 import { inspectModel } from './inspect.js';
 import { encodeModelProto } from './proto/codec.js';
 import { float32Tensor } from './tensor.js';
-import { linearModel } from './test-models.js';
+import { info, linearModel } from './test-models.js';
 
 const source = { path: 'm.onnx', sha256: 'a'.repeat(64), fileBytes: 1000, externalBytes: 0 };
 
@@ -31,12 +31,12 @@ describe('inspectModel', () => {
     expect(figures.opsets).toEqual([{ domain: 'ai.onnx', version: 15 }]);
     expect(figures.inputs).toEqual([{ name: 'x', dtype: 'float32', shape: ['N', 4] }]);
     expect(figures.bytes).toEqual({ file: 1000, external: 0, total: 1000 });
-    expect(figures.producer).toEqual({ name: 'modelgate-tests', version: '1' });
+    expect(figures.producer).toEqual({ name: 'modelgate-tests', version: '' });
   });
 
   it('does not list initializers that are also graph inputs as inputs (IR ≥ 4)', () => {
     const model = linearModel();
-    model.graph!.input = [...model.graph!.input, { name: 'W', type: { tensor_type: { elem_type: 1 } }, metadata_props: [] }];
+    model.graph!.input = [...model.graph!.input, info('W', 1, [4, 3])];
     expect(inspectModel(model, source).inputs.map((value) => value.name)).toEqual(['x']);
   });
 });

@@ -1,4 +1,4 @@
-import { mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -76,6 +76,9 @@ describe('loadModel', () => {
     const path = join(dir, 'saved.onnx');
     await saveModel(path, linearModel());
     expect(readFileSync(path).byteLength).toBe(good.byteLength);
-    await expect(saveModel(join(dir, 'missing-dir', 'x.onnx'), linearModel())).rejects.toThrow(/ENOENT/);
+    // A target that cannot be replaced (a directory) fails without leaving a temp file behind.
+    mkdirSync(join(dir, 'occupied', 'x.onnx'), { recursive: true });
+    await expect(saveModel(join(dir, 'occupied', 'x.onnx'), linearModel())).rejects.toThrow(/EISDIR|ENOTEMPTY|EEXIST|EPERM/);
+    expect(readdirSync(join(dir, 'occupied'))).toEqual(['x.onnx']);
   });
 });

@@ -1,7 +1,6 @@
-import { randomBytes } from 'node:crypto';
-import { readFile, rename, stat, unlink, writeFile } from 'node:fs/promises';
+import { readFile, stat } from 'node:fs/promises';
 import { basename, extname } from 'node:path';
-import { InputDataError } from '@modelgate/core';
+import { InputDataError, writeFileAtomic } from '@modelgate/core';
 import { decodeModelProto, encodeModelProto } from './proto/codec.js';
 import type { ModelProto } from './proto/types.js';
 import { toApproximateNumber } from './dtypes.js';
@@ -79,16 +78,9 @@ export function encodeModel(model: ModelProto): Uint8Array {
   return encodeModelProto(model);
 }
 
-/** Write a model atomically: a temp file beside the target, then rename. */
+/** Write a model atomically (temp file, then rename); returns its size. */
 export async function saveModel(path: string, model: ModelProto | Uint8Array): Promise<number> {
   const bytes = model instanceof Uint8Array ? model : encodeModel(model);
-  const temp = `${path}.${randomBytes(6).toString('hex')}.tmp`;
-  try {
-    await writeFile(temp, bytes);
-    await rename(temp, path);
-  } catch (error) {
-    await unlink(temp).catch(() => undefined);
-    throw error;
-  }
+  await writeFileAtomic(path, bytes);
   return bytes.byteLength;
 }

@@ -1,6 +1,6 @@
-import { ConfigurationError, defineAction, formatBytes, input } from '@modelgate/core';
+import { ConfigurationError, defineAction, formatBytes, input, writeFileAtomic } from '@modelgate/core';
 import { assertValidModel, convertToFloat16, encodeModel, loadModel, quantizeDynamicInt8, stripZipMap } from '@modelgate/onnx';
-import { writeFileAtomic, workspacePath } from '../files.js';
+import { workspacePath } from '../files.js';
 
 /**
  * `modelgate optimize`: graph rewrites for a smaller or runtime-friendlier model. Every result
