@@ -58,6 +58,18 @@ describe('loadModel', () => {
     expect(error.message).not.toContain('\n');
   });
 
+  it.each(['income_mlp.onnx', 'income_linear_zipmap.onnx', 'mlp_fp32.onnx'])('re-encodes the exporter-written %s byte for byte', async (name) => {
+    const path = join(import.meta.dirname, '..', '..', '..', 'fixtures', 'onnx', name);
+    const { model, bytes } = await loadModel(path);
+    expect(Buffer.compare(Buffer.from(encodeModel(model)), Buffer.from(bytes))).toBe(0);
+  });
+
+  it('refuses a model without a graph', async () => {
+    const noGraph = linearModel();
+    delete (noGraph as { graph?: unknown }).graph;
+    expect((await failure(file('no-graph.onnx', encodeModelProto(noGraph)))).message).toBe('not an ONNX model: ModelProto.graph is missing (is this another protobuf message?)');
+  });
+
   it('refuses a model without ir_version or opsets', async () => {
     const noIr = linearModel();
     delete (noIr as { ir_version?: unknown }).ir_version;
