@@ -3,6 +3,7 @@ import { z } from 'zod';
 import { ConfigurationError } from './errors.js';
 import { BYTE_SIZE_PATTERN, PERCENT_PATTERN } from './units.js';
 import { formatZodPath } from './locate.js';
+import { closestName } from './suggest.js';
 
 /** `modelgate.yml`: optional project configuration; action inputs and CLI flags override it. */
 
@@ -141,30 +142,8 @@ function unwrap(schema: z.ZodType): z.ZodType {
   return current;
 }
 
-/** "did you mean 'gates'?" for a near-miss key (edit distance ≤ 2). */
+/** "did you mean 'gates'?" for a near-miss key. */
 function suggest(key: string, candidates: string[]): string {
-  let best: string | undefined;
-  let bestDistance = 3;
-  for (const candidate of candidates) {
-    const distance = editDistance(key, candidate);
-    if (distance < bestDistance) {
-      best = candidate;
-      bestDistance = distance;
-    }
-  }
+  const best = closestName(key, candidates);
   return best ? ` (did you mean '${best}'?)` : '';
-}
-
-function editDistance(a: string, b: string): number {
-  const previous = Array.from({ length: b.length + 1 }, (_, i) => i);
-  for (let i = 1; i <= a.length; i += 1) {
-    let diagonal = previous[0]!;
-    previous[0] = i;
-    for (let j = 1; j <= b.length; j += 1) {
-      const above = previous[j]!;
-      previous[j] = Math.min(above + 1, previous[j - 1]! + 1, diagonal + (a[i - 1] === b[j - 1] ? 0 : 1));
-      diagonal = above;
-    }
-  }
-  return previous[b.length]!;
 }

@@ -8,3 +8,4 @@ export * from './config.js';
 export * from './artifacts/index.js';
 export { formatZodPath } from './locate.js';
 export * from './atomic-write.js';
+export * from './suggest.js';

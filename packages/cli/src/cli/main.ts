@@ -1,7 +1,7 @@
 import { parseArgs, type ParseArgsConfig } from 'node:util';
 import { readFile } from 'node:fs/promises';
 import { resolve } from 'node:path';
-import { describeFailure, NotAvailableError, runAction, UsageError } from '@modelgate/core';
+import { closestName, describeFailure, NotAvailableError, runAction, UsageError } from '@modelgate/core';
 import { CliHost } from './cli-host.js';
 import { VERSION } from '../version.js';
 import { COMMANDS, GLOBAL_OPTIONS, type CommandSpec, type OptionSpec } from './commands.js';
@@ -74,7 +74,7 @@ async function runCommandAction(command: CommandSpec, values: Record<string, unk
 function findCommand(name: string): CommandSpec {
   const command = COMMANDS.find((candidate) => candidate.name === name);
   if (command) return command;
-  const near = COMMANDS.find((candidate) => candidate.name.startsWith(name.slice(0, 3)));
+  const near = COMMANDS.find((candidate) => candidate.name.startsWith(name.slice(0, 3))) ?? COMMANDS.find((candidate) => candidate.name === closestName(name, COMMANDS.map((c) => c.name)));
   throw new UsageError(`unknown command '${name}'${near ? ` (did you mean '${near.name}'?)` : ''}`);
 }
 

@@ -1,0 +1,47 @@
+/**
+ * The contract between readers (CSV, JSONL, Parquet) and their consumers (schema inference,
+ * validation, profiles, drift, model evaluation): a table arrives as column-major batches,
+ * every row carrying its source line so any problem can be reported at `file:line`.
+ */
+
+/** A cell as the format gives it: CSV yields strings (null for missing), JSONL/Parquet typed values. */
+export type Cell = string | number | boolean | bigint | null;
+
+export type TableFormat = 'csv' | 'jsonl' | 'parquet';
+
+export interface TableBatch {
+  /** Column names in file order (the same for every batch of a source). */
+  readonly columns: readonly string[];
+  /** One array per column, each `rowCount` long. */
+  readonly data: readonly Cell[][];
+  readonly rowCount: number;
+  /** 0-based index of this batch's first row among all data rows of the file. */
+  readonly offset: number;
+  /**
+   * 1-based physical line where each row starts (CSV: header is line 1; JSONL: the object's
+   * line; Parquet: row number + 1, so messages stay "line N" across formats).
+   */
+  readonly lines: Int32Array;
+}
+
+export interface ReadOptions {
+  /** Inferred from the extension (.csv/.tsv/.txt, .jsonl/.ndjson, .parquet) when omitted. */
+  format?: TableFormat;
+  /** CSV field separator; default `,` (`\t` for .tsv). */
+  delimiter?: string;
+  /** Field values read as missing besides the empty field, e.g. `NA`, `?`, `null`. */
+  nullValues?: readonly string[];
+  /** Rows per batch (default 65 536). Memory use is bounded by this, not by the file size. */
+  batchRows?: number;
+  /** Read only these columns (others are skipped as cheaply as the format allows). */
+  columns?: readonly string[];
+}
+
+export interface TableSource {
+  readonly path: string;
+  readonly format: TableFormat;
+  /** Column names, known once the source is opened (CSV header, Parquet schema, first JSONL object's keys ∪ later ones). */
+  readonly columns: readonly string[];
+  /** Streams the rows; may be iterated once. Errors are InputDataError with file and line. */
+  batches(): AsyncIterable<TableBatch>;
+}
