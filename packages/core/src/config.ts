@@ -44,6 +44,10 @@ export const ConfigSchema = z
         reference: z.string().optional().describe('Dataset drift is measured against (defaults to train)'),
         label: z.string().optional(),
         positive: z.string().optional().describe('Positive class of a binary label'),
+        classes: z
+          .array(z.string())
+          .optional()
+          .describe("Class labels in the model's output order, when the model outputs class indices and has no class_labels metadata"),
         delimiter: z.string().length(1).optional(),
         null_values: z.array(z.string()).optional().describe('Field values read as missing, besides the empty field'),
       })
