@@ -5,8 +5,9 @@ import { join } from 'node:path';
 import { renderTable, type Bench, type Measurement } from './harness.js';
 import { startup } from './startup.bench.js';
 import { onnxInspectBench } from './onnx-inspect.bench.js';
+import { readersBench } from './readers.bench.js';
 
-const BENCHES: Bench[] = [startup, onnxInspectBench];
+const BENCHES: Bench[] = [startup, onnxInspectBench, readersBench];
 
 const filter = process.argv[2];
 const results: Record<string, Measurement[]> = {};

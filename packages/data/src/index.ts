@@ -1,1 +1,3 @@
+export * from './table.js';
 export * from './synthetic/income.js';
+export * from './readers/index.js';

@@ -1,0 +1,213 @@
+/**
+ * Turns the byte ranges found by the scanner into cells, interning repeated values.
+ *
+ * Making a fresh string per field is what makes CSV parsing in JavaScript slow (allocation and,
+ * with 65 536-row batches, promotion by the garbage collector). Tabular data repeats itself
+ * (categories, small integers, flags), so each column keeps a direct-mapped cache from a field's
+ * bytes to the string made for them the first time: a hit returns the same string object without
+ * allocating. Keys are exact, never just hashes: the length, the first 8 bytes and the last 4 as
+ * 32-bit words (which covers values up to 12 bytes), plus, for 13–48 bytes, the middle bytes
+ * compared word by word against a copy. A column whose values rarely repeat (ids, floats) stops
+ * using its cache for a while after each sampling window that misses more than half the time.
+ *
+ * Strings are latin1 when the bytes are ASCII, else decoded with a fatal UTF-8 decoder (invalid
+ * UTF-8 → InputDataError with the row's line and column). A cached or long string is always a flat
+ * copy, never a slice of the read buffer's text, so holding a value never pins a megabyte of text.
+ */
+import { InputDataError } from '@modelgate/core';
+import type { Cell } from '../table.js';
+import { ESCAPED, type CsvScanner } from './csv-scan.js';
+
+const SLOT_BITS = 10;
+const SLOTS = 1 << SLOT_BITS;
+/** Int32 words per slot: length | pool offset << 8, first word, second word, last word. */
+const STRIDE = 4;
+const MAX_INTERNED = 48;
+const POOL_BYTES = SLOTS * 24;
+/** Rows per sampling window, and how many rows a column then skips its cache. */
+const WINDOW = 8192;
+const PAUSE = 4 * 65_536;
+/** V8 copies substrings shorter than this; longer ones would be slices pinning their parent. */
+const SLICE_COPY_LIMIT = 13;
+/**
+ * A fill that makes more than one string per 256 bytes decodes the whole buffer once and slices it
+ * (a 1 MiB decode costs about as much as 4 000 single ones).
+ */
+const TEXT_SHIFT = 8;
+
+const LOW_BYTES = Int32Array.of(0, 0xff, 0xffff, 0xffffff);
+
+export class CellDecoder {
+  private readonly keys: Int32Array;
+  private readonly values: Cell[];
+  private readonly pools: DataView[];
+  private readonly used: Int32Array;
+  private readonly sampled: Int32Array;
+  private readonly misses: Int32Array;
+  private readonly paused: Int32Array;
+  private readonly utf8 = new TextDecoder('utf-8', { fatal: true });
+  private madeInFill = 0;
+
+  /** `columns[j]` is the file column whose values go to output column `j`. */
+  constructor(
+    private readonly scanner: CsvScanner,
+    private readonly file: string,
+    private readonly columns: readonly number[],
+    private readonly nulls: ReadonlySet<string> | undefined,
+  ) {
+    const width = columns.length;
+    this.keys = new Int32Array(width * SLOTS * STRIDE);
+    for (let slot = 0; slot < width * SLOTS; slot += 1) this.keys[slot * STRIDE] = -1;
+    this.values = new Array<Cell>(width * SLOTS).fill(null);
+    this.pools = columns.map(() => new DataView(new ArrayBuffer(POOL_BYTES)));
+    this.used = new Int32Array(width);
+    this.sampled = new Int32Array(width);
+    this.misses = new Int32Array(width);
+    this.paused = new Int32Array(width);
+  }
+
+  /**
+   * Call after each batch of `rows` rows: a column that missed its cache for more than half of
+   * a window's rows makes fresh strings for the next PAUSE rows, then samples again.
+   */
+  endBatch(rows: number): void {
+    for (let j = 0; j < this.columns.length; j += 1) {
+      if (this.paused[j]! > 0) {
+        this.paused[j] = Math.max(0, this.paused[j]! - rows);
+        continue;
+      }
+      this.sampled[j] = this.sampled[j]! + rows;
+      if (this.sampled[j]! < WINDOW) continue;
+      if (this.misses[j]! * 2 > this.sampled[j]!) this.paused[j] = PAUSE;
+      this.sampled[j] = 0;
+      this.misses[j] = 0;
+    }
+  }
+
+  /** Call after each fill of the scanner's buffer. */
+  newFill(): void {
+    this.madeInFill = 0;
+  }
+
+  /** Stores the current row's selected fields in `data[j][row]`. */
+  putRow(data: Cell[][], row: number): void {
+    const scanner = this.scanner;
+    const starts = scanner.starts;
+    const ends = scanner.ends;
+    const flags = scanner.flags;
+    const view = scanner.view;
+    const keys = this.keys;
+    const columns = this.columns;
+    for (let j = 0; j < columns.length; j += 1) {
+      const field = columns[j]!;
+      const start = starts[field]!;
+      const end = ends[field]!;
+      const len = end - start;
+      let value: Cell;
+      if (len === 0) value = null;
+      else if (flags[field] === ESCAPED) value = this.escaped(start, end, field);
+      else if (len > MAX_INTERNED || this.paused[j]! > 0) value = this.fresh(start, end, field);
+      else {
+        let lo = view.getInt32(start, true);
+        let hi = 0;
+        let last = 0;
+        if (len < 4) lo &= LOW_BYTES[len]!;
+        else if (len > 4) {
+          hi = view.getInt32(start + 4, true);
+          if (len < 8) hi &= LOW_BYTES[len - 4]!;
+          else if (len > 8) last = view.getInt32(end - 4, true);
+        }
+        const hash = Math.imul(lo ^ len, 0x9e3779b1) + Math.imul(hi, 0x85ebca77) + Math.imul(last, 0xc2b2ae35);
+        const slot = (j << SLOT_BITS) | ((hash ^ (hash >>> 15)) & (SLOTS - 1));
+        const at = slot * STRIDE;
+        const head = keys[at]!;
+        if ((head & 0xff) === len && keys[at + 1] === lo && keys[at + 2] === hi && keys[at + 3] === last && (len <= 12 || this.sameMiddle(j, head >>> 8, start, end))) {
+          value = this.values[slot]!;
+        } else {
+          value = this.miss(j, slot, lo, hi, last, start, end, field);
+        }
+      }
+      data[j]![row] = value;
+    }
+  }
+
+  /** Bytes 8 … len-4 of a 13–48 byte value against its pooled copy, a word at a time. */
+  private sameMiddle(j: number, offset: number, start: number, end: number): boolean {
+    const view = this.scanner.view;
+    const pool = this.pools[j]!;
+    const stop = end - start - 4;
+    for (let i = 8; i < stop; i += 4) {
+      const k = Math.min(i, stop - 4);
+      if (view.getInt32(start + k, true) !== pool.getInt32(offset + k, true)) return false;
+    }
+    return true;
+  }
+
+  private miss(j: number, slot: number, lo: number, hi: number, last: number, start: number, end: number, field: number): Cell {
+    const value = this.fresh(start, end, field);
+    this.misses[j] = this.misses[j]! + 1;
+    const len = end - start;
+    const at = slot * STRIDE;
+    let head = len;
+    if (len > 12) {
+      if (this.used[j]! + len > POOL_BYTES) {
+        for (let s = j << SLOT_BITS; s < (j + 1) << SLOT_BITS; s += 1) this.keys[s * STRIDE] = -1;
+        this.used[j] = 0;
+      }
+      const offset = this.used[j]!;
+      const pool = this.pools[j]!;
+      new Uint8Array(pool.buffer, offset, len).set(this.scanner.buf.subarray(start, end));
+      head |= offset << 8;
+      this.used[j] = offset + len;
+    }
+    this.keys[at] = head;
+    this.keys[at + 1] = lo;
+    this.keys[at + 2] = hi;
+    this.keys[at + 3] = last;
+    this.values[slot] = value;
+    return value;
+  }
+
+  /** A new string for `buf[start, end)`; `null` when it is one of the null tokens. */
+  private fresh(start: number, end: number, field: number): Cell {
+    const text = this.decode(start, end, field);
+    return this.nulls !== undefined && this.nulls.has(text) ? null : text;
+  }
+
+  /** A quoted field containing `""`. */
+  private escaped(start: number, end: number, field: number): Cell {
+    const text = this.decode(start, end, field).replaceAll('""', '"');
+    return this.nulls !== undefined && this.nulls.has(text) ? null : text;
+  }
+
+  private decode(start: number, end: number, field: number): string {
+    const scanner = this.scanner;
+    const buf = scanner.buf;
+    if (!scanner.ascii && !asciiRange(buf, start, end)) {
+      try {
+        return this.utf8.decode(buf.subarray(start, end));
+      } catch {
+        const name = scanner.names[field] ?? `#${field + 1}`;
+        throw new InputDataError(`column '${name}': invalid UTF-8 byte sequence; the file must be UTF-8 (was it saved as Latin-1 or Windows-1252?)`, {
+          file: this.file,
+          line: scanner.rowLine,
+          field: name,
+        });
+      }
+    }
+    if (end - start >= SLICE_COPY_LIMIT) return buf.toString('latin1', start, end);
+    let text = scanner.text;
+    if (text === undefined) {
+      // Decode the whole buffer once only when this fill makes many strings.
+      if (++this.madeInFill <= scanner.n >> TEXT_SHIFT) return buf.toString('latin1', start, end);
+      text = scanner.latin1();
+    }
+    return text.slice(start, end);
+  }
+}
+
+function asciiRange(buf: Buffer, start: number, end: number): boolean {
+  let acc = 0;
+  for (let i = start; i < end; i += 1) acc |= buf[i]!;
+  return acc < 0x80;
+}

@@ -1,0 +1,77 @@
+import { afterAll, describe, expect, it } from 'vitest';
+import type { Cell } from '../table.js';
+import { readTable, referenceCsv, TempDir, userError } from './testing.js';
+
+const temp = new TempDir();
+afterAll(() => temp.remove());
+
+/** Every construct whose bytes could be cut by a chunk boundary. */
+const TRICKY =
+  '\ufeffid,"na,me",note,city\r\n' +
+  '1,"a ""quoted"" word",,Zürich\r\n' +
+  '2,"multi\r\nline\nvalue",NA,東京\r\n' +
+  '\r\n' +
+  '3,plain,"",São Paulo\n' +
+  '4,"",x""y,"end"\n' +
+  '\n' +
+  '5,trailing spaces  ,"café, ""crème""",Zoë\r\n' +
+  '6,"\n",5\'10",München\n' +
+  '7,last,no newline,ok';
+
+function expected(text: string, nulls: ReadonlySet<string>): { rows: Cell[][]; lines: number[] } {
+  const [, ...rows] = referenceCsv(text);
+  return {
+    rows: rows.map((row) => row.fields.map((value) => (value === '' || nulls.has(value) ? null : value))),
+    lines: rows.map((row) => row.line),
+  };
+}
+
+describe('CSV: rows and fields split across read chunks', () => {
+  const file = temp.write('tricky.csv', TRICKY);
+  const reference = expected(TRICKY, new Set(['NA']));
+
+  it('the reference parse of the sample is what the scanner gives with one big chunk', async () => {
+    const table = await readTable(file, { nullValues: ['NA'] });
+    expect(table.columns).toEqual(['id', 'na,me', 'note', 'city']);
+    expect(table.rows).toEqual(reference.rows);
+    expect(table.lines).toEqual(reference.lines);
+    expect(table.rows).toHaveLength(7);
+    expect(table.rows[1]).toEqual(['2', 'multi\r\nline\nvalue', null, '東京']);
+    expect(table.lines).toEqual([2, 3, 7, 8, 10, 11, 13]);
+  });
+
+  it('every chunk size from 1 to 64 bytes gives identical rows and lines', async () => {
+    for (let chunkSize = 1; chunkSize <= 64; chunkSize += 1) {
+      const table = await readTable(file, { nullValues: ['NA'], chunkSize, batchRows: 3 });
+      expect({ chunkSize, rows: table.rows, lines: table.lines }).toEqual({ chunkSize, rows: reference.rows, lines: reference.lines });
+    }
+  });
+
+  it('every chunk size agrees on generated data with quotes everywhere', async () => {
+    const pieces = ['a', '', '"q,1"', '"x""y"', '"line\nbreak"', 'ü', '"€"', 'NA', '1.5', '"  "'];
+    const lines = ['c1,c2,c3'];
+    for (let i = 0; i < 60; i += 1) lines.push([0, 1, 2].map((k) => pieces[(i * (k + 3) + k) % pieces.length]).join(','));
+    const csv = `${lines.join('\n')}\n`;
+    const generated = temp.write('generated.csv', csv);
+    const want = expected(csv, new Set());
+    for (const chunkSize of [1, 2, 3, 5, 7, 13, 31, 64, 4096]) {
+      const table = await readTable(generated, { chunkSize, batchRows: 7 });
+      expect({ chunkSize, rows: table.rows, lines: table.lines }).toEqual({ chunkSize, ...want });
+    }
+  });
+
+  it('errors name the same line whatever the chunk size', async () => {
+    const bad = temp.write('bad.csv', 'a,b\n1,2\n"x\ny",3\n4,"5"6\n');
+    for (let chunkSize = 1; chunkSize <= 24; chunkSize += 1) {
+      expect(await userError(() => readTable(bad, { chunkSize }, 'bad.csv'))).toBe(
+        "bad.csv:5: column 'b': unexpected '6' after the closing quote of a quoted field; expected the delimiter or the end of the line",
+      );
+    }
+    const unterminated = temp.write('open.csv', 'a,b\n1,2\n3,"never\nclosed\n');
+    for (let chunkSize = 1; chunkSize <= 24; chunkSize += 1) {
+      expect(await userError(() => readTable(unterminated, { chunkSize }, 'open.csv'))).toBe(
+        "open.csv:3: column 'b': unterminated quoted field: the quote opened on line 3 is never closed",
+      );
+    }
+  });
+});

@@ -1,0 +1,279 @@
+/**
+ * Byte-level CSV row scanner (RFC 4180) over a file read in chunks into one reusable buffer.
+ *
+ * `scanRow()` finds the fields of the next row and records their byte ranges (no strings are made
+ * here); `fill()` reads more when a row is cut by the end of the buffer. A cut row is scanned again
+ * from its start after the fill; each fill reads at least as many new bytes as it carries over, and
+ * the buffer doubles when a row outgrows half of it, so a long row costs linear time, not quadratic.
+ *
+ * Rules: `\n` and `\r\n` end rows (a bare `\r` inside a field is data); `"` opens a quoted field only
+ * as the field's first byte (elsewhere it is kept literally: `5'10"` reads as is); in a quoted field
+ * `""` is a quote and newlines are data (lines keep counting); after the closing quote only the
+ * delimiter or the end of the row may follow. Lines are counted by `\n`.
+ */
+import { isAscii } from 'node:buffer';
+import type { FileHandle } from 'node:fs/promises';
+import { InputDataError } from '@modelgate/core';
+import { formatBytes } from './common.js';
+
+export const ROW = 0;
+export const NEED_MORE = 1;
+export const END = 2;
+
+const LF = 10;
+const CR = 13;
+const QUOTE = 34;
+/** Bytes kept after the data: a sentinel `\n` plus room for 4-byte reads past a field's end. */
+const SLACK = 16;
+
+/** Field flags. */
+export const PLAIN = 0;
+export const QUOTED = 1;
+export const ESCAPED = 2;
+
+export interface ScannerOptions {
+  delimiter: number;
+  chunkSize: number;
+  maxRowBytes: number;
+  /** Byte offset in the file where scanning starts, and the line number there. */
+  start: number;
+  line: number;
+}
+
+export class CsvScanner {
+  buf: Buffer;
+  view: DataView;
+  /** Valid bytes in `buf`; `buf[n]` is a `\n` sentinel. */
+  n = 0;
+  pos = 0;
+  line: number;
+  eof = false;
+  /** Whether `buf[0, n)` is pure ASCII (then every field can be decoded as latin1). */
+  ascii = true;
+  /** `buf[0, n)` as a latin1 string, made on demand by the cell decoder. */
+  text: string | undefined;
+  /** Byte offset in the file of `buf[0]`. */
+  base: number;
+
+  /** The row found by the last `scanRow()`: its fields' byte ranges and flags, count and line. */
+  starts = new Int32Array(64);
+  ends = new Int32Array(64);
+  flags = new Uint8Array(64);
+  fieldCount = 0;
+  rowLine = 0;
+  /** Names used in messages (set once the header is known). */
+  names: readonly string[] = [];
+
+  private readonly delimiter: number;
+  private readonly chunkSize: number;
+  private readonly maxRowBytes: number;
+  private filePos: number;
+  /** Line where a quote opened in the row that was cut by the end of the buffer (0: none). */
+  private openQuoteLine = 0;
+
+  constructor(
+    private readonly fh: FileHandle,
+    private readonly file: string,
+    options: ScannerOptions,
+  ) {
+    this.delimiter = options.delimiter;
+    this.chunkSize = options.chunkSize;
+    this.maxRowBytes = options.maxRowBytes;
+    this.filePos = options.start;
+    this.base = options.start;
+    this.line = options.line;
+    this.buf = Buffer.allocUnsafeSlow(Math.min(options.chunkSize, 1 << 24) + SLACK);
+    this.view = new DataView(this.buf.buffer, this.buf.byteOffset, this.buf.length);
+    this.buf[0] = LF;
+  }
+
+  /** File offset of the next unscanned byte. */
+  get offset(): number {
+    return this.base + this.pos;
+  }
+
+  /** Keeps the unscanned tail (the cut row), reads more after it. Sets `eof` when the file ends. */
+  async fill(): Promise<void> {
+    const carry = this.n - this.pos;
+    if (carry > this.maxRowBytes) {
+      const where = this.openQuoteLine ? `; the quoted field opened on line ${this.openQuoteLine} may be missing its closing quote` : '';
+      throw new InputDataError(`row is longer than ${formatBytes(this.maxRowBytes)} (the limit)${where}`, { file: this.file, line: this.line });
+    }
+    const want = Math.max(this.chunkSize, carry);
+    if (carry + want + SLACK > this.buf.length) {
+      const grown = Buffer.allocUnsafeSlow(Math.max(2 * this.buf.length, carry + want + SLACK));
+      this.buf.copy(grown, 0, this.pos, this.n);
+      this.buf = grown;
+      this.view = new DataView(grown.buffer, grown.byteOffset, grown.length);
+    } else if (carry > 0 && this.pos > 0) {
+      this.buf.copy(this.buf, 0, this.pos, this.n);
+    }
+    this.base += this.pos;
+    this.pos = 0;
+    const { bytesRead } = await this.fh.read(this.buf, carry, want, this.filePos);
+    this.filePos += bytesRead;
+    this.n = carry + bytesRead;
+    if (bytesRead === 0) this.eof = true;
+    this.buf[this.n] = LF;
+    this.text = undefined;
+    this.ascii = isAscii(this.buf.subarray(0, this.n));
+  }
+
+  /** Skips `count` bytes at the current position (a BOM). */
+  skip(count: number): void {
+    this.pos += count;
+  }
+
+  /**
+   * Scans the next row: ROW (fields recorded, position after the row), NEED_MORE (the row is cut by
+   * the end of the buffer: call `fill()` and scan again) or END. Blank lines are skipped.
+   */
+  scanRow(): number {
+    const buf = this.buf;
+    const view = this.view;
+    const delimiterWord = Math.imul(this.delimiter, 0x01010101);
+    const n = this.n;
+    const delimiter = this.delimiter;
+    const eof = this.eof;
+    let pos = this.pos;
+    let line = this.line;
+    let starts = this.starts;
+    let ends = this.ends;
+    let flags = this.flags;
+    for (;;) {
+      if (pos >= n) {
+        if (!eof) return this.needMore(pos, line, 0);
+        this.pos = pos;
+        return END;
+      }
+      const rowPos = pos;
+      const rowLine = line;
+      let count = 0;
+      for (;;) {
+        let start = pos;
+        let end: number;
+        let flag = PLAIN;
+        let c = buf[pos]!;
+        if (c === QUOTE) {
+          const quoteLine = line;
+          start = ++pos;
+          for (;;) {
+            while (pos < n && (c = buf[pos]!) !== QUOTE) {
+              if (c === LF) line += 1;
+              pos += 1;
+            }
+            if (pos >= n) {
+              if (!eof) return this.needMore(rowPos, rowLine, quoteLine);
+              throw this.error(`unterminated quoted field: the quote opened on line ${quoteLine} is never closed`, quoteLine, count);
+            }
+            if (pos + 1 >= n && !eof) return this.needMore(rowPos, rowLine, quoteLine);
+            if (buf[pos + 1] !== QUOTE) break;
+            flag = ESCAPED;
+            pos += 2;
+          }
+          end = pos++;
+          if (flag === PLAIN) flag = QUOTED;
+          c = buf[pos]!;
+          if (pos < n && c !== delimiter && c !== LF) {
+            if (c !== CR) throw this.afterQuote(c, line, count);
+            if (pos + 1 >= n) {
+              if (!eof) return this.needMore(rowPos, rowLine, 0);
+            } else if (buf[pos + 1] !== LF) throw this.afterQuote(c, line, count);
+          }
+        } else {
+          // Four bytes at a time: flags the delimiter and every byte below 14 (LF, CR, other controls);
+          // the lowest flagged byte is exact (higher ones may be false positives, never looked at).
+          for (;;) {
+            const word = view.getInt32(pos, true);
+            const x = word ^ delimiterWord;
+            const found = (((x - 0x01010101) & ~x) | ((word - 0x0e0e0e0e) & ~word)) & 0x80808080;
+            if (found === 0) {
+              pos += 4;
+              continue;
+            }
+            pos += (31 - Math.clz32(found & -found)) >> 3;
+            c = buf[pos]!;
+            if (c === delimiter || c === LF) break;
+            // A bare CR (not before LF) is data; a CR at the end of the buffer is decided after a fill.
+            if (c === CR && (pos + 1 >= n || buf[pos + 1] === LF)) break;
+            pos += 1; // another control byte, or a bare CR: data
+          }
+          end = pos;
+        }
+        if (count === starts.length) {
+          this.growFields();
+          starts = this.starts;
+          ends = this.ends;
+          flags = this.flags;
+        }
+        starts[count] = start;
+        ends[count] = end;
+        flags[count] = flag;
+        count += 1;
+        if (pos >= n) {
+          if (!eof) return this.needMore(rowPos, rowLine, 0);
+          break;
+        }
+        c = buf[pos]!;
+        if (c === delimiter) {
+          pos += 1;
+          continue;
+        }
+        if (c === LF) {
+          pos += 1;
+        } else if (pos + 1 < n) {
+          pos += 2; // CR LF
+        } else {
+          if (!eof) return this.needMore(rowPos, rowLine, 0);
+          pos += 1; // a final bare CR ends the last row
+        }
+        line += 1;
+        break;
+      }
+      if (count === 1 && flags[0] === PLAIN && starts[0] === ends[0]) continue; // blank line
+      this.pos = pos;
+      this.line = line;
+      this.fieldCount = count;
+      this.rowLine = rowLine;
+      return ROW;
+    }
+  }
+
+  /** `buf[0, n)` as latin1 (valid for the byte ranges of ASCII fields). */
+  latin1(): string {
+    const text = this.buf.toString('latin1', 0, this.n);
+    this.text = text;
+    return text;
+  }
+
+  private needMore(rowPos: number, rowLine: number, quoteLine: number): number {
+    this.pos = rowPos;
+    this.line = rowLine;
+    this.openQuoteLine = quoteLine;
+    return NEED_MORE;
+  }
+
+  private growFields(): void {
+    const size = this.starts.length * 2;
+    const starts = new Int32Array(size);
+    const ends = new Int32Array(size);
+    const flags = new Uint8Array(size);
+    starts.set(this.starts);
+    ends.set(this.ends);
+    flags.set(this.flags);
+    this.starts = starts;
+    this.ends = ends;
+    this.flags = flags;
+  }
+
+  private afterQuote(byte: number, line: number, field: number): InputDataError {
+    const shown = byte >= 32 && byte < 127 ? `'${String.fromCharCode(byte)}'` : `byte 0x${byte.toString(16).padStart(2, '0')}`;
+    return this.error(`unexpected ${shown} after the closing quote of a quoted field; expected the delimiter or the end of the line`, line, field);
+  }
+
+  error(message: string, line: number, field: number): InputDataError {
+    const name = this.names[field];
+    const column = name === undefined ? '' : `column '${name}': `;
+    return new InputDataError(`${column}${message}`, { file: this.file, line, ...(name === undefined ? {} : { field: name }) });
+  }
+}

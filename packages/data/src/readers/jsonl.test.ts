@@ -1,0 +1,88 @@
+import { afterAll, describe, expect, it } from 'vitest';
+import { openTable } from './index.js';
+import { readTable, TempDir, userError } from './testing.js';
+
+const temp = new TempDir();
+afterAll(() => temp.remove());
+
+async function errorFor(name: string, content: string | Uint8Array, options = {}): Promise<string> {
+  const file = temp.write(name, content);
+  return userError(() => readTable(file, options, name));
+}
+
+describe('JSONL', () => {
+  it('columns from the first object; values as JSON gives them; missing keys are null', async () => {
+    const file = temp.write(
+      'rows.jsonl',
+      '{"age": 38, "name": "Zoë", "ok": true, "score": 0.5, "note": null}\n{"age": 41, "name": "東京", "ok": false}\n{"score": -1e3, "age": 7, "name": "", "ok": true, "note": "x"}\n',
+    );
+    const table = await readTable(file);
+    expect(table.columns).toEqual(['age', 'name', 'ok', 'score', 'note']);
+    expect(table.rows).toEqual([
+      [38, 'Zoë', true, 0.5, null],
+      [41, '東京', false, null, null],
+      [7, '', true, -1000, 'x'],
+    ]);
+    expect(table.lines).toEqual([1, 2, 3]);
+  });
+
+  it('blank lines skipped (and counted), CRLF, BOM, last line without newline, .ndjson', async () => {
+    const file = temp.write('rows.ndjson', '\ufeff{"a":1}\r\n\r\n  \n{"a":2}\r\n{"a":3}');
+    const table = await readTable(file);
+    expect(table.rows).toEqual([[1], [2], [3]]);
+    expect(table.lines).toEqual([1, 4, 5]);
+  });
+
+  it('streams in batches, across chunk boundaries, with projection', async () => {
+    const lines = Array.from({ length: 25 }, (_, i) => JSON.stringify({ id: i, label: `l${i % 3}`, text: `t"${i}"\n` }));
+    const file = temp.write('many.jsonl', `${lines.join('\n')}\n`);
+    for (const chunkSize of [1, 7, 64, 1 << 20]) {
+      const table = await readTable(file, { batchRows: 10, chunkSize, columns: ['text', 'id'] });
+      expect(table.columns).toEqual(['id', 'text']);
+      expect(table.batchSizes).toEqual([10, 10, 5]);
+      expect(table.rows[24]).toEqual([24, 't"24"\n']);
+      expect(table.lines[24]).toBe(25);
+    }
+  });
+
+  it('a key not in the first object is an error naming key and line', async () => {
+    expect(await errorFor('new.jsonl', '{"a":1,"b":2}\n{"a":1}\n{"a":1,"c":3}\n')).toBe(
+      "new.jsonl:3: unexpected key 'c': the first object has no such key (keys: a, b); missing keys are null, new keys are an error",
+    );
+    // Even when the new key is outside a projection.
+    expect(await errorFor('newp.jsonl', '{"a":1,"b":2}\n{"b":1,"c":3}\n', { columns: ['a'] })).toBe(
+      "newp.jsonl:2: unexpected key 'c': the first object has no such key (keys: a, b); missing keys are null, new keys are an error",
+    );
+  });
+
+  it('nested values, non-objects, invalid JSON and invalid UTF-8 are located errors', async () => {
+    expect(await errorFor('nested.jsonl', '{"a":1,"b":2}\n{"a":1,"b":{"x":1}}\n')).toBe(
+      "nested.jsonl:2: column 'b' holds an object; only strings, numbers, booleans and null are supported (flatten nested values)",
+    );
+    expect(await errorFor('list.jsonl', '{"a":[1]}\n')).toBe("list.jsonl:1: column 'a' holds an array; only strings, numbers, booleans and null are supported (flatten nested values)");
+    expect(await errorFor('array.jsonl', '{"a":1}\n\n[1,2]\n')).toBe('array.jsonl:3: expected a JSON object, found an array');
+    expect(await errorFor('number.jsonl', '42\n')).toBe('number.jsonl:1: expected a JSON object, found a number');
+    const invalid = await errorFor('invalid.jsonl', '{"a":1}\n{"a":2,}\n');
+    expect(invalid).toMatch(/^invalid\.jsonl:2: invalid JSON: .+/);
+    expect(invalid).not.toContain('\n');
+    expect(await errorFor('utf8.jsonl', Buffer.concat([Buffer.from('{"a":"ok"}\n{"a":"'), Buffer.from([0xff]), Buffer.from('"}\n')]))).toBe(
+      'utf8.jsonl:2: invalid UTF-8 byte sequence; the file must be UTF-8',
+    );
+  });
+
+  it('empty files and over-long lines', async () => {
+    expect(await errorFor('empty.jsonl', '')).toBe('empty.jsonl: is empty; expected one JSON object per line');
+    expect(await errorFor('blank.jsonl', '\n\n')).toBe('blank.jsonl: is empty; expected one JSON object per line');
+    expect(await errorFor('long.jsonl', `{"a":1}\n{"a":"${'x'.repeat(4000)}"}\n`, { maxRowBytes: 1024, chunkSize: 100 })).toBe('long.jsonl:2: line is longer than 1 KB (the limit)');
+  });
+
+  it('an unknown projected column', async () => {
+    expect(await errorFor('p.jsonl', '{"a":1}\n', { columns: ['b'] })).toBe("p.jsonl:1: has no column 'b' (columns: a)");
+  });
+
+  it('format can be forced for any extension', async () => {
+    const file = temp.write('rows.log', '{"a":1}\n');
+    const source = await openTable(file, { format: 'jsonl' });
+    expect(source.format).toBe('jsonl');
+  });
+});

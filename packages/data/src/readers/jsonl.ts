@@ -1,0 +1,197 @@
+/**
+ * JSON Lines source: one JSON object per line (`\n` or `\r\n`; blank lines skipped; UTF-8, BOM ok).
+ * The columns are the keys of the first object, in its order. Later objects may leave keys out
+ * (missing keys are null) but may not add new ones (an InputDataError naming the key and line).
+ * Values are the JSON scalars as JSON.parse gives them (string, number, boolean, null); a nested
+ * object or array is an InputDataError naming the column and line.
+ */
+import type { FileHandle } from 'node:fs/promises';
+import { InputDataError } from '@modelgate/core';
+import type { Cell, TableBatch, TableSource } from '../table.js';
+import { batchRowsOf, checkDataFile, formatBytes, openDataFile, projectColumns, tuningOf, type OpenOptions } from './common.js';
+
+const LF = 10;
+
+/** Reads a file line by line in chunks; lines come out as UTF-8-checked strings with their number. */
+class LineReader {
+  private buf: Buffer;
+  private n = 0;
+  private pos = 0;
+  private filePos = 0;
+  private eof = false;
+  private line = 0;
+  private readonly utf8 = new TextDecoder('utf-8', { fatal: true });
+
+  constructor(
+    private readonly fh: FileHandle,
+    private readonly file: string,
+    private readonly chunkSize: number,
+    private readonly maxLineBytes: number,
+  ) {
+    this.buf = Buffer.allocUnsafeSlow(chunkSize + 1);
+  }
+
+  /** The next non-blank line (without its line break) and its number, or undefined at the end. */
+  async next(): Promise<{ text: string; line: number } | undefined> {
+    for (;;) {
+      const end = this.pos < this.n ? this.buf.indexOf(LF, this.pos) : -1;
+      if (end < 0 || end >= this.n) {
+        if (!this.eof) {
+          await this.fill();
+          continue;
+        }
+        if (this.pos >= this.n) return undefined;
+      }
+      const stop = end < 0 || end >= this.n ? this.n : end;
+      const start = this.pos;
+      this.pos = stop + 1;
+      this.line += 1;
+      let last = stop;
+      if (last > start && this.buf[last - 1] === 13) last -= 1;
+      let first = start;
+      if (this.line === 1 && last - first >= 3 && this.buf[first] === 0xef && this.buf[first + 1] === 0xbb && this.buf[first + 2] === 0xbf) first += 3;
+      if (isBlank(this.buf, first, last)) continue;
+      let text: string;
+      try {
+        text = this.utf8.decode(this.buf.subarray(first, last));
+      } catch {
+        throw new InputDataError('invalid UTF-8 byte sequence; the file must be UTF-8', { file: this.file, line: this.line });
+      }
+      return { text, line: this.line };
+    }
+  }
+
+  private async fill(): Promise<void> {
+    const carry = this.n - this.pos;
+    if (carry > this.maxLineBytes) {
+      throw new InputDataError(`line is longer than ${formatBytes(this.maxLineBytes)} (the limit)`, { file: this.file, line: this.line + 1 });
+    }
+    const want = Math.max(this.chunkSize, carry);
+    if (carry + want + 1 > this.buf.length) {
+      const grown = Buffer.allocUnsafeSlow(Math.max(2 * this.buf.length, carry + want + 1));
+      this.buf.copy(grown, 0, this.pos, this.n);
+      this.buf = grown;
+    } else if (carry > 0 && this.pos > 0) {
+      this.buf.copy(this.buf, 0, this.pos, this.n);
+    }
+    this.pos = 0;
+    const { bytesRead } = await this.fh.read(this.buf, carry, want, this.filePos);
+    this.filePos += bytesRead;
+    this.n = carry + bytesRead;
+    if (bytesRead === 0) this.eof = true;
+  }
+}
+
+function isBlank(buf: Buffer, start: number, end: number): boolean {
+  for (let i = start; i < end; i += 1) {
+    const c = buf[i]!;
+    if (c !== 32 && c !== 9 && c !== 13) return false;
+  }
+  return true;
+}
+
+function kindOf(value: unknown): string {
+  if (Array.isArray(value)) return 'an array';
+  if (value === null) return 'null';
+  return typeof value === 'object' ? 'an object' : `a ${typeof value}`;
+}
+
+function parseLine(text: string, file: string, line: number): Record<string, unknown> {
+  let value: unknown;
+  try {
+    value = JSON.parse(text);
+  } catch (error) {
+    throw new InputDataError(`invalid JSON: ${(error as Error).message}`, { file, line });
+  }
+  if (typeof value !== 'object' || value === null || Array.isArray(value)) {
+    throw new InputDataError(`expected a JSON object, found ${kindOf(value)}`, { file, line });
+  }
+  return value as Record<string, unknown>;
+}
+
+export async function openJsonl(path: string, shown: string, options: OpenOptions): Promise<TableSource> {
+  const batchRows = batchRowsOf(options);
+  const { chunkSize, maxRowBytes } = tuningOf(options);
+  await checkDataFile(path, shown);
+  const fh = await openDataFile(path, shown);
+  let keys: string[];
+  let firstLine: number;
+  try {
+    const first = await new LineReader(fh, shown, chunkSize, maxRowBytes).next();
+    if (first === undefined) throw new InputDataError('is empty; expected one JSON object per line', { file: shown });
+    keys = Object.keys(parseLine(first.text, shown, first.line));
+    firstLine = first.line;
+  } finally {
+    await fh.close();
+  }
+  const known = new Set(keys);
+  const selected = projectColumns(keys, options.columns, shown, firstLine);
+  const columns = selected.map((index) => keys[index]!);
+
+  return {
+    path: shown,
+    format: 'jsonl',
+    columns,
+    async *batches(): AsyncGenerator<TableBatch> {
+      const handle = await openDataFile(path, shown);
+      try {
+        const lines = new LineReader(handle, shown, chunkSize, maxRowBytes);
+        let offset = 0;
+        let data: Cell[][] = columns.map(() => new Array<Cell>(batchRows));
+        let numbers = new Int32Array(batchRows);
+        let count = 0;
+        for (;;) {
+          const next = await lines.next();
+          if (next !== undefined) {
+            const object = parseLine(next.text, shown, next.line);
+            let present = 0;
+            for (let j = 0; j < columns.length; j += 1) {
+              const name = columns[j]!;
+              if (Object.hasOwn(object, name)) {
+                present += 1;
+                data[j]![count] = cellOf(object[name], name, shown, next.line);
+              } else {
+                data[j]![count] = null;
+              }
+            }
+            if (Object.keys(object).length > present) checkKeys(object, known, keys, shown, next.line);
+            numbers[count] = next.line;
+            count += 1;
+            if (count < batchRows) continue;
+          }
+          if (count > 0) {
+            if (count < batchRows) {
+              for (const column of data) column.length = count;
+              numbers = numbers.slice(0, count);
+            }
+            yield { columns, data, rowCount: count, offset, lines: numbers };
+            offset += count;
+            count = 0;
+            data = columns.map(() => new Array<Cell>(batchRows));
+            numbers = new Int32Array(batchRows);
+          }
+          if (next === undefined) return;
+        }
+      } finally {
+        await handle.close();
+      }
+    },
+  };
+}
+
+function cellOf(value: unknown, name: string, file: string, line: number): Cell {
+  if (value === undefined || value === null) return null;
+  if (typeof value === 'object') {
+    throw new InputDataError(`column '${name}' holds ${kindOf(value)}; only strings, numbers, booleans and null are supported (flatten nested values)`, { file, line, field: name });
+  }
+  return value as Cell;
+}
+
+/** Called when an object has more keys than the selected columns it holds: finds a new key. */
+function checkKeys(object: Record<string, unknown>, known: ReadonlySet<string>, keys: readonly string[], file: string, line: number): void {
+  for (const key of Object.keys(object)) {
+    if (!known.has(key)) {
+      throw new InputDataError(`unexpected key '${key}': the first object has no such key (keys: ${keys.join(', ')}); missing keys are null, new keys are an error`, { file, line, field: key });
+    }
+  }
+}

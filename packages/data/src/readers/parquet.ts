@@ -1,0 +1,172 @@
+/**
+ * Parquet source on hyparquet (+ hyparquet-compressors): the footer gives the columns; rows stream
+ * row group by row group, `batchRows` at a time, reading only the selected columns. A column chunk
+ * with an offset index is read page-range by page-range per batch; without one, hyparquet decodes
+ * the whole chunk, so memory then grows with the row group (not the file).
+ *
+ * Cells (see `toCell`): BOOLEAN → boolean; INT32/FLOAT/DOUBLE/DECIMAL/FLOAT16 → number; INT64 →
+ * number when it is a safe integer, else bigint; strings (UTF8/STRING/ENUM/JSON, plain BYTE_ARRAY)
+ * → string; UUID → string; DATE → `YYYY-MM-DD`; TIMESTAMP (millis/micros/nanos, INT96) → ISO 8601
+ * UTC `…T…Z` keeping sub-millisecond digits; other FIXED_LEN_BYTE_ARRAY → hex string; TIME → number
+ * in its unit; NaN stays NaN; null stays null. Nested columns (struct/list/map), GEOMETRY and
+ * VARIANT are refused (select other columns with `columns`). `lines` are row index + 1.
+ */
+import { InputDataError } from '@modelgate/core';
+import { asyncBufferFromFile, parquetMetadataAsync, parquetScan, parquetSchema, type AsyncBuffer, type FileMetaData, type ParquetParsers } from 'hyparquet';
+import { compressors } from 'hyparquet-compressors';
+import type { Cell, TableBatch, TableSource } from '../table.js';
+import { batchRowsOf, checkDataFile, projectColumns, type OpenOptions } from './common.js';
+
+const CODECS = new Set(['UNCOMPRESSED', ...Object.keys(compressors)]);
+
+const utf8 = new TextDecoder();
+
+/** Timestamps as ISO strings with all their digits, dates as `YYYY-MM-DD`, JSON kept as text. */
+const parsers: Partial<ParquetParsers> = {
+  timestampFromMilliseconds: (millis: bigint) => isoTimestamp(millis, 1n),
+  timestampFromMicroseconds: (micros: bigint) => isoTimestamp(micros, 1000n),
+  timestampFromNanoseconds: (nanos: bigint) => isoTimestamp(nanos, 1_000_000n),
+  dateFromDays: (days: number) => {
+    const date = new Date(days * 86_400_000);
+    return Number.isNaN(date.getTime()) ? days : date.toISOString().slice(0, 10);
+  },
+  jsonFromBytes: (bytes: Uint8Array) => (bytes === undefined ? bytes : utf8.decode(bytes)),
+};
+
+function isoTimestamp(value: bigint, perMilli: bigint): string | number | bigint {
+  let millis = value / perMilli;
+  let rest = value - millis * perMilli;
+  if (rest < 0n) {
+    millis -= 1n;
+    rest += perMilli;
+  }
+  const date = new Date(Number(millis));
+  if (Number.isNaN(date.getTime())) return safe(value);
+  const iso = date.toISOString();
+  if (rest === 0n) return iso;
+  const digits = perMilli === 1000n ? 3 : 6;
+  return `${iso.slice(0, -1)}${rest.toString().padStart(digits, '0')}Z`;
+}
+
+function safe(value: bigint): number | bigint {
+  return value >= -9007199254740991n && value <= 9007199254740991n ? Number(value) : value;
+}
+
+type Decoded = ArrayLike<unknown> & { slice?: unknown };
+
+export async function openParquet(path: string, shown: string, options: OpenOptions): Promise<TableSource> {
+  const batchRows = batchRowsOf(options);
+  const size = await checkDataFile(path, shown);
+  if (size === 0) throw new InputDataError('is empty (0 bytes), expected a Parquet file', { file: shown });
+  const file = await asyncBufferFromFile(path);
+  let metadata: FileMetaData;
+  try {
+    metadata = await parquetMetadataAsync(file, { parsers });
+  } catch (error) {
+    throw new InputDataError(`not a readable Parquet file: ${reason(error)}`, { file: shown });
+  }
+  const schema = parquetSchema(metadata);
+  const names = schema.children.map((child) => child.element.name);
+  const selected = projectColumns(names, options.columns, shown);
+  const columns = selected.map((index) => names[index]!);
+  for (const index of selected) {
+    const child = schema.children[index]!;
+    const element = child.element;
+    const kind = element.logical_type?.type;
+    if (child.children.length > 0 || element.repetition_type === 'REPEATED' || kind === 'GEOMETRY' || kind === 'GEOGRAPHY' || kind === 'VARIANT') {
+      const what = child.children.length > 0 ? `a nested ${kind ?? element.converted_type ?? 'group'} column` : `a ${kind ?? 'repeated'} column`;
+      throw new InputDataError(`column '${element.name}' is ${what}; only flat columns can be read (leave it out with the columns option)`, { file: shown, field: element.name });
+    }
+  }
+  checkCodecs(metadata, new Set(columns), shown);
+  return {
+    path: shown,
+    format: 'parquet',
+    columns,
+    batches: () => readBatches(file, metadata, columns, batchRows, shown),
+  };
+}
+
+function checkCodecs(metadata: FileMetaData, wanted: ReadonlySet<string>, file: string): void {
+  for (const group of metadata.row_groups) {
+    for (const chunk of group.columns) {
+      const meta = chunk.meta_data;
+      if (!meta || !wanted.has(meta.path_in_schema[0]!)) continue;
+      if (!CODECS.has(meta.codec)) {
+        const column = meta.path_in_schema.join('.');
+        throw new InputDataError(
+          `column '${column}' is compressed with ${meta.codec}, which cannot be read (supported: ${[...CODECS].join(', ')}); rewrite the file with another codec`,
+          { file, field: column },
+        );
+      }
+    }
+  }
+}
+
+async function* readBatches(file: AsyncBuffer, metadata: FileMetaData, columns: readonly string[], batchRows: number, shown: string): AsyncGenerator<TableBatch> {
+  const scan = await parquetScan({ file, metadata, columns: [...columns], compressors, parsers });
+  let groupStart = 0;
+  for (const group of metadata.row_groups) {
+    const groupRows = Number(group.num_rows);
+    const groupEnd = groupStart + groupRows;
+    // Without an offset index a sub-range read decodes the whole chunk: decode it once per group.
+    const whole = columns.map((name) => {
+      const chunk = group.columns.find((c) => c.meta_data?.path_in_schema[0] === name);
+      return !(chunk?.offset_index_offset !== undefined && chunk.offset_index_length);
+    });
+    for (let start = groupStart; start < groupEnd; start += batchRows) {
+      const end = Math.min(start + batchRows, groupEnd);
+      const data: Cell[][] = [];
+      for (let j = 0; j < columns.length; j += 1) {
+        const column = columns[j]!;
+        let values: Decoded;
+        try {
+          if (whole[j] && start === groupStart && end < groupEnd) await scan.readColumn({ column, rowStart: groupStart, rowEnd: groupEnd });
+          values = (await scan.readColumn({ column, rowStart: start, rowEnd: end })) as Decoded;
+        } catch (error) {
+          throw new InputDataError(`cannot read column '${column}' (rows ${start + 1}–${end}): ${reason(error)}`, { file: shown, line: start + 1, field: column });
+        }
+        if (values.length !== end - start) {
+          throw new InputDataError(`column '${column}' has ${values.length} values for rows ${start + 1}–${end}; the file is corrupt`, { file: shown, line: start + 1, field: column });
+        }
+        data.push(toCells(values, column, shown, start));
+      }
+      const lines = new Int32Array(end - start);
+      for (let i = 0; i < lines.length; i += 1) lines[i] = start + i + 1;
+      yield { columns, data, rowCount: end - start, offset: start, lines };
+    }
+    groupStart = groupEnd;
+  }
+}
+
+function toCells(values: Decoded, column: string, file: string, start: number): Cell[] {
+  if (values instanceof Float64Array || values instanceof Float32Array || values instanceof Int32Array || values instanceof Uint32Array || values instanceof Int16Array || values instanceof Uint16Array || values instanceof Int8Array || values instanceof Uint8Array) {
+    return Array.from(values);
+  }
+  const cells = new Array<Cell>(values.length);
+  for (let i = 0; i < values.length; i += 1) cells[i] = toCell(values[i], column, file, start + i + 1);
+  return cells;
+}
+
+export function toCell(value: unknown, column: string, file: string, line: number): Cell {
+  switch (typeof value) {
+    case 'string':
+    case 'number':
+    case 'boolean':
+      return value;
+    case 'bigint':
+      return safe(value);
+    case 'undefined':
+      return null;
+    default:
+      if (value === null) return null;
+      if (value instanceof Uint8Array) return Buffer.from(value.buffer, value.byteOffset, value.byteLength).toString('hex');
+      if (value instanceof Date) return Number.isNaN(value.getTime()) ? null : value.toISOString();
+      throw new InputDataError(`column '${column}' holds a nested value (${Array.isArray(value) ? 'list' : 'object'}); only flat columns can be read`, { file, line, field: column });
+  }
+}
+
+function reason(error: unknown): string {
+  const message = error instanceof Error ? error.message : String(error);
+  return message.replace(/^parquet /, '').replace(/\s*\n\s*/g, ' ');
+}
