@@ -1,0 +1,166 @@
+/**
+ * How table columns become model inputs. Two conventions cover nearly every tabular model:
+ *   - one `[N, F]` float tensor (torch/XGBoost/LightGBM exports): columns in an explicit order
+ *     (config `inputs`), else the model's `feature_names` metadata, else the file's non-label
+ *     columns when their count is F;
+ *   - one `[N, 1]` input per column (skl2onnx): input name = column name (or config mapping),
+ *     typed float/double/int64/string as the model declares.
+ * Pure: produces typed arrays; the session wrapper wraps them as onnxruntime tensors.
+ */
+import { ConfigurationError, InputDataError } from '@modelgate/core';
+import type { Cell, TableBatch } from '@modelgate/data';
+
+export type FeedType = 'float32' | 'float64' | 'int64' | 'int32' | 'bool' | 'string';
+
+export interface ModelInput {
+  name: string;
+  /** dtype name as packages/onnx reports it (float32, int64, string, …). */
+  dtype: string;
+  shape: (number | string | null)[] | null;
+}
+
+export type InputPlan =
+  | { kind: 'matrix'; input: string; type: FeedType; columns: string[] }
+  | { kind: 'columns'; inputs: { input: string; column: string; type: FeedType; rank: 1 | 2 }[] };
+
+export interface PlanOptions {
+  /** Model input → column (per-column models) or columns (matrix models), from modelgate.yml `inputs`. */
+  mapping?: Record<string, string | string[]>;
+  /** Comma-separated feature order from model metadata (`feature_names`). */
+  featureNames?: string[];
+  label: string;
+  file: string;
+}
+
+const SUPPORTED: Record<string, FeedType> = { float32: 'float32', float64: 'float64', int64: 'int64', int32: 'int32', bool: 'bool', string: 'string' };
+
+function feedType(input: ModelInput): FeedType {
+  const type = SUPPORTED[input.dtype];
+  if (!type) throw new ConfigurationError(`model input '${input.name}' has type ${input.dtype}; modelgate feeds float32, float64, int64, int32, bool and string tensors`, { field: 'inputs' });
+  return type;
+}
+
+/** Decide which columns feed which inputs; every mismatch is a one-line error naming both sides. */
+export function planInputs(inputs: readonly ModelInput[], columns: readonly string[], options: PlanOptions): InputPlan {
+  const available = new Set(columns);
+  const need = (column: string, input: string): string => {
+    if (!available.has(column)) {
+      throw new ConfigurationError(`model input '${input}' needs column '${column}', which ${options.file} does not have (columns: ${columns.join(', ')})`, { field: 'inputs' });
+    }
+    return column;
+  };
+  const only = inputs[0];
+  const width = only?.shape?.length === 2 ? only.shape[1] : undefined;
+  const isMatrix = inputs.length === 1 && only !== undefined && only.shape?.length === 2 && width !== 1 && feedType(only) !== 'string';
+  if (isMatrix) {
+    const mapped = options.mapping?.[only.name];
+    let chosen: string[];
+    if (mapped !== undefined) chosen = (Array.isArray(mapped) ? mapped : [mapped]).map((column) => need(column, only.name));
+    else if (options.featureNames?.length) chosen = options.featureNames.map((column) => need(column, only.name));
+    else {
+      chosen = columns.filter((column) => column !== options.label);
+      if (typeof width === 'number' && chosen.length !== width) {
+        throw new ConfigurationError(
+          `model input '${only.name}' takes ${width} features but ${options.file} has ${chosen.length} non-label columns; list them in order under inputs: { ${only.name}: [...] } in modelgate.yml (the model has no feature_names metadata)`,
+          { field: 'inputs' },
+        );
+      }
+    }
+    if (typeof width === 'number' && chosen.length !== width) {
+      throw new ConfigurationError(`model input '${only.name}' takes ${width} features, but ${chosen.length} columns are mapped to it`, { field: 'inputs' });
+    }
+    return { kind: 'matrix', input: only.name, type: feedType(only), columns: chosen };
+  }
+  return {
+    kind: 'columns',
+    inputs: inputs.map((input) => {
+      const mapped = options.mapping?.[input.name];
+      if (Array.isArray(mapped)) throw new ConfigurationError(`model input '${input.name}' takes one column, but a list is mapped to it`, { field: 'inputs' });
+      return { input: input.name, column: need(mapped ?? input.name, input.name), type: feedType(input), rank: input.shape?.length === 1 ? 1 : 2 };
+    }),
+  };
+}
+
+export type FeedData = Float32Array | Float64Array | BigInt64Array | Int32Array | Uint8Array | string[];
+export interface FeedTensor {
+  name: string;
+  type: FeedType;
+  data: FeedData;
+  dims: number[];
+}
+
+/** Tensors for one batch. Bad cells are InputDataErrors at `file:line` naming the column. */
+export function batchToFeeds(plan: InputPlan, batch: TableBatch, file: string): FeedTensor[] {
+  const index = new Map(batch.columns.map((name, i) => [name, i]));
+  const column = (name: string): Cell[] => batch.data[index.get(name)!]!;
+  const rows = batch.rowCount;
+  if (plan.kind === 'matrix') {
+    const width = plan.columns.length;
+    const data = allocate(plan.type, rows * width) as Float32Array | Float64Array | BigInt64Array | Int32Array | Uint8Array;
+    plan.columns.forEach((name, j) => {
+      const cells = column(name);
+      for (let i = 0; i < rows; i += 1) write(data, i * width + j, cells[i]!, plan.type, name, batch.lines[i]!, file);
+    });
+    return [{ name: plan.input, type: plan.type, data, dims: [rows, width] }];
+  }
+  return plan.inputs.map(({ input, column: name, type, rank }) => {
+    const cells = column(name);
+    const dims = rank === 1 ? [rows] : [rows, 1];
+    if (type === 'string') return { name: input, type, data: cells.map((cell) => (cell === null ? '' : String(cell))), dims };
+    const data = allocate(type, rows) as Float32Array | Float64Array | BigInt64Array | Int32Array | Uint8Array;
+    for (let i = 0; i < rows; i += 1) write(data, i, cells[i]!, type, name, batch.lines[i]!, file);
+    return { name: input, type, data, dims };
+  });
+}
+
+function allocate(type: FeedType, length: number): FeedData {
+  switch (type) {
+    case 'float32':
+      return new Float32Array(length);
+    case 'float64':
+      return new Float64Array(length);
+    case 'int64':
+      return new BigInt64Array(length);
+    case 'int32':
+      return new Int32Array(length);
+    case 'bool':
+      return new Uint8Array(length);
+    case 'string':
+      return new Array<string>(length);
+  }
+}
+
+/** Cell → number: missing is NaN for floats (trees route it), an error for integer inputs. */
+function write(target: Float32Array | Float64Array | BigInt64Array | Int32Array | Uint8Array, at: number, cell: Cell, type: FeedType, column: string, line: number, file: string): void {
+  if (type === 'float32' || type === 'float64') {
+    (target as Float32Array)[at] = toFloat(cell, column, line, file);
+    return;
+  }
+  if (cell === null || cell === '') throw new InputDataError(`column '${column}' is missing a value, but the model's input is ${type} (integers have no missing value)`, { file, line, field: column });
+  if (type === 'bool') {
+    const value = cell === true || cell === 'true' || cell === 'True' || cell === '1' || cell === 1 ? 1 : cell === false || cell === 'false' || cell === 'False' || cell === '0' || cell === 0 ? 0 : -1;
+    if (value < 0) throw new InputDataError(`column '${column}': '${String(cell)}' is not a boolean`, { file, line, field: column });
+    target[at] = value;
+    return;
+  }
+  const number = typeof cell === 'bigint' ? cell : toFloat(cell, column, line, file);
+  if (typeof number === 'number' && (!Number.isInteger(number) || Number.isNaN(number))) {
+    throw new InputDataError(`column '${column}': '${String(cell)}' is not an integer, but the model's input is ${type}`, { file, line, field: column });
+  }
+  if (type === 'int64') (target as BigInt64Array)[at] = BigInt(number);
+  else (target as Int32Array)[at] = Number(number);
+}
+
+function toFloat(cell: Cell, column: string, line: number, file: string): number {
+  if (cell === null) return Number.NaN;
+  if (typeof cell === 'number') return cell;
+  if (typeof cell === 'boolean') return cell ? 1 : 0;
+  if (typeof cell === 'bigint') return Number(cell);
+  const trimmed = cell.trim();
+  if (trimmed === '') return Number.NaN;
+  const value = Number(trimmed);
+  if (Number.isNaN(value) && !/^[+-]?nan$/i.test(trimmed)) {
+    throw new InputDataError(`column '${column}': '${cell}' is not a number`, { file, line, field: column });
+  }
+  return value;
+}
