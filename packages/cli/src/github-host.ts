@@ -89,6 +89,7 @@ export function readRunEnvironment(env: NodeJS.ProcessEnv): RunEnvironment {
     serverUrl: env['GITHUB_SERVER_URL'] || 'https://github.com',
     apiUrl: env['GITHUB_API_URL'] || 'https://api.github.com',
     tempDir: env['RUNNER_TEMP'] || tmpdir(),
+    ...(env['RUNNER_TOOL_CACHE'] ? { toolCacheDir: env['RUNNER_TOOL_CACHE'] } : {}),
   };
   const fields: [keyof RunEnvironment, string][] = [
     ['eventName', 'GITHUB_EVENT_NAME'],

@@ -27,6 +27,8 @@ export interface RunEnvironment {
   apiUrl: string;
   /** Where actions may keep files between steps (RUNNER_TEMP). */
   tempDir: string;
+  /** Where provisioned tools live across jobs (RUNNER_TOOL_CACHE); undefined outside a runner. */
+  toolCacheDir?: string;
 }
 
 export interface ActionHost {

@@ -43,3 +43,4 @@ export type {
   RegressionResult,
   ResultOptions,
 } from './types.js';
+export * from './gates.js';

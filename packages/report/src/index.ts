@@ -1,1 +1,2 @@
 export * from './inspect.js';
+export * from './eval.js';

@@ -92,7 +92,7 @@ export async function provisionOnnxRuntime(options: ProvisionOptions): Promise<P
     if (!installed) continue;
     try {
       const ort = loadOrtPackage(installed.dir);
-      logger.info(`onnxruntime-node ${installed.version}: using the installed package at ${installed.dir}`);
+      logger.debug(`onnxruntime-node ${installed.version}: using the installed package at ${installed.dir}`);
       if (installed.version !== ORT_VERSION) logger.info(`(modelgate is tested with onnxruntime-node ${ORT_VERSION})`);
       return { ort, source: 'installed', dir: installed.dir, version: installed.version };
     } catch (error) {
@@ -174,7 +174,7 @@ async function loadCacheDir(cacheDir: string, platform: string, arch: string, lo
     const packageDir = join(cacheDir, 'node_modules', ORT_PACKAGE);
     try {
       const ort = loadOrtPackage(packageDir);
-      logger.info(`onnxruntime-node ${ORT_VERSION}: using the ${what} ${cacheDir}`);
+      logger.debug(`onnxruntime-node ${ORT_VERSION}: using the ${what} ${cacheDir}`);
       return { ort, source: 'cache', dir: packageDir, version: ORT_VERSION };
     } catch (error) {
       problem = `it does not load (${oneLine(errorMessage(error))})`;

@@ -1,6 +1,7 @@
 import type { ActionDefinition, InputShape } from '@modelgate/core';
 import { notYetAvailable } from './not-available.js';
 import { onnxInspect } from './onnx-inspect.js';
+import { modelEval } from './model-eval.js';
 
 /** Every action of the suite, in pipeline order. `actions/<name>/action.yml` is generated from these. */
 export const ACTIONS: readonly ActionDefinition<InputShape, string>[] = [
@@ -17,12 +18,7 @@ export const ACTIONS: readonly ActionDefinition<InputShape, string>[] = [
     branding: { icon: 'repeat', color: 'blue' },
   }),
   onnxInspect,
-  notYetAvailable({
-    name: 'model-eval',
-    title: 'modelgate model-eval',
-    description: 'Score an ONNX model on a hold-out set, compute metrics exactly as scikit-learn does, and fail on gates.',
-    branding: { icon: 'target', color: 'purple' },
-  }),
+  modelEval,
   notYetAvailable({
     name: 'model-report',
     title: 'modelgate model-report',

@@ -1,6 +1,7 @@
 import { inputMeta, type ActionDefinition, type InputShape } from '@modelgate/core';
 import { onnxInspect } from '../actions/onnx-inspect.js';
 import { optimize } from '../actions/optimize.js';
+import { modelEval } from '../actions/model-eval.js';
 
 /**
  * The `modelgate` commands of ARCHITECTURE.md §4. A command without `run` is part of the
@@ -24,11 +25,16 @@ export interface CommandSpec {
   action?: ActionDefinition<InputShape, string>;
   /** Output naming the artifact file `--json` prints. */
   artifactOutput?: string;
+  /** Extra flag → input name (`--gate` for the `gates` input), shown in help beside the input. */
+  aliases?: Record<string, string>;
 }
 
 /** Options of an action-backed command, derived from the action's input declarations. */
-export function actionOptions(action: ActionDefinition<InputShape, string>): OptionSpec[] {
-  return Object.entries(action.inputs).map(([name, schema]) => {
+export function actionOptions(action: ActionDefinition<InputShape, string>, aliases: Record<string, string> = {}): OptionSpec[] {
+  const aliasOf = Object.fromEntries(Object.entries(aliases).map(([alias, name]) => [name, alias]));
+  return Object.entries(action.inputs).map(([inputName, schema]) => {
+    // A repeatable list input reads best in its singular form: --gate a --gate b.
+    const name = aliasOf[inputName] ?? inputName;
     const meta = inputMeta(schema);
     const value = meta.kind === 'boolean' ? undefined : meta.kind === 'number' ? 'n' : 'value';
     return {
@@ -70,18 +76,11 @@ export const COMMANDS: readonly CommandSpec[] = [
   {
     name: 'eval',
     summary: 'Score an ONNX model on a hold-out set, compute metrics and apply gates',
-    options: [
-      { name: 'model', value: 'file', description: 'ONNX model', required: true },
-      { name: 'data', value: 'file', description: 'Hold-out data', required: true },
-      { name: 'label', value: 'column', description: 'Label column', required: true },
-      { name: 'positive', value: 'value', description: 'Positive class of a binary label' },
-      { name: 'gate', value: 'expr', description: "Gate such as 'precision >= 0.8'", multiple: true },
-      { name: 'baseline', value: 'file', description: 'metrics.json of the champion, for baseline.* gates' },
-      { name: 'slice', value: 'column', description: 'Compute every metric per value of this column', multiple: true },
-      { name: 'predictions-out', value: 'file', description: 'Write per-row predictions (CSV)' },
-      out('metrics.json'),
-    ],
-    examples: ["modelgate eval --model model.onnx --data holdout.csv --label income --positive '>50K' --gate 'precision >= 0.8' --out metrics.json"],
+    action: modelEval,
+    artifactOutput: 'metrics-json',
+    aliases: { gate: 'gates', slice: 'slices' },
+    options: actionOptions(modelEval, { gate: 'gates', slice: 'slices' }),
+    examples: ["modelgate eval --model model.onnx --data holdout.csv --label income --positive '>50K' --gate 'precision >= 0.8' --slice sex --out metrics.json"],
   },
   {
     name: 'convert',

@@ -58,7 +58,8 @@ async function dispatch(argv: readonly string[], io: CliIO, env: NodeJS.ProcessE
 
 async function runCommandAction(command: CommandSpec, values: Record<string, unknown>, io: CliIO, env: NodeJS.ProcessEnv): Promise<number> {
   const inputs: Record<string, string | undefined> = {};
-  for (const [name, value] of Object.entries(values)) {
+  for (const [flag, value] of Object.entries(values)) {
+    const name = command.aliases?.[flag] ?? flag;
     if (Array.isArray(value)) inputs[name] = value.join('\n');
     else if (typeof value === 'boolean') inputs[name] = value ? 'true' : 'false';
     else if (typeof value === 'string') inputs[name] = value;

@@ -1,0 +1,151 @@
+/**
+ * From scored predictions to the body of metrics.json: one label vocabulary for truths,
+ * predictions and probability columns, the positive class, slices, latency, and gates.
+ */
+import { ConfigurationError, type ArtifactBody, type Logger } from '@modelgate/core';
+import {
+  classificationBySlice,
+  classificationMetrics,
+  encodeLabels,
+  evaluateGates,
+  metricDirection,
+  perClassByLabel,
+  regressionBySlice,
+  regressionMetrics,
+  sortLabels,
+  type Gate,
+  type MetricView,
+} from '@modelgate/metrics';
+import type { Scored } from '@modelgate/runtime';
+
+type MetricsBody = ArtifactBody<'metrics'>;
+
+export interface AssembleOptions {
+  scored: Scored;
+  positive?: string;
+  gates: Gate[];
+  baseline?: { view: MetricView; source: string; version?: string };
+  model: { path: string; sha256: string; bytes: number };
+  data: { path: string; sha256: string; bytes: number; label: string };
+  logger: Logger;
+}
+
+export interface Assembled {
+  body: MetricsBody;
+  view: MetricView;
+  /** Per-row outputs aligned with `labels` for predictions-out. */
+  labels?: string[];
+  probabilities?: Float64Array;
+}
+
+export function assembleMetrics(options: AssembleOptions): Assembled {
+  const { scored } = options;
+  const latencyMetrics: Record<string, number> = {};
+  const latency: MetricsBody['latency_ms'] = {};
+  if (scored.latency.row) {
+    latency.row = { ...scored.latency.row, per: 'row' };
+    Object.assign(latencyMetrics, { 'latency.p50_ms': scored.latency.row.p50, 'latency.p95_ms': scored.latency.row.p95, 'latency.p99_ms': scored.latency.row.p99 });
+  }
+  if (scored.latency.batch) {
+    latency.batch = { ...scored.latency.batch, per: 'batch' };
+    Object.assign(latencyMetrics, { 'latency.batch_p50_ms': scored.latency.batch.p50, 'latency.batch_p95_ms': scored.latency.batch.p95 });
+  }
+
+  let body: Omit<MetricsBody, 'gates' | 'passed'>;
+  let view: MetricView;
+  let labels: string[] | undefined;
+  let probabilities: Float64Array | undefined;
+  const common = {
+    rows: scored.rows,
+    model: options.model,
+    data: { ...options.data, ...(options.positive !== undefined ? { positive: options.positive } : {}) },
+    ...(Object.keys(latency).length ? { latency_ms: latency } : {}),
+    ...(options.baseline ? { baseline: { source: options.baseline.source, ...(options.baseline.version ? { version: options.baseline.version } : {}) } } : {}),
+  };
+
+  if (scored.plan.task === 'regression') {
+    const truths = scored.truths as Float64Array;
+    const predictions = scored.predictions as Float64Array;
+    const result = regressionMetrics(truths, predictions);
+    const slices = Object.entries(scored.slices).flatMap(([column, keys]) =>
+      regressionBySlice(truths, predictions, keys).map((slice) => ({ column, value: slice.value ?? '(missing)', rows: slice.rows, metrics: slice.result.metrics })),
+    );
+    body = { task: 'regression', ...common, metrics: { ...result.metrics, ...latencyMetrics }, slices };
+    view = { metrics: body.metrics as Record<string, number | null>, slices };
+  } else {
+    const truths = scored.truths as string[];
+    const predicted = scored.predictions as string[];
+    const modelClasses = scored.plan.classes;
+    labels = sortLabels([...new Set([...truths, ...predicted, ...(modelClasses ?? [])])]);
+    const encoded = encodeLabels(truths, predicted, labels);
+    if (scored.probabilities) probabilities = alignProbabilities(scored.probabilities, scored.classCount!, modelClasses, labels, options.logger);
+    const positive = positiveIndex(labels, options.positive);
+    const input = { labels, yTrue: encoded.yTrue, yPred: encoded.yPred, ...(probabilities ? { proba: probabilities } : {}), ...(positive !== undefined ? { positive } : {}) };
+    const result = classificationMetrics(input);
+    const slices = Object.entries(scored.slices).flatMap(([column, keys]) =>
+      classificationBySlice(input, keys).map((slice) => ({
+        column,
+        value: slice.value ?? '(missing)',
+        rows: slice.rows,
+        metrics: slice.result.metrics as Record<string, number | null>,
+        per_class: slice.result.per_class,
+      })),
+    );
+    body = {
+      task: result.task,
+      ...common,
+      data: { ...common.data, ...(result.positive !== undefined ? { positive: result.positive } : {}) },
+      metrics: { ...result.metrics, ...latencyMetrics },
+      per_class: result.per_class,
+      confusion_matrix: result.confusion_matrix,
+      ...(result.curves ? { curves: result.curves } : {}),
+      slices,
+    };
+    view = {
+      metrics: body.metrics as Record<string, number | null>,
+      perClass: perClassByLabel(result.per_class),
+      slices: slices.map((slice) => ({ column: slice.column, value: slice.value, metrics: slice.metrics, perClass: perClassByLabel(slice.per_class) })),
+    };
+  }
+
+  const gates = evaluateGates(options.gates, {
+    head: view,
+    ...(options.baseline ? { baseline: options.baseline.view } : {}),
+    direction: (name) => metricDirection(name) ?? (name.startsWith('latency.') ? 'lower' : 'higher'),
+  });
+  return {
+    body: { ...body, gates, passed: gates.every((gate) => gate.passed) } as MetricsBody,
+    view,
+    ...(labels ? { labels } : {}),
+    ...(probabilities ? { probabilities } : {}),
+  };
+}
+
+/** Probability columns come in the model's class order; metrics want them in `labels` order. */
+function alignProbabilities(probabilities: Float32Array, classCount: number, modelClasses: string[] | undefined, labels: string[], logger: Logger): Float64Array | undefined {
+  const rows = probabilities.length / classCount;
+  let columnClasses = modelClasses;
+  if (!columnClasses || columnClasses.length !== classCount) {
+    // Without class metadata the only safe assumption is sklearn's: columns are the sorted classes.
+    if (labels.length !== classCount) {
+      logger.warning(`the model's ${classCount} probability columns cannot be matched to the ${labels.length} classes in the data; probability metrics are left out (set data.classes in modelgate.yml)`);
+      return undefined;
+    }
+    columnClasses = labels;
+    logger.info(`probability columns taken as the sorted class labels (${labels.join(', ')}); set data.classes in modelgate.yml if the model orders them differently`);
+  }
+  const target = new Float64Array(rows * labels.length);
+  const columnOf = columnClasses.map((label) => labels.indexOf(label));
+  for (let i = 0; i < rows; i += 1) {
+    for (let c = 0; c < classCount; c += 1) target[i * labels.length + columnOf[c]!] = probabilities[i * classCount + c]!;
+  }
+  return target;
+}
+
+function positiveIndex(labels: string[], positive: string | undefined): number | undefined {
+  if (positive === undefined) return undefined;
+  const index = labels.indexOf(positive);
+  if (index < 0) throw new ConfigurationError(`positive class '${positive}' is not among the labels (${labels.join(', ')})`, { field: 'positive' });
+  if (labels.length > 2) throw new ConfigurationError(`positive is for binary labels, but the data and model have ${labels.length} classes (${labels.join(', ')})`, { field: 'positive' });
+  return index;
+}

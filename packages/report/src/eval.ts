@@ -1,0 +1,66 @@
+import { markdownTable } from 'markdown-table';
+import { escapeMarkdownText, markdownCode, type MetricsFile } from '@modelgate/core';
+import type { z } from 'zod';
+
+type Metrics = z.output<typeof MetricsFile>;
+
+const KEY_METRICS: Record<Metrics['task'], string[]> = {
+  binary: ['accuracy', 'balanced_accuracy', 'precision', 'recall', 'f1', 'roc_auc', 'pr_auc', 'log_loss', 'brier', 'ece', 'distinct_predictions', 'majority_rate'],
+  multiclass: ['accuracy', 'balanced_accuracy', 'precision_macro', 'recall_macro', 'f1_macro', 'f1_weighted', 'roc_auc', 'log_loss', 'distinct_predictions'],
+  regression: ['mae', 'rmse', 'r2', 'mape', 'max_error'],
+};
+
+export function formatMetric(value: number | null | undefined, digits = 4): string {
+  if (value === null || value === undefined) return '—';
+  if (Number.isInteger(value)) return String(value);
+  return Math.abs(value) >= 1000 ? value.toFixed(1) : value.toFixed(digits);
+}
+
+/** Job summary of an evaluation: gates first, then key metrics, classes, slices, latency. */
+export function renderEvalSummary(metrics: Metrics): string {
+  const failed = metrics.gates.filter((gate) => !gate.passed);
+  const lines = [
+    `### ${metrics.passed ? '✅' : '❌'} ${markdownCode(metrics.model.path)} on ${markdownCode(metrics.data.path)}: ${metrics.rows.toLocaleString('en-US')} rows, ${metrics.task}`,
+    '',
+  ];
+  if (metrics.gates.length > 0) {
+    lines.push(`**Gates:** ${metrics.gates.length - failed.length} of ${metrics.gates.length} passed.`, '');
+    lines.push(
+      markdownTable([
+        ['gate', 'actual', 'threshold', ''],
+        ...metrics.gates.map((gate) => [
+          markdownCode(gate.expr),
+          formatMetric(gate.actual),
+          formatMetric(gate.threshold),
+          gate.skipped ? `${gate.passed ? '⚠️' : '❌'} ${escapeMarkdownText(gate.skipped)}` : gate.passed ? '✅' : '❌',
+        ]),
+      ]),
+      '',
+    );
+  } else lines.push('No gates configured.', '');
+  if (metrics.baseline) lines.push(`Baseline: ${markdownCode(metrics.baseline.source)}`, '');
+  const keys = KEY_METRICS[metrics.task].filter((name) => name in metrics.metrics);
+  lines.push(markdownTable([['metric', 'value'], ...keys.map((name) => [name, formatMetric(metrics.metrics[name])])]), '');
+  if (metrics.per_class && metrics.per_class.length > 0) {
+    lines.push(
+      markdownTable([
+        ['class', 'precision', 'recall', 'f1', 'support'],
+        ...metrics.per_class.map((row) => [markdownCode(row.label), formatMetric(row.precision), formatMetric(row.recall), formatMetric(row.f1), String(row.support)]),
+      ]),
+      '',
+    );
+  }
+  if (metrics.slices.length > 0) {
+    const sliceKeys = metrics.task === 'regression' ? ['mae', 'rmse', 'r2'] : ['accuracy', metrics.task === 'binary' ? 'recall' : 'recall_macro', metrics.task === 'binary' ? 'f1' : 'f1_macro'];
+    lines.push(
+      markdownTable([
+        ['slice', 'rows', ...sliceKeys],
+        ...metrics.slices.map((slice) => [markdownCode(`${slice.column}=${slice.value}`), String(slice.rows), ...sliceKeys.map((name) => formatMetric(slice.metrics[name]))]),
+      ]),
+      '',
+    );
+  }
+  const row = metrics.latency_ms?.row;
+  if (row) lines.push(`Latency per row: p50 ${formatMetric(row.p50, 3)} ms, p95 ${formatMetric(row.p95, 3)} ms, p99 ${formatMetric(row.p99, 3)} ms (${row.runs} runs after warm-up).`, '');
+  return lines.join('\n');
+}

@@ -1,0 +1,220 @@
+/**
+ * Score a table with a model: stream batches from a reader, feed them, decode outputs, collect
+ * per-row predictions (for metrics, slices and predictions-out) and latency. Parsing the next
+ * batch overlaps with inference of the current one (one run in flight), so end-to-end time
+ * stays close to the model's own.
+ */
+import { performance } from 'node:perf_hooks';
+import { InputDataError, type Logger } from '@modelgate/core';
+import type { Cell, TableBatch, TableSource } from '@modelgate/data';
+import { batchToFeeds, planInputs, type FeedTensor, type InputPlan, type ModelInput } from './feed.js';
+import { decodeBatch, planOutputs, type ModelOutput, type OutputPlan } from './outputs.js';
+import type { ModelSession } from './session.js';
+import type { OrtModule, OrtTensor } from './types.js';
+
+export interface ScoreOptions {
+  ort: OrtModule;
+  session: ModelSession;
+  model: { inputs: ModelInput[]; outputs: ModelOutput[]; metadata: Record<string, string> };
+  data: TableSource;
+  /** Shown in messages (workspace-relative). */
+  dataFile: string;
+  label: string;
+  slices?: readonly string[];
+  mapping?: Record<string, string | string[]>;
+  classes?: string[];
+  /** Single-row runs timed for per-row latency (after warm-up); 0 turns it off. */
+  latencyRuns?: number;
+  logger: Logger;
+}
+
+export interface LatencySample {
+  p50: number;
+  p95: number;
+  p99: number;
+  runs: number;
+  batch_size: number;
+}
+
+export interface Scored {
+  plan: OutputPlan;
+  inputPlan: InputPlan;
+  rows: number;
+  lines: Int32Array;
+  /** True labels (classification) as strings; regression targets as numbers. */
+  truths: string[] | Float64Array;
+  /** Predicted labels (classification) or values (regression). */
+  predictions: string[] | Float64Array;
+  /** Row-major [rows, classCount] in `plan.classes` order (or model column order). */
+  probabilities?: Float32Array;
+  classCount?: number;
+  slices: Record<string, (string | null)[]>;
+  latency: { row?: LatencySample; batch?: LatencySample };
+}
+
+export async function scoreTable(options: ScoreOptions): Promise<Scored> {
+  const { data, label, dataFile } = options;
+  if (!data.columns.includes(label)) {
+    throw new InputDataError(`has no label column '${label}' (columns: ${data.columns.join(', ')})`, { file: dataFile, field: 'label' });
+  }
+  for (const column of options.slices ?? []) {
+    if (!data.columns.includes(column)) throw new InputDataError(`has no slice column '${column}' (columns: ${data.columns.join(', ')})`, { file: dataFile, field: 'slices' });
+  }
+  const inputPlan = planInputs(options.model.inputs, data.columns, {
+    label,
+    file: dataFile,
+    ...(options.mapping ? { mapping: options.mapping } : {}),
+    ...(options.model.metadata['feature_names'] ? { featureNames: options.model.metadata['feature_names'].split(',').map((name) => name.trim()) } : {}),
+  });
+  const plan = planOutputs(options.model.outputs, options.model.metadata, options.classes);
+  const outputNames = plan.task === 'regression' ? [plan.value] : [plan.label, plan.probabilities].filter((name): name is string => name !== undefined);
+
+  const collector = new Collector(plan, label, options.slices ?? [], dataFile);
+  const batchTimes: number[] = [];
+  let firstFeeds: FeedTensor[] | undefined;
+  let batchSize = 0;
+  let inFlight: Promise<void> | undefined;
+
+  for await (const batch of data.batches()) {
+    if (batch.rowCount === 0) continue;
+    const feeds = batchToFeeds(inputPlan, batch, dataFile);
+    if (!firstFeeds) {
+      firstFeeds = feeds;
+      batchSize = batch.rowCount;
+      // Warm-up: the first run pays for allocations and kernel selection.
+      await options.session.run(toOrt(options.ort, feeds), outputNames);
+    }
+    const previous = inFlight;
+    const started = performance.now();
+    const running = options.session.run(toOrt(options.ort, feeds), outputNames);
+    inFlight = (async () => {
+      const outputs = await running;
+      batchTimes.push(performance.now() - started);
+      if (previous) await previous;
+      collector.add(batch, decodeBatch(plan, outputs as never, batch.rowCount));
+    })();
+    // Keep one run in flight: wait for the one before it while the next batch parses.
+    if (previous) await previous;
+  }
+  if (inFlight) await inFlight;
+
+  const latency: Scored['latency'] = {};
+  if (batchTimes.length > 0) latency.batch = { ...percentiles(batchTimes), batch_size: batchSize };
+  const runs = Math.min(options.latencyRuns ?? 200, collector.rows);
+  if (firstFeeds && runs > 0) latency.row = await rowLatency(options, firstFeeds, outputNames, runs);
+  return { plan, inputPlan, ...collector.finish(), latency };
+}
+
+function toOrt(ort: OrtModule, feeds: FeedTensor[]): Record<string, OrtTensor> {
+  return Object.fromEntries(feeds.map((feed) => [feed.name, new ort.Tensor(feed.type, feed.data as never, feed.dims)]));
+}
+
+/** One row at a time, as a service would call the model: warm-up, then `runs` timed calls. */
+async function rowLatency(options: ScoreOptions, feeds: FeedTensor[], outputNames: string[], runs: number): Promise<LatencySample> {
+  const batchRows = feeds[0]!.dims[0]!;
+  const single = (row: number) =>
+    toOrt(
+      options.ort,
+      feeds.map((feed) => {
+        const width = feed.data.length / batchRows;
+        const data = Array.isArray(feed.data) ? feed.data.slice(row * width, (row + 1) * width) : feed.data.subarray(row * width, (row + 1) * width);
+        return { ...feed, data, dims: [1, ...feed.dims.slice(1)] };
+      }),
+    );
+  for (let i = 0; i < Math.min(10, runs); i += 1) await options.session.run(single(i % batchRows), outputNames);
+  const times: number[] = [];
+  for (let i = 0; i < runs; i += 1) {
+    const input = single(i % batchRows);
+    const start = performance.now();
+    await options.session.run(input, outputNames);
+    times.push(performance.now() - start);
+  }
+  return { ...percentiles(times), batch_size: 1 };
+}
+
+/** Nearest-rank percentiles (no interpolation): every value reported was observed. */
+export function percentiles(values: readonly number[]): { p50: number; p95: number; p99: number; runs: number } {
+  const sorted = [...values].sort((a, b) => a - b);
+  const at = (p: number) => sorted[Math.min(sorted.length - 1, Math.max(0, Math.ceil((p / 100) * sorted.length) - 1))]!;
+  return { p50: at(50), p95: at(95), p99: at(99), runs: sorted.length };
+}
+
+/** Accumulates decoded batches in row order. */
+class Collector {
+  rows = 0;
+  private readonly lines: number[] = [];
+  private readonly truths: (string | number)[] = [];
+  private readonly predictions: (string | number)[] = [];
+  private readonly probabilities: Float32Array[] = [];
+  private classCount: number | undefined;
+  private readonly slices: Record<string, (string | null)[]>;
+
+  constructor(
+    private readonly plan: OutputPlan,
+    private readonly label: string,
+    private readonly sliceColumns: readonly string[],
+    private readonly file: string,
+  ) {
+    this.slices = Object.fromEntries(sliceColumns.map((column) => [column, []]));
+  }
+
+  add(batch: TableBatch, decoded: ReturnType<typeof decodeBatch>): void {
+    const column = (name: string): Cell[] => batch.data[batch.columns.indexOf(name)]!;
+    const labels = column(this.label);
+    for (let i = 0; i < batch.rowCount; i += 1) {
+      const cell = labels[i];
+      const line = batch.lines[i]!;
+      if (cell === null || cell === undefined || cell === '') throw new InputDataError(`label '${this.label}' is missing`, { file: this.file, line, field: this.label });
+      if (this.plan.task === 'regression') {
+        const value = typeof cell === 'number' ? cell : Number(String(cell).trim());
+        if (!Number.isFinite(value)) throw new InputDataError(`label '${this.label}': '${String(cell)}' is not a number (the model is a regressor)`, { file: this.file, line, field: this.label });
+        this.truths.push(value);
+      } else this.truths.push(canonicalLabel(cell));
+      this.lines.push(line);
+    }
+    if (decoded.values) for (const value of decoded.values) this.predictions.push(value);
+    if (decoded.labels) for (const value of decoded.labels) this.predictions.push(canonicalLabel(value));
+    if (decoded.probabilities) {
+      this.probabilities.push(Float32Array.from(decoded.probabilities));
+      this.classCount = decoded.classCount;
+    }
+    for (const name of this.sliceColumns) {
+      const cells = column(name);
+      for (let i = 0; i < batch.rowCount; i += 1) this.slices[name]!.push(cells[i] === null || cells[i] === '' ? null : String(cells[i]));
+    }
+    this.rows += batch.rowCount;
+  }
+
+  finish(): Omit<Scored, 'plan' | 'inputPlan' | 'latency'> {
+    const regression = this.plan.task === 'regression';
+    const probabilities = this.probabilities.length > 0 ? concat(this.probabilities) : undefined;
+    return {
+      rows: this.rows,
+      lines: Int32Array.from(this.lines),
+      truths: regression ? Float64Array.from(this.truths as number[]) : (this.truths as string[]),
+      predictions: regression ? Float64Array.from(this.predictions as number[]) : (this.predictions as string[]),
+      ...(probabilities ? { probabilities, classCount: this.classCount! } : {}),
+      slices: this.slices,
+    };
+  }
+}
+
+/** "1", "1.0" and 1 are the same class; text labels stay as they are. */
+function canonicalLabel(value: Cell | string): string {
+  if (typeof value === 'number' || typeof value === 'bigint') return String(value);
+  if (typeof value === 'boolean') return value ? 'true' : 'false';
+  const text = String(value);
+  const trimmed = text.trim();
+  if (/^[+-]?\d+(\.0+)?$/.test(trimmed)) return String(Number(trimmed));
+  return text;
+}
+
+function concat(parts: Float32Array[]): Float32Array {
+  const out = new Float32Array(parts.reduce((sum, part) => sum + part.length, 0));
+  let offset = 0;
+  for (const part of parts) {
+    out.set(part, offset);
+    offset += part.length;
+  }
+  return out;
+}

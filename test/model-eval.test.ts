@@ -1,0 +1,127 @@
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { parseArtifact, serializeArtifact } from '@modelgate/core';
+import { REPO_ROOT, runActionBundle } from './harness/run-action.js';
+import { visibleLines } from './harness/file-commands.js';
+import { webhookPayload } from './harness/payloads.js';
+
+const fixture = (path: string) => readFileSync(join(REPO_ROOT, path));
+const holdout = fixture('fixtures/income/holdout.csv');
+const pr = { name: 'pull_request' as const, payload: webhookPayload('pull_request', 'opened') };
+interface Golden {
+  metrics: Record<string, number>;
+  confusion_matrix: { labels: string[]; matrix: number[][] };
+  slices: { sex: Record<string, Record<string, number>> };
+}
+const golden = (name: string) => JSON.parse(fixture(`fixtures/eval/${name}.sklearn.json`).toString()) as Golden;
+
+/** sklearn scored onnxruntime's own predictions (fixtures/oracles/eval_oracle.py): every metric must agree. */
+function expectSameMetrics(actual: Record<string, number | null>, expected: Record<string, number>): void {
+  for (const [name, value] of Object.entries(expected)) {
+    if (name === 'rows') continue;
+    const tolerance = 1e-12;
+    expect(Math.abs((actual[name] ?? Number.NaN) - value), `${name}: ${actual[name]} vs sklearn ${value}`).toBeLessThanOrEqual(tolerance);
+  }
+}
+
+describe.each(['income_mlp', 'income_linear_zipmap'])('model-eval bundle on %s', (name) => {
+  it('reports the metrics scikit-learn computes on the same predictions, per slice too', async () => {
+    const run = await runActionBundle('model-eval', {
+      inputs: { model: 'model.onnx', data: 'data/holdout.csv', label: 'income', positive: '>50K', slices: 'sex', gates: 'distinct_predictions >= 2\n# not a majority classifier\naccuracy >= 0.75', 'predictions-out': 'out/predictions.csv' },
+      files: { 'model.onnx': fixture(`fixtures/onnx/${name}.onnx`), 'data/holdout.csv': holdout },
+      event: pr,
+    });
+    expect(run.stderr).toBe('');
+    expect(run.exitCode).toBe(0);
+    const metrics = parseArtifact('metrics', readFileSync(join(run.workspace, 'modelgate-out/metrics.json'), 'utf8'), 'metrics.json');
+    const expected = golden(name);
+    expect(metrics.task).toBe('binary');
+    expect(metrics.rows).toBe(1000);
+    expectSameMetrics(metrics.metrics, expected.metrics);
+    expect(metrics.confusion_matrix).toEqual(expected.confusion_matrix);
+    for (const slice of metrics.slices) expectSameMetrics(slice.metrics, expected.slices.sex[slice.value]!);
+    expect(metrics.slices.map((slice) => `${slice.column}=${slice.value}:${slice.rows}`)).toEqual(['sex=Female:309', 'sex=Male:691']);
+    expect(metrics.gates.map((gate) => [gate.expr, gate.passed])).toEqual([
+      ['distinct_predictions >= 2', true],
+      ['accuracy >= 0.75', true],
+    ]);
+    expect(metrics.latency_ms?.row?.runs).toBe(200);
+    expect(run.outputs).toMatchObject({ passed: 'true', task: 'binary', rows: '1000', 'gates-failed': '0', 'metrics-json': 'modelgate-out/metrics.json', accuracy: String(expected.metrics['accuracy']) });
+    const predictions = readFileSync(join(run.workspace, 'out/predictions.csv'), 'utf8').split('\n');
+    expect(predictions[0]).toBe('line,label,prediction,p(<=50K),p(>50K)');
+    expect(predictions).toHaveLength(1002);
+    expect(predictions[1]).toMatch(/^2,/);
+    expect(run.summary).toContain('**Gates:** 2 of 2 passed.');
+  });
+});
+
+describe('model-eval gates and baselines', () => {
+  const files = { 'model.onnx': fixture('fixtures/onnx/income_mlp.onnx'), 'holdout.csv': holdout };
+
+  it('fails the step on a failed gate, after writing metrics.json and outputs', async () => {
+    const run = await runActionBundle('model-eval', {
+      inputs: { model: 'model.onnx', data: 'holdout.csv', label: 'income', positive: '>50K', gates: 'precision >= 0.8\nrecall[>50K] >= 0.10', 'latency-runs': '0' },
+      files,
+      event: pr,
+    });
+    expect(run.exitCode).toBe(1);
+    const precision = golden('income_mlp').metrics['precision']!;
+    expect(visibleLines(run.stdout).filter((line) => line.startsWith('::error'))).toEqual([
+      `::error::gate failed: precision >= 0.8 (actual ${precision}, threshold 0.8)`,
+      '::error::1 of 2 gates failed: precision >= 0.8',
+    ]);
+    expect(run.outputs['passed']).toBe('false');
+    expect(run.outputs['gates-failed']).toBe('1');
+    expect(run.summary).toContain('**Gates:** 1 of 2 passed.');
+  });
+
+  it('compares with a champion metrics.json and annotates gate failures on modelgate.yml', async () => {
+    const champion = parseArtifact('metrics', serializeArtifact('metrics', { task: 'binary', rows: 1000, model: { path: 'champion.onnx' }, data: { path: 'holdout.csv', label: 'income' }, metrics: { f1: 0.5 }, passed: true }, '0.1.0'), 'x');
+    const run = await runActionBundle('model-eval', {
+      files: {
+        ...files,
+        'champion/metrics.json': serializeArtifact('metrics', champion, '0.1.0'),
+        'modelgate.yml': "name: income\nmodel: model.onnx\ndata: { holdout: holdout.csv, label: income, positive: '>50K' }\nbaseline: champion/metrics.json\ngates:\n  - f1 >= baseline.f1 - 0.01\n",
+      },
+      event: pr,
+    });
+    expect(run.exitCode).toBe(1);
+    const f1 = golden('income_mlp').metrics['f1']!;
+    expect(visibleLines(run.stdout).filter((line) => line.startsWith('::error'))).toEqual([
+      `::error title=modelgate gate,file=modelgate.yml::gate failed: f1 >= baseline.f1 - 0.01 (actual ${f1}, threshold ${0.5 - 0.01})`,
+      '::error::1 of 1 gates failed: f1 >= baseline.f1 - 0.01',
+    ]);
+    const metrics = parseArtifact('metrics', readFileSync(join(run.workspace, 'modelgate-out/metrics.json'), 'utf8'), 'metrics.json');
+    expect(metrics.baseline).toEqual({ source: 'champion/metrics.json' });
+  });
+
+  it('a misspelt metric is a configuration error naming the valid ones', async () => {
+    const run = await runActionBundle('model-eval', { inputs: { model: 'model.onnx', data: 'holdout.csv', label: 'income', positive: '>50K', gates: 'precison >= 0.8' }, files });
+    expect(run.exitCode).toBe(1);
+    const lines = visibleLines(run.stdout);
+    expect(lines).toHaveLength(1);
+    expect(lines[0]).toMatch(/^::error::gate 'precison >= 0\.8': unknown metric 'precison' \(did you mean 'precision'\?\); valid metrics: accuracy, balanced_accuracy, brier, /);
+  });
+
+  it('a bad cell is one error at its file line naming the column', async () => {
+    const manifest = JSON.parse(fixture('fixtures/income/corrupted.manifest.json').toString()) as { problems: { line: number; column: string; kind: string }[] };
+    const first = manifest.problems.filter((entry) => entry.kind === 'non_numeric').sort((a, b) => a.line - b.line)[0]!;
+    const run = await runActionBundle('model-eval', {
+      inputs: { model: 'model.onnx', data: 'corrupted.csv', label: 'income', positive: '>50K' },
+      files: { 'model.onnx': files['model.onnx'], 'corrupted.csv': fixture('fixtures/income/corrupted.csv') },
+    });
+    expect(run.exitCode).toBe(1);
+    const value = fixture('fixtures/income/corrupted.csv').toString().split('\n')[first.line - 1]!.split(',')[10];
+    expect(visibleLines(run.stdout)).toEqual([`::error file=corrupted.csv,line=${first.line}::column 'hours_per_week': '${value}' is not a number`]);
+    expect(run.outputFile).toBe('');
+  });
+
+  it('a missing label column names the columns there are', async () => {
+    const run = await runActionBundle('model-eval', { inputs: { model: 'model.onnx', data: 'holdout.csv', label: 'salary' }, files });
+    expect(run.exitCode).toBe(1);
+    expect(visibleLines(run.stdout)).toEqual([
+      "::error file=holdout.csv::has no label column 'salary' (columns: age, workclass, education, marital_status, occupation, relationship, race, sex, capital_gain, capital_loss, hours_per_week, native_country, income)",
+    ]);
+  });
+});
