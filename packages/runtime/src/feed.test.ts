@@ -1,0 +1,98 @@
+import { describe, expect, it } from 'vitest';
+import { ConfigurationError, InputDataError } from '@modelgate/core';
+import type { TableBatch } from '@modelgate/data';
+import { batchToFeeds, planInputs, type ModelInput } from './feed.js';
+import { decodeBatch, planOutputs } from './outputs.js';
+
+const columns = ['age', 'workclass', 'hours', 'income'];
+const batch = (rows: (string | null)[][]): TableBatch => ({
+  columns,
+  data: columns.map((_, c) => rows.map((row) => row[c]!)),
+  rowCount: rows.length,
+  offset: 0,
+  lines: Int32Array.from(rows, (_, i) => i + 2),
+});
+const matrixInput: ModelInput[] = [{ name: 'input', dtype: 'float32', shape: ['N', 2] }];
+
+describe('planInputs', () => {
+  it('feeds a [N, F] float input from feature_names metadata, else the non-label columns', () => {
+    expect(planInputs(matrixInput, columns, { label: 'income', file: 'd.csv', featureNames: ['hours', 'age'] })).toEqual({ kind: 'matrix', input: 'input', type: 'float32', columns: ['hours', 'age'] });
+    expect(() => planInputs(matrixInput, columns, { label: 'income', file: 'd.csv' })).toThrow(
+      "model input 'input' takes 2 features but d.csv has 3 non-label columns; list them in order under inputs: { input: [...] } in modelgate.yml (the model has no feature_names metadata)",
+    );
+    expect(planInputs(matrixInput, columns, { label: 'income', file: 'd.csv', mapping: { input: ['age', 'hours'] } })).toMatchObject({ columns: ['age', 'hours'] });
+  });
+
+  it('feeds one input per column (skl2onnx) by name or mapping, typed as the model declares', () => {
+    const inputs: ModelInput[] = [
+      { name: 'age', dtype: 'int64', shape: ['N', 1] },
+      { name: 'work', dtype: 'string', shape: ['N', 1] },
+    ];
+    expect(planInputs(inputs, columns, { label: 'income', file: 'd.csv', mapping: { work: 'workclass' } })).toEqual({
+      kind: 'columns',
+      inputs: [
+        { input: 'age', column: 'age', type: 'int64', rank: 2 },
+        { input: 'work', column: 'workclass', type: 'string', rank: 2 },
+      ],
+    });
+    expect(() => planInputs(inputs, columns, { label: 'income', file: 'd.csv' })).toThrow(ConfigurationError);
+    expect(() => planInputs(inputs, columns, { label: 'income', file: 'd.csv' })).toThrow(
+      "model input 'work' needs column 'work', which d.csv does not have (columns: age, workclass, hours, income)",
+    );
+  });
+});
+
+describe('batchToFeeds', () => {
+  it('converts cells: floats with NaN for missing, strings as given', () => {
+    const plan = planInputs(matrixInput, columns, { label: 'income', file: 'd.csv', featureNames: ['age', 'hours'] });
+    const [feed] = batchToFeeds(plan, batch([['39', 'Private', '40', '<=50K'], ['50', null, '', '>50K']]), 'd.csv');
+    expect(feed!.dims).toEqual([2, 2]);
+    expect(Array.from(feed!.data as Float32Array)).toEqual([39, 40, 50, Number.NaN]);
+  });
+
+  it('rejects a non-number at its line, and a missing or fractional value for an integer input', () => {
+    const plan = planInputs(matrixInput, columns, { label: 'income', file: 'd.csv', featureNames: ['age', 'hours'] });
+    const bad = () => batchToFeeds(plan, batch([['39', 'Private', '40', 'x'], ['50', 'Private', 'forty', 'y']]), 'd.csv');
+    expect(bad).toThrow(InputDataError);
+    expect(bad).toThrow("column 'hours': 'forty' is not a number");
+    try {
+      bad();
+    } catch (error) {
+      expect((error as InputDataError).location).toEqual({ file: 'd.csv', line: 3, field: 'hours' });
+    }
+    const ints = planInputs([{ name: 'age', dtype: 'int64', shape: ['N', 1] }], columns, { label: 'income', file: 'd.csv' });
+    expect(() => batchToFeeds(ints, batch([['', 'a', '1', 'x']]), 'd.csv')).toThrow("column 'age' is missing a value, but the model's input is int64 (integers have no missing value)");
+    expect(() => batchToFeeds(ints, batch([['3.5', 'a', '1', 'x']]), 'd.csv')).toThrow("column 'age': '3.5' is not an integer, but the model's input is int64");
+    expect(Array.from(batchToFeeds(ints, batch([['7', 'a', '1', 'x']]), 'd.csv')[0]!.data as BigInt64Array)).toEqual([7n]);
+  });
+});
+
+describe('outputs', () => {
+  it('recognises label + probabilities and maps integer labels through class metadata', () => {
+    const plan = planOutputs(
+      [
+        { name: 'label', dtype: 'int64', shape: ['N'] },
+        { name: 'probabilities', dtype: 'float32', shape: ['N', 2] },
+      ],
+      { class_labels: '<=50K,>50K' },
+    );
+    expect(plan).toEqual({ task: 'classification', label: 'label', probabilities: 'probabilities', classes: ['<=50K', '>50K'] });
+    const decoded = decodeBatch(plan, { label: { data: BigInt64Array.from([1n, 0n]), dims: [2] }, probabilities: { data: Float32Array.from([0.2, 0.8, 0.9, 0.1]), dims: [2, 2] } }, 2);
+    expect(decoded.labels).toEqual(['>50K', '<=50K']);
+    expect(decoded.classCount).toBe(2);
+  });
+
+  it('takes the argmax (first on ties) when there is no label output, and regression values', () => {
+    const plan = planOutputs([{ name: 'probabilities', dtype: 'float32', shape: ['N', 3] }], {}, ['a', 'b', 'c']);
+    expect(decodeBatch(plan, { probabilities: { data: Float32Array.from([0.1, 0.45, 0.45, 0.7, 0.2, 0.1]), dims: [2, 3] } }, 2).labels).toEqual(['b', 'a']);
+    const regression = planOutputs([{ name: 'variable', dtype: 'float32', shape: ['N', 1] }], {});
+    expect(regression).toEqual({ task: 'regression', value: 'variable' });
+    expect(Array.from(decodeBatch(regression, { variable: { data: Float32Array.from([1.5, 2.5]), dims: [2, 1] } }, 2).values!)).toEqual([1.5, 2.5]);
+  });
+
+  it('says what it expected when the outputs make no sense', () => {
+    expect(() => planOutputs([{ name: 'embedding', dtype: 'float32', shape: ['N', 128, 4] }], {})).toThrow(
+      "cannot tell what the model predicts from its outputs (embedding: float32[N, 128, 4]); expected a label tensor, an [N, C] probability tensor, or an [N] value",
+    );
+  });
+});
