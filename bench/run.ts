@@ -6,8 +6,9 @@ import { renderTable, type Bench, type Measurement } from './harness.js';
 import { startup } from './startup.bench.js';
 import { onnxInspectBench } from './onnx-inspect.bench.js';
 import { readersBench } from './readers.bench.js';
+import { modelEvalBench } from './model-eval.bench.js';
 
-const BENCHES: Bench[] = [startup, onnxInspectBench, readersBench];
+const BENCHES: Bench[] = [startup, onnxInspectBench, readersBench, modelEvalBench];
 
 const filter = process.argv[2];
 const results: Record<string, Measurement[]> = {};

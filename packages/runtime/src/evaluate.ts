@@ -17,6 +17,11 @@ export interface ScoreOptions {
   session: ModelSession;
   model: { inputs: ModelInput[]; outputs: ModelOutput[]; metadata: Record<string, string> };
   data: TableSource;
+  /**
+   * Reopens the data reading only these columns (features, label, slices); readers skip
+   * decoding the rest, which is most of the parsing cost on wide files.
+   */
+  project?: (columns: string[]) => Promise<TableSource>;
   /** Shown in messages (workspace-relative). */
   dataFile: string;
   label: string;
@@ -69,13 +74,15 @@ export async function scoreTable(options: ScoreOptions): Promise<Scored> {
   const plan = planOutputs(options.model.outputs, options.model.metadata, options.classes);
   const outputNames = plan.task === 'regression' ? [plan.value] : [plan.label, plan.probabilities].filter((name): name is string => name !== undefined);
 
+  const needed = new Set([label, ...(options.slices ?? []), ...(inputPlan.kind === 'matrix' ? inputPlan.columns : inputPlan.inputs.map((input) => input.column))]);
+  const source = options.project && needed.size < data.columns.length ? await options.project(data.columns.filter((column) => needed.has(column))) : data;
   const collector = new Collector(plan, label, options.slices ?? [], dataFile);
   const batchTimes: number[] = [];
   let firstFeeds: FeedTensor[] | undefined;
   let batchSize = 0;
   let inFlight: Promise<void> | undefined;
 
-  for await (const batch of data.batches()) {
+  for await (const batch of source.batches()) {
     if (batch.rowCount === 0) continue;
     const feeds = batchToFeeds(inputPlan, batch, dataFile);
     if (!firstFeeds) {

@@ -85,12 +85,14 @@ export const modelEval = defineAction({
     const session = await createSession(provisioned.ort, encodeModel(model), { name: modelPath.shown });
 
     const baseline = await loadBaseline(inputs.baseline ?? config?.baseline, modelName, environment.workspace, logger);
-    const table = await openTable(dataPath.absolute, { batchRows: inputs['batch-size']!, ...readOptions(config) }, dataPath.shown);
+    const read = { batchRows: inputs['batch-size']!, ...readOptions(config) };
+    const table = await openTable(dataPath.absolute, read, dataPath.shown);
     const scored = await scoreTable({
       ort: provisioned.ort,
       session,
       model: { inputs: figures.inputs, outputs: figures.outputs, metadata: figures.metadata },
       data: table,
+      project: (columns) => openTable(dataPath.absolute, { ...read, columns }, dataPath.shown),
       dataFile: dataPath.shown,
       label,
       slices,

@@ -1,0 +1,59 @@
+/**
+ * model-eval end to end (read CSV → feed → 100-tree ensemble → decode → metrics with a slice)
+ * vs the raw model: session.run over the same batches of prebuilt tensors, in the same run.
+ * Target (issue 4): ≤ 1.15× raw at 100k rows, linear in rows, peak RSS bounded by batch size.
+ */
+import { execFileSync } from 'node:child_process';
+import { existsSync, mkdirSync } from 'node:fs';
+import { join } from 'node:path';
+import { buildSync } from 'esbuild';
+import type { Bench, Measurement } from './harness.js';
+
+const root = join(import.meta.dirname, '..');
+const out = join(root, 'bench', 'out');
+const worker = join(out, 'model-eval.worker.mjs');
+const modelFile = join(out, 'trees-100.onnx');
+const dataFile = join(out, 'holdout-{rows}.csv');
+
+function child(args: string[]): { ms: number; maxRssMb: number; rows?: number } {
+  const text = execFileSync(process.execPath, [worker, ...args], { encoding: 'utf8', maxBuffer: 1 << 20, cwd: root });
+  return JSON.parse(text.trim().split('\n').at(-1)!) as { ms: number; maxRssMb: number; rows?: number };
+}
+
+export const modelEvalBench: Bench = {
+  name: 'model-eval end to end vs raw session.run (100 trees, depth 6)',
+  async run() {
+    mkdirSync(out, { recursive: true });
+    buildSync({
+      entryPoints: [join(import.meta.dirname, 'model-eval.worker.ts')],
+      bundle: true,
+      platform: 'node',
+      format: 'esm',
+      target: 'node20',
+      outfile: worker,
+      external: ['onnxruntime-node'],
+      logLevel: 'error',
+      banner: { js: "import { createRequire } from 'node:module'; const require = createRequire(import.meta.url);" },
+    });
+    if (!existsSync(modelFile) || !existsSync(dataFile.replace('{rows}', '200000'))) child(['generate', modelFile, dataFile]);
+    const runs = 5;
+    const results: Measurement[] = [];
+    for (const rows of [50_000, 100_000, 200_000]) {
+      const data = dataFile.replace('{rows}', String(rows));
+      for (const mode of rows === 100_000 ? ['raw', 'e2e', 'e2e-latency'] : ['raw', 'e2e']) {
+        const samples = Array.from({ length: runs }, () => child([mode, modelFile, data])).sort((a, b) => a.ms - b.ms);
+        const median = samples[Math.floor(runs / 2)]!;
+        const name = `${mode === 'raw' ? 'raw session.run' : mode === 'e2e' ? 'end to end' : 'end to end + 200 row-latency runs'} ${rows / 1000}k rows`;
+        results.push({
+          name,
+          medianMs: median.ms,
+          minMs: samples[0]!.ms,
+          runs,
+          ...(mode === 'raw' ? {} : { baseline: `raw session.run ${rows / 1000}k rows` }),
+          figures: { 'rows/s': rows / (median.ms / 1000), peak_rss_mb: Math.max(...samples.map((s) => s.maxRssMb)) },
+        });
+      }
+    }
+    return results;
+  },
+};
