@@ -1,7 +1,9 @@
 import * as core from '@actions/core';
 import { describeFailure, runAction, type ActionHost } from '@modelgate/core';
 import { findAction } from './actions/index.js';
+import { createActionsBaselineStore, createActionsToolCache, isCacheAvailable } from './actions-cache.js';
 import { createGitHubHost, isDebugEnvironment } from './github-host.js';
+import { setHostServices } from './services.js';
 
 export { main } from './cli/main.js';
 
@@ -22,5 +24,11 @@ export async function runBundledAction(name: string): Promise<void> {
     core.setFailed(failure.message);
     return;
   }
+  // The runner's cache service backs onnxruntime provisioning and `baseline: cache`; without it both degrade.
+  setHostServices(
+    isCacheAvailable(process.env)
+      ? { toolCache: createActionsToolCache(host.logger), baselineStore: createActionsBaselineStore(host.logger, host.environment.tempDir) }
+      : {},
+  );
   await runAction(definition, host);
 }

@@ -2,7 +2,7 @@ import type { ToolCache } from '@modelgate/runtime';
 
 /** Champion metrics kept between workflow runs (GitHub Actions cache). */
 export interface BaselineStore {
-  restore(name: string): Promise<{ text: string; key: string } | undefined>;
+  restore(name: string, preferSha?: string): Promise<{ text: string; key: string } | undefined>;
   save(name: string, sha: string, metricsJson: string): Promise<boolean>;
 }
 

@@ -1,6 +1,6 @@
 import { readFile, stat } from 'node:fs/promises';
 import { homedir } from 'node:os';
-import { basename, join } from 'node:path';
+import { basename, dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { ConfigurationError, defineAction, input, NotAvailableError, parseArtifact, writeFileAtomic, type Config, type Logger } from '@modelgate/core';
 import { openTable } from '@modelgate/data';
@@ -84,7 +84,7 @@ export const modelEval = defineAction({
     logger.debug(`onnxruntime-node ${provisioned.version} from ${provisioned.source} (${provisioned.dir})`);
     const session = await createSession(provisioned.ort, encodeModel(model), { name: modelPath.shown });
 
-    const baseline = await loadBaseline(inputs.baseline ?? config?.baseline, modelName, environment.workspace, logger);
+    const baseline = await loadBaseline(inputs.baseline ?? config?.baseline, modelName, environment, logger);
     const read = { batchRows: inputs['batch-size']!, ...readOptions(config) };
     const table = await openTable(dataPath.absolute, read, dataPath.shown);
     const scored = await scoreTable({
@@ -148,10 +148,16 @@ function readOptions(config: Config | undefined) {
 
 /** The directory of the running bundle (dist/), where an installed onnxruntime-node may sit beside it. */
 function bundleDir(): string {
-  return fileURLToPath(new URL('.', import.meta.url));
+  // Not `new URL('.', import.meta.url)`: ncc rewrites that into an asset reference.
+  return dirname(fileURLToPath(import.meta.url));
 }
 
-async function loadBaseline(source: string | undefined, name: string, workspace: string, logger: Logger): Promise<{ view: MetricView; source: string } | undefined> {
+async function loadBaseline(
+  source: string | undefined,
+  name: string,
+  environment: { workspace: string; eventPath?: string },
+  logger: Logger,
+): Promise<{ view: MetricView; source: string } | undefined> {
   if (source === undefined) return undefined;
   if (source === 'registry') throw new NotAvailableError("baseline: registry arrives with model-release; use a metrics.json path or 'cache' for now");
   if (source === 'cache') {
@@ -160,14 +166,15 @@ async function loadBaseline(source: string | undefined, name: string, workspace:
       logger.warning('baseline: cache needs the GitHub Actions cache service; no baseline gates are evaluated');
       return undefined;
     }
-    const restored = await store.restore(name);
+    // On a PR, the metrics saved for the exact base commit are the fairest comparison; else the newest.
+    const restored = await store.restore(name, await pullRequestBaseSha(environment.eventPath));
     if (!restored) {
       logger.warning(`no cached baseline metrics for '${name}' (first run on the default branch?); baseline gates are skipped`);
       return undefined;
     }
     return { view: metricView(parseArtifact('metrics', restored.text, `cache:${restored.key}`)), source: `cache:${restored.key}` };
   }
-  const path = workspacePath(workspace, source);
+  const path = workspacePath(environment.workspace, source);
   let text: string;
   try {
     text = await readFile(path.absolute, 'utf8');
@@ -183,6 +190,12 @@ function metricView(metrics: ReturnType<typeof parseArtifact<'metrics'>>): Metri
     ...(metrics.per_class ? { perClass: perClassByLabel(metrics.per_class) } : {}),
     slices: metrics.slices.map((slice) => ({ column: slice.column, value: slice.value, metrics: slice.metrics, ...(slice.per_class ? { perClass: perClassByLabel(slice.per_class) } : {}) })),
   };
+}
+
+async function pullRequestBaseSha(eventPath: string | undefined): Promise<string | undefined> {
+  if (!eventPath) return undefined;
+  const payload = JSON.parse(await readFile(eventPath, 'utf8')) as { pull_request?: { base?: { sha?: string } } };
+  return payload.pull_request?.base?.sha;
 }
 
 /** On a push to the default branch the evaluated metrics become the champion for later PRs. */
