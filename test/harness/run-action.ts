@@ -57,6 +57,12 @@ export async function runActionBundle(name: string, options: ActionRunOptions = 
   for (const file of Object.values(files)) writeFileSync(file, '');
 
   const env: Record<string, string> = {
+    // The machine's trust and proxy settings pass through, as they would on a self-hosted runner.
+    ...Object.fromEntries(
+      ['NODE_EXTRA_CA_CERTS', 'SSL_CERT_FILE', 'SSL_CERT_DIR', 'HTTPS_PROXY', 'HTTP_PROXY', 'NO_PROXY', 'https_proxy', 'http_proxy', 'no_proxy']
+        .filter((name) => process.env[name] !== undefined)
+        .map((name) => [name, process.env[name]!]),
+    ),
     PATH: process.env['PATH'] ?? '',
     HOME: process.env['HOME'] ?? base,
     CI: 'true',
