@@ -125,3 +125,49 @@ describe('model-eval gates and baselines', () => {
     ]);
   });
 });
+
+describe('model-eval on a regressor', () => {
+  it('predicts a numeric label and reports MAE, RMSE and R² as plain arithmetic gives them', async () => {
+    const { encodeModelProto, float32Tensor } = await import('@modelgate/onnx');
+    const { graph, info, model, node } = await import('../packages/onnx/src/test-models.js');
+    const w = [0.05, 0.001];
+    const b = 38;
+    const regressor = model(
+      graph({
+        name: 'hours',
+        node: [node('MatMul', ['input', 'W'], ['xw']), node('Add', ['xw', 'B'], ['variable'])],
+        initializer: [float32Tensor('W', [2, 1], w), float32Tensor('B', [1], [b])],
+        input: [info('input', 1, ['N', 2])],
+        output: [info('variable', 1, ['N', 1])],
+      }),
+      { '': 15 },
+    );
+    regressor.metadata_props = [{ key: 'feature_names', value: 'age,capital_loss' }];
+    const run = await runActionBundle('model-eval', {
+      inputs: { model: 'hours.onnx', data: 'holdout.csv', label: 'hours_per_week', gates: 'mae <= 20\nr2 >= 0.5', 'latency-runs': '0' },
+      files: { 'hours.onnx': encodeModelProto(regressor), 'holdout.csv': holdout },
+    });
+    // The model is deliberately weak: the R² gate fails, the MAE gate passes.
+    expect(run.exitCode).toBe(1);
+    const metrics = parseArtifact('metrics', readFileSync(join(run.workspace, 'modelgate-out/metrics.json'), 'utf8'), 'metrics.json');
+    const rows = holdout.toString().trim().split('\n').slice(1).map((line) => line.split(','));
+    const truth = rows.map((cells) => Number(cells[10]));
+    const f = Math.fround;
+    const predicted = rows.map((cells) => f(f(f(Number(cells[0])) * f(w[0]!)) + f(f(Number(cells[9])) * f(w[1]!))) + f(b));
+    const n = truth.length;
+    const mae = truth.reduce((sum, y, i) => sum + Math.abs(y - f(predicted[i]!)), 0) / n;
+    const mse = truth.reduce((sum, y, i) => sum + (y - f(predicted[i]!)) ** 2, 0) / n;
+    const mean = truth.reduce((sum, y) => sum + y, 0) / n;
+    const r2 = 1 - (mse * n) / truth.reduce((sum, y) => sum + (y - mean) ** 2, 0);
+    expect(metrics.task).toBe('regression');
+    expect(metrics.metrics['mae']).toBeCloseTo(mae, 5);
+    expect(metrics.metrics['rmse']).toBeCloseTo(Math.sqrt(mse), 5);
+    expect(metrics.metrics['r2']).toBeCloseTo(r2, 6);
+    expect(metrics.gates.map((gate) => [gate.expr, gate.passed])).toEqual([
+      ['mae <= 20', true],
+      ['r2 >= 0.5', false],
+    ]);
+    expect(run.outputs['task']).toBe('regression');
+    expect(run.outputs['rmse']).toBe(String(metrics.metrics['rmse']));
+  });
+});
