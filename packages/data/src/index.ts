@@ -1,3 +1,4 @@
 export * from './table.js';
 export * from './synthetic/income.js';
 export * from './readers/index.js';
+export * from './schema/validate.js';

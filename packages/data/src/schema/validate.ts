@@ -1,0 +1,217 @@
+/**
+ * Validate data against a schema.json, batch by batch (memory flat in the file size), with the
+ * anomaly kinds of TFDV. Every anomaly keeps up to `maxSamples` example rows with their file
+ * line, so CI can annotate the exact line of the PR diff.
+ */
+import type { z } from 'zod';
+import type { Anomaly, ColumnSchema, DataSchemaFile } from '@modelgate/core';
+import type { Cell, TableBatch } from '../table.js';
+
+type Schema = z.output<typeof DataSchemaFile>;
+type Column = z.output<typeof ColumnSchema>;
+export type AnomalyRecord = z.output<typeof Anomaly>;
+
+export interface ValidateOptions {
+  /** e.g. SERVING: columns `not_in` it are not expected (the label in serving data). */
+  environment?: string;
+  /** Example rows kept per anomaly (default 5). */
+  maxSamples?: number;
+  /** Report exact duplicate rows (off by default: costs a hash per row). */
+  duplicateRows?: boolean;
+}
+
+/** Why a cell fails; `undefined` = fine. Cached per distinct string, since values repeat. */
+type Verdict = undefined | { kind: AnomalyRecord['kind']; reason: string };
+
+interface Tally {
+  count: number;
+  samples: { file: string; line: number; value?: string }[];
+  reasons: Map<string, number>;
+}
+
+export class SchemaValidator {
+  private readonly maxSamples: number;
+  private readonly active: { column: Column; index: number; check: (cell: Cell) => Verdict; cache: Map<string, Verdict>; present: number; missingSamples: Tally }[] = [];
+  private readonly tallies = new Map<string, Tally>();
+  private readonly structural: AnomalyRecord[] = [];
+  private readonly seenRows = new Map<string, number>();
+  private duplicates: Tally | undefined;
+  rows = 0;
+
+  constructor(
+    private readonly schema: Schema,
+    columns: readonly string[],
+    private readonly file: string,
+    private readonly options: ValidateOptions = {},
+  ) {
+    this.maxSamples = options.maxSamples ?? 5;
+    const present = new Set(columns);
+    const expected = (column: Column) => !options.environment || !column.environments?.not_in?.includes(options.environment);
+    for (const column of schema.columns) {
+      if (!expected(column)) continue;
+      if (!present.has(column.name)) {
+        const required = column.presence.min_fraction > 0;
+        this.structural.push({
+          kind: 'missing_column',
+          column: column.name,
+          severity: required ? 'error' : 'warning',
+          count: 0,
+          description: `column '${column.name}' (${column.type}) is missing from ${file}`,
+          samples: [],
+        });
+        continue;
+      }
+      this.active.push({ column, index: columns.indexOf(column.name), check: checker(column), cache: new Map(), present: 0, missingSamples: { count: 0, samples: [], reasons: new Map() } });
+    }
+    const known = new Set(schema.columns.map((column) => column.name));
+    for (const name of columns) {
+      if (!known.has(name)) this.structural.push({ kind: 'new_column', column: name, severity: 'warning', count: 0, description: `column '${name}' is not in the schema`, samples: [] });
+    }
+    if (options.duplicateRows) this.duplicates = { count: 0, samples: [], reasons: new Map() };
+  }
+
+  addBatch(batch: TableBatch): void {
+    for (const entry of this.active) {
+      const cells = batch.data[entry.index]!;
+      const { cache, check, column } = entry;
+      for (let i = 0; i < batch.rowCount; i += 1) {
+        const cell = cells[i]!;
+        if (cell === null) {
+          this.sample(entry.missingSamples, batch.lines[i]!, undefined);
+          continue;
+        }
+        entry.present += 1;
+        let verdict: Verdict;
+        if (typeof cell === 'string') {
+          verdict = cache.get(cell);
+          if (verdict === undefined && !cache.has(cell)) {
+            verdict = check(cell);
+            if (cache.size < 65_536) cache.set(cell, verdict);
+          }
+        } else verdict = check(cell);
+        if (verdict) this.record(column.name, verdict, batch.lines[i]!, String(cell));
+      }
+    }
+    if (this.duplicates) this.findDuplicates(batch);
+    this.rows += batch.rowCount;
+  }
+
+  /** Anomalies found, structural ones first, then by column order and kind. */
+  finish(): AnomalyRecord[] {
+    const anomalies = [...this.structural];
+    for (const entry of this.active) {
+      const { column } = entry;
+      for (const [key, tally] of this.tallies) {
+        const [name, kind] = key.split('\u0000') as [string, AnomalyRecord['kind']];
+        if (name !== column.name) continue;
+        anomalies.push(this.toAnomaly(column, kind, tally, entry.present));
+      }
+      const fraction = this.rows === 0 ? 1 : entry.present / this.rows;
+      if (fraction < column.presence.min_fraction || (column.presence.min_count !== undefined && entry.present < column.presence.min_count)) {
+        anomalies.push({
+          kind: 'low_fraction_present',
+          column: column.name,
+          severity: 'error',
+          count: entry.missingSamples.count,
+          description: `column '${column.name}' is present in ${(fraction * 100).toFixed(2)}% of rows, schema requires ${(column.presence.min_fraction * 100).toFixed(2)}%`,
+          samples: entry.missingSamples.samples,
+        });
+      }
+    }
+    if (this.duplicates && this.duplicates.count > 0) {
+      anomalies.push({ kind: 'duplicate_rows', severity: 'warning', count: this.duplicates.count, description: `${this.duplicates.count} rows repeat an earlier row exactly`, samples: this.duplicates.samples });
+    }
+    return anomalies;
+  }
+
+  private toAnomaly(column: Column, kind: AnomalyRecord['kind'], tally: Tally, present: number): AnomalyRecord {
+    const reasons = [...tally.reasons.entries()].sort((a, b) => b[1] - a[1]).slice(0, 3).map(([reason, count]) => `${reason}${count > 1 ? ` (${count}×)` : ''}`);
+    let severity: AnomalyRecord['severity'] = 'error';
+    if (kind === 'unexpected_string_value' && column.min_domain_mass !== undefined && present > 0) {
+      // Below min_domain_mass only is the domain broken; stray values within it are a warning.
+      severity = (present - tally.count) / present >= column.min_domain_mass ? 'warning' : 'error';
+    }
+    return {
+      kind,
+      column: column.name,
+      severity,
+      count: tally.count,
+      description: `${tally.count} value${tally.count === 1 ? '' : 's'} of '${column.name}': ${reasons.join(', ')}`,
+      samples: tally.samples,
+    };
+  }
+
+  private record(column: string, verdict: NonNullable<Verdict>, line: number, value: string): void {
+    const key = `${column}\u0000${verdict.kind}`;
+    let tally = this.tallies.get(key);
+    if (!tally) this.tallies.set(key, (tally = { count: 0, samples: [], reasons: new Map() }));
+    tally.reasons.set(verdict.reason, (tally.reasons.get(verdict.reason) ?? 0) + 1);
+    this.sample(tally, line, value);
+  }
+
+  private sample(tally: Tally, line: number, value: string | undefined): void {
+    tally.count += 1;
+    if (tally.samples.length < this.maxSamples) tally.samples.push({ file: this.file, line, ...(value !== undefined ? { value } : {}) });
+  }
+
+  private findDuplicates(batch: TableBatch): void {
+    for (let i = 0; i < batch.rowCount; i += 1) {
+      let key = '';
+      for (const column of batch.data) key += `${String(column[i])}\u0001`;
+      const first = this.seenRows.get(key);
+      if (first === undefined) this.seenRows.set(key, batch.lines[i]!);
+      else this.sample(this.duplicates!, batch.lines[i]!, `same as line ${first}`);
+    }
+  }
+}
+
+const INTEGER = /^[+-]?\d+$/;
+
+/** The check for one column: type, then domain, as a function of the raw cell. */
+function checker(column: Column): (cell: Cell) => Verdict {
+  const { domain } = column;
+  const min = typeof domain?.min === 'number' ? domain.min : undefined;
+  const max = typeof domain?.max === 'number' ? domain.max : undefined;
+  const range = (value: number): Verdict =>
+    min !== undefined && value < min ? { kind: 'out_of_range', reason: `${value} below min ${min}` } : max !== undefined && value > max ? { kind: 'out_of_range', reason: `${value} above max ${max}` } : undefined;
+  switch (column.type) {
+    case 'int':
+      return (cell) => {
+        const text = typeof cell === 'string' ? cell.trim() : cell;
+        if (typeof text === 'number' ? !Number.isInteger(text) : typeof text === 'string' ? !INTEGER.test(text) : typeof text !== 'bigint') return { kind: 'type_mismatch', reason: `'${String(cell)}' is not an integer` };
+        return range(Number(text));
+      };
+    case 'float':
+      return (cell) => {
+        const value = typeof cell === 'number' ? cell : typeof cell === 'string' ? parseFloatStrict(cell) : typeof cell === 'bigint' ? Number(cell) : Number.NaN;
+        if (typeof cell === 'boolean' || (Number.isNaN(value) && !/^[+-]?nan$/i.test(String(cell).trim()))) return { kind: 'type_mismatch', reason: `'${String(cell)}' is not a number` };
+        if (Number.isNaN(value)) return domain?.allow_nan ? undefined : { kind: 'nan_value', reason: 'NaN' };
+        if (!Number.isFinite(value)) return domain?.allow_inf ? undefined : { kind: 'inf_value', reason: String(value) };
+        return range(value);
+      };
+    case 'bool':
+      return (cell) => (typeof cell === 'boolean' || /^(true|false)$/i.test(String(cell).trim()) ? undefined : { kind: 'type_mismatch', reason: `'${String(cell)}' is not true or false` });
+    case 'timestamp': {
+      const from = typeof domain?.min === 'string' ? Date.parse(domain.min) : undefined;
+      const to = typeof domain?.max === 'string' ? Date.parse(domain.max) : undefined;
+      return (cell) => {
+        const time = typeof cell === 'string' ? Date.parse(cell) : Number.NaN;
+        if (Number.isNaN(time)) return { kind: 'type_mismatch', reason: `'${String(cell)}' is not a timestamp` };
+        if (from !== undefined && time < from) return { kind: 'out_of_range', reason: `${String(cell)} before ${String(domain?.min)}` };
+        if (to !== undefined && time > to) return { kind: 'out_of_range', reason: `${String(cell)} after ${String(domain?.max)}` };
+        return undefined;
+      };
+    }
+    case 'string': {
+      const values = column.values ? new Set(column.values) : undefined;
+      return (cell) => (values && !values.has(String(cell)) ? { kind: 'unexpected_string_value', reason: `'${String(cell)}' not in the ${values.size} known values` } : undefined);
+    }
+  }
+}
+
+/** Number() accepts '' and '0x10'; a data file's numbers are decimal. */
+function parseFloatStrict(text: string): number {
+  const trimmed = text.trim();
+  if (trimmed === '' || !/^[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?$|^[+-]?(inf|infinity)$/i.test(trimmed)) return Number.NaN;
+  return /inf/i.test(trimmed) ? (trimmed.startsWith('-') ? -Infinity : Infinity) : Number(trimmed);
+}
