@@ -29,6 +29,7 @@ describe('packed package', () => {
     const version = execFileSync('npx', ['--no-install', 'modelgate', '--version'], { cwd: project, encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
     expect(version).toBe(`${VERSION}\n`);
     const help = execFileSync('npx', ['--no-install', 'modelgate', 'eval', '--help'], { cwd: project, encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
-    expect(help).toMatch(/^Usage: modelgate eval --model <file> --data <file> --label <column> \[options\]/);
+    expect(help).toMatch(/^Usage: modelgate eval \[options\]\n/);
+    expect(help).toMatch(/^ {2}--gate <value> +Gates, one per line/m);
   });
 });

@@ -130,11 +130,12 @@ export function renderCommandHelp(command: CommandSpec): string {
   return `${lines.join('\n')}\n`;
 }
 
-function renderOptions(options: readonly OptionSpec[]): string[] {
-  return options.map((option) => {
-    const flag = `--${option.name}${option.value ? ` <${option.value}>` : ''}`;
+function renderOptions(options: readonly OptionSpec[], width = 22): string[] {
+  const flags = options.map((option) => `--${option.name}${option.value ? ` <${option.value}>` : ''}`);
+  const column = Math.max(width, ...flags.map((flag) => flag.length));
+  return options.map((option, i) => {
     const notes = [option.required ? 'required' : '', option.multiple ? 'repeatable' : ''].filter(Boolean);
     const suffix = notes.length ? ` (${notes.join(', ')})` : '';
-    return `  ${flag.padEnd(22)}  ${option.description}${suffix}`;
+    return `  ${flags[i]!.padEnd(column)}  ${option.description}${suffix}`;
   });
 }
