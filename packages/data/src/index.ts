@@ -2,3 +2,4 @@ export * from './table.js';
 export * from './synthetic/income.js';
 export * from './readers/index.js';
 export * from './schema/validate.js';
+export * from './drift/index.js';

@@ -148,7 +148,7 @@ export const ColumnDrift = z.strictObject({
   column: z.string(),
   kind: z.enum(['numeric', 'categorical']),
   test: DriftTest,
-  statistic: z.number(),
+  statistic: MaybeNumber.describe('null when infinite (χ² with a category the reference never had: p = 0)'),
   p_value: MaybeNumber.describe('For hypothesis tests (ks, chi2, z); null for distances'),
   threshold: z.number(),
   drifted: z.boolean(),

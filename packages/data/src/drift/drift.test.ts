@@ -1,0 +1,131 @@
+import { ColumnDrift } from '@modelgate/core';
+import { describe, expect, it } from 'vitest';
+import { compareCodePoints } from './categorical.js';
+import { histogramCounts, sturgesEdges } from './distances.js';
+import {
+  DEFAULT_THRESHOLDS,
+  categoricalDrift,
+  chooseTest,
+  cleanSorted,
+  datasetDrift,
+  isDrifted,
+  numericDrift,
+} from './index.js';
+import { chi2Sf, erfc, ndtr, npSum, roundHalfEven } from './special.js';
+
+describe('test selection (Evidently _get_default_stattest)', () => {
+  it.each([
+    ['numeric', 1000, 6, 'ks'],
+    ['numeric', 1000, 5, 'chi2'],
+    ['numeric', 1000, 3, 'chi2'],
+    ['numeric', 1000, 2, 'z'],
+    ['numeric', 1001, 6, 'wasserstein'],
+    ['numeric', 1001, 5, 'jensen_shannon'],
+    ['categorical', 1000, 3, 'chi2'],
+    ['categorical', 10, 2, 'z'],
+    ['categorical', 10, 1, 'z'],
+    ['categorical', 1001, 2, 'jensen_shannon'],
+    ['categorical', 5000, 40, 'jensen_shannon'],
+  ] as const)('%s, %i reference rows, %i distinct → %s', (kind, rows, uniques, test) => {
+    expect(chooseTest(kind, rows, uniques)).toBe(test);
+  });
+});
+
+describe('drift decisions and thresholds', () => {
+  it('uses Evidently comparison operators', () => {
+    expect(isDrifted('ks', 0.5, 0.05, 0.05)).toBe(true); // p <= threshold
+    expect(isDrifted('chi2', 3, 0.05, 0.05)).toBe(false); // p < threshold
+    expect(isDrifted('z', 3, 0.05, 0.05)).toBe(false);
+    expect(isDrifted('wasserstein', 0.1, null, 0.1)).toBe(true); // value >= threshold
+    expect(isDrifted('psi', 0.0999, null, 0.1)).toBe(false);
+  });
+
+  it('fills the default threshold and honours a per-column one', () => {
+    const ref = [1, 2, 3, 4, 5, 6, 7, 8];
+    const cur = [5, 6, 7, 8, 9, 10, 11, 12]; // D = 0.5, exact p = 0.2827…
+    expect(numericDrift(ref, cur)).toMatchObject({ test: 'ks', threshold: DEFAULT_THRESHOLDS.ks, drifted: false });
+    expect(numericDrift(ref, cur, 'ks', 0.3)).toMatchObject({ test: 'ks', threshold: 0.3, drifted: true });
+    expect(numericDrift(ref, cur, 'psi').p_value).toBeNull();
+  });
+
+  it('datasetDrift: share of drifted columns, drift when share >= threshold', () => {
+    const cols = [{ drifted: true }, { drifted: false }, { drifted: true }, { drifted: false }];
+    expect(datasetDrift(cols)).toEqual({ drifted_columns: 2, drift_share: 0.5, dataset_drift: true });
+    expect(datasetDrift(cols, 0.6).dataset_drift).toBe(false);
+    expect(datasetDrift([])).toEqual({ drifted_columns: 0, drift_share: 0, dataset_drift: false });
+  });
+});
+
+describe('artifact shape', () => {
+  it('spreads into core ColumnDrift with column and kind added', () => {
+    const r = numericDrift([1, 2, 3, NaN, 4, 5, 6, 7], [3, 4, 5, 6, 7, 8, 9]);
+    expect(r.reference_rows).toBe(7);
+    expect(ColumnDrift.parse({ column: 'age', kind: 'numeric', ...r })).toEqual({ column: 'age', kind: 'numeric', ...r });
+    const c = categoricalDrift(new Map([['a', 3], ['b', 1]]), new Map([['a', 1], ['b', 3]]));
+    expect(ColumnDrift.safeParse({ column: 'sex', kind: 'categorical', ...c }).success).toBe(true);
+  });
+
+  it('chi2 with a category absent from the reference: statistic +Infinity (scipy), p = 0', () => {
+    const r = categoricalDrift(new Map([['a', 5], ['b', 5], ['c', 5]]), new Map([['a', 5], ['d', 1], ['b', 2]]), 'chi2');
+    expect(r).toMatchObject({ statistic: Infinity, p_value: 0, drifted: true });
+    // ColumnDrift.statistic is a finite number: the artifact writer has to map this case.
+    expect(ColumnDrift.safeParse({ column: 'x', kind: 'categorical', ...r }).success).toBe(false);
+  });
+});
+
+describe('missing values and invalid input', () => {
+  it('drops NaN and ±Infinity before testing', () => {
+    const a = numericDrift([1, NaN, 2, 3, Infinity, 4, 5, 6, -Infinity], [2, 3, 4, 5, 6, 7, NaN]);
+    const b = numericDrift([1, 2, 3, 4, 5, 6], [2, 3, 4, 5, 6, 7]);
+    expect(a).toEqual(b);
+    expect(cleanSorted([3, NaN, -1, 2])).toEqual(Float64Array.from([-1, 2, 3]));
+  });
+
+  it('throws on an empty sample, and on numeric-only tests for categories', () => {
+    expect(() => numericDrift([NaN], [1, 2])).toThrow(RangeError);
+    expect(() => categoricalDrift(new Map([['a', 0]]), new Map([['a', 3]]))).toThrow(RangeError);
+    expect(() => categoricalDrift(new Map([['a', 1]]), new Map([['a', 3]]), 'ks')).toThrow(/numeric/);
+  });
+
+  it('ignores categories counted zero on both sides', () => {
+    const ref = new Map([['a', 5], ['b', 5], ['ghost', 0]]);
+    const cur = new Map([['a', 4], ['b', 6], ['ghost', 0]]);
+    const plain = categoricalDrift(new Map([['a', 5], ['b', 5]]), new Map([['a', 4], ['b', 6]]), 'chi2');
+    expect(categoricalDrift(ref, cur, 'chi2')).toEqual(plain);
+  });
+});
+
+describe('numeric helpers', () => {
+  it('roundHalfEven matches np.round', () => {
+    expect([0.5, 1.5, 2.5, 3.5, 2.4999, 7].map(roundHalfEven)).toEqual([0, 2, 2, 4, 2, 7]);
+  });
+
+  it('npSum is pairwise (exact on a case where naive summation loses the small terms)', () => {
+    const a = new Float64Array(1000).fill(1e-16);
+    a[0] = 1;
+    expect(npSum(a)).toBeGreaterThan(1); // naive left-to-right would stay at exactly 1
+  });
+
+  it('normal CDF and χ² survival function reference values', () => {
+    expect(ndtr(0)).toBe(0.5);
+    expect(ndtr(1.959963984540054)).toBeCloseTo(0.975, 15);
+    expect(erfc(10)).toBeCloseTo(2.088487583762545e-45, 58);
+    expect(chi2Sf(3.841458820694124, 1)).toBeCloseTo(0.05, 14);
+    expect(chi2Sf(0, 3)).toBe(1);
+    expect(chi2Sf(Infinity, 3)).toBe(0);
+    expect(chi2Sf(1000, 1000)).toBeCloseTo(0.49405285382923964, 12); // scipy.stats.chi2.sf(1000, 1000)
+  });
+
+  it('Sturges edges and histogram counts (numpy semantics: last bin closed)', () => {
+    const s = Float64Array.from([0, 1, 2, 3, 4, 5, 6, 7]);
+    const edges = sturgesEdges(s); // log2(8) + 1 = 4 bins
+    expect(Array.from(edges)).toEqual([0, 1.75, 3.5, 5.25, 7]);
+    expect(Array.from(histogramCounts(s, edges))).toEqual([2, 2, 2, 2]);
+    expect(Array.from(sturgesEdges(Float64Array.from([2, 2])))).toEqual([1.5, 2.5]);
+  });
+
+  it('orders string categories by code point, as Python sorted()', () => {
+    const keys = ['\u{1F600}', '\uFB00', 'z', 'é'];
+    expect([...keys].sort(compareCodePoints)).toEqual(['z', 'é', '\uFB00', '\u{1F600}']);
+  });
+});
