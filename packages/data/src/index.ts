@@ -3,3 +3,4 @@ export * from './synthetic/income.js';
 export * from './readers/index.js';
 export * from './schema/validate.js';
 export * from './drift/index.js';
+export * from './profile/index.js';

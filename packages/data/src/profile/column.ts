@@ -1,0 +1,325 @@
+/**
+ * `ColumnProfiler`: type detection and mergeable statistics for one column, fed batch columns.
+ *
+ * Two regimes:
+ * - **exact** while the column has at most `exactLimit` (1000) distinct cells: a Map from cell to
+ *   an entry index counts occurrences, and each distinct cell is classified once, when first
+ *   seen. Every statistic (type, moments, quantiles, histogram, top values, distinct count) is
+ *   then computed exactly from the table when the profile is written.
+ * - **sketch** after that: the table is frozen and keeps absorbing the values it knows (counts
+ *   flushed into the sketches once per batch, with weights); any other cell is classified and goes
+ *   to the Welford/Chan moments, the grid histogram, KLL, HyperLogLog and Misra–Gries.
+ *
+ * The hot loop is one Map lookup per cell, avoided for most string cells by a 512-slot
+ * direct-mapped cache keyed by the string object itself (the CSV reader returns the same string
+ * object for repeated values, so `===` hits are pointer comparisons).
+ */
+import type { Cell } from '../table.js';
+import { classifyCell, isNumericKind, KIND_COUNT, keyOf, parsed, textLength, type Key } from './classify.js';
+import { HASH, hashKey } from './hash.js';
+import { HyperLogLog } from './hll.js';
+import { Kll } from './kll.js';
+import { MisraGries } from './misra-gries.js';
+import { GridHistogram, Moments } from './numeric.js';
+import { resolveOptions, type ProfileOptions, type ResolvedOptions } from './options.js';
+
+const SLOTS = 512;
+const BUFFER = 8192;
+/** Rows a sketched column whose last batch mostly missed the table skips it before trying again. */
+const PAUSE = 65_536;
+
+/** State of the sketch regime. */
+export interface Sketches {
+  readonly kinds: Float64Array;
+  readonly moments: Moments;
+  histogram: GridHistogram;
+  readonly kll: Kll;
+  readonly hll: HyperLogLog;
+  readonly mg: MisraGries;
+  nan: number;
+  inf: number;
+  lengthSum: number;
+}
+
+export function emptySketches(options: ResolvedOptions): Sketches {
+  return {
+    kinds: new Float64Array(KIND_COUNT),
+    moments: new Moments(),
+    histogram: new GridHistogram(options.bins),
+    kll: new Kll(options.kllK, options.kllM),
+    hll: new HyperLogLog(options.hllP),
+    mg: new MisraGries(options.misraGriesK),
+    nan: 0,
+    inf: 0,
+    lengthSum: 0,
+  };
+}
+
+export class ColumnProfiler {
+  readonly name: string;
+  readonly options: ResolvedOptions;
+  /** Cells with a value (NaN included). */
+  count = 0;
+  /** Null cells. */
+  missing = 0;
+  /** Kinds that must be assumed present (`1 << kind`), from a loaded profile's type. */
+  kindFloor = 0;
+  /** Added to the summed text lengths (a loaded exact table knows its values' normalized text only). */
+  lengthOffset = 0;
+
+  private readonly table = new Map<Cell, number>();
+  /** Per entry: the cell, its count (exact regime) or count not yet flushed (sketch regime), kind, number, key, text length. */
+  readonly cells: Cell[] = [];
+  readonly counts: Float64Array;
+  readonly kinds: Uint8Array;
+  readonly numbers: Float64Array;
+  readonly keys: Key[] = [];
+  readonly lengths: Float64Array;
+  private readonly hashA: Int32Array;
+  private readonly hashB: Int32Array;
+  private readonly slotCells: (string | null)[] = new Array<string | null>(SLOTS).fill(null);
+  private readonly slotEntries = new Int32Array(SLOTS);
+  /** Null in the exact regime. */
+  sketches: Sketches | null = null;
+  private buffer: Float64Array | null = null;
+  private buffered = 0;
+  /** Sketch regime: table misses in the current batch, rows since the table was last skipped. */
+  private misses = 0;
+  private skipped = PAUSE;
+
+  constructor(name: string, options: ProfileOptions | ResolvedOptions = {}) {
+    this.name = name;
+    this.options = 'kllM' in options ? options : resolveOptions(options);
+    const limit = this.options.exactLimit;
+    this.counts = new Float64Array(limit);
+    this.kinds = new Uint8Array(limit);
+    this.numbers = new Float64Array(limit);
+    this.lengths = new Float64Array(limit);
+    this.hashA = new Int32Array(limit);
+    this.hashB = new Int32Array(limit);
+  }
+
+  /** True while every statistic is exact (at most `exactLimit` distinct cells so far). */
+  get exact(): boolean {
+    return this.sketches === null;
+  }
+
+  /** Profiles the first `rows` cells of a batch column. */
+  add(column: readonly Cell[], rows: number = column.length): void {
+    if (this.sketches !== null && !this.probing) {
+      this.addUncached(column, rows);
+      return;
+    }
+    this.misses = 0;
+    const table = this.table;
+    const counts = this.counts;
+    const slotCells = this.slotCells;
+    const slotEntries = this.slotEntries;
+    let missing = 0;
+    for (let i = 0; i < rows; i += 1) {
+      const value = column[i] as Cell;
+      if (typeof value === 'string') {
+        const len = value.length;
+        const slot = (len ^ (value.charCodeAt(0) << 2) ^ (value.charCodeAt(len >> 1) << 1) ^ (value.charCodeAt(len - 1) << 4)) & (SLOTS - 1);
+        if (slotCells[slot] === value) {
+          counts[slotEntries[slot]!]! += 1;
+          continue;
+        }
+        const entry = table.get(value);
+        if (entry !== undefined) {
+          counts[entry]! += 1;
+          slotCells[slot] = value;
+          slotEntries[slot] = entry;
+          continue;
+        }
+      } else if (value === null) {
+        missing += 1;
+        continue;
+      } else {
+        const entry = table.get(value);
+        if (entry !== undefined) {
+          counts[entry]! += 1;
+          continue;
+        }
+      }
+      this.miss(value, 1);
+    }
+    this.missing += missing;
+    this.count += rows - missing;
+    if (this.sketches !== null) {
+      // Mostly misses (an id or float column): skip the table for the next batches.
+      if (this.misses * 2 > rows - missing) this.skipped = 0;
+      this.flush();
+    }
+  }
+
+  /** Sketch regime without table lookups, for columns whose values rarely repeat. */
+  private addUncached(column: readonly Cell[], rows: number): void {
+    let missing = 0;
+    for (let i = 0; i < rows; i += 1) {
+      const value = column[i] as Cell;
+      if (value === null) missing += 1;
+      else this.miss(value, 1);
+    }
+    this.missing += missing;
+    this.count += rows - missing;
+    this.skipped += rows;
+    this.flushNumbers();
+  }
+
+  /** Whether the next batch looks values up in the table (always, but for PAUSE rows after a batch of misses). */
+  private get probing(): boolean {
+    return this.skipped >= PAUSE;
+  }
+
+  /** Adds `weight` occurrences of one non-null cell (merging, loading). Call `flush()` after a series. */
+  addValue(value: Exclude<Cell, null>, weight: number): void {
+    const entry = this.table.get(value);
+    if (entry !== undefined) this.counts[entry]! += weight;
+    else this.miss(value, weight);
+  }
+
+  private miss(value: Exclude<Cell, null>, weight: number): void {
+    this.misses += 1;
+    if (this.sketches === null) {
+      if (this.cells.length < this.options.exactLimit) {
+        this.insert(value, weight);
+        return;
+      }
+      this.toSketches();
+    }
+    const s = this.sketches!;
+    const kind = classifyCell(value);
+    const x = parsed[0]!;
+    const key = keyOf(value, kind);
+    s.kinds[kind]! += weight;
+    s.lengthSum += textLength(value) * weight;
+    if (isNumericKind(kind)) {
+      if (x !== x) s.nan += weight;
+      else if (x === Infinity || x === -Infinity) s.inf += weight;
+      else if (weight === 1) {
+        const buffer = (this.buffer ??= new Float64Array(BUFFER));
+        buffer[this.buffered++] = x;
+        if (this.buffered === BUFFER) this.flushNumbers();
+      } else this.addNumber(x, weight);
+    }
+    hashKey(key);
+    const a = HASH[0]!;
+    const b = HASH[1]!;
+    s.hll.add(a, b);
+    s.mg.addHashed(key, a, b, weight);
+  }
+
+  private insert(value: Exclude<Cell, null>, weight: number): void {
+    const entry = this.cells.length;
+    const kind = classifyCell(value);
+    this.cells.push(value);
+    this.keys.push(keyOf(value, kind));
+    this.table.set(value, entry);
+    this.counts[entry] = weight;
+    this.kinds[entry] = kind;
+    this.numbers[entry] = parsed[0]!;
+    this.lengths[entry] = textLength(value);
+    hashKey(this.keys[entry]!);
+    this.hashA[entry] = HASH[0]!;
+    this.hashB[entry] = HASH[1]!;
+  }
+
+  private addNumber(x: number, weight: number): void {
+    const s = this.sketches!;
+    s.moments.addWeighted(x, weight);
+    s.histogram.add(x, weight);
+    s.kll.add(x, weight);
+  }
+
+  private flushNumbers(): void {
+    const s = this.sketches!;
+    if (this.buffered === 0 || this.buffer === null) return;
+    s.moments.addAll(this.buffer, this.buffered);
+    s.histogram.addAll(this.buffer, this.buffered);
+    s.kll.addAll(this.buffer, this.buffered);
+    this.buffered = 0;
+  }
+
+  /** Leaves the exact regime: the table's counts go to the sketches, the table becomes a cache. */
+  toSketches(): void {
+    if (this.sketches !== null) return;
+    this.sketches = emptySketches(this.options);
+    for (let entry = 0; entry < this.cells.length; entry += 1) this.sketches.hll.add(this.hashA[entry]!, this.hashB[entry]!);
+    this.flush();
+  }
+
+  /** Moves the table's pending counts and buffered numbers into the sketches (sketch regime only). */
+  flush(): void {
+    const s = this.sketches;
+    if (s === null) return;
+    const counts = this.counts;
+    for (let entry = 0; entry < this.cells.length; entry += 1) {
+      const weight = counts[entry]!;
+      if (weight === 0) continue;
+      counts[entry] = 0;
+      const kind = this.kinds[entry]!;
+      s.kinds[kind]! += weight;
+      s.lengthSum += this.lengths[entry]! * weight;
+      if (isNumericKind(kind)) {
+        const x = this.numbers[entry]!;
+        if (x !== x) s.nan += weight;
+        else if (x === Infinity || x === -Infinity) s.inf += weight;
+        else this.addNumber(x, weight);
+      }
+      s.mg.addHashed(this.keys[entry]!, this.hashA[entry]!, this.hashB[entry]!, weight);
+    }
+    this.flushNumbers();
+  }
+
+  /** Adds another profile of the same column (of other rows) into this one; `other` is not changed in meaning. */
+  merge(other: ColumnProfiler): this {
+    if (other === this) throw new Error('cannot merge a column profile with itself');
+    this.count += other.count;
+    this.missing += other.missing;
+    this.kindFloor |= other.kindFloor;
+    this.lengthOffset += other.lengthOffset;
+    if (other.sketches === null) {
+      for (let entry = 0; entry < other.cells.length; entry += 1) {
+        const weight = other.counts[entry]!;
+        if (weight > 0) this.addValue(other.cells[entry] as Exclude<Cell, null>, weight);
+      }
+      this.flush();
+      return this;
+    }
+    other.flush();
+    this.toSketches();
+    this.flush();
+    const s = this.sketches!;
+    const o = other.sketches;
+    for (let kind = 0; kind < KIND_COUNT; kind += 1) s.kinds[kind]! += o.kinds[kind]!;
+    s.moments.merge(o.moments);
+    s.histogram.merge(o.histogram);
+    s.kll.merge(o.kll);
+    s.hll.merge(o.hll);
+    s.mg.merge(o.mg);
+    s.nan += o.nan;
+    s.inf += o.inf;
+    s.lengthSum += o.lengthSum;
+    return this;
+  }
+
+  /** Cells seen per kind (int, float, bool, timestamp, string), e.g. to report values that break a type. */
+  kindCounts(): Float64Array {
+    if (this.sketches !== null) {
+      this.flush();
+      return this.sketches.kinds.slice();
+    }
+    const kinds = new Float64Array(KIND_COUNT);
+    for (let entry = 0; entry < this.cells.length; entry += 1) kinds[this.kinds[entry]!]! += this.counts[entry]!;
+    return kinds;
+  }
+
+  /** Bit `1 << kind` for every kind present (or assumed from a loaded profile). */
+  kindMask(): number {
+    const kinds = this.kindCounts();
+    let mask = this.kindFloor;
+    for (let kind = 0; kind < KIND_COUNT; kind += 1) if (kinds[kind]! > 0) mask |= 1 << kind;
+    return mask;
+  }
+}

@@ -1,0 +1,93 @@
+/**
+ * Whole-table profiles: one `ColumnProfiler` per column, fed `TableBatch`es, written as the body of
+ * profile.json, merged across shards or files with `mergeProfiles`.
+ */
+import type { TableBatch, TableSource } from '../table.js';
+import { ColumnProfiler } from './column.js';
+import { columnFromJson, columnToJson, type ColumnProfileJson, type ProfileJson } from './json.js';
+import { resolveOptions, type ProfileOptions, type ResolvedOptions } from './options.js';
+
+/** What a profile says about its rows: `rows` and `columns` of profile.json. */
+export interface TableProfileJson {
+  rows: number;
+  columns: ColumnProfileJson[];
+}
+
+export class TableProfiler {
+  readonly options: ResolvedOptions;
+  readonly columns: ColumnProfiler[];
+  rows = 0;
+
+  constructor(columns: readonly string[], options: ProfileOptions | ResolvedOptions = {}) {
+    this.options = 'kllM' in options ? options : resolveOptions(options);
+    const seen = new Set<string>();
+    for (const name of columns) {
+      if (seen.has(name)) throw new Error(`duplicate column name '${name}'`);
+      seen.add(name);
+    }
+    this.columns = columns.map((name) => new ColumnProfiler(name, this.options));
+  }
+
+  /** Profiles a batch whose columns are this profiler's, in the same order. */
+  add(batch: TableBatch): void {
+    if (batch.columns.length !== this.columns.length || batch.columns.some((name, j) => name !== this.columns[j]!.name)) {
+      throw new Error(`batch columns [${batch.columns.join(', ')}] differ from the profiled columns [${this.columns.map((c) => c.name).join(', ')}]`);
+    }
+    for (let j = 0; j < this.columns.length; j += 1) this.columns[j]!.add(batch.data[j]!, batch.rowCount);
+    this.rows += batch.rowCount;
+  }
+
+  /**
+   * Adds a profile of other rows. Columns are matched by name; a column only one side has is
+   * missing on every row of the other side. `other` should not be used afterwards.
+   */
+  merge(other: TableProfiler): this {
+    const mine = new Map(this.columns.map((c) => [c.name, c]));
+    for (const column of this.columns) if (!other.columns.some((c) => c.name === column.name)) column.missing += other.rows;
+    for (const column of other.columns) {
+      const existing = mine.get(column.name);
+      if (existing) existing.merge(column);
+      else {
+        const added = new ColumnProfiler(column.name, this.options);
+        added.missing = this.rows;
+        this.columns.push(added.merge(column));
+      }
+    }
+    this.rows += other.rows;
+    return this;
+  }
+
+  toJSON(): TableProfileJson {
+    return { rows: this.rows, columns: this.columns.map(columnToJson) };
+  }
+
+  static fromJSON(profile: TableProfileJson, options: ProfileOptions = {}): TableProfiler {
+    const table = new TableProfiler([], options);
+    table.rows = profile.rows;
+    for (const column of profile.columns) {
+      if (column.count + column.missing !== profile.rows) throw new Error(`profile of column '${column.name}': count + missing = ${column.count + column.missing}, but the profile has ${profile.rows} rows`);
+      table.columns.push(columnFromJson(column, options));
+    }
+    return table;
+  }
+}
+
+/** Profiles every batch of a source (reads it once). */
+export async function profileSource(source: TableSource | AsyncIterable<TableBatch>, options: ProfileOptions = {}): Promise<TableProfiler> {
+  const batches = 'batches' in source ? source.batches() : source;
+  let profiler: TableProfiler | undefined = 'batches' in source ? new TableProfiler(source.columns, options) : undefined;
+  for await (const batch of batches) {
+    profiler ??= new TableProfiler(batch.columns, options);
+    profiler.add(batch);
+  }
+  return profiler ?? new TableProfiler([], options);
+}
+
+/**
+ * Merges two profile.json documents of the same kind of data (e.g. shards, or daily files): rows
+ * add up, columns merge by name, `source.files` are concatenated; the envelope is `a`'s.
+ */
+export function mergeProfiles(a: ProfileJson, b: ProfileJson, options: ProfileOptions = {}): ProfileJson {
+  const merged = TableProfiler.fromJSON(a, options).merge(TableProfiler.fromJSON(b, options)).toJSON();
+  return { ...a, source: { files: [...a.source.files, ...b.source.files] }, rows: merged.rows, columns: merged.columns };
+}
