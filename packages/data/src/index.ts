@@ -4,3 +4,4 @@ export * from './readers/index.js';
 export * from './schema/validate.js';
 export * from './drift/index.js';
 export * from './profile/index.js';
+export * from './schema/infer.js';

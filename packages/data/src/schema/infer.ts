@@ -1,0 +1,77 @@
+/**
+ * Infer schema.json from a profile of training data, with TFDV's semantics where TFDV has them:
+ *   - type: the narrowest kind covering every present value (int ⊂ float; else string);
+ *   - presence: min_fraction 1.0 only when no value was missing, else the observed share
+ *     rounded down to the percent (so the same data validates clean);
+ *   - int/float domain: the observed min and max widened by 10 % of the range on each side,
+ *     never across zero (a sample rarely hits the population's extremes; -3 years of age is
+ *     still caught); timestamps: the observed range;
+ *   - string domain: every value, when the column has at most `maxDomainSize` distinct values
+ *     (counted exactly). min_domain_mass is 1.0 when every value was seen at least 5 times (the
+ *     domain looks closed); for long tails it is the share of rows holding a value seen ≥ 5
+ *     times, floored to the percent, so an unseen rare value warns instead of failing;
+ *   - the label is `not_in: [SERVING]`, so serving data without it validates.
+ * The result is meant to be read and edited by hand: widen a range, add a category.
+ */
+import type { ArtifactBody } from '@modelgate/core';
+import { valueCounts } from '../profile/distribution.js';
+import type { ColumnProfileJson, ProfileJson } from '../profile/json.js';
+
+type SchemaBody = ArtifactBody<'schema'>;
+type ColumnBody = SchemaBody['columns'][number];
+
+export interface InferOptions {
+  label?: string;
+  /** Largest number of distinct values kept as a string domain (default 100). */
+  maxDomainSize?: number;
+}
+
+export function inferSchema(profile: Pick<ProfileJson, 'rows' | 'columns' | 'source'>, options: InferOptions = {}): SchemaBody {
+  const maxDomainSize = options.maxDomainSize ?? 100;
+  return {
+    source: { files: profile.source.files, rows: profile.rows },
+    ...(options.label ? { label: options.label } : {}),
+    default_environments: ['TRAINING', 'SERVING'],
+    columns: profile.columns.map((column) => inferColumn(column, profile.rows, maxDomainSize, column.name === options.label)),
+  };
+}
+
+const RARE_BELOW = 5;
+const MARGIN = 0.1;
+
+function widen(min: number, max: number, integer: boolean): { min: number; max: number } {
+  const margin = (max - min) * MARGIN;
+  let low = min - margin;
+  let high = max + margin;
+  // Never across zero: a non-negative column stays non-negative, a non-positive one non-positive.
+  if (min >= 0) low = Math.max(0, low);
+  if (max <= 0) high = Math.min(0, high);
+  return integer ? { min: Math.floor(low), max: Math.ceil(high) } : { min: low, max: high };
+}
+
+function inferColumn(column: ColumnProfileJson, rows: number, maxDomainSize: number, isLabel: boolean): ColumnBody {
+  const present = rows === 0 ? 1 : column.count / rows;
+  const body: ColumnBody = {
+    name: column.name,
+    type: column.type,
+    presence: { min_fraction: column.missing === 0 ? 1 : Math.floor(present * 100) / 100 },
+  };
+  const numeric = column.numeric;
+  if ((column.type === 'int' || column.type === 'float') && numeric && numeric.min !== null && numeric.max !== null) {
+    body.domain = widen(numeric.min, numeric.max, column.type === 'int');
+    if (column.type === 'float' && numeric.nan > 0) body.domain.allow_nan = true;
+    if (column.type === 'float' && numeric.inf > 0) body.domain.allow_inf = true;
+  } else if (column.type === 'timestamp' && numeric && numeric.min !== null && numeric.max !== null) {
+    body.domain = { min: new Date(numeric.min).toISOString(), max: new Date(numeric.max).toISOString() };
+  } else if (column.type === 'string' || column.type === 'bool') {
+    const counts = column.count > 0 ? valueCounts(column) : undefined;
+    if (counts?.exact && counts.counts.size <= maxDomainSize) {
+      body.values = [...counts.counts.keys()].sort((a, b) => (a < b ? -1 : a > b ? 1 : 0));
+      let common = 0;
+      for (const count of counts.counts.values()) if (count >= RARE_BELOW) common += count;
+      body.min_domain_mass = common === counts.total ? 1 : Math.floor((common / counts.total) * 100) / 100;
+    }
+  }
+  if (isLabel) body.environments = { not_in: ['SERVING'] };
+  return body;
+}
