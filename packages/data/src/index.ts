@@ -5,3 +5,4 @@ export * from './schema/validate.js';
 export * from './drift/index.js';
 export * from './profile/index.js';
 export * from './schema/infer.js';
+export * from './validate-data.js';

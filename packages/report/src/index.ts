@@ -1,2 +1,3 @@
 export * from './inspect.js';
 export * from './eval.js';
+export * from './data.js';

@@ -2,15 +2,11 @@ import type { ActionDefinition, InputShape } from '@modelgate/core';
 import { notYetAvailable } from './not-available.js';
 import { onnxInspect } from './onnx-inspect.js';
 import { modelEval } from './model-eval.js';
+import { dataValidate } from './data-validate.js';
 
 /** Every action of the suite, in pipeline order. `actions/<name>/action.yml` is generated from these. */
 export const ACTIONS: readonly ActionDefinition<InputShape, string>[] = [
-  notYetAvailable({
-    name: 'data-validate',
-    title: 'modelgate data-validate',
-    description: 'Infer a schema from training data, validate new data against it with file and line for every violation, and test for drift.',
-    branding: { icon: 'check-square', color: 'green' },
-  }),
+  dataValidate,
   notYetAvailable({
     name: 'onnx-convert',
     title: 'modelgate onnx-convert',

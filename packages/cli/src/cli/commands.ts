@@ -2,6 +2,7 @@ import { inputMeta, type ActionDefinition, type InputShape } from '@modelgate/co
 import { onnxInspect } from '../actions/onnx-inspect.js';
 import { optimize } from '../actions/optimize.js';
 import { modelEval } from '../actions/model-eval.js';
+import { dataValidate, inferSchemaCommand } from '../actions/data-validate.js';
 
 /**
  * The `modelgate` commands of ARCHITECTURE.md §4. A command without `run` is part of the
@@ -53,24 +54,17 @@ export const COMMANDS: readonly CommandSpec[] = [
   {
     name: 'infer-schema',
     summary: 'Infer schema.json (types, presence, domains) from training data',
-    options: [
-      { name: 'data', value: 'file', description: 'Training data (CSV, JSONL or Parquet)', required: true, multiple: true },
-      { name: 'label', value: 'column', description: 'Label column (marked not_in SERVING)' },
-      { name: 'max-domain-size', value: 'n', description: 'Largest distinct count kept as a string domain (default 100)' },
-      out('schema.json'),
-    ],
+    action: inferSchemaCommand,
+    artifactOutput: 'schema-json',
+    options: actionOptions(inferSchemaCommand),
     examples: ['modelgate infer-schema --data train.csv --label income --out schema.json'],
   },
   {
     name: 'validate',
     summary: 'Validate data against a schema and test drift against a reference',
-    options: [
-      { name: 'data', value: 'file', description: 'Data to validate', required: true, multiple: true },
-      { name: 'schema', value: 'file', description: 'schema.json to validate against' },
-      { name: 'reference', value: 'file', description: 'Reference data for drift and skew tests' },
-      { name: 'label', value: 'column', description: 'Label column' },
-      { name: 'out-dir', value: 'dir', description: 'Where to write validation.json, profile.json and drift.json' },
-    ],
+    action: dataValidate,
+    artifactOutput: 'validation-json',
+    options: actionOptions(dataValidate),
     examples: ['modelgate validate --data new.csv --schema schema.json --reference train.csv --out-dir out/'],
   },
   {

@@ -127,8 +127,8 @@ export const Anomaly = z.strictObject({
   count: z.number().int().nonnegative().describe('Rows affected'),
   description: z.string(),
   samples: z
-    .array(LinePointer.extend({ value: z.string().optional() }))
-    .describe('Up to N example rows, with their line in the file'),
+    .array(LinePointer.extend({ value: z.string().optional(), reason: z.string().optional() }))
+    .describe('Up to N example rows, with their line in the file and what is wrong there'),
 });
 
 export const ValidationFile = z

@@ -258,3 +258,4 @@ export function datasetDrift(
   const driftShare = results.length === 0 ? 0 : drifted / results.length;
   return { drifted_columns: drifted, drift_share: driftShare, dataset_drift: results.length > 0 && driftShare >= share };
 }
+export { NumericReservoir } from './reservoir.js';

@@ -25,7 +25,7 @@ type Verdict = undefined | { kind: AnomalyRecord['kind']; reason: string };
 
 interface Tally {
   count: number;
-  samples: { file: string; line: number; value?: string }[];
+  samples: { file: string; line: number; value?: string; reason?: string }[];
   reasons: Map<string, number>;
 }
 
@@ -77,7 +77,7 @@ export class SchemaValidator {
       for (let i = 0; i < batch.rowCount; i += 1) {
         const cell = cells[i]!;
         if (cell === null) {
-          this.sample(entry.missingSamples, batch.lines[i]!, undefined);
+          this.sample(entry.missingSamples, batch.lines[i]!, undefined, 'missing');
           continue;
         }
         entry.present += 1;
@@ -146,12 +146,12 @@ export class SchemaValidator {
     let tally = this.tallies.get(key);
     if (!tally) this.tallies.set(key, (tally = { count: 0, samples: [], reasons: new Map() }));
     tally.reasons.set(verdict.reason, (tally.reasons.get(verdict.reason) ?? 0) + 1);
-    this.sample(tally, line, value);
+    this.sample(tally, line, value, verdict.reason);
   }
 
-  private sample(tally: Tally, line: number, value: string | undefined): void {
+  private sample(tally: Tally, line: number, value: string | undefined, reason?: string): void {
     tally.count += 1;
-    if (tally.samples.length < this.maxSamples) tally.samples.push({ file: this.file, line, ...(value !== undefined ? { value } : {}) });
+    if (tally.samples.length < this.maxSamples) tally.samples.push({ file: this.file, line, ...(value !== undefined ? { value } : {}), ...(reason ? { reason } : {}) });
   }
 
   private findDuplicates(batch: TableBatch): void {
@@ -160,7 +160,7 @@ export class SchemaValidator {
       for (const column of batch.data) key += `${String(column[i])}\u0001`;
       const first = this.seenRows.get(key);
       if (first === undefined) this.seenRows.set(key, batch.lines[i]!);
-      else this.sample(this.duplicates!, batch.lines[i]!, `same as line ${first}`);
+      else this.sample(this.duplicates!, batch.lines[i]!, undefined, `same as line ${first}`);
     }
   }
 }

@@ -1,0 +1,156 @@
+import { readFile } from 'node:fs/promises';
+import { ConfigurationError, defineAction, input, parseArtifact, type Config, type Logger } from '@modelgate/core';
+import { inferSchema, openTable, profileSource, validateData, type ReadOptions } from '@modelgate/data';
+import { renderDataSummary } from '@modelgate/report';
+import { sha256File, workspacePath, writeArtifact } from '../files.js';
+
+/** The runner shows at most 10 error and 10 warning annotations per step; the rest stay in the files. */
+const MAX_ANNOTATIONS = 10;
+
+export const dataValidate = defineAction({
+  name: 'data-validate',
+  title: 'modelgate data-validate',
+  description: 'Infer a schema from training data, validate new data against it with file and line for every violation, and test for drift.',
+  branding: { icon: 'check-square', color: 'green' },
+  inputs: {
+    data: input.string({ description: 'Data to validate: CSV, JSONL or Parquet (default: `data.holdout`, else `data.train` in modelgate.yml).' }),
+    schema: input.string({ description: 'schema.json to validate against (default: `schema` in modelgate.yml). Without one, the data is profiled and tested for drift only.' }),
+    reference: input.string({ description: 'Reference data for drift/skew tests, e.g. the training data (default: `data.reference`, else `data.train`).' }),
+    label: input.string({ description: 'Label column (default: `data.label`).' }),
+    environment: input.choice(['TRAINING', 'SERVING'] as const, { description: 'Environment the data comes from; in SERVING the label may be absent.', default: 'TRAINING' }),
+    'drift-share': input.number({ description: 'Share of drifted columns at which the dataset counts as drifted (default: `drift.share`, else 0.5).' }, { min: 0, max: 1 }),
+    'max-samples': input.number({ description: 'Example rows (with line numbers) kept per anomaly.', default: '5' }, { min: 0, integer: true }),
+    'duplicate-rows': input.boolean({ description: 'Also report rows that repeat an earlier row exactly.', default: 'false' }),
+    'fail-on-anomalies': input.boolean({ description: 'Fail the step when there are error-severity anomalies.', default: 'true' }),
+    'fail-on-drift': input.boolean({ description: 'Fail the step on dataset drift.', default: 'true' }),
+    'out-dir': input.requiredString({ description: 'Where to write validation.json, profile.json and drift.json.', default: 'modelgate-out' }),
+  },
+  outputs: {
+    passed: '`true` when the data passed (no error anomalies, no dataset drift, as configured).',
+    errors: 'Number of error-severity anomalies.',
+    warnings: 'Number of warning-severity anomalies.',
+    rows: 'Rows read from the data file.',
+    'drifted-columns': 'Number of drifted columns.',
+    'drift-share': 'Share of drifted columns.',
+    'dataset-drift': '`true` when the drift share reached the threshold.',
+    'validation-json': 'Path of validation.json (empty without a schema).',
+    'profile-json': 'Path of profile.json.',
+    'drift-json': 'Path of drift.json (empty without reference data).',
+  },
+  async run({ inputs, config, environment, logger, setOutput, summary }) {
+    const dataInput = inputs.data ?? config?.data?.holdout ?? config?.data?.train;
+    if (!dataInput) throw new ConfigurationError("input 'data' is required (or set `data.holdout` in modelgate.yml)", { field: 'data' });
+    const data = workspacePath(environment.workspace, dataInput);
+    const read = readOptions(config);
+    const schemaInput = inputs.schema ?? config?.schema;
+    const schemaPath = schemaInput ? workspacePath(environment.workspace, schemaInput) : undefined;
+    const referenceInput = inputs.reference ?? config?.data?.reference ?? (config?.data?.train !== dataInput ? config?.data?.train : undefined);
+    const reference = referenceInput ? workspacePath(environment.workspace, referenceInput) : undefined;
+
+    const schema = schemaPath ? parseArtifact('schema', await readText(schemaPath.absolute, schemaPath.shown, 'schema'), schemaPath.shown) : undefined;
+    const result = await validateData({
+      data: { source: await openTable(data.absolute, read, data.shown), shown: data.shown, sha256: await sha256File(data.absolute) },
+      ...(schema && schemaPath ? { schema: { schema, shown: schemaPath.shown, sha256: await sha256File(schemaPath.absolute) } } : {}),
+      ...(reference ? { reference: { source: await openTable(reference.absolute, read, reference.shown), shown: reference.shown, sha256: await sha256File(reference.absolute) } } : {}),
+      validate: { environment: inputs.environment!, maxSamples: inputs['max-samples']!, duplicateRows: inputs['duplicate-rows'] },
+      ...(config?.drift?.columns ? { driftTests: config.drift.columns } : {}),
+      driftShare: inputs['drift-share'] ?? config?.drift?.share ?? 0.5,
+    });
+    if (!schema) logger.info('no schema given: the data is profiled and tested for drift only (create one with `modelgate infer-schema`)');
+
+    const outDir = inputs['out-dir'];
+    const file = (name: string) => workspacePath(environment.workspace, `${outDir}/${name}`);
+    const written: Record<string, string> = {};
+    if (result.validation) await writeArtifact(file('validation.json').absolute, 'validation', result.validation).then(() => (written['validation'] = file('validation.json').shown));
+    await writeArtifact(file('profile.json').absolute, 'profile', result.profile);
+    written['profile'] = file('profile.json').shown;
+    if (result.drift) await writeArtifact(file('drift.json').absolute, 'drift', result.drift).then(() => (written['drift'] = file('drift.json').shown));
+
+    annotate(logger, result.validation?.anomalies ?? []);
+    const errors = result.validation?.errors ?? 0;
+    const datasetDrift = result.drift?.dataset_drift ?? false;
+    const failures = [
+      ...(inputs['fail-on-anomalies'] && errors > 0 ? [`${errors} error anomal${errors === 1 ? 'y' : 'ies'} in ${data.shown}`] : []),
+      ...(inputs['fail-on-drift'] && datasetDrift ? [`dataset drift: ${result.drift!.drifted_columns} of ${result.drift!.columns.length} columns drifted (share ≥ ${result.drift!.share_threshold})`] : []),
+    ];
+    setOutput('passed', failures.length === 0);
+    setOutput('errors', errors);
+    setOutput('warnings', result.validation?.warnings ?? 0);
+    setOutput('rows', result.profile.rows);
+    setOutput('drifted-columns', result.drift?.drifted_columns ?? '');
+    setOutput('drift-share', result.drift?.drift_share ?? '');
+    setOutput('dataset-drift', datasetDrift);
+    setOutput('validation-json', written['validation'] ?? '');
+    setOutput('profile-json', written['profile']);
+    setOutput('drift-json', written['drift'] ?? '');
+    const server = environment.repository && environment.sha ? `${environment.serverUrl}/${environment.repository}/blob/${environment.sha}/` : undefined;
+    summary.push(
+      renderDataSummary({
+        ...(result.validation ? { validation: result.validation } : {}),
+        ...(result.drift ? { drift: result.drift } : {}),
+        rows: result.profile.rows,
+        file: data.shown,
+        ...(server ? { lineUrl: (path: string, line: number) => `${server}${path.split('/').map(encodeURIComponent).join('/')}#L${line}` } : {}),
+      }),
+    );
+    return failures.length > 0 ? { failed: failures.join('; ') } : undefined;
+  },
+});
+
+/** `modelgate infer-schema`: profile training data and write schema.json (CLI only). */
+export const inferSchemaCommand = defineAction({
+  name: 'infer-schema',
+  title: 'modelgate infer-schema',
+  description: 'Infer schema.json (types, presence, ranges, string domains) from training data.',
+  branding: { icon: 'file-text', color: 'green' },
+  inputs: {
+    data: input.string({ description: 'Training data (default: `data.train` in modelgate.yml).' }),
+    label: input.string({ description: 'Label column, marked not_in SERVING (default: `data.label`).' }),
+    'max-domain-size': input.number({ description: 'Largest number of distinct values kept as a string domain.', default: '100' }, { min: 1, integer: true }),
+    out: input.requiredString({ description: 'Where to write schema.json.', default: 'schema.json' }),
+  },
+  outputs: { 'schema-json': 'Path of the written schema.json.' },
+  async run({ inputs, config, environment, logger, setOutput }) {
+    const dataInput = inputs.data ?? config?.data?.train;
+    if (!dataInput) throw new ConfigurationError("input 'data' is required (or set `data.train` in modelgate.yml)", { field: 'data' });
+    const data = workspacePath(environment.workspace, dataInput);
+    const profile = (await profileSource(await openTable(data.absolute, readOptions(config), data.shown))).toJSON();
+    const label = inputs.label ?? config?.data?.label;
+    if (label && !profile.columns.some((column) => column.name === label)) throw new ConfigurationError(`label column '${label}' is not in ${data.shown}`, { field: 'label' });
+    const schema = inferSchema({ ...profile, source: { files: [{ path: data.shown, sha256: await sha256File(data.absolute) }] } }, { ...(label ? { label } : {}), maxDomainSize: inputs['max-domain-size']! });
+    const out = workspacePath(environment.workspace, inputs.out);
+    await writeArtifact(out.absolute, 'schema', schema);
+    setOutput('schema-json', out.shown);
+    logger.info(`${out.shown}: ${schema.columns.length} columns inferred from ${profile.rows} rows of ${data.shown}`);
+  },
+});
+
+function readOptions(config: Config | undefined): ReadOptions {
+  return {
+    ...(config?.data?.delimiter ? { delimiter: config.data.delimiter } : {}),
+    ...(config?.data?.null_values ? { nullValues: config.data.null_values } : {}),
+  };
+}
+
+async function readText(absolute: string, shown: string, field: string): Promise<string> {
+  try {
+    return await readFile(absolute, 'utf8');
+  } catch {
+    throw new ConfigurationError(`${field} file '${shown}' does not exist`, { field });
+  }
+}
+
+/** Annotations on the data file's lines, as many as the runner shows; the summary and files hold the rest. */
+function annotate(logger: Logger, anomalies: { severity: 'error' | 'warning'; column?: string | undefined; kind: string; samples: { file: string; line: number; reason?: string | undefined }[]; description: string }[]): void {
+  const budget = { error: MAX_ANNOTATIONS, warning: MAX_ANNOTATIONS };
+  for (const anomaly of anomalies) {
+    for (const sample of anomaly.samples.length > 0 ? anomaly.samples : [undefined]) {
+      if (budget[anomaly.severity] === 0) break;
+      budget[anomaly.severity] -= 1;
+      const message = sample ? `${anomaly.column ? `${anomaly.column}: ` : ''}${sample.reason ?? anomaly.kind}` : anomaly.description;
+      const location = sample ? { file: sample.file, line: sample.line, title: `modelgate ${anomaly.kind}` } : { title: `modelgate ${anomaly.kind}` };
+      if (anomaly.severity === 'error') logger.error(message, location);
+      else logger.warning(message, location);
+    }
+  }
+}

@@ -1,0 +1,76 @@
+import { execFileSync } from 'node:child_process';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { parseArtifact } from '@modelgate/core';
+import { visibleLines } from './harness/file-commands.js';
+import { webhookPayload } from './harness/payloads.js';
+import { REPO_ROOT, runActionBundle } from './harness/run-action.js';
+
+const income = (name: string) => readFileSync(join(REPO_ROOT, 'fixtures/income', name));
+const pr = { name: 'pull_request' as const, payload: webhookPayload('pull_request', 'opened') };
+
+/** schema.json inferred from train.csv by the CLI, as a user would commit it. */
+const schema = (() => {
+  const out = join(REPO_ROOT, '.tmp', 'schema-for-tests.json');
+  execFileSync(process.execPath, [join(REPO_ROOT, 'bin/modelgate.js'), 'infer-schema', '--data', 'fixtures/income/train.csv', '--label', 'income', '--out', out, '--quiet'], { cwd: REPO_ROOT });
+  return readFileSync(out);
+})();
+
+describe('data-validate bundle', () => {
+  it('annotates every corrupted row at its line and fails on error anomalies', async () => {
+    const run = await runActionBundle('data-validate', {
+      inputs: { data: 'data/new.csv', schema: 'data/schema.json', reference: 'data/train.csv', 'max-samples': '3' },
+      files: { 'data/new.csv': income('corrupted.csv'), 'data/schema.json': schema, 'data/train.csv': income('train.csv') },
+      event: pr,
+    });
+    expect(run.stderr).toBe('');
+    expect(run.exitCode).toBe(1);
+    const manifest = JSON.parse(income('corrupted.manifest.json').toString()) as { problems: { line: number; column: string | null; kind: string }[] };
+    const annotated = visibleLines(run.stdout).filter((line) => /^::(error|warning) title=/.test(line));
+    // The runner shows 10 error annotations per step: that many, each at a line the manifest lists.
+    expect(annotated.filter((line) => line.startsWith('::error'))).toHaveLength(10);
+    const lines = new Set(manifest.problems.map((problem) => problem.line));
+    for (const line of annotated.filter((candidate) => candidate.startsWith("::error"))) expect(lines.has(Number(/,line=(\d+)::/.exec(line)?.[1])), line).toBe(true);
+    for (const problem of manifest.problems.filter((entry) => entry.kind === 'out_of_range' || entry.kind === 'missing_value')) {
+      expect(annotated.some((line) => line.includes(`file=data/new.csv,line=${problem.line}::`)), `${problem.kind} at ${problem.line}`).toBe(true);
+    }
+    expect(annotated).toContain('::error title=modelgate out_of_range,file=data/new.csv,line=97::age: -1 below min 9');
+    expect(annotated).toContain('::error title=modelgate low_fraction_present,file=data/new.csv,line=21::education: missing');
+    expect(visibleLines(run.stdout).at(-1)).toBe('::error::5 error anomalies in data/new.csv');
+    expect(run.outputs).toMatchObject({ passed: 'false', errors: '5', warnings: '1', rows: '500', 'dataset-drift': 'false', 'validation-json': 'modelgate-out/validation.json', 'profile-json': 'modelgate-out/profile.json', 'drift-json': 'modelgate-out/drift.json' });
+    const validation = parseArtifact('validation', readFileSync(join(run.workspace, 'modelgate-out/validation.json'), 'utf8'), 'validation.json');
+    expect(validation.anomalies.find((anomaly) => anomaly.column === 'age')?.samples).toEqual([
+      { file: 'data/new.csv', line: 97, value: '-1', reason: '-1 below min 9' },
+      { file: 'data/new.csv', line: 144, value: '142', reason: '142 above max 97' },
+      { file: 'data/new.csv', line: 287, value: '-30', reason: '-30 below min 9' },
+    ]);
+    expect(run.summary).toMatch(/\[97\]\(https:\/\/github\.com\/Codertocat\/Hello-World\/blob\/[0-9a-f]{40}\/data\/new\.csv#L97\)/);
+  });
+
+  it('flags exactly the columns the drifted variant shifts, and dataset drift past the share', async () => {
+    const files = { 'drifted.csv': income('drifted.csv'), 'train.csv': income('train.csv') };
+    const run = await runActionBundle('data-validate', { inputs: { data: 'drifted.csv', reference: 'train.csv' }, files });
+    expect(run.exitCode).toBe(0);
+    const drift = parseArtifact('drift', readFileSync(join(run.workspace, 'modelgate-out/drift.json'), 'utf8'), 'drift.json');
+    expect(drift.columns.filter((column) => column.drifted).map((column) => column.column)).toEqual(['age', 'workclass', 'hours_per_week', 'native_country', 'income']);
+    expect(drift.columns.find((column) => column.column === 'age')).toMatchObject({ kind: 'numeric', test: 'wasserstein', p_value: null });
+    expect(run.outputs['validation-json']).toBe('');
+    const strict = await runActionBundle('data-validate', { inputs: { data: 'drifted.csv', reference: 'train.csv', 'drift-share': '0.3' }, files });
+    expect(strict.exitCode).toBe(1);
+    expect(visibleLines(strict.stdout).at(-1)).toBe('::error::dataset drift: 5 of 13 columns drifted (share ≥ 0.3)');
+  });
+
+  it('clean hold-out data passes', async () => {
+    const run = await runActionBundle('data-validate', { inputs: { data: 'holdout.csv', schema: 'schema.json', reference: 'train.csv' }, files: { 'holdout.csv': income('holdout.csv'), 'schema.json': schema, 'train.csv': income('train.csv') } });
+    expect(run.exitCode).toBe(0);
+    expect(run.outputs).toMatchObject({ passed: 'true', errors: '0', 'dataset-drift': 'false' });
+  });
+
+  it('malformed data is one line naming file and line', async () => {
+    const ragged = 'age,workclass,income\n39,Private,<=50K\n40,Private\n';
+    const run = await runActionBundle('data-validate', { inputs: { data: 'bad.csv' }, files: { 'bad.csv': ragged } });
+    expect(run.exitCode).toBe(1);
+    expect(visibleLines(run.stdout)).toEqual(['::error file=bad.csv,line=3::expected 3 fields (header has 3), found 2']);
+  });
+});
