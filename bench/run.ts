@@ -7,8 +7,9 @@ import { startup } from './startup.bench.js';
 import { onnxInspectBench } from './onnx-inspect.bench.js';
 import { readersBench } from './readers.bench.js';
 import { modelEvalBench } from './model-eval.bench.js';
+import { convertBench } from './convert.bench.js';
 
-const BENCHES: Bench[] = [startup, onnxInspectBench, readersBench, modelEvalBench];
+const BENCHES: Bench[] = [startup, onnxInspectBench, readersBench, modelEvalBench, convertBench];
 
 const filter = process.argv[2];
 const results: Record<string, Measurement[]> = {};

@@ -1,0 +1,13 @@
+export { convertTreeModel, detectFormat, readTreeModel, treeModelToOnnx } from './convert.js';
+export type { Conversion, ConversionInfo, ConvertOptions, ReadOptions } from './convert.js';
+export { CONVERTER_VERSION, DEFAULT_OPSET, resolveOpset, writeOnnx } from './onnx.js';
+export type { OnnxWriteInfo, OnnxWriteOptions } from './onnx.js';
+export { predictReference } from './evaluate.js';
+export type { ReferencePrediction } from './evaluate.js';
+export { checkParity } from './parity.js';
+export type { OnnxRunner, OutputTensor, ParityOptions, ParityReport } from './parity.js';
+export { readXGBoostJson, XGBOOST_OBJECTIVES } from './xgboost.js';
+export { readLightGBMText } from './lightgbm.js';
+export { goesLeft, partition } from './decision.js';
+export * from './model.js';
+export { encodeOnnx } from './encode.js';
