@@ -8,6 +8,8 @@ import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { expect, it } from 'vitest';
+import { readdirSync } from 'node:fs';
+import { convertTreeModel, encodeOnnx } from '@modelgate/convert';
 import { convertToFloat16, decodeModel, encodeModel, quantizeDynamicInt8, stripZipMap } from '@modelgate/onnx';
 import { linearModel } from '../../packages/onnx/src/test-models.js';
 import { REPO_ROOT } from '../harness/run-action.js';
@@ -29,6 +31,12 @@ it('every model modelgate writes passes onnx.checker (full check) and strict sha
     'mlp_int8_per_channel.onnx': encodeModel(quantizeDynamicInt8(mlp, { perChannel: true }).model),
     'linear_built_in_code.onnx': encodeModel(linearModel()),
   };
+  // Every XGBoost/LightGBM fixture the converter accepts (the refused ones have no expected outputs).
+  const convertDir = join(REPO_ROOT, 'fixtures', 'convert');
+  for (const name of readdirSync(convertDir).filter((file) => file.endsWith('.expected.json'))) {
+    const source = readdirSync(convertDir).find((file) => file.startsWith(name.replace('.expected.json', '.')) && !file.endsWith('.expected.json'))!;
+    outputs[`converted_${source}.onnx`] = encodeOnnx(convertTreeModel(readFileSync(join(convertDir, source)), { file: source }).model);
+  }
   const dir = mkdtempSync(join(tmpdir(), 'modelgate-checker-'));
   const files = Object.entries(outputs).map(([name, bytes]) => {
     writeFileSync(join(dir, name), bytes);

@@ -3,16 +3,12 @@ import { notYetAvailable } from './not-available.js';
 import { onnxInspect } from './onnx-inspect.js';
 import { modelEval } from './model-eval.js';
 import { dataValidate } from './data-validate.js';
+import { onnxConvert } from './onnx-convert.js';
 
 /** Every action of the suite, in pipeline order. `actions/<name>/action.yml` is generated from these. */
 export const ACTIONS: readonly ActionDefinition<InputShape, string>[] = [
   dataValidate,
-  notYetAvailable({
-    name: 'onnx-convert',
-    title: 'modelgate onnx-convert',
-    description: 'Convert XGBoost and LightGBM models to ONNX in TypeScript (or run a Python converter command) and check prediction parity.',
-    branding: { icon: 'repeat', color: 'blue' },
-  }),
+  onnxConvert,
   onnxInspect,
   modelEval,
   notYetAvailable({

@@ -3,6 +3,7 @@ import { onnxInspect } from '../actions/onnx-inspect.js';
 import { optimize } from '../actions/optimize.js';
 import { modelEval } from '../actions/model-eval.js';
 import { dataValidate, inferSchemaCommand } from '../actions/data-validate.js';
+import { onnxConvert } from '../actions/onnx-convert.js';
 
 /**
  * The `modelgate` commands of ARCHITECTURE.md §4. A command without `run` is part of the
@@ -79,15 +80,10 @@ export const COMMANDS: readonly CommandSpec[] = [
   {
     name: 'convert',
     summary: 'Convert an XGBoost or LightGBM model (or run a converter command) to ONNX',
-    options: [
-      { name: 'from', value: 'xgboost|lightgbm|command', description: 'Source format', required: true },
-      { name: 'model', value: 'file', description: 'Source model (XGBoost JSON, LightGBM text)', required: true },
-      { name: 'command', value: 'cmd', description: "Converter command with {input} and {output}, for --from command" },
-      { name: 'parity-data', value: 'file', description: 'Data to compare source and converted predictions on' },
-      { name: 'target-opset', value: 'n', description: 'ONNX opset to target (default 15)' },
-      out('the ONNX model'),
-    ],
-    examples: ['modelgate convert --from xgboost --model model.json --out model.onnx --parity-data holdout.csv'],
+    action: onnxConvert,
+    artifactOutput: 'convert-json',
+    options: actionOptions(onnxConvert),
+    examples: ['modelgate convert --model model.json --out model.onnx --parity-data holdout.csv --label income'],
   },
   {
     name: 'inspect',

@@ -1,0 +1,196 @@
+import { spawn } from 'node:child_process';
+import { mkdtemp, readFile, stat } from 'node:fs/promises';
+import { homedir } from 'node:os';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { ConfigurationError, defineAction, input, InputDataError, writeFileAtomic, type Logger } from '@modelgate/core';
+import { checkParity, convertTreeModel, encodeOnnx, type ParityReport } from '@modelgate/convert';
+import { openTable } from '@modelgate/data';
+import { assertValidModel, loadModel } from '@modelgate/onnx';
+import { batchToFeeds, createSession, ortCacheDir, planInputs, provisionOnnxRuntime } from '@modelgate/runtime';
+import { sha256Bytes, workspacePath, writeArtifact } from '../files.js';
+import { hostServices } from '../services.js';
+
+export const onnxConvert = defineAction({
+  name: 'onnx-convert',
+  title: 'modelgate onnx-convert',
+  description: 'Convert XGBoost and LightGBM models to ONNX in TypeScript (or run a Python converter command) and check prediction parity.',
+  branding: { icon: 'repeat', color: 'blue' },
+  inputs: {
+    from: input.choice(['xgboost', 'lightgbm', 'command'] as const, { description: 'Source format; detected from the file for XGBoost JSON and LightGBM text.' }),
+    model: input.requiredString({ description: 'Source model: XGBoost JSON (`save_model("m.json")`), LightGBM text (`model.txt`), or the input of `command`.' }),
+    out: input.requiredString({ description: 'Where to write the ONNX model.' }),
+    command: input.string({ description: 'With `from: command`: converter command with `{input}` and `{output}` placeholders, e.g. `python convert.py {input} {output}`. Never run it on untrusted models: unpickling executes code.' }),
+    'command-timeout': input.number({ description: 'Seconds the converter command may run.', default: '600' }, { min: 1, integer: true }),
+    'allow-on-fork': input.boolean({ description: 'Run the converter command even on pull requests from forks (refused by default: the PR controls the model file).', default: 'false' }),
+    'parity-data': input.string({ description: 'Data (CSV, JSONL, Parquet) to compare source and converted predictions on.' }),
+    label: input.string({ description: 'Label column of the parity data, left out of the features (default: `data.label`).' }),
+    'parity-rows': input.number({ description: 'Rows of the parity data to compare.', default: '10000' }, { min: 1, integer: true }),
+    tolerance: input.number({ description: 'Largest absolute difference allowed between source and converted scores.', default: '0.00001' }, { min: 0 }),
+    'target-opset': input.number({ description: 'ai.onnx opset of the output (ai.onnx.ml follows).', default: '15' }, { min: 9, integer: true }),
+    iterations: input.choice(['best', 'all'] as const, { description: 'XGBoost: `best` keeps trees up to best_iteration, `all` keeps every tree.', default: 'best' }),
+    'ort-path': input.string({ description: 'Directory holding an onnxruntime-node package, for offline runners.' }),
+    'report-out': input.requiredString({ description: 'Where to write convert.json.', default: 'modelgate-out/convert.json' }),
+  },
+  outputs: {
+    passed: '`true` when the converted model is valid and parity (if checked) passed.',
+    model: 'Path of the written ONNX model.',
+    bytes: 'Size of the ONNX model in bytes.',
+    'max-abs-diff': 'Largest absolute score difference on the parity data (empty without parity data).',
+    'label-agreement': 'Share of parity rows whose predicted class agrees (classifiers).',
+    'convert-json': 'Path of the written convert.json.',
+  },
+  async run({ inputs, config, environment, logger, setOutput, summary }) {
+    const source = workspacePath(environment.workspace, inputs.model);
+    const out = workspacePath(environment.workspace, inputs.out);
+    const sourceBytes = await readSource(source.absolute, source.shown);
+    let onnx: Uint8Array;
+    let parity: ParityReport | undefined;
+    let format: 'xgboost' | 'lightgbm' | 'command';
+    let objective: string | undefined;
+    let libraryVersion: string | undefined;
+
+    if (inputs.from === 'command') {
+      if (!inputs.command) throw new ConfigurationError("from: command needs the 'command' input", { field: 'command' });
+      if (!inputs['allow-on-fork'] && (await isForkPullRequest(environment.eventPath))) {
+        throw new ConfigurationError('refusing to run a converter command on a pull request from a fork: the PR controls the model file, and loading pickles runs code (set allow-on-fork only if you trust every contributor)', { field: 'command' });
+      }
+      onnx = await runConverter(inputs.command, source.absolute, environment.tempDir, inputs['command-timeout']!, logger);
+      format = 'command';
+      if (inputs['parity-data']) logger.warning('parity-data is checked for XGBoost and LightGBM sources only; a converter command has no source semantics modelgate can evaluate');
+    } else {
+      const conversion = convertTreeModel(sourceBytes, {
+        file: source.shown,
+        ...(inputs.from ? { format: inputs.from === 'xgboost' ? ('xgboost-json' as const) : ('lightgbm-text' as const) } : {}),
+        iterations: inputs.iterations!,
+        targetOpset: inputs['target-opset']!,
+      });
+      assertValidModel(conversion.model, out.shown);
+      onnx = encodeOnnx(conversion.model);
+      format = conversion.info.format === 'xgboost-json' ? 'xgboost' : 'lightgbm';
+      objective = conversion.info.objective;
+      libraryVersion = conversion.info.sourceVersion;
+      for (const note of conversion.info.notes) logger.info(note);
+      if (inputs['parity-data']) {
+        const data = workspacePath(environment.workspace, inputs['parity-data']);
+        const features = conversion.info.numFeatures;
+        const rows = await parityRows(data.absolute, data.shown, features, conversion.source.featureNames, inputs.label ?? config?.data?.label, inputs['parity-rows']!);
+        const services = hostServices();
+        const { ort } = await provisionOnnxRuntime({
+          ...(inputs['ort-path'] ? { ortPath: workspacePath(environment.workspace, inputs['ort-path']).absolute } : {}),
+          searchFrom: [environment.workspace, process.cwd(), dirname(fileURLToPath(import.meta.url))],
+          cacheDir: ortCacheDir(environment.toolCacheDir ?? join(homedir(), '.cache', 'modelgate')),
+          ...(services.toolCache ? { toolCache: services.toolCache } : {}),
+          logger,
+        });
+        const session = await createSession(ort, onnx, { name: out.shown });
+        parity = await checkParity(conversion.source, onnx, rows, features, {
+          tolerance: inputs.tolerance!,
+          run: async (_model, input, shape) => (await session.run({ input: new ort.Tensor('float32', input, [...shape]) })) as never,
+        });
+        await session.release();
+      }
+    }
+
+    await writeFileAtomic(out.absolute, onnx);
+    const passed = parity?.passed ?? true;
+    const report = await writeArtifact(workspacePath(environment.workspace, inputs['report-out']).absolute, 'convert', {
+      source: { path: source.shown, sha256: sha256Bytes(sourceBytes), bytes: sourceBytes.byteLength, format, ...(objective ? { objective } : {}), ...(libraryVersion ? { library_version: libraryVersion } : {}) },
+      output: { path: out.shown, sha256: sha256Bytes(onnx), bytes: onnx.byteLength },
+      target_opset: { 'ai.onnx': inputs['target-opset']!, ...(format === 'command' ? {} : { 'ai.onnx.ml': 3 }) },
+      ...(inputs.from === 'command' ? { command: inputs.command } : {}),
+      ...(parity ? { parity: { rows: parity.rows, max_abs_diff: parity.max_abs_diff, label_agreement: parity.label_agreement, tolerance: parity.tolerance, passed: parity.passed } } : {}),
+      passed,
+    });
+    void report;
+    setOutput('passed', passed);
+    setOutput('model', out.shown);
+    setOutput('bytes', onnx.byteLength);
+    setOutput('max-abs-diff', parity?.max_abs_diff ?? '');
+    setOutput('label-agreement', parity?.label_agreement ?? '');
+    setOutput('convert-json', workspacePath(environment.workspace, inputs['report-out']).shown);
+    summary.push(
+      `### ${passed ? '✅' : '❌'} Converted ${'`'}${source.shown}${'`'} (${format}${objective ? `, ${objective}` : ''}) → ${'`'}${out.shown}${'`'}, ${onnx.byteLength.toLocaleString('en-US')} bytes\n\n` +
+        (parity ? `Parity on ${parity.rows} rows: max abs diff ${parity.max_abs_diff.toExponential(2)} (tolerance ${parity.tolerance}), label agreement ${parity.label_agreement ?? '—'}.\n` : 'No parity data given.\n'),
+    );
+    if (!passed) return { failed: `parity failed: max abs diff ${parity!.max_abs_diff} > tolerance ${parity!.tolerance} on ${parity!.rows} rows of ${inputs['parity-data']}` };
+    logger.info(`${out.shown}: ${onnx.byteLength} bytes${parity ? `, parity max abs diff ${parity.max_abs_diff.toExponential(2)} on ${parity.rows} rows` : ''}`);
+    return undefined;
+  },
+});
+
+async function readSource(absolute: string, shown: string): Promise<Uint8Array> {
+  try {
+    if ((await stat(absolute)).isDirectory()) throw new InputDataError('is a directory, expected a model file', { file: shown });
+    return await readFile(absolute);
+  } catch (error) {
+    if (error instanceof InputDataError) throw error;
+    throw new InputDataError('no such file', { file: shown });
+  }
+}
+
+/** Feature rows for parity: the model's own feature order when it names its features. */
+async function parityRows(absolute: string, shown: string, features: number, featureNames: string[] | undefined, label: string | undefined, limit: number): Promise<Float32Array> {
+  const table = await openTable(absolute, {}, shown);
+  const plan = planInputs([{ name: 'input', dtype: 'float32', shape: ['N', features] }], table.columns, {
+    label: label ?? '',
+    file: shown,
+    ...(featureNames?.length ? { featureNames } : {}),
+  });
+  const parts: Float32Array[] = [];
+  let rows = 0;
+  for await (const batch of table.batches()) {
+    const data = batchToFeeds(plan, batch, shown)[0]!.data as Float32Array;
+    const take = Math.min(batch.rowCount, limit - rows);
+    parts.push(data.subarray(0, take * features));
+    rows += take;
+    if (rows >= limit) break;
+  }
+  const out = new Float32Array(rows * features);
+  let offset = 0;
+  for (const part of parts) {
+    out.set(part, offset);
+    offset += part.length;
+  }
+  return out;
+}
+
+async function isForkPullRequest(eventPath: string | undefined): Promise<boolean> {
+  if (!eventPath) return false;
+  const payload = JSON.parse(await readFile(eventPath, 'utf8')) as { pull_request?: { head?: { repo?: { full_name?: string } | null }; base?: { repo?: { full_name?: string } } } };
+  const pr = payload.pull_request;
+  return pr !== undefined && pr.head?.repo?.full_name !== pr.base?.repo?.full_name;
+}
+
+/** Run the user's converter with {input}/{output} filled in; its output must be an ONNX model that passes the checker. */
+async function runConverter(command: string, inputPath: string, tempDir: string, timeoutSeconds: number, logger: Logger): Promise<Uint8Array> {
+  const output = join(await mkdtemp(join(tempDir, 'modelgate-convert-')), 'model.onnx');
+  const quote = (path: string) => `'${path.replace(/'/g, "'\\''")}'`;
+  const line = command.replace(/\{input\}/g, quote(inputPath)).replace(/\{output\}/g, quote(output));
+  logger.info(`running the converter: ${command}`);
+  const { code, stderr, timedOut } = await new Promise<{ code: number | null; stderr: string; timedOut: boolean }>((resolve) => {
+    const child = spawn(line, { shell: true, stdio: ['ignore', 'inherit', 'pipe'] });
+    let stderrText = '';
+    let expired = false;
+    child.stderr.setEncoding('utf8').on('data', (chunk: string) => {
+      stderrText += chunk;
+      process.stderr.write(chunk);
+    });
+    const timer = setTimeout(() => {
+      expired = true;
+      child.kill('SIGKILL');
+    }, timeoutSeconds * 1000);
+    child.on('close', (exitCode) => {
+      clearTimeout(timer);
+      resolve({ code: exitCode, stderr: stderrText, timedOut: expired });
+    });
+  });
+  if (timedOut) throw new ConfigurationError(`the converter command did not finish within ${timeoutSeconds} s (command-timeout)`, { field: 'command' });
+  if (code !== 0) throw new ConfigurationError(`the converter command failed with exit code ${code}: ${stderr.trim().split('\n').at(-1) ?? ''}`, { field: 'command' });
+  const { model, bytes } = await loadModel(output, 'converter output').catch((error: unknown) => {
+    if (error instanceof InputDataError) throw new InputDataError(`the converter command wrote no valid ONNX model to {output}: ${error.message}`, { field: 'command' });
+    throw error;
+  });
+  assertValidModel(model, 'converter output');
+  return bytes;
+}

@@ -1,0 +1,77 @@
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { parseArtifact } from '@modelgate/core';
+import { decodeModel } from '@modelgate/onnx';
+import { visibleLines } from './harness/file-commands.js';
+import { webhookPayload } from './harness/payloads.js';
+import { REPO_ROOT, runActionBundle } from './harness/run-action.js';
+
+const convertFixture = (name: string) => readFileSync(join(REPO_ROOT, 'fixtures/convert', name));
+
+/** Parity data as a user would have it: the model's feature names as header, NaN as empty fields. */
+function parityCsv(model: string, expected: string): string {
+  const names = (JSON.parse(convertFixture(model).toString()) as { learner: { feature_names: string[] } }).learner.feature_names;
+  const rows = (JSON.parse(convertFixture(expected).toString()) as { rows: (number | null)[][] }).rows;
+  return `${names.map((name) => `"${name}"`).join(',')},label\n${rows.map((row) => `${row.map((value) => (value === null ? '' : String(value))).join(',')},0`).join('\n')}\n`;
+}
+
+describe('onnx-convert bundle', () => {
+  it('converts XGBoost JSON, checks parity on data by feature name, writes model and convert.json', async () => {
+    const run = await runActionBundle('onnx-convert', {
+      inputs: { model: 'models/model.json', out: 'models/model.onnx', 'parity-data': 'holdout.csv', label: 'label' },
+      files: { 'models/model.json': convertFixture('xgb_binary_logistic.json'), 'holdout.csv': parityCsv('xgb_binary_logistic.json', 'xgb_binary_logistic.expected.json') },
+    });
+    expect(run.stderr).toBe('');
+    expect(run.exitCode).toBe(0);
+    expect(run.outputs).toMatchObject({ passed: 'true', model: 'models/model.onnx', 'label-agreement': '1', 'convert-json': 'modelgate-out/convert.json' });
+    expect(Number(run.outputs['max-abs-diff'])).toBeLessThanOrEqual(1e-5);
+    const report = parseArtifact('convert', readFileSync(join(run.workspace, 'modelgate-out/convert.json'), 'utf8'), 'convert.json');
+    expect(report.source).toMatchObject({ path: 'models/model.json', format: 'xgboost', objective: 'binary:logistic' });
+    expect(report.parity).toMatchObject({ rows: 38, passed: true, tolerance: 0.00001 });
+    const model = decodeModel(readFileSync(join(run.workspace, 'models/model.onnx')), 'model.onnx');
+    expect(model.graph!.output.map((output) => output.name)).toEqual(['label', 'probabilities']);
+    expect(Object.fromEntries(model.metadata_props.map((entry) => [entry.key, entry.value]))['feature_names']?.split(',')[0]).toBe('mean radius');
+  });
+
+  it('fails when parity exceeds the tolerance, with the numbers', async () => {
+    // onnxruntime sums the trees in another float32 order than XGBoost: ~7e-8 apart on these rows.
+    const run = await runActionBundle('onnx-convert', {
+      inputs: { model: 'model.json', out: 'model.onnx', 'parity-data': 'holdout.csv', label: 'label', tolerance: '1e-9' },
+      files: { 'model.json': convertFixture('xgb_binary_logistic.json'), 'holdout.csv': parityCsv('xgb_binary_logistic.json', 'xgb_binary_logistic.expected.json') },
+    });
+    expect(run.exitCode).toBe(1);
+    const lines = visibleLines(run.stdout).filter((line) => line.startsWith('::error'));
+    expect(lines).toEqual([`::error::parity failed: max abs diff ${run.outputs['max-abs-diff']} > tolerance 1e-9 on 38 rows of holdout.csv`]);
+    expect(Number(run.outputs['max-abs-diff'])).toBeGreaterThan(1e-9);
+    expect(run.outputs['passed']).toBe('false');
+  });
+
+  it('refuses what it cannot convert, in one line', async () => {
+    const gblinear = await runActionBundle('onnx-convert', { inputs: { model: 'model.json', out: 'model.onnx' }, files: { 'model.json': convertFixture('xgb_gblinear.json') } });
+    expect(gblinear.exitCode).toBe(1);
+    expect(visibleLines(gblinear.stdout)).toHaveLength(1);
+    expect(visibleLines(gblinear.stdout)[0]).toMatch(/^::error file=model\.json::.*gblinear/);
+    const truncated = await runActionBundle('onnx-convert', { inputs: { model: 'model.json', out: 'model.onnx' }, files: { 'model.json': convertFixture('xgb_binary_logistic.json').subarray(0, 500) } });
+    expect(truncated.exitCode).toBe(1);
+    expect(visibleLines(truncated.stdout)).toHaveLength(1);
+    expect(truncated.outputFile).toBe('');
+  });
+
+  it('command mode runs the converter, checks its output, and refuses fork pull requests', async () => {
+    const files = { 'model.onnx.in': readFileSync(join(REPO_ROOT, 'fixtures/onnx/income_mlp.onnx')) };
+    const run = await runActionBundle('onnx-convert', { inputs: { from: 'command', model: 'model.onnx.in', out: 'model.onnx', command: 'cp {input} {output}' }, files });
+    expect(run.exitCode).toBe(0);
+    expect(run.outputs['bytes']).toBe(String(files['model.onnx.in'].byteLength));
+    const broken = await runActionBundle('onnx-convert', { inputs: { from: 'command', model: 'model.onnx.in', out: 'model.onnx', command: 'echo garbage > {output}' }, files });
+    expect(broken.exitCode).toBe(1);
+    expect(visibleLines(broken.stdout).filter((line) => line.startsWith('::error'))[0]).toMatch(/^::error::the converter command wrote no valid ONNX model to \{output\}: /);
+    const fork = webhookPayload('pull_request', 'opened');
+    ((fork['pull_request'] as { head: { repo: { full_name: string } } }).head.repo.full_name) = 'someone-else/Hello-World';
+    const refused = await runActionBundle('onnx-convert', { inputs: { from: 'command', model: 'model.onnx.in', out: 'model.onnx', command: 'cp {input} {output}' }, files, event: { name: 'pull_request', payload: fork } });
+    expect(refused.exitCode).toBe(1);
+    expect(visibleLines(refused.stdout)).toEqual([
+      '::error::refusing to run a converter command on a pull request from a fork: the PR controls the model file, and loading pickles runs code (set allow-on-fork only if you trust every contributor)',
+    ]);
+  });
+});
