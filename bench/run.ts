@@ -8,8 +8,9 @@ import { onnxInspectBench } from './onnx-inspect.bench.js';
 import { readersBench } from './readers.bench.js';
 import { modelEvalBench } from './model-eval.bench.js';
 import { convertBench } from './convert.bench.js';
+import { validateBench } from './validate.bench.js';
 
-const BENCHES: Bench[] = [startup, onnxInspectBench, readersBench, modelEvalBench, convertBench];
+const BENCHES: Bench[] = [startup, onnxInspectBench, readersBench, modelEvalBench, convertBench, validateBench];
 
 const filter = process.argv[2];
 const results: Record<string, Measurement[]> = {};

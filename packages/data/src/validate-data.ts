@@ -39,21 +39,28 @@ interface Pass {
   samples: Map<string, NumericReservoir>;
 }
 
-async function readPass(source: TableSource, sampleSize: number, onBatch?: (batch: Parameters<SchemaValidator['addBatch']>[0]) => void): Promise<Pass> {
+/** One pass: profile every column, sample the values of `sampled` columns (numeric ones) for drift. */
+async function readPass(source: TableSource, sampleSize: number, sampled: (name: string) => boolean, onBatch?: (batch: Parameters<SchemaValidator['addBatch']>[0]) => void): Promise<Pass> {
   const profiler = new TableProfiler(source.columns);
-  const samples = new Map(source.columns.map((name) => [name, new NumericReservoir(sampleSize)]));
+  const samples = new Map(source.columns.filter(sampled).map((name) => [name, new NumericReservoir(sampleSize)]));
+  const indexed = [...samples].map(([name, reservoir]) => [source.columns.indexOf(name), reservoir] as const);
   for await (const batch of source.batches()) {
     onBatch?.(batch);
     profiler.add(batch);
-    batch.columns.forEach((name, i) => samples.get(name)!.add(batch.data[i]!));
+    for (const [index, reservoir] of indexed) reservoir.add(batch.data[index]!);
   }
   return { rows: profiler.rows, profile: profiler.toJSON(), samples };
 }
 
+const isNumeric = (column: ColumnProfileJson | undefined) => column?.type === 'int' || column?.type === 'float';
+
 export async function validateData(options: DataValidationOptions): Promise<DataValidationResult> {
   const sampleSize = options.sampleSize ?? 100_000;
   const validator = options.schema ? new SchemaValidator(options.schema.schema, options.data.source.columns, options.data.shown, options.validate) : undefined;
-  const current = await readPass(options.data.source, sampleSize, validator ? (batch) => validator.addBatch(batch) : undefined);
+  // The reference first (usually the smaller file): its types say which columns need numeric samples.
+  const reference = options.reference ? await readPass(options.reference.source, sampleSize, () => true) : undefined;
+  const numericInReference = new Set(reference?.profile.columns.filter(isNumeric).map((column) => column.name));
+  const current = await readPass(options.data.source, sampleSize, (name) => numericInReference.has(name), validator ? (batch) => validator.addBatch(batch) : undefined);
   const file = { path: options.data.shown, ...(options.data.sha256 ? { sha256: options.data.sha256 } : {}) };
 
   const result: DataValidationResult = { profile: { source: { files: [file] }, rows: current.rows, columns: current.profile.columns } };
@@ -70,8 +77,7 @@ export async function validateData(options: DataValidationOptions): Promise<Data
       passed: errors === 0,
     };
   }
-  if (options.reference) {
-    const reference = await readPass(options.reference.source, sampleSize);
+  if (options.reference && reference) {
     const columns = driftColumns(current, reference, options);
     result.drift = {
       reference: { path: options.reference.shown, ...(options.reference.sha256 ? { sha256: options.reference.sha256 } : {}), rows: reference.rows },
@@ -90,7 +96,7 @@ function driftColumns(current: Pass, reference: Pass, options: DataValidationOpt
   for (const column of current.profile.columns) {
     const ref = referenceByName.get(column.name);
     if (!ref || column.count === 0 || ref.count === 0) continue;
-    const numeric = (column.type === 'int' || column.type === 'float') && (ref.type === 'int' || ref.type === 'float');
+    const numeric = isNumeric(column) && isNumeric(ref) && current.samples.has(column.name);
     const kind = numeric ? 'numeric' : 'categorical';
     const [name, threshold] = (options.driftTests?.[column.name] ?? '').split(':');
     // The base-2 Jensen–Shannon distance (bounded 0..1) is what modelgate reports.

@@ -16,9 +16,21 @@ export class NumericReservoir {
     this.state = seed >>> 0 || 1;
   }
 
+  /** Parsed value per distinct string: values repeat, parsing is the cost. */
+  private readonly parsed = new Map<string, number>();
+
   add(cells: readonly Cell[]): void {
     for (const cell of cells) {
-      const value = typeof cell === 'number' ? cell : typeof cell === 'string' ? (cell.trim() === '' ? Number.NaN : Number(cell)) : typeof cell === 'bigint' ? Number(cell) : Number.NaN;
+      let value: number;
+      if (typeof cell === 'number') value = cell;
+      else if (typeof cell === 'string') {
+        const known = this.parsed.get(cell);
+        if (known !== undefined) value = known;
+        else {
+          value = cell.trim() === '' ? Number.NaN : Number(cell);
+          if (this.parsed.size < 65_536) this.parsed.set(cell, value);
+        }
+      } else value = typeof cell === 'bigint' ? Number(cell) : Number.NaN;
       if (!Number.isFinite(value)) continue;
       this.seen += 1;
       if (this.size < this.capacity) this.values[this.size++] = value;

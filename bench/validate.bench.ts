@@ -1,0 +1,56 @@
+/**
+ * data-validate end to end: read + validate against an inferred schema + profile + drift against
+ * a 30k-row reference. Target (issue 5): ≥ 1.5 M rows/s, peak RSS ≤ 256 MB and flat from 100k
+ * to 4M rows. Baseline in the same run: the CSV reader alone over the same file.
+ */
+import { execFileSync } from 'node:child_process';
+import { existsSync, mkdirSync } from 'node:fs';
+import { join } from 'node:path';
+import { buildSync } from 'esbuild';
+import type { Bench, Measurement } from './harness.js';
+
+const root = join(import.meta.dirname, '..');
+const out = join(root, 'bench', 'out');
+const worker = join(out, 'validate.worker.mjs');
+const data = join(out, 'validate-{rows}.csv');
+const reference = join(out, 'validate-reference-30k.csv');
+
+function child(args: string[]): { ms: number; maxRssMb: number; rows?: number; bytes?: number } {
+  const text = execFileSync(process.execPath, [worker, ...args], { encoding: 'utf8', maxBuffer: 1 << 20, cwd: root });
+  return JSON.parse(text.trim().split('\n').at(-1)!) as { ms: number; maxRssMb: number; rows?: number; bytes?: number };
+}
+
+export const validateBench: Bench = {
+  name: 'data-validate end to end (schema + profile + drift vs 30k reference)',
+  async run() {
+    mkdirSync(out, { recursive: true });
+    buildSync({
+      entryPoints: [join(import.meta.dirname, 'validate.worker.ts')],
+      bundle: true,
+      platform: 'node',
+      format: 'esm',
+      target: 'node20',
+      outfile: worker,
+      logLevel: 'error',
+      banner: { js: "import { createRequire } from 'node:module'; const require = createRequire(import.meta.url);" },
+    });
+    if (!existsSync(data.replace('{rows}', '4000000')) || !existsSync(reference)) child(['generate', data, reference]);
+    const results: Measurement[] = [];
+    for (const [rows, runs] of [[100_000, 5], [1_000_000, 3], [4_000_000, 1]] as const) {
+      const label = `${rows / 1e6 >= 1 ? `${rows / 1e6}M` : `${rows / 1000}k`} rows`;
+      for (const mode of ['read', 'run'] as const) {
+        const samples = Array.from({ length: runs }, () => child([mode, data.replace('{rows}', String(rows)), reference])).sort((a, b) => a.ms - b.ms);
+        const median = samples[Math.floor(runs / 2)]!;
+        results.push({
+          name: mode === 'read' ? `reader only, ${label} (baseline)` : `validate + profile + drift, ${label}`,
+          medianMs: median.ms,
+          minMs: samples[0]!.ms,
+          runs,
+          ...(mode === 'run' ? { baseline: `reader only, ${label} (baseline)` } : {}),
+          figures: { 'rows/s': rows / (median.ms / 1000), 'MB/s': median.bytes! / 1e6 / (median.ms / 1000), peak_rss_mb: Math.max(...samples.map((s) => s.maxRssMb)) },
+        });
+      }
+    }
+    return results;
+  },
+};

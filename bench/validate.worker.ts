@@ -1,0 +1,36 @@
+// Child process of validate.bench.ts: one measurement, printed as a JSON line.
+import { createWriteStream, existsSync, statSync } from 'node:fs';
+import { performance } from 'node:perf_hooks';
+import { ARTIFACTS } from '@modelgate/core';
+import { incomeCsvChunks, inferSchema, openTable, profileSource, validateData } from '@modelgate/data';
+
+const [mode, file, reference] = process.argv.slice(2) as [string, string, string];
+const report = (ms: number, extra: Record<string, unknown> = {}) => console.log(JSON.stringify({ ms, maxRssMb: (process.resourceUsage().maxRSS * 1024) / 1e6, ...extra }));
+
+async function write(path: string, variant: 'holdout' | 'train', rows: number): Promise<void> {
+  if (existsSync(path)) return;
+  const out = createWriteStream(path);
+  for (const chunk of incomeCsvChunks({ variant, rows })) if (!out.write(chunk)) await new Promise<void>((done) => out.once('drain', () => done()));
+  await new Promise<void>((done) => out.end(() => done()));
+}
+
+if (mode === 'generate') {
+  for (const rows of [100_000, 1_000_000, 4_000_000]) await write(file.replace('{rows}', String(rows)), 'holdout', rows);
+  await write(reference, 'train', 30_000);
+  report(0);
+} else if (mode === 'read') {
+  const start = performance.now();
+  let rows = 0;
+  for await (const batch of (await openTable(file)).batches()) rows += batch.rowCount;
+  report(performance.now() - start, { rows, bytes: statSync(file).size });
+} else {
+  const profile = (await profileSource(await openTable(reference))).toJSON();
+  const schema = ARTIFACTS.schema.parse({ kind: 'schema', version: 1, ...inferSchema({ ...profile, source: { files: [{ path: reference }] } }, { label: 'income' }) });
+  const start = performance.now();
+  const result = await validateData({
+    data: { source: await openTable(file), shown: file },
+    schema: { schema, shown: 'schema.json' },
+    reference: { source: await openTable(reference), shown: reference },
+  });
+  report(performance.now() - start, { rows: result.profile.rows, bytes: statSync(file).size, errors: result.validation?.errors, drifted: result.drift?.drifted_columns });
+}
