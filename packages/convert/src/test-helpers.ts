@@ -27,14 +27,4 @@ export function rowsToFloat32(rows: (number | string | null)[][]): Float32Array 
   return Float32Array.from(rows.flat(), (v) => (v === null ? Number.NaN : Number(v)));
 }
 
-/** mulberry32: a small seeded PRNG, uniform in [0, 1). */
-export function seededRandom(seed: number): () => number {
-  let state = seed >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+export { seededRandom } from '../../onnx/src/test-models.js';

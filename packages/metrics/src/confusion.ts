@@ -13,7 +13,7 @@
  *   ones are the macro averages.
  * - With no rows every ratio is null and distinct_predictions is 0.
  */
-import type { ClassificationMetricName } from './names.js';
+import { CLASSIFICATION_METRICS, type ClassificationMetricName } from './names.js';
 import { numpyMean, pairwiseSum } from './sums.js';
 import type { MetricValue } from './types.js';
 
@@ -24,6 +24,7 @@ export interface PerClassCounts {
   support: number;
 }
 
+const PROBABILITY_METRICS: ReadonlySet<ClassificationMetricName> = new Set(['roc_auc', 'pr_auc', 'log_loss', 'brier', 'ece'] as const);
 type ConfusionMetricName = Exclude<ClassificationMetricName, 'roc_auc' | 'pr_auc' | 'log_loss' | 'brier' | 'ece'>;
 
 const divide = (num: number, den: number): number => (den === 0 ? 0 : num / den);
@@ -66,23 +67,8 @@ export function confusionMetrics(
   }
 
   const metrics = {} as Record<ConfusionMetricName, MetricValue>;
-  const names: ConfusionMetricName[] = [
-    'accuracy',
-    'balanced_accuracy',
-    'precision',
-    'recall',
-    'f1',
-    'precision_macro',
-    'recall_macro',
-    'f1_macro',
-    'precision_weighted',
-    'recall_weighted',
-    'f1_weighted',
-    'precision_micro',
-    'recall_micro',
-    'f1_micro',
-    'majority_rate',
-  ];
+  // Every confusion-derived metric starts undefined; those the data defines are filled below.
+  const names = CLASSIFICATION_METRICS.filter((name): name is ConfusionMetricName => !PROBABILITY_METRICS.has(name));
   for (const k of names) metrics[k] = null;
   metrics.distinct_predictions = distinct;
   if (n === 0) return { metrics, perClass };
