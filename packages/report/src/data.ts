@@ -1,4 +1,5 @@
 import { markdownTable } from 'markdown-table';
+import { codeCell } from './cells.js';
 import { escapeMarkdownText, markdownCode, type ArtifactBody } from '@modelgate/core';
 import { formatMetric } from './eval.js';
 
@@ -8,7 +9,7 @@ export function renderDataSummary(input: { validation?: ArtifactBody<'validation
   const failed = (validation && !validation.passed) || drift?.dataset_drift;
   const lines = [`### ${failed ? '❌' : '✅'} Data ${markdownCode(input.file)}: ${input.rows.toLocaleString('en-US')} rows`, ''];
   if (validation) {
-    lines.push(validation.anomalies.length === 0 ? 'No anomalies against the schema.' : `**${validation.errors} error${validation.errors === 1 ? "" : "s"}, ${validation.warnings} warning${validation.warnings === 1 ? "" : "s"}** against ${markdownCode(validation.schema?.path ?? 'the schema')}.`, '');
+    lines.push(validation.anomalies.length === 0 ? 'No anomalies against the schema.' : `**${validation.errors} error${validation.errors === 1 ? '' : 's'}, ${validation.warnings} warning${validation.warnings === 1 ? '' : 's'}** against ${markdownCode(validation.schema?.path ?? 'the schema')}.`, '');
     const shown = validation.anomalies.slice(0, input.top ?? 20);
     if (shown.length > 0) {
       lines.push(
@@ -17,7 +18,7 @@ export function renderDataSummary(input: { validation?: ArtifactBody<'validation
           ...shown.map((anomaly) => [
             anomaly.severity === 'error' ? '❌' : '⚠️',
             anomaly.kind,
-            anomaly.column ? markdownCode(anomaly.column) : '',
+            anomaly.column ? codeCell(anomaly.column) : '',
             String(anomaly.count),
             escapeMarkdownText(anomaly.description),
             anomaly.samples
@@ -43,7 +44,7 @@ export function renderDataSummary(input: { validation?: ArtifactBody<'validation
       lines.push(
         markdownTable([
           ['column', 'test', 'statistic', 'p-value', 'threshold'],
-          ...drifted.map((column) => [markdownCode(column.column), column.test, formatMetric(column.statistic), column.p_value === null ? '—' : column.p_value.toExponential(2), formatMetric(column.threshold)]),
+          ...drifted.map((column) => [codeCell(column.column), column.test, formatMetric(column.statistic), column.p_value === null ? '—' : column.p_value.toExponential(2), formatMetric(column.threshold)]),
         ]),
         '',
       );

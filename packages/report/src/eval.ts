@@ -1,4 +1,5 @@
 import { markdownTable } from 'markdown-table';
+import { codeCell } from './cells.js';
 import { escapeMarkdownText, markdownCode, type MetricsFile } from '@modelgate/core';
 import type { z } from 'zod';
 
@@ -29,7 +30,7 @@ export function renderEvalSummary(metrics: Metrics): string {
       markdownTable([
         ['gate', 'actual', 'threshold', ''],
         ...metrics.gates.map((gate) => [
-          markdownCode(gate.expr),
+          codeCell(gate.expr),
           formatMetric(gate.actual),
           formatMetric(gate.threshold),
           gate.skipped ? `${gate.passed ? '⚠️' : '❌'} ${escapeMarkdownText(gate.skipped)}` : gate.passed ? '✅' : '❌',
@@ -45,7 +46,7 @@ export function renderEvalSummary(metrics: Metrics): string {
     lines.push(
       markdownTable([
         ['class', 'precision', 'recall', 'f1', 'support'],
-        ...metrics.per_class.map((row) => [markdownCode(row.label), formatMetric(row.precision), formatMetric(row.recall), formatMetric(row.f1), String(row.support)]),
+        ...metrics.per_class.map((row) => [codeCell(row.label), formatMetric(row.precision), formatMetric(row.recall), formatMetric(row.f1), String(row.support)]),
       ]),
       '',
     );
@@ -55,7 +56,7 @@ export function renderEvalSummary(metrics: Metrics): string {
     lines.push(
       markdownTable([
         ['slice', 'rows', ...sliceKeys],
-        ...metrics.slices.map((slice) => [markdownCode(`${slice.column}=${slice.value}`), String(slice.rows), ...sliceKeys.map((name) => formatMetric(slice.metrics[name]))]),
+        ...metrics.slices.map((slice) => [codeCell(`${slice.column}=${slice.value}`), String(slice.rows), ...sliceKeys.map((name) => formatMetric(slice.metrics[name]))]),
       ]),
       '',
     );

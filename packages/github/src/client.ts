@@ -1,0 +1,117 @@
+/**
+ * The one place an Octokit is built. Everything (token, API URL, logger) comes in as
+ * parameters: this package does HTTP, but never reads `process.env` or `@actions/core`.
+ *
+ * Failure handling is split between two plugins, so each failure is retried exactly once
+ * by exactly one of them:
+ * - `@octokit/plugin-retry` retries 5xx and network errors with a quadratic backoff
+ *   (1 s, 4 s, 9 s × `retryBaseDelayMs / 1000`). 429 is excluded there on purpose: its
+ *   backoff ignores `Retry-After`.
+ * - `@octokit/plugin-throttling` handles primary (403/429 with `x-ratelimit-remaining: 0`)
+ *   and secondary rate limits (403/429 "secondary rate limit", with `Retry-After`). Our
+ *   handlers log a warning, wait `min(retryAfter, maxRetryAfterMs)` themselves and retry
+ *   up to `rateLimitRetries` times; a wait longer than `giveUpAfterMs` fails instead (a
+ *   primary limit that resets in 40 minutes should fail the step, not hang the job).
+ */
+import { getOctokit } from '@actions/github';
+import type { Logger } from '@modelgate/core';
+import { retry } from '@octokit/plugin-retry';
+import { throttling } from '@octokit/plugin-throttling';
+
+export type GitHubClient = ReturnType<typeof getOctokit>;
+
+export interface GitHubClientOptions {
+  token: string;
+  /** REST base URL, e.g. `https://api.github.com` or `https://ghe.example.com/api/v3` (GITHUB_API_URL). */
+  baseUrl: string;
+  logger: Logger;
+  userAgent?: string;
+  /** Retries of 5xx / network errors. Default 3. */
+  retries?: number;
+  /** Base of the 5xx backoff (1×, 4×, 9× this divided by 1000). Default 1000; tests pass ~1. */
+  retryBaseDelayMs?: number;
+  /** Retries after a rate-limit response. Default 2. */
+  rateLimitRetries?: number;
+  /** Upper bound for one rate-limit wait; `Retry-After` above it is shortened. Default 120 000. Tests pass ~5. */
+  maxRetryAfterMs?: number;
+  /** When GitHub asks to wait longer than this, do not retry at all. Default 15 minutes. */
+  giveUpAfterMs?: number;
+  /**
+   * Space writes as GitHub recommends (≥1 s between mutating requests, 3 s between ones that
+   * notify users). Default true. Tests turn it off to stay fast.
+   */
+  spaceWrites?: boolean;
+  /** Passed to Octokit's `request.fetch` (tests, proxies). */
+  fetch?: typeof fetch;
+}
+
+/** Implements just the slice of Bottleneck.Group that plugin-throttling calls: run immediately. */
+const unthrottledGroup = {
+  key: () => ({
+    schedule: <T>(_options: unknown, task: (...args: unknown[]) => Promise<T>, ...args: unknown[]) => task(...args),
+  }),
+};
+
+export function createGitHubClient(options: GitHubClientOptions): GitHubClient {
+  const { logger } = options;
+  const rateLimitRetries = options.rateLimitRetries ?? 2;
+  const maxRetryAfterMs = options.maxRetryAfterMs ?? 120_000;
+  const giveUpAfterMs = options.giveUpAfterMs ?? 15 * 60_000;
+
+  const onLimit =
+    (kind: 'primary' | 'secondary') =>
+    async (retryAfter: number, request: { method: string; url: string }, _octokit: unknown, retryCount: number) => {
+      const what = `${request.method} ${request.url}`;
+      const requestedMs = retryAfter * 1000;
+      if (retryCount >= rateLimitRetries) {
+        logger.warning(`GitHub ${kind} rate limit hit for ${what}; giving up after ${retryCount} retries.`);
+        return false;
+      }
+      if (requestedMs > giveUpAfterMs) {
+        logger.warning(
+          `GitHub ${kind} rate limit hit for ${what}; it resets in ${retryAfter} s, too long to wait, giving up.`,
+        );
+        return false;
+      }
+      const waitMs = Math.min(requestedMs, maxRetryAfterMs);
+      logger.warning(
+        `GitHub ${kind} rate limit hit for ${what}; retrying in ${Math.ceil(waitMs / 1000)} s ` +
+          `(retry ${retryCount + 1} of ${rateLimitRetries}).`,
+      );
+      await new Promise((resolve) => setTimeout(resolve, waitMs));
+      return true;
+    };
+
+  const spacing = options.spaceWrites === false ? { write: unthrottledGroup, notifications: unthrottledGroup } : {};
+  return getOctokit(
+    options.token,
+    {
+      baseUrl: options.baseUrl.replace(/\/+$/, ''),
+      ...(options.userAgent ? { userAgent: options.userAgent } : {}),
+      log: {
+        debug: (message: string) => logger.debug(message),
+        info: (message: string) => logger.debug(message),
+        warn: (message: string) => logger.warning(message),
+        error: (message: string) => logger.debug(message),
+      },
+      ...(options.fetch ? { request: { fetch: options.fetch } } : {}),
+      retry: {
+        retries: options.retries ?? 3,
+        retryAfterBaseValue: options.retryBaseDelayMs ?? 1000,
+        // 429 belongs to the throttling plugin (it honours Retry-After).
+        doNotRetry: [400, 401, 403, 404, 410, 422, 429, 451],
+      },
+      throttle: {
+        // Our handlers do the (capped) waiting; the plugin itself then waits 0 ms.
+        retryAfterBaseValue: 0,
+        // Throttling groups are process-wide and keyed by id: all our clients share one write queue.
+        id: 'modelgate',
+        onRateLimit: onLimit('primary'),
+        onSecondaryRateLimit: onLimit('secondary'),
+        ...(spacing as object),
+      },
+    },
+    retry,
+    throttling,
+  );
+}

@@ -1,0 +1,5 @@
+export * from './client.js';
+export * from './sticky-comment.js';
+export * from './checks.js';
+export * from './permissions.js';
+export * from './truncate.js';

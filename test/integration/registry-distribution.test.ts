@@ -1,0 +1,175 @@
+/**
+ * The distribution client against a real registry: Debian's `docker-registry` (CNCF distribution
+ * 2.8) on 127.0.0.1 with htpasswd Basic auth (`htpasswd` from apache2-utils), and skopeo reading
+ * what was pushed. CI needs: apt-get install -y docker-registry apache2-utils skopeo.
+ */
+import { type ChildProcess, execFileSync, spawn, spawnSync } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { buildArtifact, RegistryClient, type ArtifactInput } from '@modelgate/registry';
+
+const REGISTRY = '/usr/bin/docker-registry';
+const HTPASSWD = '/usr/bin/htpasswd';
+const SKOPEO = '/usr/bin/skopeo';
+const USER = 'modelgate';
+const PASSWORD = 'secret-pass';
+
+let server: ChildProcess | undefined;
+let host = '';
+let log = '';
+
+function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const probe = createServer();
+    probe.once('error', reject);
+    probe.listen(0, '127.0.0.1', () => {
+      const address = probe.address();
+      probe.close(() => resolve(typeof address === 'object' && address ? address.port : 0));
+    });
+  });
+}
+
+beforeAll(async () => {
+  for (const [tool, pkg] of [[REGISTRY, 'docker-registry'], [HTPASSWD, 'apache2-utils']] as const) {
+    const probe = spawnSync(tool, ['--help'], { encoding: 'utf8' });
+    expect(probe.error, `${tool} is needed: apt-get install -y ${pkg}`).toBeUndefined();
+  }
+  const dir = mkdtempSync(join(tmpdir(), 'modelgate-registry-'));
+  writeFileSync(join(dir, 'htpasswd'), execFileSync(HTPASSWD, ['-Bbn', USER, PASSWORD], { encoding: 'utf8' }));
+  const port = await freePort();
+  host = `127.0.0.1:${port}`;
+  writeFileSync(
+    join(dir, 'config.yml'),
+    [
+      'version: 0.1',
+      'log: { level: warn }',
+      `storage: { filesystem: { rootdirectory: ${join(dir, 'data')} } }`,
+      `http: { addr: "${host}", secret: "${randomBytes(16).toString('hex')}" }`,
+      `auth: { htpasswd: { realm: modelgate-test, path: ${join(dir, 'htpasswd')} } }`,
+      '',
+    ].join('\n'),
+  );
+  server = spawn(REGISTRY, ['serve', join(dir, 'config.yml')], { stdio: ['ignore', 'pipe', 'pipe'] });
+  server.stdout?.on('data', (chunk) => (log += chunk));
+  server.stderr?.on('data', (chunk) => (log += chunk));
+  for (let i = 0; i < 100; i++) {
+    const status = await fetch(`http://${host}/v2/`).then((response) => response.status, () => 0);
+    if (status === 401) return;
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+  throw new Error(`docker-registry did not start:\n${log}`);
+}, 30_000);
+
+afterAll(() => {
+  server?.kill();
+});
+
+/** fetch that counts blob bytes sent and can lose one PATCH response after the registry got it. */
+function countingFetch() {
+  const counter = { blobBytes: 0, patches: 0, loseResponseOfPatch: 0 };
+  const wrapped: typeof fetch = async (input, init) => {
+    const url = String(input instanceof Request ? input.url : input);
+    const body = init?.body;
+    if (url.includes('/blobs/uploads') && body instanceof Uint8Array) counter.blobBytes += body.byteLength;
+    const response = await fetch(input, init);
+    if (init?.method === 'PATCH' && response.status === 202 && ++counter.patches === counter.loseResponseOfPatch) {
+      await response.body?.cancel();
+      throw new TypeError('fetch failed: socket hang up (simulated)');
+    }
+    return response;
+  };
+  return { counter, fetch: wrapped };
+}
+
+const model = randomBytes(3 * 1024 * 1024 + 123);
+
+function input(version: string, metrics = '{"kind":"metrics","f1":0.8}', modelBytes: Uint8Array = model): ArtifactInput {
+  return {
+    version,
+    revision: 'b'.repeat(40),
+    source: 'https://github.com/acme/income',
+    created: '2024-05-01T12:00:00Z',
+    files: [
+      { title: 'model.onnx', content: modelBytes },
+      { title: 'metrics.json', content: new TextEncoder().encode(metrics) },
+    ],
+  };
+}
+
+function client(repository: string, fetchImpl: typeof fetch, password = PASSWORD) {
+  return new RegistryClient({
+    registry: host,
+    repository,
+    plainHttp: true,
+    credentials: { username: USER, password },
+    fetch: fetchImpl,
+    monolithicLimit: 1024 * 1024,
+    chunkSize: 512 * 1024,
+  });
+}
+
+describe('RegistryClient against docker-registry', () => {
+  it('pushes (chunked, recovering from a lost PATCH response), re-pushes as a no-op, refuses a changed version, pulls verified', async () => {
+    const { counter, fetch: counted } = countingFetch();
+    counter.loseResponseOfPatch = 3;
+    const registry = client('acme/income', counted);
+    const artifact = buildArtifact(input('1.0.0'));
+    const first = await registry.push(artifact, { tag: '1.0.0', aliases: ['latest'] });
+    expect(first).toMatchObject({ digest: artifact.manifestDescriptor.digest, unchanged: false, blobsWritten: 3, blobsSkipped: 0 });
+    expect(counter.patches).toBeGreaterThanOrEqual(7);
+    expect(await registry.tags()).toEqual(['1.0.0', 'latest']);
+
+    counter.blobBytes = 0;
+    const again = await registry.push(buildArtifact(input('1.0.0')), { tag: '1.0.0', aliases: ['latest'] });
+    expect(again).toMatchObject({ unchanged: true, blobsWritten: 0, bytesWritten: 0 });
+    expect(counter.blobBytes).toBe(0);
+
+    await expect(registry.push(buildArtifact(input('1.0.0', '{"kind":"metrics","f1":0.9}')), { tag: '1.0.0' })).rejects.toThrow(
+      /version 1\.0\.0 already exists with manifest sha256:[0-9a-f]{64}; refusing to replace it/,
+    );
+
+    // A new version sharing the model uploads only what changed.
+    counter.blobBytes = 0;
+    const next = await registry.push(buildArtifact(input('1.1.0', '{"kind":"metrics","f1":0.9}')), { tag: '1.1.0', aliases: ['latest'] });
+    expect(next).toMatchObject({ blobsSkipped: 2, blobsWritten: 1 });
+    expect(counter.blobBytes).toBe('{"kind":"metrics","f1":0.9}'.length);
+    expect((await registry.getManifest('latest'))?.digest).toBe(next.digest);
+    await expect(registry.tag('champion', '9.9.9')).rejects.toThrow(/version 9\.9\.9 does not exist/);
+
+    const out = mkdtempSync(join(tmpdir(), 'modelgate-pull-'));
+    const pulled = await registry.pull('1.0.0', out);
+    expect(pulled.digest).toBe(artifact.manifestDescriptor.digest);
+    expect(readFileSync(join(out, 'model.onnx')).equals(model)).toBe(true);
+  });
+
+  it('mounts blobs across repositories instead of uploading them', async () => {
+    const { counter, fetch: counted } = countingFetch();
+    await client('acme/source', counted).push(buildArtifact(input('2.0.0')), { tag: '2.0.0' });
+    counter.blobBytes = 0;
+    const mounted = await client('acme/target', counted).push(buildArtifact(input('2.0.0')), { tag: '2.0.0', mountFrom: 'acme/source' });
+    expect(mounted).toMatchObject({ blobsMounted: 3, blobsWritten: 0 });
+    expect(counter.blobBytes).toBe(0);
+    const out = mkdtempSync(join(tmpdir(), 'modelgate-pull-'));
+    expect((await client('acme/target', fetch).pull('2.0.0', out)).files.map((file) => file.title)).toEqual(['metrics.json', 'model.onnx']);
+  });
+
+  it('skopeo reads the pushed manifest byte for byte', async () => {
+    const probe = spawnSync(SKOPEO, ['--version'], { encoding: 'utf8' });
+    expect(probe.error, 'skopeo is needed: apt-get install -y skopeo').toBeUndefined();
+    const artifact = buildArtifact(input('3.0.0'));
+    await client('acme/skopeo', fetch).push(artifact, { tag: '3.0.0' });
+    const raw = spawnSync(SKOPEO, ['inspect', '--raw', '--tls-verify=false', '--creds', `${USER}:${PASSWORD}`, `docker://${host}/acme/skopeo:3.0.0`], {
+      encoding: 'utf8',
+    });
+    expect(raw.status, raw.stderr).toBe(0);
+    expect(raw.stdout).toBe(new TextDecoder().decode(artifact.manifestBytes));
+  });
+
+  it('reports wrong credentials clearly', async () => {
+    await expect(client('acme/income', fetch, 'wrong').tags()).rejects.toThrow(/refused the username and password/);
+  });
+});
