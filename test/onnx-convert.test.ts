@@ -58,6 +58,28 @@ describe('onnx-convert bundle', () => {
     expect(truncated.outputFile).toBe('');
   });
 
+  it('command mode checks parity against the source library\'s own predictions', async () => {
+    const expected = JSON.parse(readFileSync(join(REPO_ROOT, 'fixtures/onnx/income_mlp.expected.json'), 'utf8')) as {
+      inputs: { input: { data: number[][] } };
+      outputs: { probabilities: { data: number[][] } };
+    };
+    const data = `age,capital_gain,capital_loss,hours_per_week\n${expected.inputs.input.data.map((row) => row.join(',')).join('\n')}\n`;
+    const torch = `p0,p1\n${expected.outputs.probabilities.data.map((row) => row.join(',')).join('\n')}\n`;
+    const files = { 'exported.onnx': readFileSync(join(REPO_ROOT, 'fixtures/onnx/income_mlp.onnx')), 'rows.csv': data, 'torch.csv': torch };
+    const run = await runActionBundle('onnx-convert', { inputs: { from: 'command', model: 'exported.onnx', out: 'model.onnx', command: 'cp {input} {output}', 'parity-data': 'rows.csv', 'parity-expected': 'torch.csv' }, files });
+    expect(run.exitCode).toBe(0);
+    expect(run.outputs['label-agreement']).toBe('1');
+    expect(Number(run.outputs['max-abs-diff'])).toBeLessThan(1e-6);
+    const report = parseArtifact('convert', readFileSync(join(run.workspace, 'modelgate-out/convert.json'), 'utf8'), 'convert.json');
+    expect(report.parity).toMatchObject({ rows: 50, passed: true });
+    const short = await runActionBundle('onnx-convert', {
+      inputs: { from: 'command', model: 'exported.onnx', out: 'model.onnx', command: 'cp {input} {output}', 'parity-data': 'rows.csv', 'parity-expected': 'torch.csv' },
+      files: { ...files, 'torch.csv': torch.split('\n').slice(0, 11).join('\n') },
+    });
+    expect(short.exitCode).toBe(1);
+    expect(visibleLines(short.stdout).filter((line) => line.startsWith('::error'))).toEqual(['::error file=torch.csv::has 10 rows of predictions, fewer than the rows.csv rows compared']);
+  });
+
   it('command mode runs the converter, checks its output, and refuses fork pull requests', async () => {
     const files = { 'model.onnx.in': readFileSync(join(REPO_ROOT, 'fixtures/onnx/income_mlp.onnx')) };
     const run = await runActionBundle('onnx-convert', { inputs: { from: 'command', model: 'model.onnx.in', out: 'model.onnx', command: 'cp {input} {output}' }, files });

@@ -6,8 +6,8 @@ import { fileURLToPath } from 'node:url';
 import { ConfigurationError, defineAction, input, InputDataError, writeFileAtomic, type Logger } from '@modelgate/core';
 import { checkParity, convertTreeModel, encodeOnnx, type ParityReport } from '@modelgate/convert';
 import { openTable } from '@modelgate/data';
-import { assertValidModel, loadModel } from '@modelgate/onnx';
-import { batchToFeeds, createSession, ortCacheDir, planInputs, provisionOnnxRuntime } from '@modelgate/runtime';
+import { assertValidModel, decodeModel, inspectModel, loadModel } from '@modelgate/onnx';
+import { batchToFeeds, createSession, ortCacheDir, planInputs, planOutputs, provisionOnnxRuntime, type OrtModule } from '@modelgate/runtime';
 import { sha256Bytes, workspacePath, writeArtifact } from '../files.js';
 import { hostServices } from '../services.js';
 
@@ -24,6 +24,9 @@ export const onnxConvert = defineAction({
     'command-timeout': input.number({ description: 'Seconds the converter command may run.', default: '600' }, { min: 1, integer: true }),
     'allow-on-fork': input.boolean({ description: 'Run the converter command even on pull requests from forks (refused by default: the PR controls the model file).', default: 'false' }),
     'parity-data': input.string({ description: 'Data (CSV, JSONL, Parquet) to compare source and converted predictions on.' }),
+    'parity-expected': input.string({
+      description: 'With `from: command`: the source library\'s own predictions for the parity-data rows (e.g. `predict_proba` saved as CSV with a header), one column per output value, compared in order with the converted model\'s probability or value output.',
+    }),
     label: input.string({ description: 'Label column of the parity data, left out of the features (default: `data.label`).' }),
     'parity-rows': input.number({ description: 'Rows of the parity data to compare.', default: '10000' }, { min: 1, integer: true }),
     tolerance: input.number({ description: 'Largest absolute difference allowed between source and converted scores.', default: '0.00001' }, { min: 0 }),
@@ -57,7 +60,19 @@ export const onnxConvert = defineAction({
       }
       onnx = await runConverter(inputs.command, source.absolute, environment.tempDir, inputs['command-timeout']!, logger);
       format = 'command';
-      if (inputs['parity-data']) logger.warning('parity-data is checked for XGBoost and LightGBM sources only; a converter command has no source semantics modelgate can evaluate');
+      if (inputs['parity-data'] && inputs['parity-expected']) {
+        const ort = await runtimeFor(inputs['ort-path'], environment, logger);
+        parity = await commandParity(ort, onnx, {
+          data: workspacePath(environment.workspace, inputs['parity-data']),
+          expected: workspacePath(environment.workspace, inputs['parity-expected']),
+          label: inputs.label ?? config?.data?.label,
+          limit: inputs['parity-rows']!,
+          tolerance: inputs.tolerance!,
+          name: out.shown,
+        });
+      } else if (inputs['parity-data']) {
+        logger.warning('parity for a converter command needs parity-expected: the source library\'s own predictions for the parity-data rows');
+      }
     } else {
       const conversion = convertTreeModel(sourceBytes, {
         file: source.shown,
@@ -75,14 +90,7 @@ export const onnxConvert = defineAction({
         const data = workspacePath(environment.workspace, inputs['parity-data']);
         const features = conversion.info.numFeatures;
         const rows = await parityRows(data.absolute, data.shown, features, conversion.source.featureNames, inputs.label ?? config?.data?.label, inputs['parity-rows']!);
-        const services = hostServices();
-        const { ort } = await provisionOnnxRuntime({
-          ...(inputs['ort-path'] ? { ortPath: workspacePath(environment.workspace, inputs['ort-path']).absolute } : {}),
-          searchFrom: [environment.workspace, process.cwd(), dirname(fileURLToPath(import.meta.url))],
-          cacheDir: ortCacheDir(environment.toolCacheDir ?? join(homedir(), '.cache', 'modelgate')),
-          ...(services.toolCache ? { toolCache: services.toolCache } : {}),
-          logger,
-        });
+        const ort = await runtimeFor(inputs['ort-path'], environment, logger);
         const session = await createSession(ort, onnx, { name: out.shown });
         parity = await checkParity(conversion.source, onnx, rows, features, {
           tolerance: inputs.tolerance!,
@@ -118,6 +126,70 @@ export const onnxConvert = defineAction({
     return undefined;
   },
 });
+
+async function runtimeFor(ortPath: string | undefined, environment: { workspace: string; toolCacheDir?: string }, logger: Logger): Promise<OrtModule> {
+  const services = hostServices();
+  const { ort } = await provisionOnnxRuntime({
+    ...(ortPath ? { ortPath: workspacePath(environment.workspace, ortPath).absolute } : {}),
+    searchFrom: [environment.workspace, process.cwd(), dirname(fileURLToPath(import.meta.url))],
+    cacheDir: ortCacheDir(environment.toolCacheDir ?? join(homedir(), '.cache', 'modelgate')),
+    ...(services.toolCache ? { toolCache: services.toolCache } : {}),
+    logger,
+  });
+  return ort;
+}
+
+/**
+ * Parity of a command-converted model: its outputs in onnxruntime against the source library's
+ * own predictions, which only the user's Python can produce.
+ */
+async function commandParity(
+  ort: OrtModule,
+  onnx: Uint8Array,
+  options: { data: { absolute: string; shown: string }; expected: { absolute: string; shown: string }; label: string | undefined; limit: number; tolerance: number; name: string },
+): Promise<ParityReport> {
+  const model = decodeModel(onnx, options.name);
+  const figures = inspectModel(model, { path: options.name, sha256: '', fileBytes: onnx.byteLength, externalBytes: 0 });
+  const table = await openTable(options.data.absolute, {}, options.data.shown);
+  const plan = planInputs(figures.inputs, table.columns, { label: options.label ?? '', file: options.data.shown, ...(figures.metadata['feature_names'] ? { featureNames: figures.metadata['feature_names'].split(',') } : {}) });
+  const outputs = planOutputs(figures.outputs, figures.metadata);
+  const outputName = outputs.task === 'regression' ? outputs.value : outputs.probabilities;
+  if (!outputName) throw new ConfigurationError(`the converted model has no probability or value output to compare parity-expected with`, { field: 'parity-expected' });
+  const expectedTable = await openTable(options.expected.absolute, {}, options.expected.shown);
+  const expectedRows: { values: number[]; line: number }[] = [];
+  for await (const batch of expectedTable.batches()) {
+    for (let i = 0; i < batch.rowCount && expectedRows.length < options.limit; i += 1) {
+      expectedRows.push({ values: batch.data.map((column) => Number(column[i])), line: batch.lines[i]! });
+    }
+  }
+  const session = await createSession(ort, onnx, { name: options.name });
+  let row = 0;
+  let maxDiff = 0;
+  let agree = 0;
+  for await (const batch of table.batches()) {
+    const take = Math.min(batch.rowCount, options.limit - row);
+    if (take <= 0) break;
+    const feeds = Object.fromEntries(batchToFeeds(plan, batch, options.data.shown).map((feed) => [feed.name, new ort.Tensor(feed.type, feed.data as never, feed.dims)]));
+    const result = (await session.run(feeds, [outputName]))[outputName] as unknown as { data: Float32Array; dims: number[] };
+    const width = result.data.length / batch.rowCount;
+    for (let i = 0; i < take; i += 1, row += 1) {
+      const expected = expectedRows[row];
+      if (!expected) throw new InputDataError(`has ${expectedRows.length} rows of predictions, fewer than the ${options.data.shown} rows compared`, { file: options.expected.shown });
+      if (expected.values.length !== width) throw new InputDataError(`has ${expected.values.length} columns, the model's '${outputName}' output has ${width}`, { file: options.expected.shown, line: expected.line });
+      let argActual = 0;
+      let argExpected = 0;
+      for (let c = 0; c < width; c += 1) {
+        const actual = result.data[i * width + c]!;
+        maxDiff = Math.max(maxDiff, Math.abs(actual - expected.values[c]!));
+        if (actual > result.data[i * width + argActual]!) argActual = c;
+        if (expected.values[c]! > expected.values[argExpected]!) argExpected = c;
+      }
+      if (argActual === argExpected) agree += 1;
+    }
+  }
+  await session.release();
+  return { rows: row, max_abs_diff: maxDiff, label_agreement: outputs.task === 'regression' ? null : row === 0 ? null : agree / row, tolerance: options.tolerance, passed: maxDiff <= options.tolerance, worst_row: 0 } as ParityReport;
+}
 
 async function readSource(absolute: string, shown: string): Promise<Uint8Array> {
   try {
