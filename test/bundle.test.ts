@@ -47,24 +47,25 @@ describe('bundle error reporting', () => {
   });
 
   it('an internal error does not leak a stack unless debugging', async () => {
-    const quiet = await runActionBundle('model-report', { eventText: '{"action": "opened", ' });
+    const quiet = await runActionBundle('onnx-inspect', { eventText: '{"action": "opened", ' });
     expect(quiet.exitCode).toBe(1);
     const lines = visible(quiet.stdout);
     expect(lines).toHaveLength(1);
     expect(lines[0]).toMatch(/^::error::internal error: cannot read the event payload at GITHUB_EVENT_PATH \(.+\)\. This is a bug in modelgate; please report it with the log of this step\. \(set ACTIONS_STEP_DEBUG=true or pass --debug to see the stack trace\)$/);
     expect(quiet.stdout).not.toMatch(/^\s+at /m);
 
-    const debug = await runActionBundle('model-report', { eventText: '{"action": "opened", ', env: { ACTIONS_STEP_DEBUG: 'true' } });
+    const debug = await runActionBundle('onnx-inspect', { eventText: '{"action": "opened", ', env: { ACTIONS_STEP_DEBUG: 'true' } });
     expect(debug.exitCode).toBe(1);
     expect(debug.stdout).toMatch(/^Error: cannot read the event payload/m);
     expect(debug.stdout).toMatch(/^\s+at readRunEnvironment /m);
   });
 
-  it('talks to GITHUB_API_URL only through requests GitHub would accept (none, for an action not yet available)', async () => {
+  it('an action that needs no GitHub API makes no request to GITHUB_API_URL', async () => {
     const fake = await startFakeGitHub();
     try {
-      const run = await runActionBundle('model-report', { apiUrl: fake.url, event: { name: 'pull_request', payload: webhookPayload('pull_request', 'synchronize') } });
-      expect(run.exitCode).toBe(2);
+      const model = readFileSync(join(REPO_ROOT, 'fixtures', 'onnx', 'income_mlp.onnx'));
+      const run = await runActionBundle('onnx-inspect', { apiUrl: fake.url, inputs: { model: 'm.onnx' }, files: { 'm.onnx': model }, event: { name: 'pull_request', payload: webhookPayload('pull_request', 'synchronize') } });
+      expect(run.exitCode).toBe(0);
       expect(fake.requests).toEqual([]);
       expect(fake.violations).toEqual([]);
     } finally {

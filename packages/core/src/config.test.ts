@@ -65,3 +65,13 @@ describe('parseConfig', () => {
     expect(size.location?.line).toBe(3);
   });
 });
+
+describe('configLine', () => {
+  it('finds the line of a list entry', async () => {
+    const { configLine } = await import('./config.js');
+    const text = 'name: income\ngates:\n  - precision >= 0.8\n  # comment\n  - recall >= 0.1\n';
+    expect(configLine(text, ['gates', 1])).toBe(5);
+    expect(configLine(text, ['gates', 0])).toBe(3);
+    expect(configLine(text, ['missing'])).toBe(1);
+  });
+});

@@ -110,6 +110,14 @@ export function parseConfig(text: string, file: string): Config {
   throw new ConfigurationError(`${formatZodPath(path)}: ${message}`, { file, field: formatZodPath(path), ...(line ? { line } : {}) });
 }
 
+/** 1-based line of a config entry (e.g. `['gates', 2]`), for annotations on modelgate.yml. */
+export function configLine(text: string, path: readonly PropertyKey[]): number | undefined {
+  const lineCounter = new LineCounter();
+  const document = parseDocument(text, { lineCounter });
+  const offset = nodeAt(document.contents, path)?.range?.[0];
+  return offset === undefined ? undefined : lineCounter.linePos(offset).line;
+}
+
 /** Deepest YAML node along `path` (the key node for a mapping entry, so the line is the key's). */
 function nodeAt(root: unknown, path: readonly PropertyKey[]): Node | undefined {
   let node = root as Node | undefined;

@@ -135,7 +135,9 @@ export function parseInputs<S extends InputShape>(shape: S, read: (name: string)
   for (const [name, schema] of Object.entries(shape)) {
     const meta = inputMeta(schema);
     const given = read(name);
-    const raw = given === undefined || given === '' ? meta.default : given;
+    // A default like `${{ github.token }}` is an expression only the runner evaluates.
+    const fallback = meta.default?.includes('${{') ? undefined : meta.default;
+    const raw = given === undefined || given === '' ? fallback : given;
     const result = schema.safeParse(raw);
     if (!result.success) {
       const message = result.error.issues[0]?.message ?? 'invalid value';

@@ -4,6 +4,7 @@ import { optimize } from '../actions/optimize.js';
 import { modelEval } from '../actions/model-eval.js';
 import { dataValidate, inferSchemaCommand } from '../actions/data-validate.js';
 import { onnxConvert } from '../actions/onnx-convert.js';
+import { modelReport } from '../actions/model-report.js';
 
 /**
  * The `modelgate` commands of ARCHITECTURE.md §4. A command without `run` is part of the
@@ -103,15 +104,9 @@ export const COMMANDS: readonly CommandSpec[] = [
   {
     name: 'report',
     summary: 'Render the PR comment markdown and the model card from artifacts',
-    options: [
-      { name: 'metrics', value: 'file', description: 'metrics.json', required: true },
-      { name: 'base-metrics', value: 'file', description: 'metrics.json of the base branch or champion' },
-      { name: 'validation', value: 'file', description: 'validation.json' },
-      { name: 'drift', value: 'file', description: 'drift.json' },
-      { name: 'inspect', value: 'file', description: 'inspect.json' },
-      { name: 'comment-out', value: 'file', description: 'Where to write the comment markdown' },
-      { name: 'card-out', value: 'file', description: 'Where to write model-card.md' },
-    ],
+    action: modelReport,
+    options: actionOptions(modelReport),
+    examples: ['modelgate report --metrics modelgate-out/metrics.json --base-metrics base/metrics.json --comment-out comment.md --card-out model-card.md'],
   },
   {
     name: 'release',

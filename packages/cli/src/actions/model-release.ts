@@ -1,0 +1,403 @@
+import { execFile } from 'node:child_process';
+import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { basename, join } from 'node:path';
+import { promisify } from 'node:util';
+import {
+  ConfigurationError,
+  defineAction,
+  escapeMarkdownText,
+  input,
+  InputDataError,
+  markdownCode,
+  NotAvailableError,
+  parseArtifact,
+  type Artifact,
+  type ArtifactBody,
+} from '@modelgate/core';
+import { inspectModel, loadModel } from '@modelgate/onnx';
+import {
+  ANNOTATION,
+  buildArtifact,
+  compareVersions,
+  immutableVersionError,
+  isLoopbackHost,
+  isVersionTag,
+  lineageEvent,
+  parseManifest,
+  parseVersion,
+  releaseFiles,
+  schemaDigest,
+  sha256Digest,
+  nextVersion,
+  OciLayout,
+  RegistryClient,
+  type ArtifactFile,
+  type Bump,
+  type BuiltArtifact,
+  type Credentials,
+  type LineageDataset,
+  type Manifest,
+  type NextVersion,
+  type SignatureLike,
+} from '@modelgate/registry';
+import { sha256Bytes, workspacePath, writeArtifact } from '../files.js';
+
+const run = promisify(execFile);
+
+/** Manifest annotations that let a rerun report the original bump without recomputing it. */
+const BUMP_ANNOTATION = 'dev.modelgate.release.bump';
+const REASON_ANNOTATION = 'dev.modelgate.release.bump-reason';
+/** `created` when the commit time cannot be read: fixed, so rebuilds stay byte-identical. */
+const FALLBACK_CREATED = '1970-01-01T00:00:00Z';
+const DEFAULT_TARGET = 'dir:modelgate-registry';
+const BUMPS: readonly Bump[] = ['initial', 'major', 'minor', 'patch', 'explicit', 'prerelease'];
+
+export const modelRelease = defineAction({
+  name: 'model-release',
+  title: 'modelgate model-release',
+  description: 'Version the model and push it with its card, metrics, schema and lineage as an OCI artifact and/or a GitHub Release.',
+  branding: { icon: 'package', color: 'gray-dark' },
+  inputs: {
+    name: input.string({ description: 'Model name (default: `name` in modelgate.yml, else the model file name).' }),
+    model: input.string({ description: 'Path of the ONNX model (default: `model` in modelgate.yml).' }),
+    to: input.string({
+      description: `Where to publish: \`dir:<path>\` (an OCI image layout on disk) or \`oci://host[:port]/repository\` (default: \`registry\` in modelgate.yml, else \`${DEFAULT_TARGET}\`). \`github\` (GitHub Release) is not available yet.`,
+    }),
+    version: input.requiredString({
+      description: '`auto` (decided from schema, signature and gated metrics against the latest release), `major`, `minor`, `patch`, or an exact version such as `2.0.0`.',
+      default: 'auto',
+    }),
+    metrics: input.string({ description: 'metrics.json to include (default: `modelgate-out/metrics.json` when it exists).' }),
+    inspect: input.string({ description: 'inspect.json to include (default: `modelgate-out/inspect.json` when it exists).' }),
+    card: input.string({ description: 'Model card to include (default: `modelgate-out/model-card.md` when it exists).' }),
+    schema: input.string({ description: 'schema.json to include (default: `schema` in modelgate.yml).' }),
+    aliases: input.list({ description: 'Floating tags moved onto the new version, one per line.', default: 'latest' }),
+    'registry-username': input.string({ description: 'Registry user name (for ghcr.io: default the repository owner).' }),
+    'registry-password': input.string({ description: 'Registry password or token (for ghcr.io: default `github-token`).' }),
+    'github-token': input.string({ description: 'Token used as the ghcr.io password when `registry-password` is empty.', default: '${{ github.token }}' }),
+    out: input.requiredString({ description: 'Where to write release.json.', default: 'modelgate-out/release.json' }),
+  },
+  outputs: {
+    version: 'The released version, e.g. `1.4.0`.',
+    digest: 'Manifest digest of the release (`sha256:…`), e.g. for attestations.',
+    ref: 'Reference of the release, e.g. `oci://ghcr.io/acme/income:1.4.0` or `dir:./registry:1.4.0`.',
+    bump: '`initial`, `major`, `minor`, `patch` or `explicit`.',
+    unchanged: '`true` when this exact content was already released (a rerun): nothing was pushed.',
+    'release-json': 'Path of the written release.json.',
+  },
+  async run({ inputs, config, environment, logger, setOutput, setSecret, summary }) {
+    const modelPath = inputs.model ?? config?.model;
+    if (!modelPath) throw new ConfigurationError("input 'model' is required (or set `model` in modelgate.yml)", { field: 'model' });
+    const version = inputs.version.trim();
+    if (!['auto', 'major', 'minor', 'patch'].includes(version)) parseVersion(version, "input 'version'");
+    const secrets = [inputs['registry-password'], given(inputs['github-token'])];
+    for (const secret of secrets) if (secret) setSecret(secret);
+    const to = (inputs.to ?? config?.registry ?? DEFAULT_TARGET).trim();
+    const target = openTarget(to, environment, inputs);
+
+    // What goes into the artifact.
+    const model = workspacePath(environment.workspace, modelPath);
+    const loaded = await loadModel(model.absolute, model.shown);
+    const name = inputs.name ?? config?.name ?? basename(model.shown).replace(/\.onnx$/i, '');
+    const modelSha = sha256Bytes(loaded.bytes);
+    const signature = signatureOf(loaded.model, model.shown, modelSha, loaded.bytes.byteLength);
+    const files: ArtifactFile[] = [{ title: 'model.onnx', content: loaded.bytes }];
+    const metrics = await optionalArtifact('metrics', inputs.metrics, 'modelgate-out/metrics.json', environment.workspace, files);
+    // inspect.json travels along (validated); the signature is read from the model itself.
+    await optionalArtifact('inspect', inputs.inspect, 'modelgate-out/inspect.json', environment.workspace, files);
+    const schema = await optionalArtifact('schema', inputs.schema ?? config?.schema, undefined, environment.workspace, files);
+    await optionalFile('card', inputs.card, 'modelgate-out/model-card.md', 'model-card.md', environment.workspace, files);
+    logger.info(`releasing ${name} from ${files.map((file) => file.title).join(', ')} to ${to}`);
+
+    // The released versions, newest first, and what the latest one holds.
+    const versions = (await target.tags()).filter(isReleaseVersion).sort(compareVersions).reverse();
+    const latest = versions[0];
+    const aliases = inputs.aliases;
+    const current = { files, name, to, version, versions };
+
+    // A rerun: the payload is byte-identical to an existing release → report it, push nothing.
+    const same = version === 'auto' || version === 'major' || version === 'minor' || version === 'patch' ? latest : versions.includes(version) ? version : undefined;
+    if (same) {
+      const existing = await target.manifest(same);
+      if (samePayload(existing.manifest, files)) {
+        if (same === latest) for (const alias of aliases) await target.tag(alias, same);
+        const bump = existing.manifest.annotations?.[BUMP_ANNOTATION];
+        const decided: NextVersion = {
+          version: same,
+          bump: BUMPS.includes(bump as Bump) ? (bump as Bump) : 'explicit',
+          reason: existing.manifest.annotations?.[REASON_ANNOTATION] ?? `same content as the existing release ${same}`,
+        };
+        logger.info(`${target.where}: ${same} already holds this exact content (${existing.digest}); nothing pushed`);
+        return finish({ ...current, decided, previous: versions.find((v) => compareVersions(v, same) < 0), digest: existing.digest, manifest: existing.manifest, unchanged: true, aliases: same === latest ? aliases : [] });
+      }
+      if (same === version) throw immutableVersionError(target.where, version, existing.digest, 'different content');
+    }
+
+    // The previous release's contract and metrics, read from the target itself.
+    let previous: { version: string; digest: string; metrics?: Artifact<'metrics'> | undefined; schema?: Artifact<'schema'> | undefined; signature?: SignatureLike | undefined } | undefined;
+    if (latest) {
+      const dir = await mkdtemp(join(environment.tempDir, 'modelgate-release-'));
+      try {
+        const pulled = await target.pull(latest, dir);
+        const titles = new Set(pulled.files.map((file) => file.title));
+        const read = async <K extends 'metrics' | 'schema'>(kind: K): Promise<Artifact<K> | undefined> => {
+          if (!titles.has(`${kind}.json`)) return undefined;
+          try {
+            return parseArtifact(kind, await readFile(join(dir, `${kind}.json`), 'utf8'), `${target.where}:${latest}/${kind}.json`);
+          } catch (error) {
+            logger.warning(`previous release ${latest}: ${(error as Error).message}; not compared`);
+            return undefined;
+          }
+        };
+        let previousSignature: SignatureLike | undefined;
+        if (titles.has('model.onnx')) {
+          const prior = await loadModel(join(dir, 'model.onnx'), `${target.where}:${latest}/model.onnx`).catch(() => undefined);
+          if (prior) previousSignature = signatureOf(prior.model, 'model.onnx', sha256Bytes(prior.bytes), prior.bytes.byteLength);
+        }
+        previous = { version: latest, digest: pulled.digest, metrics: await read('metrics'), schema: await read('schema'), signature: previousSignature };
+      } finally {
+        await rm(dir, { recursive: true, force: true });
+      }
+    }
+
+    const decided = nextVersion({
+      previous: previous ? { version: previous.version, metrics: previous.metrics, schema: previous.schema, signature: previous.signature } : undefined,
+      current: { metrics, schema, signature },
+      ...(version !== 'auto' ? { override: version } : {}),
+    });
+
+    // Lineage and the artifact: every fact comes from the inputs and the commit, none from the clock.
+    const commit = environment.sha ?? (await git(environment.workspace, ['rev-parse', 'HEAD']));
+    const created = (await git(environment.workspace, ['log', '-1', '--format=%cI', commit ?? 'HEAD'])) ?? FALLBACK_CREATED;
+    const repoUrl = environment.repository ? `${environment.serverUrl}/${environment.repository}` : undefined;
+    const runUrl = repoUrl && environment.runId ? `${repoUrl}/actions/runs/${environment.runId}` : undefined;
+    const lineage = lineageEvent({
+      eventTime: created,
+      job: { namespace: environment.repository ? `github://${environment.repository}` : 'modelgate', name: `${name}.release` },
+      git: { commit: commit ?? 'unknown', repoUrl },
+      workflowRunUrl: runUrl,
+      dataNamespace: repoUrl,
+      data: datasets(metrics, schema),
+      schema: schema ? { digest: schemaDigest(schema), columns: schema.columns } : undefined,
+      model: {
+        namespace: target.where,
+        name,
+        version: decided.version,
+        sha256: modelSha,
+        parent: previous ? { version: previous.version, manifestDigest: previous.digest } : undefined,
+      },
+    });
+    files.push({ title: 'lineage.json', content: new TextEncoder().encode(`${JSON.stringify(lineage, null, 2)}\n`) });
+    const artifact = buildArtifact({
+      files,
+      version: decided.version,
+      revision: commit,
+      source: repoUrl,
+      created,
+      annotations: { [ANNOTATION.title]: name, [BUMP_ANNOTATION]: decided.bump, [REASON_ANNOTATION]: decided.reason },
+    });
+    const pushed = await target.push(artifact, { tag: decided.version, aliases });
+    logger.info(
+      pushed.unchanged
+        ? `${target.where}: ${decided.version} already holds this exact manifest (${pushed.digest}); nothing pushed`
+        : `${target.where}: pushed ${decided.version} (${pushed.digest}, ${pushed.blobsWritten} blobs, ${pushed.bytesWritten} bytes new)`,
+    );
+    return finish({ ...current, decided, previous: previous?.version, digest: pushed.digest, manifest: artifact.manifest, unchanged: pushed.unchanged, aliases });
+
+    async function finish(result: { decided: NextVersion; previous: string | undefined; digest: string; manifest: Manifest; unchanged: boolean; aliases: string[] }): Promise<undefined> {
+      const ref = `${to}:${result.decided.version}`;
+      const out = workspacePath(environment.workspace, inputs.out);
+      const listed = releaseFiles(result.manifest);
+      // ReleaseFile's `version` is the model's semver (it replaces the envelope's format version,
+      // which ArtifactBody omits), hence the widening cast.
+      const body = {
+        name,
+        version: result.decided.version,
+        ...(result.previous ? { previous_version: result.previous } : {}),
+        bump: result.decided.bump,
+        bump_reason: result.decided.reason,
+        artifact_type: result.manifest.artifactType,
+        manifest_digest: result.digest,
+        files: listed,
+        refs: [{ kind: target.kind, ref }],
+        aliases: result.aliases,
+        unchanged: result.unchanged,
+      };
+      await writeArtifact(out.absolute, 'release', body as ArtifactBody<'release'>);
+      setOutput('version', result.decided.version);
+      setOutput('digest', result.digest);
+      setOutput('ref', ref);
+      setOutput('bump', result.decided.bump);
+      setOutput('unchanged', result.unchanged);
+      setOutput('release-json', out.shown);
+      summary.push(renderSummary({ name, ref, digest: result.digest, decided: result.decided, previous: result.previous, unchanged: result.unchanged, files: listed }));
+      return undefined;
+    }
+  },
+});
+
+/** `${{ … }}` reaching us literally means no runner evaluated it (CLI, tests): treat as unset. */
+function given(value: string | undefined): string | undefined {
+  return value && !value.includes('${{') ? value : undefined;
+}
+
+function isReleaseVersion(tag: string): boolean {
+  if (!isVersionTag(tag)) return false;
+  try {
+    parseVersion(tag);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+function signatureOf(model: Parameters<typeof inspectModel>[0], path: string, sha256: string, bytes: number): SignatureLike {
+  const figures = inspectModel(model, { path, sha256, fileBytes: bytes, externalBytes: 0 });
+  return { inputs: figures.inputs, outputs: figures.outputs };
+}
+
+/** Every layer except lineage.json (which names the run) has the same title and digest. */
+function samePayload(manifest: Manifest, files: readonly ArtifactFile[]): boolean {
+  const existing = new Map(manifest.layers.map((layer) => [layer.annotations?.[ANNOTATION.title] ?? '', layer.digest]));
+  existing.delete('lineage.json');
+  return existing.size === files.length && files.every((file) => existing.get(file.title) === sha256Digest(file.content));
+}
+
+/** A modelgate artifact file: required when named explicitly, skipped when the default is absent. */
+async function optionalArtifact<K extends 'metrics' | 'inspect' | 'schema'>(
+  kind: K,
+  explicit: string | undefined,
+  fallback: string | undefined,
+  workspace: string,
+  files: ArtifactFile[],
+): Promise<Artifact<K> | undefined> {
+  const bytes = await optionalFile(kind, explicit, fallback, `${kind}.json`, workspace, files);
+  if (!bytes) return undefined;
+  const path = workspacePath(workspace, (explicit ?? fallback)!).shown;
+  return parseArtifact(kind, new TextDecoder().decode(bytes), path);
+}
+
+async function optionalFile(field: string, explicit: string | undefined, fallback: string | undefined, title: string, workspace: string, files: ArtifactFile[]): Promise<Uint8Array | undefined> {
+  const chosen = explicit ?? fallback;
+  if (!chosen) return undefined;
+  const path = workspacePath(workspace, chosen);
+  let content: Uint8Array;
+  try {
+    content = await readFile(path.absolute);
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code;
+    if (code === 'ENOENT' && explicit === undefined) return undefined;
+    if (code === 'ENOENT') throw new ConfigurationError(`${field} file '${path.shown}' does not exist`, { field });
+    throw new InputDataError(`cannot read (${code ?? (error as Error).message})`, { file: path.shown });
+  }
+  files.push({ title, content });
+  return content;
+}
+
+/** Data the model was evaluated (metrics.json) and trained (schema.json source) on, with their hashes. */
+function datasets(metrics: Artifact<'metrics'> | undefined, schema: Artifact<'schema'> | undefined): LineageDataset[] {
+  const found = new Map<string, LineageDataset>();
+  const refs = [...(metrics ? [metrics.data] : []), ...(schema?.source?.files ?? [])];
+  for (const ref of refs) if (ref.sha256 && !found.has(ref.path)) found.set(ref.path, { name: ref.path, sha256: ref.sha256, bytes: ref.bytes });
+  return [...found.values()];
+}
+
+async function git(cwd: string, args: string[]): Promise<string | undefined> {
+  try {
+    const { stdout } = await run('git', args, { cwd, encoding: 'utf8' });
+    return stdout.trim() || undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+interface Target {
+  kind: 'dir' | 'oci';
+  /** Shown in messages and used as the lineage namespace: `dir:<path>` or `oci://host/repo`. */
+  where: string;
+  tags(): Promise<string[]>;
+  manifest(tag: string): Promise<{ digest: string; manifest: Manifest }>;
+  pull(tag: string, dir: string): Promise<{ digest: string; files: Array<{ title: string }> }>;
+  push(artifact: BuiltArtifact, options: { tag: string; aliases: readonly string[] }): Promise<{ digest: string; unchanged: boolean; blobsWritten: number; bytesWritten: number }>;
+  tag(alias: string, version: string): Promise<unknown>;
+}
+
+function openTarget(
+  to: string,
+  environment: { workspace: string; repository?: string | undefined },
+  inputs: { 'registry-username'?: string | undefined; 'registry-password'?: string | undefined; 'github-token'?: string | undefined },
+): Target {
+  if (to === 'github') throw new NotAvailableError("to: 'github' (GitHub Release) is not available yet; use dir:<path> or oci://host/repository");
+  if (to.startsWith('dir:')) {
+    const path = to.slice('dir:'.length);
+    if (!path) throw new ConfigurationError("input 'to': dir: needs a path, e.g. dir:./registry", { field: 'to' });
+    const layout = new OciLayout(workspacePath(environment.workspace, path).absolute);
+    return {
+      kind: 'dir',
+      where: `dir:${workspacePath(environment.workspace, path).shown}`,
+      tags: () => layout.tags(),
+      manifest: async (tag) => {
+        const found = await layout.manifest(tag);
+        return { digest: found.descriptor.digest, manifest: found.manifest };
+      },
+      pull: (tag, dir) => layout.pull(tag, dir),
+      push: (artifact, options) => layout.push(artifact, options),
+      tag: (alias, version) => layout.tag(alias, version),
+    };
+  }
+  const match = /^oci:\/\/([^/\s]+)\/([^\s:@]+)$/.exec(to);
+  if (!match) throw new ConfigurationError(`input 'to' must be dir:<path>, oci://host[:port]/repository or github, got '${to}'`, { field: 'to' });
+  const [, registry, repository] = match as unknown as [string, string, string];
+  let hostname: string;
+  try {
+    hostname = new URL(`http://${registry}`).hostname;
+  } catch {
+    throw new ConfigurationError(`input 'to': '${registry}' is not a registry host`, { field: 'to' });
+  }
+  const username = inputs['registry-username'];
+  const password = inputs['registry-password'] ?? (hostname === 'ghcr.io' ? given(inputs['github-token']) : undefined);
+  let credentials: Credentials | undefined;
+  if (password) {
+    const user = username ?? (hostname === 'ghcr.io' ? (environment.repository?.split('/')[0] ?? 'modelgate') : undefined);
+    if (!user) throw new ConfigurationError("input 'registry-username' is required with 'registry-password'", { field: 'registry-username' });
+    credentials = { username: user, password };
+  }
+  // Loopback registries (CI service containers, tests) speak plain HTTP; anything else needs TLS.
+  const client = new RegistryClient({ registry, repository, credentials, plainHttp: isLoopbackHost(hostname) });
+  return {
+    kind: 'oci',
+    where: `oci://${registry}/${repository}`,
+    tags: () => client.tags(),
+    manifest: async (tag) => {
+      const found = await client.getManifest(tag);
+      if (!found) throw new ConfigurationError(`oci://${registry}/${repository}: no tag '${tag}'`);
+      return { digest: found.digest, manifest: parseManifest(found.bytes, `oci://${registry}/${repository}:${tag}`) };
+    },
+    pull: (tag, dir) => client.pull(tag, dir),
+    push: (artifact, options) => client.push(artifact, options),
+    tag: (alias, version) => client.tag(alias, version),
+  };
+}
+
+function renderSummary(release: {
+  name: string;
+  ref: string;
+  digest: string;
+  decided: NextVersion;
+  previous: string | undefined;
+  unchanged: boolean;
+  files: ReturnType<typeof releaseFiles>;
+}): string {
+  const { decided } = release;
+  const rows = [
+    ['version', `${markdownCode(decided.version)}${release.previous ? ` (previous ${markdownCode(release.previous)})` : ''}`],
+    ['bump', `${decided.bump}: ${escapeMarkdownText(decided.reason)}`],
+    ['reference', markdownCode(release.ref)],
+    ['digest', markdownCode(release.digest)],
+    ['files', release.files.map((file) => `${markdownCode(file.title)} (${file.size} B)`).join(', ')],
+  ];
+  const title = release.unchanged
+    ? `### ✅ ${markdownCode(release.name)} ${markdownCode(decided.version)} already released (unchanged)`
+    : `### 📦 Released ${markdownCode(release.name)} ${markdownCode(decided.version)}`;
+  return `${title}\n\n| | |\n|---|---|\n${rows.map(([key, value]) => `| ${key} | ${value!.replace(/\|/g, '\\|')} |`).join('\n')}\n`;
+}

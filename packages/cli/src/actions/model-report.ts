@@ -1,0 +1,199 @@
+import { readFile } from 'node:fs/promises';
+import { configLine, ConfigurationError, defineAction, input, parseArtifact, writeFileAtomic, type Artifact, type ArtifactKind, type Logger, type RunEnvironment } from '@modelgate/core';
+import { createGitHubClient, isPermissionDenied, MissingPermissionError, publishCheckRun, truncateMarkdown, upsertStickyComment, type CheckAnnotation, type GitHubClient } from '@modelgate/github';
+import { renderCharts, renderDataSummary, renderInspectSummary, renderMetricDiff, renderModelCard, renderModelCardJson } from '@modelgate/report';
+import { workspacePath } from '../files.js';
+import { VERSION } from '../version.js';
+
+/** GitHub's limit for a check run summary. */
+const CHECK_SUMMARY_LIMIT = 65_535;
+
+export const modelReport = defineAction({
+  name: 'model-report',
+  title: 'modelgate model-report',
+  description: 'Post a model card and a metric diff as one sticky PR comment, a check run with annotations, and the job summary.',
+  branding: { icon: 'message-square', color: 'orange' },
+  inputs: {
+    metrics: input.requiredString({ description: 'metrics.json of this run (from model-eval).', default: 'modelgate-out/metrics.json' }),
+    'base-metrics': input.string({ description: 'metrics.json of the base branch or the released champion, for the metric diff.' }),
+    'base-name': input.string({ description: 'What the base is, as the diff column header (e.g. `main`, `v1.3.0`).' }),
+    validation: input.string({ description: 'validation.json from data-validate (default: modelgate-out/validation.json when it exists).' }),
+    drift: input.string({ description: 'drift.json from data-validate (default: modelgate-out/drift.json when it exists).' }),
+    inspect: input.string({ description: 'inspect.json from onnx-inspect (default: modelgate-out/inspect.json when it exists).' }),
+    name: input.string({ description: 'Model name (default: `name` in modelgate.yml, else the model file name).' }),
+    version: input.string({ description: 'Model version shown in the card.' }),
+    'github-token': input.string({ description: 'Token for the comment and the check run.', default: '${{ github.token }}' }),
+    'comment-on': input.choice(['pr', 'commit', 'none'] as const, { description: '`pr`: sticky comment on pull requests; `commit`: also a commit comment on pushes; `none`: files and summary only.', default: 'pr' }),
+    key: input.string({ description: 'Identity of the sticky comment (default: workflow name + model name): one comment per key per PR.' }),
+    'comment-mode': input.choice(['update', 'minimize-previous'] as const, { description: '`update` edits the comment in place; `minimize-previous` posts a new one and hides the old as outdated.', default: 'update' }),
+    'skip-unchanged': input.boolean({ description: 'Do not edit the comment when its text is unchanged.', default: 'true' }),
+    'check-run': input.boolean({ description: 'Publish a check run with annotations (data anomalies at file lines, failed gates on modelgate.yml).', default: 'true' }),
+    'comment-out': input.requiredString({ description: 'Where to write the comment markdown.', default: 'modelgate-out/comment.md' }),
+    'card-out': input.requiredString({ description: 'Where to write model-card.md.', default: 'modelgate-out/model-card.md' }),
+    'card-json-out': input.requiredString({ description: 'Where to write model-card.json (Model Card Toolkit shape).', default: 'modelgate-out/model-card.json' }),
+  },
+  outputs: {
+    conclusion: '`success`, `failure` or `neutral`: gates and data checks together.',
+    'comment-url': 'URL of the sticky comment (empty when none was posted).',
+    'comment-action': '`created`, `updated`, `unchanged`, `minimized-and-created`, or empty.',
+    'check-run-url': 'URL of the check run (empty when none was published).',
+    'card-md': 'Path of the written model-card.md.',
+  },
+  async run({ inputs, config, configFile, environment, logger, setOutput, setSecret, summary }) {
+    const at = (path: string) => workspacePath(environment.workspace, path);
+    const metrics = (await readArtifact('metrics', at(inputs.metrics), true))!;
+    const base = inputs['base-metrics'] ? await readArtifact('metrics', at(inputs['base-metrics']), true) : undefined;
+    const validation = await readArtifact('validation', at(inputs.validation ?? 'modelgate-out/validation.json'), inputs.validation !== undefined);
+    const drift = await readArtifact('drift', at(inputs.drift ?? 'modelgate-out/drift.json'), inputs.drift !== undefined);
+    const inspect = await readArtifact('inspect', at(inputs.inspect ?? 'modelgate-out/inspect.json'), inputs.inspect !== undefined);
+    const name = inputs.name ?? config?.name ?? metrics.model.path.replace(/^.*\//, '').replace(/\.onnx$/i, '');
+
+    const runUrl = environment.repository && environment.runId ? `${environment.serverUrl}/${environment.repository}/actions/runs/${environment.runId}` : undefined;
+    const sections = [
+      `## modelgate · ${name.replace(/[^\w.-]/g, '_')}`,
+      '',
+      renderMetricDiff(metrics, base, inputs['base-name'] ? { baseName: inputs['base-name'] } : {}),
+      ...(validation || drift ? [renderDataSummary({ ...(validation ? { validation } : {}), ...(drift ? { drift } : {}), rows: validation?.data[0]?.rows ?? drift?.current.rows ?? 0, file: validation?.data[0]?.path ?? drift?.current.path ?? '' })] : []),
+      ...(inspect ? [renderInspectSummary(inspect)] : []),
+    ];
+    const charts = renderCharts(metrics);
+    if (charts) sections.push('<details><summary>Charts</summary>', '', charts, '</details>', '');
+    sections.push(`<sub>modelgate ${VERSION}${runUrl ? ` · [run](${runUrl})` : ''}</sub>`);
+    const body = sections.join('\n');
+    const cardInput = { name, ...(inputs.version ? { version: inputs.version } : {}), metrics, ...(inspect ? { inspect } : {}), ...(validation ? { validation } : {}), ...(drift ? { drift } : {}), ...(config?.card ? { card: config.card } : {}) };
+    await writeFileAtomic(at(inputs['comment-out']).absolute, `${body}\n`);
+    await writeFileAtomic(at(inputs['card-out']).absolute, renderModelCard(cardInput));
+    await writeFileAtomic(at(inputs['card-json-out']).absolute, `${JSON.stringify(renderModelCardJson(cardInput), null, 2)}\n`);
+    summary.push(body);
+
+    const failed = !metrics.passed || (validation !== undefined && !validation.passed) || (drift?.dataset_drift ?? false);
+    const conclusion = failed ? 'failure' : 'success';
+    setOutput('conclusion', conclusion);
+    setOutput('card-md', at(inputs['card-out']).shown);
+    let commentUrl = '';
+    let commentAction = '';
+    let checkUrl = '';
+
+    const token = inputs['github-token'];
+    const event = await readEvent(environment.eventPath);
+    const [owner, repo] = (environment.repository ?? '/').split('/') as [string, string];
+    if (token && owner && repo && event) {
+      setSecret(token);
+      const client = createGitHubClient({ token, baseUrl: environment.apiUrl, logger, userAgent: `modelgate/${VERSION}` });
+      const pr = event.pull_request;
+      if (inputs['comment-on'] !== 'none' && pr?.number) {
+        const result = await bestEffort(logger, 'post the PR comment', 'pull-requests: write', () =>
+          upsertStickyComment({ client, owner, repo, issueNumber: pr.number, key: inputs.key ?? `${environment.workflow ?? 'modelgate'}/${name}`, body, mode: inputs['comment-mode']!, skipUnchanged: inputs['skip-unchanged'], logger }),
+        );
+        if (result) {
+          commentUrl = result.url;
+          commentAction = result.action;
+          logger.info(`PR comment ${result.action}: ${result.url}`);
+        }
+      } else if (inputs['comment-on'] === 'commit' && environment.eventName === 'push' && environment.sha) {
+        const sha = environment.sha;
+        const result = await bestEffort(logger, 'post the commit comment', 'contents: write', () => commitComment(client, owner, repo, sha, truncateMarkdown(body, 65_000).text));
+        if (result) commentUrl = result;
+      }
+      const headSha = pr?.head?.sha ?? environment.sha;
+      if (inputs['check-run'] && headSha) {
+        const checkAnnotations = await annotations(metrics, validation, config?.gates?.length ?? 0, configFile, environment);
+        const check = await bestEffort(logger, 'publish the check run', 'checks: write', () =>
+          publishCheckRun({
+            client,
+            owner,
+            repo,
+            headSha,
+            name: `modelgate / ${name}`,
+            conclusion,
+            title: metrics.gates.length ? `${metrics.gates.filter((gate) => gate.passed).length} of ${metrics.gates.length} gates passed` : 'modelgate report',
+            summary: truncateMarkdown(body, CHECK_SUMMARY_LIMIT).text,
+            annotations: checkAnnotations,
+            logger,
+          }),
+        );
+        if (check) checkUrl = check.url;
+      }
+    } else if (!token) logger.info('no github-token: the report is written to files and the job summary only');
+    setOutput('comment-url', commentUrl);
+    setOutput('comment-action', commentAction);
+    setOutput('check-run-url', checkUrl);
+    return undefined;
+  },
+});
+
+async function readArtifact<K extends ArtifactKind>(kind: K, path: { absolute: string; shown: string }, required: boolean): Promise<Artifact<K> | undefined> {
+  let text: string;
+  try {
+    text = await readFile(path.absolute, 'utf8');
+  } catch {
+    if (required) throw new ConfigurationError(`${kind}.json '${path.shown}' does not exist`, { field: kind });
+    return undefined;
+  }
+  return parseArtifact(kind, text, path.shown);
+}
+
+interface EventPayload {
+  pull_request?: { number: number; head?: { sha?: string } };
+}
+
+async function readEvent(eventPath: string | undefined): Promise<EventPayload | undefined> {
+  if (!eventPath) return undefined;
+  return JSON.parse(await readFile(eventPath, 'utf8')) as EventPayload;
+}
+
+/**
+ * GitHub writes are best effort: a fork PR's read-only token must not fail the job. One warning
+ * names the missing permission; the job summary still has the report.
+ */
+async function bestEffort<T>(logger: Logger, what: string, permission: string, work: () => Promise<T>): Promise<T | undefined> {
+  try {
+    return await work();
+  } catch (error) {
+    if (error instanceof MissingPermissionError || isPermissionDenied(error)) {
+      const missing = error instanceof MissingPermissionError ? error.permission : permission;
+      logger.warning(`could not ${what}: the token lacks \`${missing}\` (pull requests from forks get a read-only token); the report is in the job summary and the output files`);
+      return undefined;
+    }
+    throw error;
+  }
+}
+
+async function commitComment(client: GitHubClient, owner: string, repo: string, sha: string, body: string): Promise<string> {
+  const response = await client.rest.repos.createCommitComment({ owner, repo, commit_sha: sha, body });
+  return response.data.html_url;
+}
+
+type Annotation = CheckAnnotation;
+
+/** Data anomalies at their file lines; failed gates from modelgate.yml at their line there. */
+async function annotations(
+  metrics: Artifact<'metrics'>,
+  validation: Artifact<'validation'> | undefined,
+  configGates: number,
+  configFile: string | undefined,
+  environment: RunEnvironment,
+): Promise<Annotation[]> {
+  const out: Annotation[] = [];
+  for (const anomaly of validation?.anomalies ?? []) {
+    for (const sample of anomaly.samples) {
+      out.push({
+        path: sample.file,
+        start_line: sample.line,
+        end_line: sample.line,
+        annotation_level: anomaly.severity === 'error' ? 'failure' : 'warning',
+        title: `modelgate ${anomaly.kind}`,
+        message: `${anomaly.column ? `${anomaly.column}: ` : ''}${sample.reason ?? anomaly.description}`,
+      });
+    }
+  }
+  if (configFile) {
+    const text = await readFile(workspacePath(environment.workspace, configFile).absolute, 'utf8').catch(() => undefined);
+    metrics.gates.forEach((gate, index) => {
+      if (gate.passed || index >= configGates || text === undefined) return;
+      const line = configLine(text, ['gates', index]) ?? 1;
+      out.push({ path: configFile, start_line: line, end_line: line, annotation_level: 'failure', title: 'modelgate gate failed', message: `${gate.expr}: actual ${gate.actual ?? 'undefined'}, threshold ${gate.threshold ?? '-'}${gate.skipped ? ` (${gate.skipped})` : ''}` });
+    });
+  }
+  return out;
+}
