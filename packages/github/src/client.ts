@@ -13,12 +13,17 @@
  *   up to `rateLimitRetries` times; a wait longer than `giveUpAfterMs` fails instead (a
  *   primary limit that resets in 40 minutes should fail the step, not hang the job).
  */
-import { getOctokit } from '@actions/github';
+// Not @actions/github: it parses GITHUB_EVENT_PATH when imported, so a broken payload would crash
+// before modelgate's error handling runs. Octokit with the same plugins getOctokit uses instead.
+import { Octokit } from '@octokit/core';
+import { paginateRest } from '@octokit/plugin-paginate-rest';
+import { restEndpointMethods } from '@octokit/plugin-rest-endpoint-methods';
 import type { Logger } from '@modelgate/core';
 import { retry } from '@octokit/plugin-retry';
 import { throttling } from '@octokit/plugin-throttling';
 
-export type GitHubClient = ReturnType<typeof getOctokit>;
+const ModelgateOctokit = Octokit.plugin(restEndpointMethods, paginateRest, retry, throttling);
+export type GitHubClient = InstanceType<typeof ModelgateOctokit>;
 
 export interface GitHubClientOptions {
   token: string;
@@ -83,9 +88,8 @@ export function createGitHubClient(options: GitHubClientOptions): GitHubClient {
     };
 
   const spacing = options.spaceWrites === false ? { write: unthrottledGroup, notifications: unthrottledGroup } : {};
-  return getOctokit(
-    options.token,
-    {
+  return new ModelgateOctokit({
+      auth: options.token,
       baseUrl: options.baseUrl.replace(/\/+$/, ''),
       ...(options.userAgent ? { userAgent: options.userAgent } : {}),
       log: {
@@ -110,8 +114,5 @@ export function createGitHubClient(options: GitHubClientOptions): GitHubClient {
         onSecondaryRateLimit: onLimit('secondary'),
         ...(spacing as object),
       },
-    },
-    retry,
-    throttling,
-  );
+    });
 }
