@@ -107,7 +107,7 @@ export const modelRelease = defineAction({
     await optionalArtifact('inspect', inputs.inspect, 'modelgate-out/inspect.json', environment.workspace, files);
     const schema = await optionalArtifact('schema', inputs.schema ?? config?.schema, undefined, environment.workspace, files);
     await optionalFile('card', inputs.card, 'modelgate-out/model-card.md', 'model-card.md', environment.workspace, files);
-    logger.info(`releasing ${name} from ${files.map((file) => file.title).join(', ')} to ${to}`);
+    logger.debug(`releasing ${name} from ${files.map((file) => file.title).join(', ')} to ${to}`);
 
     // The released versions, newest first, and what the latest one holds.
     const versions = (await target.tags()).filter(isReleaseVersion).sort(compareVersions).reverse();
@@ -168,7 +168,7 @@ export const modelRelease = defineAction({
 
     // Lineage and the artifact: every fact comes from the inputs and the commit, none from the clock.
     const commit = environment.sha ?? (await git(environment.workspace, ['rev-parse', 'HEAD']));
-    const created = (await git(environment.workspace, ['log', '-1', '--format=%cI', commit ?? 'HEAD'])) ?? FALLBACK_CREATED;
+    const created = utc(await git(environment.workspace, ['log', '-1', '--format=%cI', commit ?? 'HEAD'])) ?? FALLBACK_CREATED;
     const repoUrl = environment.repository ? `${environment.serverUrl}/${environment.repository}` : undefined;
     const runUrl = repoUrl && environment.runId ? `${repoUrl}/actions/runs/${environment.runId}` : undefined;
     const lineage = lineageEvent({
@@ -300,6 +300,12 @@ function datasets(metrics: Artifact<'metrics'> | undefined, schema: Artifact<'sc
   const refs = [...(metrics ? [metrics.data] : []), ...(schema?.source?.files ?? [])];
   for (const ref of refs) if (ref.sha256 && !found.has(ref.path)) found.set(ref.path, { name: ref.path, sha256: ref.sha256, bytes: ref.bytes });
   return [...found.values()];
+}
+
+/** Commit time in UTC (`2024-05-01T12:00:00Z`), whatever the committer's time zone. */
+function utc(time: string | undefined): string | undefined {
+  const ms = time ? Date.parse(time) : Number.NaN;
+  return Number.isNaN(ms) ? undefined : new Date(ms).toISOString().replace(/\.\d{3}Z$/, 'Z');
 }
 
 async function git(cwd: string, args: string[]): Promise<string | undefined> {

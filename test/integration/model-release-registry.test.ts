@@ -1,0 +1,142 @@
+/**
+ * The model-release bundle against a real registry: Debian's `docker-registry` (CNCF distribution
+ * 2.8) on 127.0.0.1 with htpasswd Basic auth, and skopeo reading the release back.
+ * CI needs: apt-get install -y docker-registry apache2-utils skopeo; and `npm run build`.
+ */
+import { type ChildProcess, execFileSync, spawn, spawnSync } from 'node:child_process';
+import { createHash, randomBytes } from 'node:crypto';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { parseArtifact, serializeArtifact } from '@modelgate/core';
+import { RegistryClient } from '@modelgate/registry';
+import { REPO_ROOT, runActionBundle, type ActionRun } from '../harness/run-action.js';
+import { visibleLines as visible } from '../harness/file-commands.js';
+
+const REGISTRY = '/usr/bin/docker-registry';
+const HTPASSWD = '/usr/bin/htpasswd';
+const SKOPEO = '/usr/bin/skopeo';
+const USER = 'modelgate';
+const PASSWORD = 'release-secret-pass';
+
+let server: ChildProcess | undefined;
+let host = '';
+let log = '';
+
+function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const probe = createServer();
+    probe.once('error', reject);
+    probe.listen(0, '127.0.0.1', () => {
+      const address = probe.address();
+      probe.close(() => resolve(typeof address === 'object' && address ? address.port : 0));
+    });
+  });
+}
+
+beforeAll(async () => {
+  for (const [tool, pkg] of [[REGISTRY, 'docker-registry'], [HTPASSWD, 'apache2-utils']] as const) {
+    const probe = spawnSync(tool, ['--help'], { encoding: 'utf8' });
+    expect(probe.error, `${tool} is needed: apt-get install -y ${pkg}`).toBeUndefined();
+  }
+  const dir = mkdtempSync(join(tmpdir(), 'modelgate-release-registry-'));
+  writeFileSync(join(dir, 'htpasswd'), execFileSync(HTPASSWD, ['-Bbn', USER, PASSWORD], { encoding: 'utf8' }));
+  host = `127.0.0.1:${await freePort()}`;
+  writeFileSync(
+    join(dir, 'config.yml'),
+    [
+      'version: 0.1',
+      'log: { level: warn }',
+      `storage: { filesystem: { rootdirectory: ${join(dir, 'data')} } }`,
+      `http: { addr: "${host}", secret: "${randomBytes(16).toString('hex')}" }`,
+      `auth: { htpasswd: { realm: modelgate-test, path: ${join(dir, 'htpasswd')} } }`,
+      '',
+    ].join('\n'),
+  );
+  server = spawn(REGISTRY, ['serve', join(dir, 'config.yml')], { stdio: ['ignore', 'pipe', 'pipe'] });
+  server.stdout?.on('data', (chunk) => (log += chunk));
+  server.stderr?.on('data', (chunk) => (log += chunk));
+  for (let i = 0; i < 100; i++) {
+    const status = await fetch(`http://${host}/v2/`).then((response) => response.status, () => 0);
+    if (status === 401) return;
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+  throw new Error(`docker-registry did not start:\n${log}`);
+}, 30_000);
+
+afterAll(() => {
+  server?.kill();
+});
+
+const MODEL = readFileSync(join(REPO_ROOT, 'fixtures/onnx/income_mlp.onnx'));
+const metrics = (f1: number) =>
+  serializeArtifact(
+    'metrics',
+    {
+      task: 'binary',
+      rows: 100,
+      model: { path: 'model.onnx', sha256: createHash('sha256').update(MODEL).digest('hex') },
+      data: { path: 'holdout.csv', sha256: 'c'.repeat(64), label: 'income' },
+      metrics: { f1 },
+      gates: [{ expr: 'f1 >= 0.5', metric: 'f1', actual: f1, threshold: 0.5, passed: true }],
+      passed: true,
+    },
+    '0.1.0',
+  );
+
+describe('model-release against docker-registry', () => {
+  let ws = '';
+  const release = (inputs: Record<string, string> = {}): Promise<ActionRun> =>
+    runActionBundle('model-release', {
+      inputs: { name: 'income', model: 'model.onnx', to: `oci://${host}/acme/income`, 'registry-username': USER, 'registry-password': PASSWORD, ...inputs },
+      ...(ws ? { env: { GITHUB_WORKSPACE: ws } } : { files: { 'model.onnx': MODEL, 'modelgate-out/metrics.json': metrics(0.7) } }),
+    });
+
+  it('pushes 1.0.0, reruns as a no-op, bumps minor, and skopeo reads it', async () => {
+    const first = await release();
+    ws = first.workspace;
+    expect(visible(first.stdout).filter((line) => line.startsWith('::error'))).toEqual([]);
+    expect(first.exitCode).toBe(0);
+    expect(first.outputs).toMatchObject({ version: '1.0.0', bump: 'initial', unchanged: 'false', ref: `oci://${host}/acme/income:1.0.0` });
+    // The password is masked for the runner and never printed.
+    expect(first.stdout).toContain(`::add-mask::${PASSWORD}`);
+    expect(first.stdout.replace(`::add-mask::${PASSWORD}`, '')).not.toContain(PASSWORD);
+
+    const again = await release();
+    expect(again.exitCode).toBe(0);
+    expect(again.outputs).toMatchObject({ version: '1.0.0', unchanged: 'true', digest: first.outputs['digest'] });
+
+    writeFileSync(join(ws, 'modelgate-out/metrics.json'), metrics(0.8));
+    const minor = await release();
+    expect(minor.exitCode).toBe(0);
+    expect(minor.outputs).toMatchObject({ version: '1.1.0', bump: 'minor', unchanged: 'false' });
+    const file = parseArtifact('release', readFileSync(join(ws, 'modelgate-out/release.json'), 'utf8'), 'release.json');
+    expect(file.refs).toEqual([{ kind: 'oci', ref: `oci://${host}/acme/income:1.1.0` }]);
+
+    const client = new RegistryClient({ registry: host, repository: 'acme/income', plainHttp: true, credentials: { username: USER, password: PASSWORD } });
+    expect(await client.tags()).toEqual(['1.0.0', '1.1.0', 'latest']);
+    expect((await client.getManifest('latest'))?.digest).toBe(minor.outputs['digest']);
+
+    const probe = spawnSync(SKOPEO, ['--version'], { encoding: 'utf8' });
+    expect(probe.error, 'skopeo is needed: apt-get install -y skopeo').toBeUndefined();
+    const raw = spawnSync(SKOPEO, ['inspect', '--raw', '--tls-verify=false', '--creds', `${USER}:${PASSWORD}`, `docker://${host}/acme/income:1.1.0`], { encoding: 'utf8' });
+    expect(raw.status, raw.stderr).toBe(0);
+    expect(`sha256:${createHash('sha256').update(raw.stdout).digest('hex')}`).toBe(minor.outputs['digest']);
+    expect(JSON.parse(raw.stdout).layers.map((layer: { annotations: Record<string, string> }) => layer.annotations['org.opencontainers.image.title'])).toEqual([
+      'lineage.json',
+      'metrics.json',
+      'model.onnx',
+    ]);
+  });
+
+  it('wrong credentials are one clear line', async () => {
+    const run = await runActionBundle('model-release', {
+      inputs: { name: 'income', model: 'model.onnx', to: `oci://${host}/acme/income`, 'registry-username': USER, 'registry-password': 'wrong' },
+      files: { 'model.onnx': MODEL },
+    });
+    expect(run.exitCode).toBe(1);
+    expect(visible(run.stdout).filter((line) => !line.startsWith('::add-mask::'))).toEqual([`::error::${host}/acme/income: the registry refused the username and password`]);
+  });
+});
