@@ -1,8 +1,10 @@
 import { readFile } from 'node:fs/promises';
+import { join } from 'node:path';
 import { configLine, ConfigurationError, defineAction, input, parseArtifact, writeFileAtomic, type Artifact, type ArtifactKind, type Logger, type RunEnvironment } from '@modelgate/core';
 import { createGitHubClient, isPermissionDenied, MissingPermissionError, publishCheckRun, truncateMarkdown, upsertStickyComment, type CheckAnnotation, type GitHubClient } from '@modelgate/github';
 import { renderCharts, renderDataSummary, renderInspectSummary, renderMetricDiff, renderModelCard, renderModelCardJson } from '@modelgate/report';
 import { workspacePath } from '../files.js';
+import { collectReport, DEFAULT_MAX_BYTES, fetchReport, uploadWithActionsArtifact, type WorkflowRunPayload } from '../report-stages.js';
 import { VERSION } from '../version.js';
 
 /** GitHub's limit for a check run summary. */
@@ -14,6 +16,13 @@ export const modelReport = defineAction({
   description: 'Post a model card and a metric diff as one sticky PR comment, a check run with annotations, and the job summary.',
   branding: { icon: 'message-square', color: 'orange' },
   inputs: {
+    mode: input.choice(['report', 'collect', 'publish'] as const, {
+      description:
+        '`report`: render and post in this run. For pull requests from forks (read-only token) use two workflows (docs/fork-safe-workflow.md): `collect` in the `pull_request` workflow uploads the report files as a workflow artifact; `publish` in a `workflow_run` workflow downloads it, verifies it and posts.',
+      default: 'report',
+    }),
+    'artifact-name': input.requiredString({ description: 'Name of the workflow artifact `collect` uploads and `publish` downloads.', default: 'modelgate-report' }),
+    'max-artifact-bytes': input.number({ description: '`publish`: refuse artifacts larger than this, zipped or extracted (default 16 MiB).' }, { min: 1, integer: true }),
     metrics: input.requiredString({ description: 'metrics.json of this run (from model-eval).', default: 'modelgate-out/metrics.json' }),
     'base-metrics': input.string({ description: 'metrics.json of the base branch or the released champion, for the metric diff.' }),
     'base-name': input.string({ description: 'What the base is, as the diff column header (e.g. `main`, `v1.3.0`).' }),
@@ -41,14 +50,63 @@ export const modelReport = defineAction({
   },
   async run({ inputs, config, configFile, environment, logger, setOutput, setSecret, summary }) {
     const at = (path: string) => workspacePath(environment.workspace, path);
-    const metrics = (await readArtifact('metrics', at(inputs.metrics), true))!;
+    const mode = inputs.mode!;
+    const event = await readEvent(environment.eventPath);
+    const token = inputs['github-token'];
+    const [owner, repo] = (environment.repository ?? '/').split('/') as [string, string];
+    // base-metrics always comes from this (trusted) workspace, never from a collected artifact.
     const base = inputs['base-metrics'] ? await readArtifact('metrics', at(inputs['base-metrics']), true) : undefined;
-    const validation = await readArtifact('validation', at(inputs.validation ?? 'modelgate-out/validation.json'), inputs.validation !== undefined);
-    const drift = await readArtifact('drift', at(inputs.drift ?? 'modelgate-out/drift.json'), inputs.drift !== undefined);
-    const inspect = await readArtifact('inspect', at(inputs.inspect ?? 'modelgate-out/inspect.json'), inputs.inspect !== undefined);
+    let client: GitHubClient | undefined;
+    if (token && owner && repo) {
+      setSecret(token);
+      client = createGitHubClient({ token, baseUrl: environment.apiUrl, logger, userAgent: `modelgate/${VERSION}` });
+    }
+
+    let metrics: Artifact<'metrics'>;
+    let validation: Artifact<'validation'> | undefined;
+    let drift: Artifact<'drift'> | undefined;
+    let inspect: Artifact<'inspect'> | undefined;
+    /** The PR to comment on: from the event in `report` mode, verified against workflow_run in `publish` mode. */
+    let target: { number?: number; headSha?: string };
+    if (mode === 'publish') {
+      if (environment.eventName !== 'workflow_run' || !event?.workflow_run) {
+        throw new ConfigurationError('mode: publish runs in a `workflow_run` workflow (see docs/fork-safe-workflow.md)', { field: 'mode' });
+      }
+      if (!client) throw new ConfigurationError('mode: publish needs a github-token and GITHUB_REPOSITORY', { field: 'github-token' });
+      const fetched = await fetchReport({ client, owner, repo, workflowRunPayload: event.workflow_run, artifactName: inputs['artifact-name'], maxBytes: inputs['max-artifact-bytes'] ?? DEFAULT_MAX_BYTES });
+      ({ metrics, validation, drift, inspect } = fetched.artifacts);
+      target = fetched.pr;
+      logger.info(`verified artifact '${inputs['artifact-name']}' of run ${event.workflow_run.id} for PR #${fetched.pr.number}`);
+    } else {
+      metrics = (await readArtifact('metrics', at(inputs.metrics), true))!;
+      validation = await readArtifact('validation', at(inputs.validation ?? 'modelgate-out/validation.json'), inputs.validation !== undefined);
+      drift = await readArtifact('drift', at(inputs.drift ?? 'modelgate-out/drift.json'), inputs.drift !== undefined);
+      inspect = await readArtifact('inspect', at(inputs.inspect ?? 'modelgate-out/inspect.json'), inputs.inspect !== undefined);
+      target = { number: event?.pull_request?.number, headSha: event?.pull_request?.head?.sha ?? environment.sha };
+    }
+    if (mode === 'collect') {
+      const pr = event?.pull_request;
+      if (!pr?.number || !pr.head?.sha || !environment.repository) {
+        throw new ConfigurationError('mode: collect runs in a `pull_request` workflow (see docs/fork-safe-workflow.md)', { field: 'mode' });
+      }
+      const files = {
+        metrics: at(inputs.metrics).absolute,
+        ...(validation ? { validation: at(inputs.validation ?? 'modelgate-out/validation.json').absolute } : {}),
+        ...(drift ? { drift: at(inputs.drift ?? 'modelgate-out/drift.json').absolute } : {}),
+        ...(inspect ? { inspect: at(inputs.inspect ?? 'modelgate-out/inspect.json').absolute } : {}),
+      };
+      const collected = await collectReport({
+        files,
+        pr: { number: pr.number, headSha: pr.head.sha, baseRepo: environment.repository },
+        directory: join(environment.tempDir, `modelgate-report-${environment.runId ?? 'local'}-${Date.now()}`),
+        name: inputs['artifact-name'],
+        upload: uploadWithActionsArtifact(),
+      });
+      logger.info(`uploaded ${collected.files.join(', ')} as artifact '${collected.name}'; a workflow_run workflow with mode: publish posts the report`);
+    }
     const name = inputs.name ?? config?.name ?? metrics.model.path.replace(/^.*\//, '').replace(/\.onnx$/i, '');
 
-    const runUrl = environment.repository && environment.runId ? `${environment.serverUrl}/${environment.repository}/actions/runs/${environment.runId}` : undefined;
+    const runUrl = mode === 'publish' && event?.workflow_run?.html_url ? event.workflow_run.html_url : environment.repository && environment.runId ? `${environment.serverUrl}/${environment.repository}/actions/runs/${environment.runId}` : undefined;
     const sections = [
       `## modelgate · ${name.replace(/[^\w.-]/g, '_')}`,
       '',
@@ -74,28 +132,26 @@ export const modelReport = defineAction({
     let commentAction = '';
     let checkUrl = '';
 
-    const token = inputs['github-token'];
-    const event = await readEvent(environment.eventPath);
-    const [owner, repo] = (environment.repository ?? '/').split('/') as [string, string];
-    if (token && owner && repo && event) {
-      setSecret(token);
-      const client = createGitHubClient({ token, baseUrl: environment.apiUrl, logger, userAgent: `modelgate/${VERSION}` });
-      const pr = event.pull_request;
-      if (inputs['comment-on'] !== 'none' && pr?.number) {
+    // collect: the PR's token is read-only; the publish run posts instead.
+    if (mode !== 'collect' && client && event) {
+      const prNumber = target.number;
+      // publish: key on the triggering workflow's name, so the comment is the one `report` mode would keep.
+      const workflowName = mode === 'publish' ? event.workflow_run?.name : environment.workflow;
+      if (inputs['comment-on'] !== 'none' && prNumber) {
         const result = await bestEffort(logger, 'post the PR comment', 'pull-requests: write', () =>
-          upsertStickyComment({ client, owner, repo, issueNumber: pr.number, key: inputs.key ?? `${environment.workflow ?? 'modelgate'}/${name}`, body, mode: inputs['comment-mode']!, skipUnchanged: inputs['skip-unchanged'], logger }),
+          upsertStickyComment({ client, owner, repo, issueNumber: prNumber, key: inputs.key ?? `${workflowName ?? 'modelgate'}/${name}`, body, mode: inputs['comment-mode']!, skipUnchanged: inputs['skip-unchanged'], logger }),
         );
         if (result) {
           commentUrl = result.url;
           commentAction = result.action;
           logger.info(`PR comment ${result.action}: ${result.url}`);
         }
-      } else if (inputs['comment-on'] === 'commit' && environment.eventName === 'push' && environment.sha) {
+      } else if (mode === 'report' && inputs['comment-on'] === 'commit' && environment.eventName === 'push' && environment.sha) {
         const sha = environment.sha;
         const result = await bestEffort(logger, 'post the commit comment', 'contents: write', () => commitComment(client, owner, repo, sha, truncateMarkdown(body, 65_000).text));
         if (result) commentUrl = result;
       }
-      const headSha = pr?.head?.sha ?? environment.sha;
+      const headSha = target.headSha;
       if (inputs['check-run'] && headSha) {
         const checkAnnotations = await annotations(metrics, validation, config?.gates?.length ?? 0, configFile, environment);
         const check = await bestEffort(logger, 'publish the check run', 'checks: write', () =>
@@ -135,6 +191,7 @@ async function readArtifact<K extends ArtifactKind>(kind: K, path: { absolute: s
 
 interface EventPayload {
   pull_request?: { number: number; head?: { sha?: string } };
+  workflow_run?: WorkflowRunPayload & { name?: string; html_url?: string };
 }
 
 async function readEvent(eventPath: string | undefined): Promise<EventPayload | undefined> {
