@@ -81,3 +81,20 @@ describe('modelgate inspect / optimize (same code as the onnx-inspect action)', 
     expect(modelgate('optimize', '--model', fixture('mlp_fp32.onnx'), '--out', join(dir, 'x.onnx'))).toMatchObject({ status: 1, stderr: 'modelgate: nothing to do: pass --fp16, --int8 or --strip-zipmap\n' });
   });
 });
+
+describe('modelgate demo (npm start)', () => {
+  it('runs the whole pipeline on the bundled example and releases 1.0.0, then 2.0.0 for the PR', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'modelgate-demo-'));
+    const result = spawnSync(process.execPath, [join(REPO_ROOT, 'bin', 'modelgate.js'), 'demo'], { encoding: 'utf8', cwd: dir });
+    expect(result.stderr).toBe('');
+    expect(result.status).toBe(0);
+    const lines = result.stdout.split('\n');
+    expect(lines.filter((line) => line.startsWith('✘'))).toEqual([]);
+    expect(lines.filter((line) => line.startsWith('✔'))).toHaveLength(12);
+    expect(result.stdout).toMatch(/✔ release \(main\) +1\.0\.0 \(initial\)/);
+    expect(result.stdout).toMatch(/✔ release \(PR merged\) +2\.0\.0 \(major\)/);
+    for (const file of ['pr/comment.md', 'main/model-card.md', 'main/metrics.json', 'drifted/drift.json', 'registry/index.json', 'models/tumor.onnx']) {
+      expect(statSync(join(dir, 'modelgate-out/demo', file)).size, file).toBeGreaterThan(0);
+    }
+  });
+});

@@ -11,6 +11,8 @@ export interface CliHostOptions {
   quiet: boolean;
   debug: boolean;
   env: NodeJS.ProcessEnv;
+  /** Directory relative paths resolve against (default: the current directory). */
+  workspace?: string;
 }
 
 /**
@@ -27,7 +29,7 @@ export class CliHost implements ActionHost {
     // With --json stdout carries only the artifact, so progress goes to stderr.
     const info = options.json ? options.io.err : options.io.out;
     this.logger = new ConsoleLogger({ debug: options.debug, quiet: options.quiet, out: (line) => info(`${line}\n`), err: (line) => options.io.err(`${line}\n`) });
-    const cwd = process.cwd();
+    const cwd = options.workspace ?? process.cwd();
     this.environment = {
       workspace: cwd,
       serverUrl: options.env['GITHUB_SERVER_URL'] || 'https://github.com',

@@ -5,6 +5,8 @@ import { modelEval } from '../actions/model-eval.js';
 import { dataValidate, inferSchemaCommand } from '../actions/data-validate.js';
 import { onnxConvert } from '../actions/onnx-convert.js';
 import { modelReport } from '../actions/model-report.js';
+import { demo } from '../demo.js';
+import { modelRelease } from '../actions/model-release.js';
 
 /**
  * The `modelgate` commands of ARCHITECTURE.md §4. A command without `run` is part of the
@@ -110,18 +112,18 @@ export const COMMANDS: readonly CommandSpec[] = [
   },
   {
     name: 'release',
-    summary: 'Version the model and publish it to an OCI registry, a GitHub Release or a directory',
-    options: [
-      { name: 'name', value: 'name', description: 'Model name', required: true },
-      { name: 'model', value: 'file', description: 'ONNX model', required: true },
-      { name: 'to', value: 'oci://host/repo|github|dir:path', description: 'Where to publish', required: true },
-      { name: 'version', value: 'auto|X.Y.Z', description: 'Version (default auto)' },
-    ],
+    summary: 'Version the model and publish it to an OCI registry or a directory (OCI layout)',
+    action: modelRelease,
+    artifactOutput: 'release-json',
+    aliases: { alias: 'aliases' },
+    options: actionOptions(modelRelease, { alias: 'aliases' }),
+    examples: ['modelgate release --model model.onnx --to dir:./registry', 'modelgate release --model model.onnx --to oci://ghcr.io/acme/income --registry-username me --registry-password "$TOKEN"'],
   },
   {
     name: 'demo',
-    summary: 'Run the whole pipeline on the bundled example into ./modelgate-out/',
-    options: [{ name: 'out-dir', value: 'dir', description: 'Where to write (default modelgate-out)' }],
+    summary: 'Run the whole pipeline on the bundled example into ./modelgate-out/demo/',
+    action: demo,
+    options: actionOptions(demo),
   },
 ];
 
