@@ -1,4 +1,5 @@
 // Child process of model-eval.bench.ts: one measurement, printed as a JSON line.
+import { peakRssMb } from './peak-rss.js';
 import { createWriteStream, readFileSync } from 'node:fs';
 import { performance } from 'node:perf_hooks';
 import * as ort from 'onnxruntime-node';
@@ -10,7 +11,7 @@ import { assembleMetrics } from '../packages/cli/src/eval/assemble.js';
 import { graph, info, model as buildModel, node, seededRandom } from '../packages/onnx/src/test-models.js';
 
 const [mode, modelFile, dataFile] = process.argv.slice(2) as [string, string, string];
-const report = (ms: number, extra: Record<string, unknown> = {}) => console.log(JSON.stringify({ ms, maxRssMb: (process.resourceUsage().maxRSS * 1024) / 1e6, ...extra }));
+const report = (ms: number, extra: Record<string, unknown> = {}) => console.log(JSON.stringify({ ms, maxRssMb: peakRssMb(), ...extra }));
 const FEATURES = ['age', 'capital_gain', 'capital_loss', 'hours_per_week'];
 const BATCH = 8192;
 

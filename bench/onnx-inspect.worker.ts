@@ -1,4 +1,5 @@
 // Child process of onnx-inspect.bench.ts: one measurement, printed as a JSON line.
+import { peakRssMb } from './peak-rss.js';
 import { createHash } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
 import { performance } from 'node:perf_hooks';
@@ -7,7 +8,7 @@ import { graph, info, model as buildModel, node } from '../packages/onnx/src/tes
 
 const [mode, file] = process.argv.slice(2) as [string, string];
 const report = (ms: number, detail?: string) =>
-  console.log(JSON.stringify({ ms, maxRssMb: (process.resourceUsage().maxRSS * 1024) / 1e6, ...(detail ? { detail } : {}) }));
+  console.log(JSON.stringify({ ms, maxRssMb: peakRssMb(), ...(detail ? { detail } : {}) }));
 
 if (mode === 'generate') {
   // 50 layers of 1000×1000 float32 weights ≈ 200 MB: a MatMul chain onnxruntime could run.

@@ -6,7 +6,7 @@
  * (the fastest JavaScript CSV parser we know) producing the same column-major batches.
  *
  * Each measurement runs in a fresh child process (this file, bundled with esbuild and run as plain
- * Node with `--readers-bench-worker`) so its peak RSS (`process.resourceUsage().maxRSS`) is its own;
+ * Node with `--readers-bench-worker`) so its peak RSS (sampled in-process, see peak-rss.ts) is its own;
  * the 3-pass run shows that RSS does not grow with the amount of data read.
  */
 import { execFileSync } from 'node:child_process';
@@ -15,6 +15,7 @@ import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { finished } from 'node:stream/promises';
 import type { Cell } from '../packages/data/src/table.js';
+import { peakRssMb } from './peak-rss.js';
 import type { Bench, Measurement } from './harness.js';
 
 const WORKER_FLAG = '--readers-bench-worker';
@@ -131,7 +132,7 @@ async function worker(mode: Mode, file: string): Promise<void> {
             : mode === 'modelgate-3-passes'
               ? await threePasses(file)
               : await readUdsv(file);
-  const sample: Sample = { ms: performance.now() - start, ...result, maxRssMb: (process.resourceUsage().maxRSS * 1024) / 1e6 };
+  const sample: Sample = { ms: performance.now() - start, ...result, maxRssMb: peakRssMb() };
   console.log(JSON.stringify(sample));
 }
 

@@ -1,11 +1,12 @@
 // Child process of validate.bench.ts: one measurement, printed as a JSON line.
+import { peakRssMb } from './peak-rss.js';
 import { createWriteStream, existsSync, statSync } from 'node:fs';
 import { performance } from 'node:perf_hooks';
 import { ARTIFACTS } from '@modelgate/core';
 import { incomeCsvChunks, inferSchema, openTable, profileSource, validateData } from '@modelgate/data';
 
 const [mode, file, reference] = process.argv.slice(2) as [string, string, string];
-const report = (ms: number, extra: Record<string, unknown> = {}) => console.log(JSON.stringify({ ms, maxRssMb: (process.resourceUsage().maxRSS * 1024) / 1e6, ...extra }));
+const report = (ms: number, extra: Record<string, unknown> = {}) => console.log(JSON.stringify({ ms, maxRssMb: peakRssMb(), ...extra }));
 
 async function write(path: string, variant: 'holdout' | 'train', rows: number): Promise<void> {
   if (existsSync(path)) return;
