@@ -41,6 +41,8 @@ export interface ActionHost {
   readTextFile(path: string): Promise<string | undefined>;
   /** Mask a value in all later log output. */
   setSecret(value: string): void;
+  /** Progress of long work (rows read, rows scored); hosts without a terminal ignore it. */
+  progress?(label: string, done: number): void;
   /** End the step as failed: one annotation (at `location` if given) and the exit code. */
   fail(message: string, options: { location?: SourceLocation; exitCode: 1 | 2 }): void;
 }
@@ -58,6 +60,8 @@ export interface ActionContext<S extends InputShape, O extends string> {
   /** Markdown for the job summary; collected and written once, also when the step fails. */
   summary: string[];
   setSecret(value: string): void;
+  /** Report progress of long work; a no-op where nobody watches. */
+  progress(label: string, done: number): void;
 }
 
 /** What a successful run may report: `failed` ends the step red without being an error (a gate did not pass). */
@@ -104,6 +108,7 @@ export async function runAction<S extends InputShape, O extends string>(definiti
       setOutput,
       summary,
       setSecret: (value) => host.setSecret(value),
+      progress: (label, done) => host.progress?.(label, done),
     });
     await writeSummary(host, summary);
     if (outcome?.failed) host.fail(oneLine(outcome.failed), { exitCode: 1 });

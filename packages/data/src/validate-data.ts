@@ -25,6 +25,8 @@ export interface DataValidationOptions {
   driftShare?: number;
   /** Values per numeric column kept for drift tests (uniform sample beyond it). */
   sampleSize?: number;
+  /** Rows of the data read so far, after each batch. */
+  onProgress?: (rows: number) => void;
 }
 
 export interface DataValidationResult {
@@ -60,7 +62,12 @@ export async function validateData(options: DataValidationOptions): Promise<Data
   // The reference first (usually the smaller file): its types say which columns need numeric samples.
   const reference = options.reference ? await readPass(options.reference.source, sampleSize, () => true) : undefined;
   const numericInReference = new Set(reference?.profile.columns.filter(isNumeric).map((column) => column.name));
-  const current = await readPass(options.data.source, sampleSize, (name) => numericInReference.has(name), validator ? (batch) => validator.addBatch(batch) : undefined);
+  let read = 0;
+  const current = await readPass(options.data.source, sampleSize, (name) => numericInReference.has(name), (batch) => {
+    validator?.addBatch(batch);
+    read += batch.rowCount;
+    options.onProgress?.(read);
+  });
   const file = { path: options.data.shown, ...(options.data.sha256 ? { sha256: options.data.sha256 } : {}) };
 
   const result: DataValidationResult = { profile: { source: { files: [file] }, rows: current.rows, columns: current.profile.columns } };

@@ -31,6 +31,8 @@ export interface ScoreOptions {
   /** Single-row runs timed for per-row latency (after warm-up); 0 turns it off. */
   latencyRuns?: number;
   logger: Logger;
+  /** Rows scored so far, after each batch. */
+  onProgress?: (rows: number) => void;
 }
 
 export interface LatencySample {
@@ -99,6 +101,7 @@ export async function scoreTable(options: ScoreOptions): Promise<Scored> {
       batchTimes.push(performance.now() - started);
       if (previous) await previous;
       collector.add(batch, decodeBatch(plan, outputs as never, batch.rowCount));
+      options.onProgress?.(collector.rows);
     })();
     // Keep one run in flight: wait for the one before it while the next batch parses.
     if (previous) await previous;

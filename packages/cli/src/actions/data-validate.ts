@@ -37,7 +37,7 @@ export const dataValidate = defineAction({
     'profile-json': 'Path of profile.json.',
     'drift-json': 'Path of drift.json (empty without reference data).',
   },
-  async run({ inputs, config, environment, logger, setOutput, summary }) {
+  async run({ inputs, config, environment, logger, setOutput, summary, progress }) {
     const dataInput = inputs.data ?? config?.data?.holdout ?? config?.data?.train;
     if (!dataInput) throw new ConfigurationError("input 'data' is required (or set `data.holdout` in modelgate.yml)", { field: 'data' });
     const data = workspacePath(environment.workspace, dataInput);
@@ -55,6 +55,7 @@ export const dataValidate = defineAction({
       validate: { environment: inputs.environment!, maxSamples: inputs['max-samples']!, duplicateRows: inputs['duplicate-rows'] },
       ...(config?.drift?.columns ? { driftTests: config.drift.columns } : {}),
       driftShare: inputs['drift-share'] ?? config?.drift?.share ?? 0.5,
+      onProgress: (rows) => progress(`read ${data.shown}`, rows),
     });
     if (!schema) logger.info('no schema given: the data is profiled and tested for drift only (create one with `modelgate infer-schema`)');
 

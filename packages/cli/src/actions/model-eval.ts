@@ -48,7 +48,7 @@ export const modelEval = defineAction({
     r2: 'R² (regression).',
     'latency-p95-ms': '95th percentile of single-row latency in milliseconds.',
   },
-  async run({ inputs, config, configFile, environment, logger, setOutput, summary }) {
+  async run({ inputs, config, configFile, environment, logger, setOutput, summary, progress }) {
     const pick = <T>(value: T | undefined, fallback: T | undefined, field: string, where: string): T => {
       const chosen = value ?? fallback;
       if (chosen === undefined) throw new ConfigurationError(`input '${field}' is required (or set \`${where}\` in modelgate.yml)`, { field });
@@ -100,6 +100,7 @@ export const modelEval = defineAction({
       ...(config?.data?.classes ? { classes: config.data.classes } : {}),
       latencyRuns: inputs['latency-runs']!,
       logger,
+      onProgress: (rows) => progress('scored', rows),
     });
     await session.release();
 

@@ -13,6 +13,8 @@ export interface CliHostOptions {
   env: NodeJS.ProcessEnv;
   /** Directory relative paths resolve against (default: the current directory). */
   workspace?: string;
+  /** stderr is a terminal: draw progress. */
+  tty?: boolean;
 }
 
 /**
@@ -47,6 +49,7 @@ export class CliHost implements ActionHost {
   }
 
   async appendSummary(markdown: string): Promise<void> {
+    this.endProgress();
     if (!this.options.json && !this.options.quiet) this.options.io.out(`${markdown.trimEnd()}\n`);
   }
 
@@ -54,11 +57,31 @@ export class CliHost implements ActionHost {
     return readTextFileIfExists(resolve(this.environment.workspace, path), path);
   }
 
+  private lastProgress = 0;
+  private progressShown = false;
+
+  /** A one-line counter on stderr, only when it is a terminal, at most ten redraws a second. */
+  progress(label: string, done: number): void {
+    if (!this.options.tty || this.options.quiet) return;
+    const now = Date.now();
+    if (now - this.lastProgress < 100) return;
+    this.lastProgress = now;
+    this.progressShown = true;
+    this.options.io.err(`\r${label}: ${done.toLocaleString('en-US')} rows`);
+  }
+
+  /** Clear the progress line before other output. */
+  endProgress(): void {
+    if (this.progressShown) this.options.io.err('\r\x1b[K');
+    this.progressShown = false;
+  }
+
   setSecret(): void {
     // Nothing to mask in a terminal; the CLI never prints secrets.
   }
 
   fail(message: string, { location, exitCode }: { location?: { file?: string; line?: number }; exitCode: 1 | 2 }): void {
+    this.endProgress();
     const where = formatLocation(location);
     this.options.io.err(`modelgate: ${where ? `${where}: ` : ''}${message}\n`);
     this.exitCode = exitCode;

@@ -65,7 +65,7 @@ async function runCommandAction(command: CommandSpec, values: Record<string, unk
     else if (typeof value === 'string') inputs[name] = value;
   }
   const json = values['json'] === true;
-  const host = new CliHost({ io, values: inputs, json, quiet: values['quiet'] === true, debug: values['debug'] === true, env });
+  const host = new CliHost({ io, values: inputs, json, quiet: values['quiet'] === true, debug: values['debug'] === true, env, tty: io === processIO && process.stderr.isTTY === true });
   await runAction(command.action!, host);
   const artifact = command.artifactOutput ? host.outputs[command.artifactOutput] : undefined;
   if (json && artifact) io.out(await readFile(resolve(host.environment.workspace, artifact), 'utf8'));
