@@ -158,6 +158,8 @@ class Collector {
   private readonly probabilities: Float32Array[] = [];
   private classCount: number | undefined;
   private readonly slices: Record<string, (string | null)[]>;
+  /** Labels repeat: canonicalise each distinct value once. */
+  private readonly canonical = new Map<Cell | string, string>();
 
   constructor(
     private readonly plan: OutputPlan,
@@ -179,13 +181,14 @@ class Collector {
         const value = typeof cell === 'number' ? cell : Number(String(cell).trim());
         if (!Number.isFinite(value)) throw new InputDataError(`label '${this.label}': '${String(cell)}' is not a number (the model is a regressor)`, { file: this.file, line, field: this.label });
         this.truths.push(value);
-      } else this.truths.push(canonicalLabel(cell));
+      } else this.truths.push(this.labelOf(cell));
       this.lines.push(line);
     }
     if (decoded.values) for (const value of decoded.values) this.predictions.push(value);
-    if (decoded.labels) for (const value of decoded.labels) this.predictions.push(canonicalLabel(value));
+    if (decoded.labels) for (const value of decoded.labels) this.predictions.push(this.labelOf(value));
     if (decoded.probabilities) {
-      this.probabilities.push(Float32Array.from(decoded.probabilities));
+      // onnxruntime returns fresh output buffers per run: keeping them needs no copy.
+      this.probabilities.push(decoded.probabilities instanceof Float32Array ? decoded.probabilities : Float32Array.from(decoded.probabilities));
       this.classCount = decoded.classCount;
     }
     for (const name of this.sliceColumns) {
@@ -193,6 +196,15 @@ class Collector {
       for (let i = 0; i < batch.rowCount; i += 1) this.slices[name]!.push(cells[i] === null || cells[i] === '' ? null : String(cells[i]));
     }
     this.rows += batch.rowCount;
+  }
+
+  private labelOf(value: Cell | string): string {
+    let text = this.canonical.get(value);
+    if (text === undefined) {
+      text = canonicalLabel(value);
+      if (this.canonical.size < 4096) this.canonical.set(value, text);
+    }
+    return text;
   }
 
   finish(): Omit<Scored, 'plan' | 'inputPlan' | 'latency'> {
