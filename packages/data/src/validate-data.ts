@@ -105,7 +105,10 @@ function driftColumns(current: Pass, reference: Pass, options: DataValidationOpt
     if (!ref || column.count === 0 || ref.count === 0) continue;
     const numeric = isNumeric(column) && isNumeric(ref) && current.samples.has(column.name);
     const kind = numeric ? 'numeric' : 'categorical';
-    const [name, threshold] = (options.driftTests?.[column.name] ?? '').split(':');
+    // modelgate.yml `drift.columns` first, then the schema's drift_comparator, else the default choice.
+    const comparator = options.schema?.schema.columns.find((candidate) => candidate.name === column.name)?.drift_comparator;
+    const configured = options.driftTests?.[column.name] ?? (comparator ? `${comparator.test ?? ''}:${comparator.threshold}` : '');
+    const [name, threshold] = configured.split(':');
     // The base-2 Jensen–Shannon distance (bounded 0..1) is what modelgate reports.
     const driftOptions = { jsBase: 2 as const };
     let result;

@@ -10,7 +10,7 @@ const MAX_ANNOTATIONS = 10;
 export const dataValidate = defineAction({
   name: 'data-validate',
   title: 'modelgate data-validate',
-  description: 'Infer a schema from training data, validate new data against it with file and line for every violation, and test for drift.',
+  description: 'Validate data against a schema (create one with `modelgate infer-schema`) with file and line for every violation, profile it, and test for drift against reference data.',
   branding: { icon: 'check-square', color: 'green' },
   inputs: {
     data: input.string({ description: 'Data to validate: CSV, JSONL or Parquet (default: `data.holdout`, else `data.train` in modelgate.yml).' }),

@@ -81,7 +81,7 @@ export const modelRelease = defineAction({
     version: 'The released version, e.g. `1.4.0`.',
     digest: 'Manifest digest of the release (`sha256:…`), e.g. for attestations.',
     ref: 'Reference of the release, e.g. `oci://ghcr.io/acme/income:1.4.0` or `dir:./registry:1.4.0`.',
-    bump: '`initial`, `major`, `minor`, `patch` or `explicit`.',
+    bump: '`initial`, `major`, `minor`, `patch`, `explicit` or `prerelease`.',
     unchanged: '`true` when this exact content was already released (a rerun): nothing was pushed.',
     'release-json': 'Path of the written release.json.',
   },

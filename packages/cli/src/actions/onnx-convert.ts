@@ -237,7 +237,8 @@ async function isForkPullRequest(eventPath: string | undefined): Promise<boolean
 /** Run the user's converter with {input}/{output} filled in; its output must be an ONNX model that passes the checker. */
 async function runConverter(command: string, inputPath: string, tempDir: string, timeoutSeconds: number, logger: Logger): Promise<Uint8Array> {
   const output = join(await mkdtemp(join(tempDir, 'modelgate-convert-')), 'model.onnx');
-  const quote = (path: string) => `'${path.replace(/'/g, "'\\''")}'`;
+  // POSIX shells take single quotes; cmd.exe only double quotes (which paths cannot contain on Windows).
+  const quote = (path: string) => (process.platform === 'win32' ? `"${path}"` : `'${path.replace(/'/g, "'\\''")}'`);
   const line = command.replace(/\{input\}/g, quote(inputPath)).replace(/\{output\}/g, quote(output));
   logger.info(`running the converter: ${command}`);
   const { code, stderr, timedOut } = await new Promise<{ code: number | null; stderr: string; timedOut: boolean }>((resolve) => {
