@@ -1,5 +1,5 @@
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, statSync } from 'node:fs';
+import { mkdtempSync, readFileSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -93,6 +93,9 @@ describe('modelgate demo (npm start)', () => {
     expect(lines.filter((line) => line.startsWith('✔'))).toHaveLength(12);
     expect(result.stdout).toMatch(/✔ release \(main\) +1\.0\.0 \(initial\)/);
     expect(result.stdout).toMatch(/✔ release \(PR merged\) +2\.0\.0 \(major\)/);
+    const pr = JSON.parse(readFileSync(join(dir, 'modelgate-out/demo/pr/metrics.json'), 'utf8')) as { baseline: { source: string }; gates: { expr: string; threshold: number }[] };
+    expect(pr.baseline.source).toMatch(/^dir:registry:latest \(1\.0\.0\)$/);
+    expect(pr.gates.at(-1)?.threshold).not.toBeNull();
     for (const file of ['pr/comment.md', 'main/model-card.md', 'main/metrics.json', 'drifted/drift.json', 'registry/index.json', 'models/tumor.onnx']) {
       expect(statSync(join(dir, 'modelgate-out/demo', file)).size, file).toBeGreaterThan(0);
     }

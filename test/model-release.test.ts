@@ -210,8 +210,8 @@ describe('model-release bundle', () => {
     expect(visible(missingMetrics.stdout)).toEqual(["::error::metrics file 'nope/metrics.json' does not exist"]);
 
     const github = await release({ to: 'github' });
-    expect(github.exitCode).toBe(2);
-    expect(visible(github.stdout)).toEqual(["::error::to: 'github' (GitHub Release) is not available yet; use dir:<path> or oci://host/repository"]);
+    expect(github.exitCode).toBe(1);
+    expect(visible(github.stdout)).toEqual(["::error::to: github needs 'github-token' with `permissions: contents: write`"]);
     expect(await new OciLayout(join(ws, 'registry')).tags()).toEqual(['1.0.0', '1.1.0', '2.0.0', 'latest']);
   });
 });

@@ -76,6 +76,8 @@ export const demo = defineAction({
     const expected = JSON.parse(await readFile(join(root, 'fixtures/convert/xgb_binary_logistic.expected.json'), 'utf8')) as { rows: (number | null)[][] };
     const names = (JSON.parse(await readFile(join(out, 'models/tumor.json'), 'utf8')) as { learner: { feature_names: string[] } }).learner.feature_names;
     await writeFile(join(out, 'data/tumor.csv'), `${names.map((name) => `"${name}"`).join(',')}\n${expected.rows.map((row) => row.map((value) => value ?? '').join(',')).join('\n')}\n`);
+    // The project file: releases go to an on-disk OCI layout, which later runs read their champion from.
+    await writeFile(join(out, 'modelgate.yml'), 'name: income\nregistry: dir:registry\n');
     logger.info(`  generated income data (5,000 train / 2,000 hold-out / 2,000 drifted rows) in ${shown('data')}`);
 
     await step('infer schema', inferSchemaCommand, { data: 'data/train.csv', label: 'income', out: 'data/schema.json' }, (o) => o['schema-json']!);
@@ -89,7 +91,7 @@ export const demo = defineAction({
     await step('release (main)', modelRelease, { name: 'income', model: 'models/income_mlp.onnx', to: 'dir:registry', schema: 'data/schema.json', metrics: 'main/metrics.json', inspect: 'main/inspect.json', card: 'main/model-card.md', out: 'main/release.json' }, (o) => `${o['version']} (${o['bump']}) ${o['digest']?.slice(0, 19)}… in ${shown('registry')}`);
 
     logger.info('  a pull request swaps in another model:');
-    await step('evaluate (PR)', modelEval, { model: 'models/income_linear_zipmap.onnx', data: 'data/holdout.csv', label: 'income', positive: '>50K', slices: 'sex', gates: `${gates}\nf1 >= baseline.f1 - 0.1`, baseline: 'main/metrics.json', out: 'pr/metrics.json' }, (o) => `accuracy ${Number(o['accuracy']).toFixed(4)}, f1 ${Number(o['f1']).toFixed(4)}, ${o['gates-failed']} gates failed`);
+    await step('evaluate (PR)', modelEval, { model: 'models/income_linear_zipmap.onnx', data: 'data/holdout.csv', label: 'income', positive: '>50K', slices: 'sex', gates: `${gates}\nf1 >= baseline.f1 - 0.1`, baseline: 'registry', out: 'pr/metrics.json' }, (o) => `accuracy ${Number(o['accuracy']).toFixed(4)}, f1 ${Number(o['f1']).toFixed(4)}, ${o['gates-failed']} gates failed`);
     await step('inspect (PR)', onnxInspect, { model: 'models/income_linear_zipmap.onnx', base: 'models/income_mlp.onnx', out: 'pr/inspect.json' }, (o) => `${o['bytes']} bytes (growth ${(Number(o['growth']) * 100).toFixed(1)}%)`);
     await step('report (PR)', modelReport, { metrics: 'pr/metrics.json', 'base-metrics': 'main/metrics.json', 'base-name': 'v1.0.0', inspect: 'pr/inspect.json', name: 'income', 'comment-out': 'pr/comment.md', 'card-out': 'pr/model-card.md', 'card-json-out': 'pr/model-card.json' }, () => `metric diff in ${shown('pr/comment.md')}`);
     await step('release (PR merged)', modelRelease, { name: 'income', model: 'models/income_linear_zipmap.onnx', to: 'dir:registry', schema: 'data/schema.json', metrics: 'pr/metrics.json', inspect: 'pr/inspect.json', card: 'pr/model-card.md', out: 'pr/release.json' }, (o) => `${o['version']} (${o['bump']})`);

@@ -3,3 +3,4 @@ export * from './sticky-comment.js';
 export * from './checks.js';
 export * from './permissions.js';
 export * from './truncate.js';
+export * from './releases.js';

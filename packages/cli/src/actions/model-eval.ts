@@ -2,7 +2,7 @@ import { readFile, stat } from 'node:fs/promises';
 import { homedir } from 'node:os';
 import { basename, dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { ConfigurationError, defineAction, input, NotAvailableError, parseArtifact, writeFileAtomic, type Config, type Logger } from '@modelgate/core';
+import { ConfigurationError, defineAction, input, parseArtifact, writeFileAtomic, type Config, type Logger } from '@modelgate/core';
 import { openTable } from '@modelgate/data';
 import { perClassByLabel, parseGate, type MetricView } from '@modelgate/metrics';
 import { encodeModel, inspectModel, loadModel, nonTensorOutputs, stripZipMap } from '@modelgate/onnx';
@@ -12,6 +12,7 @@ import { assembleMetrics } from '../eval/assemble.js';
 import { predictionsCsv } from '../eval/predictions.js';
 import { sha256Bytes, sha256File, workspacePath, writeArtifact } from '../files.js';
 import { hostServices } from '../services.js';
+import { loadRegistryBaseline } from '../registry-baseline.js';
 
 export const modelEval = defineAction({
   name: 'model-eval',
@@ -84,7 +85,7 @@ export const modelEval = defineAction({
     logger.debug(`onnxruntime-node ${provisioned.version} from ${provisioned.source} (${provisioned.dir})`);
     const session = await createSession(provisioned.ort, encodeModel(model), { name: modelPath.shown });
 
-    const baseline = await loadBaseline(inputs.baseline ?? config?.baseline, modelName, environment, logger);
+    const baseline = await loadBaseline(inputs.baseline ?? config?.baseline, modelName, environment, logger, config?.registry);
     const read = { batchRows: inputs['batch-size']!, ...readOptions(config) };
     const table = await openTable(dataPath.absolute, read, dataPath.shown);
     const scored = await scoreTable({
@@ -156,11 +157,24 @@ function bundleDir(): string {
 async function loadBaseline(
   source: string | undefined,
   name: string,
-  environment: { workspace: string; eventPath?: string },
+  environment: { workspace: string; eventPath?: string; tempDir: string },
   logger: Logger,
+  registry?: string,
 ): Promise<{ view: MetricView; source: string } | undefined> {
   if (source === undefined) return undefined;
-  if (source === 'registry') throw new NotAvailableError("baseline: registry arrives with model-release; use a metrics.json path or 'cache' for now");
+  if (source === 'registry') {
+    if (!registry || registry === 'github') {
+      logger.warning('baseline: registry needs `registry: dir:<path>` or `oci://host/repository` in modelgate.yml; no baseline gates are evaluated');
+      return undefined;
+    }
+    const found = await loadRegistryBaseline({ to: registry, workspace: environment.workspace, tempDir: environment.tempDir, logger });
+    if (!found) {
+      logger.warning(`no released metrics.json (champion, latest or a version) in ${registry} yet; baseline gates are skipped`);
+      return undefined;
+    }
+    logger.info(`baseline: ${found.source} = ${found.version} (${found.digest})`);
+    return { view: metricView(parseArtifact('metrics', found.text, found.source)), source: `${found.source} (${found.version})` };
+  }
   if (source === 'cache') {
     const store = hostServices().baselineStore;
     if (!store) {

@@ -9,11 +9,13 @@ import {
   input,
   InputDataError,
   markdownCode,
-  NotAvailableError,
   parseArtifact,
   type Artifact,
   type ArtifactBody,
+  type Logger,
+  writeFileAtomic,
 } from '@modelgate/core';
+import { cardSummary, createGitHubClient, downloadReleaseAsset, getPublishedRelease, listReleaseTags, publishGitHubRelease, renderReleaseNotes } from '@modelgate/github';
 import { inspectModel, loadModel } from '@modelgate/onnx';
 import {
   ANNOTATION,
@@ -39,8 +41,10 @@ import {
   type Manifest,
   type NextVersion,
   type SignatureLike,
+  verifyBlob,
 } from '@modelgate/registry';
 import { sha256Bytes, workspacePath, writeArtifact } from '../files.js';
+import { VERSION } from '../version.js';
 
 const run = promisify(execFile);
 
@@ -61,7 +65,7 @@ export const modelRelease = defineAction({
     name: input.string({ description: 'Model name (default: `name` in modelgate.yml, else the model file name).' }),
     model: input.string({ description: 'Path of the ONNX model (default: `model` in modelgate.yml).' }),
     to: input.string({
-      description: `Where to publish: \`dir:<path>\` (an OCI image layout on disk) or \`oci://host[:port]/repository\` (default: \`registry\` in modelgate.yml, else \`${DEFAULT_TARGET}\`). \`github\` (GitHub Release) is not available yet.`,
+      description: `Where to publish: \`dir:<path>\` (an OCI image layout on disk) or \`oci://host[:port]/repository\` or \`github\` (a GitHub Release \`<name>/v<version>\`; needs \`contents: write\`) (default: \`registry\` in modelgate.yml, else \`${DEFAULT_TARGET}\`).`,
     }),
     version: input.requiredString({
       description: '`auto` (decided from schema, signature and gated metrics against the latest release), `major`, `minor`, `patch`, or an exact version such as `2.0.0`.',
@@ -74,7 +78,7 @@ export const modelRelease = defineAction({
     aliases: input.list({ description: 'Floating tags moved onto the new version, one per line.', default: 'latest' }),
     'registry-username': input.string({ description: 'Registry user name (for ghcr.io: default the repository owner).' }),
     'registry-password': input.string({ description: 'Registry password or token (for ghcr.io: default `github-token`).' }),
-    'github-token': input.string({ description: 'Token used as the ghcr.io password when `registry-password` is empty.', default: '${{ github.token }}' }),
+    'github-token': input.string({ description: 'Token for `to: github`, and the ghcr.io password when `registry-password` is empty.', default: '${{ github.token }}' }),
     out: input.requiredString({ description: 'Where to write release.json.', default: 'modelgate-out/release.json' }),
   },
   outputs: {
@@ -93,7 +97,10 @@ export const modelRelease = defineAction({
     const secrets = [inputs['registry-password'], given(inputs['github-token'])];
     for (const secret of secrets) if (secret) setSecret(secret);
     const to = (inputs.to ?? config?.registry ?? DEFAULT_TARGET).trim();
-    const target = openTarget(to, environment, inputs);
+    const target =
+      to === 'github'
+        ? githubTarget(inputs.name ?? config?.name ?? basename(modelPath).replace(/\.onnx$/i, ''), environment, given(inputs['github-token']), logger)
+        : openTarget(to, environment, inputs);
 
     // What goes into the artifact.
     const model = workspacePath(environment.workspace, modelPath);
@@ -205,7 +212,7 @@ export const modelRelease = defineAction({
     return finish({ ...current, decided, previous: previous?.version, digest: pushed.digest, manifest: artifact.manifest, unchanged: pushed.unchanged, aliases });
 
     async function finish(result: { decided: NextVersion; previous: string | undefined; digest: string; manifest: Manifest; unchanged: boolean; aliases: string[] }): Promise<undefined> {
-      const ref = `${to}:${result.decided.version}`;
+      const ref = target.kind === 'github' ? `${target.where}@${name}/v${result.decided.version}` : `${to}:${result.decided.version}`;
       const out = workspacePath(environment.workspace, inputs.out);
       const listed = releaseFiles(result.manifest);
       // ReleaseFile's `version` is the model's semver (it replaces the envelope's format version,
@@ -318,7 +325,7 @@ async function git(cwd: string, args: string[]): Promise<string | undefined> {
 }
 
 interface Target {
-  kind: 'dir' | 'oci';
+  kind: 'dir' | 'oci' | 'github';
   /** Shown in messages and used as the lineage namespace: `dir:<path>` or `oci://host/repo`. */
   where: string;
   tags(): Promise<string[]>;
@@ -333,7 +340,6 @@ function openTarget(
   environment: { workspace: string; repository?: string | undefined },
   inputs: { 'registry-username'?: string | undefined; 'registry-password'?: string | undefined; 'github-token'?: string | undefined },
 ): Target {
-  if (to === 'github') throw new NotAvailableError("to: 'github' (GitHub Release) is not available yet; use dir:<path> or oci://host/repository");
   if (to.startsWith('dir:')) {
     const path = to.slice('dir:'.length);
     if (!path) throw new ConfigurationError("input 'to': dir: needs a path, e.g. dir:./registry", { field: 'to' });
@@ -382,6 +388,83 @@ function openTarget(
     pull: (tag, dir) => client.pull(tag, dir),
     push: (artifact, options) => client.push(artifact, options),
     tag: (alias, version) => client.tag(alias, version),
+  };
+}
+
+/** `{ f1: 0.8, … }` of a metrics.json, or undefined when it is not one. */
+function metricsOf(bytes: Uint8Array): Record<string, number> | undefined {
+  try {
+    const value = (JSON.parse(new TextDecoder().decode(bytes)) as { metrics?: Record<string, unknown> }).metrics;
+    return value ? Object.fromEntries(Object.entries(value).filter((entry): entry is [string, number] => typeof entry[1] === 'number')) : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * `to: github`: every version is a GitHub Release `<name>/v<version>` holding the artifact's files plus its
+ * OCI manifest.json (so reruns, version decisions and pulls work exactly like the registry targets).
+ */
+function githubTarget(name: string, environment: { repository?: string | undefined; apiUrl: string }, token: string | undefined, logger: Logger): Target {
+  const [owner, repo] = environment.repository?.split('/') ?? [];
+  if (!owner || !repo) throw new ConfigurationError('to: github needs GITHUB_REPOSITORY (run it in GitHub Actions)', { field: 'to' });
+  if (!token) throw new ConfigurationError("to: github needs 'github-token' with `permissions: contents: write`", { field: 'github-token' });
+  const client = createGitHubClient({ token, baseUrl: environment.apiUrl, logger, userAgent: `modelgate/${VERSION}` });
+  const prefix = `${name}/v`;
+  const where = `github:${owner}/${repo}`;
+  let pulled: { version: string; metrics?: Record<string, number> | undefined } | undefined;
+  const manifest = async (version: string) => {
+    const release = await getPublishedRelease(client, owner, repo, prefix + version);
+    const asset = release?.assets.find((a) => a.name === 'manifest.json');
+    if (!release || !asset) throw new ConfigurationError(`${where}: no release ${prefix}${version} with a manifest.json`);
+    const bytes = await downloadReleaseAsset(client, owner, repo, asset.id);
+    return { digest: sha256Digest(bytes), manifest: parseManifest(bytes, `${where}@${prefix}${version}/manifest.json`), assets: release.assets };
+  };
+  return {
+    kind: 'github',
+    where,
+    tags: async () => (await listReleaseTags(client, owner, repo, prefix)).map((tag) => tag.slice(prefix.length)),
+    manifest,
+    pull: async (version, dir) => {
+      const found = await manifest(version);
+      const files: Array<{ title: string }> = [];
+      for (const layer of found.manifest.layers) {
+        const title = layer.annotations?.[ANNOTATION.title] ?? '';
+        const asset = found.assets.find((a) => a.name === title);
+        if (!asset) throw new InputDataError(`${where}@${prefix}${version}: asset ${title} is missing`);
+        const content = await downloadReleaseAsset(client, owner, repo, asset.id);
+        verifyBlob(`${prefix}${version}/${title}`, layer, content);
+        await writeFileAtomic(join(dir, title), content);
+        files.push({ title });
+        if (title === 'metrics.json') pulled = { version, metrics: metricsOf(content) };
+      }
+      return { digest: found.digest, files };
+    },
+    push: async (artifact, options) => {
+      const targetSha = artifact.manifest.annotations?.[ANNOTATION.revision];
+      if (!targetSha || !/^[0-9a-f]{40}$/.test(targetSha)) throw new ConfigurationError('to: github needs the commit to tag (GITHUB_SHA or a git checkout)');
+      const files = artifact.blobs.slice(1).map((blob) => ({ name: blob.descriptor.annotations?.[ANNOTATION.title] ?? '', bytes: blob.content }));
+      const bytesOf = (title: string) => files.find((file) => file.name === title)?.bytes;
+      const card = bytesOf('model-card.md');
+      const metrics = bytesOf('metrics.json');
+      const body = renderReleaseNotes({
+        title: `${name} ${options.tag}`,
+        summary: card ? cardSummary(new TextDecoder().decode(card)) : undefined,
+        bump: artifact.manifest.annotations?.[REASON_ANNOTATION],
+        metrics: metrics ? metricsOf(metrics) : undefined,
+        previous: pulled,
+      });
+      files.push({ name: 'manifest.json', bytes: artifact.manifestBytes });
+      const result = await publishGitHubRelease({ client, owner, repo, tag: prefix + options.tag, targetSha, name: `${name} ${options.tag}`, body, files, logger });
+      return {
+        digest: artifact.manifestDescriptor.digest,
+        unchanged: result.unchanged,
+        blobsWritten: result.unchanged ? 0 : files.length,
+        bytesWritten: result.unchanged ? 0 : files.reduce((sum, file) => sum + file.bytes.byteLength, 0),
+      };
+    },
+    // GitHub marks the newest release "Latest" itself; other aliases have no Release equivalent.
+    tag: async (alias, version) => logger.debug(`${where}: alias '${alias}' → ${version} is not recorded for GitHub Releases`),
   };
 }
 

@@ -1,0 +1,130 @@
+/**
+ * `baseline: registry`: the champion's metrics.json, read from the model registry that
+ * model-release pushes to (`registry` in modelgate.yml). The release is pulled through the
+ * registry package, so every blob is digest-verified against its manifest before we read it.
+ *
+ * Which release: the `alias` asked for, else `champion` when that alias exists, else
+ * `latest`, else the highest version tag. No registry yet, no such alias, or a release
+ * without metrics.json → `undefined` plus the reason: the caller warns and skips the
+ * baseline gates (the first release of a model has nothing to compare with).
+ */
+import { mkdtemp, readFile, rm, stat } from 'node:fs/promises';
+import { join, resolve } from 'node:path';
+import { ConfigurationError, type Logger } from '@modelgate/core';
+import { ANNOTATION, compareVersions, isLoopbackHost, isVersionTag, OciLayout, parseVersion, RegistryClient, type Credentials, type Manifest, type PullResult } from '@modelgate/registry';
+
+export interface RegistryBaselineOptions {
+  /** `dir:<path>` or `oci://host[:port]/repository` (the `registry` of modelgate.yml). */
+  to: string;
+  /** Tag to read; default `champion` if it exists, else `latest`, else the highest version. */
+  alias?: string | undefined;
+  credentials?: Credentials | undefined;
+  /** `dir:` paths resolve against this (default: the current directory). */
+  workspace?: string | undefined;
+  /** Where the release is pulled to (a temporary directory inside it, removed afterwards). */
+  tempDir: string;
+  /** Gets the reason when there is no baseline (debug), so callers can keep their own warning short. */
+  logger?: Logger | undefined;
+  /** For tests of `oci://` registries. */
+  fetch?: typeof fetch | undefined;
+}
+
+export interface RegistryBaseline {
+  /** The released metrics.json, verbatim (parse it with `parseArtifact('metrics', …)`). */
+  text: string;
+  /** The release's version (its manifest annotation, else the version tag it was found under). */
+  version: string;
+  /** Manifest digest of the release. */
+  digest: string;
+  /** The tag it was read through, e.g. `champion`. */
+  tag: string;
+  /** `dir:<path>:<tag>` / `oci://host/repo:<tag>`, for messages and the report. */
+  source: string;
+}
+
+interface Source {
+  where: string;
+  tags(): Promise<string[]>;
+  pull(tag: string, dir: string): Promise<PullResult>;
+}
+
+/** Opens `to` read-only; `undefined` when it is a directory that does not exist (nothing released yet). */
+async function openSource(options: RegistryBaselineOptions): Promise<Source | undefined> {
+  const to = options.to.trim();
+  if (to.startsWith('dir:')) {
+    const path = to.slice('dir:'.length);
+    if (!path) throw new ConfigurationError("registry: dir: needs a path, e.g. dir:./registry", { field: 'registry' });
+    const absolute = resolve(options.workspace ?? process.cwd(), path);
+    try {
+      await stat(join(absolute, 'index.json'));
+    } catch {
+      return undefined;
+    }
+    const layout = new OciLayout(absolute);
+    return { where: `dir:${path}`, tags: () => layout.tags(), pull: (tag, dir) => layout.pull(tag, dir) };
+  }
+  const match = /^oci:\/\/([^/\s]+)\/([^\s:@]+)$/.exec(to);
+  if (!match) throw new ConfigurationError(`registry must be dir:<path> or oci://host[:port]/repository, got '${to}'`, { field: 'registry' });
+  const [, registry, repository] = match as unknown as [string, string, string];
+  const hostname = new URL(`http://${registry}`).hostname;
+  const client = new RegistryClient({
+    registry,
+    repository,
+    credentials: options.credentials,
+    plainHttp: isLoopbackHost(hostname),
+    ...(options.fetch ? { fetch: options.fetch } : {}),
+  });
+  return { where: `oci://${registry}/${repository}`, tags: () => client.tags(), pull: (tag, dir) => client.pull(tag, dir) };
+}
+
+function isVersion(tag: string): boolean {
+  if (!isVersionTag(tag)) return false;
+  try {
+    parseVersion(tag);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/** The tag to compare against, or undefined when the registry has none of the candidates. */
+export function chooseBaselineTag(tags: readonly string[], alias?: string): string | undefined {
+  if (alias) return tags.includes(alias) ? alias : undefined;
+  for (const candidate of ['champion', 'latest']) if (tags.includes(candidate)) return candidate;
+  return tags.filter(isVersion).sort(compareVersions).at(-1);
+}
+
+export async function loadRegistryBaseline(options: RegistryBaselineOptions): Promise<RegistryBaseline | undefined> {
+  const skip = (reason: string) => {
+    options.logger?.debug(`baseline: registry: ${reason}`);
+    return undefined;
+  };
+  const source = await openSource(options);
+  if (!source) return skip(`${options.to} does not exist yet (nothing released)`);
+  const tags = await source.tags();
+  const tag = chooseBaselineTag(tags, options.alias);
+  if (!tag) {
+    const wanted = options.alias ? `tag '${options.alias}'` : "'champion', 'latest' or a version tag";
+    return skip(`${source.where} has no ${wanted}${tags.length ? ` (tags: ${tags.join(', ')})` : ' (no releases)'}`);
+  }
+  const dir = await mkdtemp(join(options.tempDir, 'modelgate-baseline-'));
+  try {
+    // pull() verifies the manifest and every layer against their digests before writing them.
+    const pulled = await source.pull(tag, dir);
+    const metrics = pulled.files.find((file) => file.title === 'metrics.json');
+    if (!metrics) return skip(`${source.where}:${tag} (${pulled.digest}) has no metrics.json`);
+    return {
+      text: await readFile(metrics.path, 'utf8'),
+      version: versionOf(pulled.manifest, tag),
+      digest: pulled.digest,
+      tag,
+      source: `${source.where}:${tag}`,
+    };
+  } finally {
+    await rm(dir, { recursive: true, force: true });
+  }
+}
+
+function versionOf(manifest: Manifest, tag: string): string {
+  return manifest.annotations?.[ANNOTATION.version] ?? tag;
+}
