@@ -6,7 +6,6 @@ import { REPO_ROOT, runActionBundle } from './harness/run-action.js';
 import { webhookPayload } from './harness/payloads.js';
 import { startFakeGitHub } from './github/fake-github.js';
 import { ACTIONS } from '../packages/cli/src/actions/index.js';
-import { isAvailable } from '../packages/cli/src/actions/not-available.js';
 import { VERSION } from '../packages/cli/src/version.js';
 
 /** Lines a reader of the log sees (the runner hides ::debug:: lines). */
@@ -14,18 +13,6 @@ import { visibleLines as visible } from './harness/file-commands.js';
 
 beforeAll(() => {
   if (!existsSync(join(REPO_ROOT, 'dist', 'index.js'))) throw new Error("dist/ is missing: run 'npm run build' (npm test does)");
-});
-
-describe.each(ACTIONS.filter((action) => !isAvailable(action)).map((action) => action.name))('bundled action %s (not shipped yet)', (name) => {
-  it('answers plainly that it is not available yet, and writes the failure to the job summary', async () => {
-    const run = await runActionBundle(name, { event: { name: 'pull_request', payload: webhookPayload('pull_request', 'opened') } });
-    const message = `${name} is not available yet in modelgate ${VERSION}`;
-    expect(run.exitCode).toBe(2);
-    expect(visible(run.stdout)).toEqual([`::error::${message}`]);
-    expect(run.stderr).toBe('');
-    expect(run.outputFile).toBe('');
-    expect(run.summary).toBe(`### ❌ modelgate ${name} failed\n\n${message.replace(/-/g, '\\-').replace(/\./g, '\\.')}\n\n`);
-  });
 });
 
 describe('bundle error reporting', () => {

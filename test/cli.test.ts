@@ -37,9 +37,6 @@ describe('modelgate CLI', () => {
     for (const option of COMMANDS.find((command) => command.name === name)!.options) expect(run.stdout).toContain(`--${option.name}`);
   });
 
-  it.each(COMMANDS.filter((command) => !command.action).map((command) => command.name))('%s says it is not available yet, exit 2, nothing faked', (name) => {
-    expect(modelgate(name)).toEqual({ status: 2, stdout: '', stderr: `modelgate: 'modelgate ${name}' is not available yet in modelgate ${VERSION}\n` });
-  });
 
   it('rejects unknown commands and flags with exit 2', () => {
     expect(modelgate('evaluate')).toEqual({ status: 2, stdout: '', stderr: "modelgate: unknown command 'evaluate' (did you mean 'eval'?)\nRun 'modelgate --help' for usage.\n" });

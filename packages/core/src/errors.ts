@@ -43,12 +43,6 @@ export class UsageError extends ModelgateError {
   readonly exitCode = 2;
 }
 
-/** A command or action exists in the design but its capability has not shipped yet. Exit 2. */
-export class NotAvailableError extends ModelgateError {
-  override readonly name = 'NotAvailableError';
-  readonly exitCode = 2;
-}
-
 export function isUserError(error: unknown): error is ModelgateError {
   return error instanceof ModelgateError;
 }

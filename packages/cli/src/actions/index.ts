@@ -1,5 +1,4 @@
 import type { ActionDefinition, InputShape } from '@modelgate/core';
-import { notYetAvailable } from './not-available.js';
 import { onnxInspect } from './onnx-inspect.js';
 import { modelEval } from './model-eval.js';
 import { dataValidate } from './data-validate.js';

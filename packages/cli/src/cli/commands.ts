@@ -8,10 +8,7 @@ import { modelReport } from '../actions/model-report.js';
 import { demo } from '../demo.js';
 import { modelRelease } from '../actions/model-release.js';
 
-/**
- * The `modelgate` commands of ARCHITECTURE.md §4. A command without `run` is part of the
- * design but not shipped yet: it parses its flags, then answers "not available yet" (exit 2).
- */
+/** The `modelgate` commands (ARCHITECTURE.md §4): each runs an action definition, flags = its inputs. */
 export interface OptionSpec {
   name: string;
   /** Placeholder shown in help; absent for boolean flags. */
@@ -27,7 +24,7 @@ export interface CommandSpec {
   options: OptionSpec[];
   examples?: string[];
   /** The action this command runs; its inputs are the command's options. */
-  action?: ActionDefinition<InputShape, string>;
+  action: ActionDefinition<InputShape, string>;
   /** Output naming the artifact file `--json` prints. */
   artifactOutput?: string;
   /** Extra flag → input name (`--gate` for the `gates` input), shown in help beside the input. */

@@ -1,7 +1,7 @@
 import { parseArgs, type ParseArgsConfig } from 'node:util';
 import { readFile } from 'node:fs/promises';
 import { resolve } from 'node:path';
-import { closestName, describeFailure, NotAvailableError, runAction, UsageError } from '@modelgate/core';
+import { closestName, describeFailure, runAction, UsageError } from '@modelgate/core';
 import { CliHost } from './cli-host.js';
 import { VERSION } from '../version.js';
 import { COMMANDS, GLOBAL_OPTIONS, type CommandSpec, type OptionSpec } from './commands.js';
@@ -52,7 +52,6 @@ async function dispatch(argv: readonly string[], io: CliIO, env: NodeJS.ProcessE
     io.out(renderCommandHelp(command));
     return 0;
   }
-  if (!command.action) throw new NotAvailableError(`'modelgate ${command.name}' is not available yet in modelgate ${VERSION}`);
   return runCommandAction(command, values, io, env);
 }
 
@@ -66,7 +65,7 @@ async function runCommandAction(command: CommandSpec, values: Record<string, unk
   }
   const json = values['json'] === true;
   const host = new CliHost({ io, values: inputs, json, quiet: values['quiet'] === true, debug: values['debug'] === true, env, tty: io === processIO && process.stderr.isTTY === true });
-  await runAction(command.action!, host);
+  await runAction(command.action, host);
   const artifact = command.artifactOutput ? host.outputs[command.artifactOutput] : undefined;
   if (json && artifact) io.out(await readFile(resolve(host.environment.workspace, artifact), 'utf8'));
   return host.exitCode;
