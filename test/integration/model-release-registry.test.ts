@@ -3,71 +3,31 @@
  * 2.8) on 127.0.0.1 with htpasswd Basic auth, and skopeo reading the release back.
  * CI needs: apt-get install -y docker-registry apache2-utils skopeo; and `npm run build`.
  */
-import { type ChildProcess, execFileSync, spawn, spawnSync } from 'node:child_process';
-import { createHash, randomBytes } from 'node:crypto';
-import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
-import { createServer } from 'node:net';
-import { tmpdir } from 'node:os';
+import { spawnSync } from 'node:child_process';
+import { createHash } from 'node:crypto';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { startDockerRegistry, type DockerRegistry } from './docker-registry.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parseArtifact, serializeArtifact } from '@modelgate/core';
 import { RegistryClient } from '@modelgate/registry';
 import { REPO_ROOT, runActionBundle, type ActionRun } from '../harness/run-action.js';
 import { visibleLines as visible } from '../harness/file-commands.js';
 
-const REGISTRY = '/usr/bin/docker-registry';
-const HTPASSWD = '/usr/bin/htpasswd';
 const SKOPEO = '/usr/bin/skopeo';
 const USER = 'modelgate';
 const PASSWORD = 'release-secret-pass';
 
-let server: ChildProcess | undefined;
+let registry: DockerRegistry | undefined;
 let host = '';
-let log = '';
-
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const probe = createServer();
-    probe.once('error', reject);
-    probe.listen(0, '127.0.0.1', () => {
-      const address = probe.address();
-      probe.close(() => resolve(typeof address === 'object' && address ? address.port : 0));
-    });
-  });
-}
 
 beforeAll(async () => {
-  for (const [tool, pkg] of [[REGISTRY, 'docker-registry'], [HTPASSWD, 'apache2-utils']] as const) {
-    const probe = spawnSync(tool, ['--help'], { encoding: 'utf8' });
-    expect(probe.error, `${tool} is needed: apt-get install -y ${pkg}`).toBeUndefined();
-  }
-  const dir = mkdtempSync(join(tmpdir(), 'modelgate-release-registry-'));
-  writeFileSync(join(dir, 'htpasswd'), execFileSync(HTPASSWD, ['-Bbn', USER, PASSWORD], { encoding: 'utf8' }));
-  host = `127.0.0.1:${await freePort()}`;
-  writeFileSync(
-    join(dir, 'config.yml'),
-    [
-      'version: 0.1',
-      'log: { level: warn }',
-      `storage: { filesystem: { rootdirectory: ${join(dir, 'data')} } }`,
-      `http: { addr: "${host}", secret: "${randomBytes(16).toString('hex')}" }`,
-      `auth: { htpasswd: { realm: modelgate-test, path: ${join(dir, 'htpasswd')} } }`,
-      '',
-    ].join('\n'),
-  );
-  server = spawn(REGISTRY, ['serve', join(dir, 'config.yml')], { stdio: ['ignore', 'pipe', 'pipe'] });
-  server.stdout?.on('data', (chunk) => (log += chunk));
-  server.stderr?.on('data', (chunk) => (log += chunk));
-  for (let i = 0; i < 100; i++) {
-    const status = await fetch(`http://${host}/v2/`).then((response) => response.status, () => 0);
-    if (status === 401) return;
-    await new Promise((resolve) => setTimeout(resolve, 100));
-  }
-  throw new Error(`docker-registry did not start:\n${log}`);
+  registry = await startDockerRegistry(USER, PASSWORD);
+  host = registry.host;
 }, 30_000);
 
 afterAll(() => {
-  server?.kill();
+  registry?.stop();
 });
 
 const MODEL = readFileSync(join(REPO_ROOT, 'fixtures/onnx/income_mlp.onnx'));

@@ -11,7 +11,7 @@
 import { mkdtemp, readFile, rm, stat } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { ConfigurationError, type Logger } from '@modelgate/core';
-import { ANNOTATION, compareVersions, isLoopbackHost, isVersionTag, OciLayout, parseVersion, RegistryClient, type Credentials, type Manifest, type PullResult } from '@modelgate/registry';
+import { ANNOTATION, compareVersions, isLoopbackHost, OciLayout, RegistryClient, type Credentials, type Manifest, type PullResult, isReleaseVersionTag } from '@modelgate/registry';
 
 export interface RegistryBaselineOptions {
   /** `dir:<path>` or `oci://host[:port]/repository` (the `registry` of modelgate.yml). */
@@ -77,21 +77,11 @@ async function openSource(options: RegistryBaselineOptions): Promise<Source | un
   return { where: `oci://${registry}/${repository}`, tags: () => client.tags(), pull: (tag, dir) => client.pull(tag, dir) };
 }
 
-function isVersion(tag: string): boolean {
-  if (!isVersionTag(tag)) return false;
-  try {
-    parseVersion(tag);
-    return true;
-  } catch {
-    return false;
-  }
-}
-
 /** The tag to compare against, or undefined when the registry has none of the candidates. */
 export function chooseBaselineTag(tags: readonly string[], alias?: string): string | undefined {
   if (alias) return tags.includes(alias) ? alias : undefined;
   for (const candidate of ['champion', 'latest']) if (tags.includes(candidate)) return candidate;
-  return tags.filter(isVersion).sort(compareVersions).at(-1);
+  return tags.filter(isReleaseVersionTag).sort(compareVersions).at(-1);
 }
 
 export async function loadRegistryBaseline(options: RegistryBaselineOptions): Promise<RegistryBaseline | undefined> {

@@ -11,6 +11,7 @@
 import { ConfigurationError } from '@modelgate/core';
 import { metricDirection } from '@modelgate/metrics';
 import { compareSchemas, compareSignatures, type SchemaLike, type SignatureLike } from './compat.js';
+import { isVersionTag } from './oci.js';
 
 export type { SchemaLike, SignatureLike } from './compat.js';
 
@@ -207,4 +208,15 @@ export function nextVersion(options: NextVersionOptions): NextVersion {
     bump: 'prerelease',
     reason: `pull request #${options.prerelease.pr} build of ${decided.version} (${decided.bump}: ${decided.reason})`,
   };
+}
+
+/** A tag that names a released version (`1.4.0`, `1.4.0-pr.12.abc1234`), not an alias like `latest`. */
+export function isReleaseVersionTag(tag: string): boolean {
+  if (!isVersionTag(tag)) return false;
+  try {
+    parseVersion(tag);
+    return true;
+  } catch {
+    return false;
+  }
 }

@@ -23,7 +23,6 @@ import {
   compareVersions,
   immutableVersionError,
   isLoopbackHost,
-  isVersionTag,
   lineageEvent,
   parseManifest,
   parseVersion,
@@ -42,6 +41,7 @@ import {
   type NextVersion,
   type SignatureLike,
   verifyBlob,
+  isReleaseVersionTag,
 } from '@modelgate/registry';
 import { sha256Bytes, workspacePath, writeArtifact } from '../files.js';
 import { VERSION } from '../version.js';
@@ -117,7 +117,7 @@ export const modelRelease = defineAction({
     logger.debug(`releasing ${name} from ${files.map((file) => file.title).join(', ')} to ${to}`);
 
     // The released versions, newest first, and what the latest one holds.
-    const versions = (await target.tags()).filter(isReleaseVersion).sort(compareVersions).reverse();
+    const versions = (await target.tags()).filter(isReleaseVersionTag).sort(compareVersions).reverse();
     const latest = versions[0];
     const aliases = inputs.aliases;
     const current = { files, name, to, version, versions };
@@ -246,16 +246,6 @@ export const modelRelease = defineAction({
 /** `${{ … }}` reaching us literally means no runner evaluated it (CLI, tests): treat as unset. */
 function given(value: string | undefined): string | undefined {
   return value && !value.includes('${{') ? value : undefined;
-}
-
-function isReleaseVersion(tag: string): boolean {
-  if (!isVersionTag(tag)) return false;
-  try {
-    parseVersion(tag);
-    return true;
-  } catch {
-    return false;
-  }
 }
 
 function signatureOf(model: Parameters<typeof inspectModel>[0], path: string, sha256: string, bytes: number): SignatureLike {
