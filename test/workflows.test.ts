@@ -183,3 +183,10 @@ it('the dogfood workflow runs every action it should from this checkout', () => 
   const used = Object.values(workflow.jobs ?? {}).flatMap((job) => (job.steps ?? []).map((step) => step.uses).filter((uses): uses is string => !!uses));
   for (const name of ['data-validate', 'onnx-inspect', 'model-eval', 'model-report', 'model-release']) expect(used).toContain(`./actions/${name}`);
 });
+
+it("the README's PR-gate workflow is the validated examples/readme-snippet.yml", () => {
+  const readme = readFileSync(join(REPO_ROOT, 'README.md'), 'utf8');
+  const shown = /## Gate a pull request\n\n```yaml\n([\s\S]*?)```/.exec(readme)?.[1];
+  const example = readFileSync(join(REPO_ROOT, 'examples', 'readme-snippet.yml'), 'utf8').split('\n').slice(2).join('\n');
+  expect(shown).toBe(example);
+});
