@@ -93,6 +93,8 @@ describe('modelgate demo (npm start)', () => {
     const pr = JSON.parse(readFileSync(join(dir, 'modelgate-out/demo/pr/metrics.json'), 'utf8')) as { baseline: { source: string }; gates: { expr: string; threshold: number }[] };
     expect(pr.baseline.source).toMatch(/^dir:registry:latest \(1\.0\.0\)$/);
     expect(pr.gates.at(-1)?.threshold).not.toBeNull();
+    // The PR comment diffs against the released champion, named by its version.
+    expect(readFileSync(join(dir, 'modelgate-out/demo/pr/comment.md'), 'utf8')).toMatch(/^\| Metric +\| `v1\.0\.0` \| head /m);
     for (const file of ['pr/comment.md', 'main/model-card.md', 'main/metrics.json', 'drifted/drift.json', 'registry/index.json', 'models/tumor.onnx']) {
       expect(statSync(join(dir, 'modelgate-out/demo', file)).size, file).toBeGreaterThan(0);
     }

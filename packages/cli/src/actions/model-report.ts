@@ -4,6 +4,7 @@ import { configLine, ConfigurationError, defineAction, input, parseArtifact, wri
 import { createGitHubClient, isPermissionDenied, MissingPermissionError, publishCheckRun, truncateMarkdown, upsertStickyComment, type CheckAnnotation, type GitHubClient } from '@modelgate/github';
 import { renderCharts, renderDataSummary, renderInspectSummary, renderMetricDiff, renderModelCard, renderModelCardJson } from '@modelgate/report';
 import { workspacePath } from '../files.js';
+import { loadRegistryBaseline } from '../registry-baseline.js';
 import { collectReport, DEFAULT_MAX_BYTES, fetchReport, uploadWithActionsArtifact, type WorkflowRunPayload } from '../report-stages.js';
 import { VERSION } from '../version.js';
 
@@ -24,7 +25,7 @@ export const modelReport = defineAction({
     'artifact-name': input.requiredString({ description: 'Name of the workflow artifact `collect` uploads and `publish` downloads.', default: 'modelgate-report' }),
     'max-artifact-bytes': input.number({ description: '`publish`: refuse artifacts larger than this, zipped or extracted (default 16 MiB).' }, { min: 1, integer: true }),
     metrics: input.requiredString({ description: 'metrics.json of this run (from model-eval).', default: 'modelgate-out/metrics.json' }),
-    'base-metrics': input.string({ description: 'metrics.json of the base branch or the released champion, for the metric diff.' }),
+    'base-metrics': input.string({ description: 'Base of the metric diff: a metrics.json path (e.g. the base branch\'s), or `registry` for the released champion (`champion`, else `latest`) in the `registry:` of modelgate.yml.' }),
     'base-name': input.string({ description: 'What the base is, as the diff column header (e.g. `main`, `v1.3.0`).' }),
     validation: input.string({ description: 'validation.json from data-validate (default: modelgate-out/validation.json when it exists).' }),
     drift: input.string({ description: 'drift.json from data-validate (default: modelgate-out/drift.json when it exists).' }),
@@ -55,7 +56,9 @@ export const modelReport = defineAction({
     const token = inputs['github-token'];
     const [owner, repo] = (environment.repository ?? '/').split('/') as [string, string];
     // base-metrics always comes from this (trusted) workspace, never from a collected artifact.
-    const base = inputs['base-metrics'] ? await readArtifact('metrics', at(inputs['base-metrics']), true) : undefined;
+    const released = inputs['base-metrics'] === 'registry' ? await registryBase(config?.registry, environment, logger) : undefined;
+    const base = released?.metrics ?? (inputs['base-metrics'] && inputs['base-metrics'] !== 'registry' ? await readArtifact('metrics', at(inputs['base-metrics']), true) : undefined);
+    const baseName = inputs['base-name'] ?? released?.name;
     let client: GitHubClient | undefined;
     if (token && owner && repo) {
       setSecret(token);
@@ -110,7 +113,7 @@ export const modelReport = defineAction({
     const sections = [
       `## modelgate · ${name.replace(/[^\w.-]/g, '_')}`,
       '',
-      renderMetricDiff(metrics, base, inputs['base-name'] ? { baseName: inputs['base-name'] } : {}),
+      renderMetricDiff(metrics, base, baseName ? { baseName } : {}),
       ...(validation || drift ? [renderDataSummary({ ...(validation ? { validation } : {}), ...(drift ? { drift } : {}), rows: validation?.data[0]?.rows ?? drift?.current.rows ?? 0, file: validation?.data[0]?.path ?? drift?.current.path ?? '' })] : []),
       ...(inspect ? [renderInspectSummary(inspect)] : []),
     ];
@@ -177,6 +180,17 @@ export const modelReport = defineAction({
     return undefined;
   },
 });
+
+/** The released champion's metrics as the diff's base; a registry with no release yet has no base. */
+async function registryBase(registry: string | undefined, environment: RunEnvironment, logger: Logger): Promise<{ metrics: Artifact<'metrics'>; name: string } | undefined> {
+  if (!registry || registry === 'github') throw new ConfigurationError('base-metrics: registry needs `registry: dir:<path>` or `oci://host/repository` in modelgate.yml', { field: 'base-metrics' });
+  const found = await loadRegistryBaseline({ to: registry, workspace: environment.workspace, tempDir: environment.tempDir, logger });
+  if (!found) {
+    logger.warning(`no released model in ${registry} yet: the report has no metric diff`);
+    return undefined;
+  }
+  return { metrics: parseArtifact('metrics', found.text, found.source), name: `v${found.version}` };
+}
 
 async function readArtifact<K extends ArtifactKind>(kind: K, path: { absolute: string; shown: string }, required: boolean): Promise<Artifact<K> | undefined> {
   let text: string;
