@@ -241,6 +241,15 @@ export class RegistryClient {
         offset = RegistryClient.offsetOf(response) ?? end;
         continue;
       }
+      if (response && response.status === 404 && failures < this.chunkRetries) {
+        // The registry dropped the session (distribution invalidates it after a broken PATCH): start the blob over.
+        failures += 1;
+        await response.body?.cancel();
+        const restarted = await this.request('POST', `/v2/${this.repository}/blobs/uploads/`, {});
+        location = await this.uploadLocation(restarted, descriptor.digest);
+        offset = 0;
+        continue;
+      }
       if (response && response.status !== 416) return this.fail(response, `chunk ${offset}-${end - 1} of ${descriptor.digest}`);
       // 416 (the registry has a different offset) or a broken connection: ask where it stands and resume.
       if (response && ++failures > this.chunkRetries) return this.fail(response, `chunk ${offset}-${end - 1} of ${descriptor.digest}`);
