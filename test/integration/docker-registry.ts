@@ -34,7 +34,15 @@ function freePort(): Promise<number> {
   });
 }
 
-export async function startDockerRegistry(user = 'modelgate', password = randomBytes(12).toString('hex')): Promise<DockerRegistry> {
+/** Token auth instead of htpasswd: the registry sends clients to `realm` for a JWT it verifies. */
+export interface TokenAuth {
+  realm: string;
+  service: string;
+  issuer: string;
+  certificatePath: string;
+}
+
+export async function startDockerRegistry(user = 'modelgate', password = randomBytes(12).toString('hex'), token?: TokenAuth): Promise<DockerRegistry> {
   for (const [tool, pkg] of [[REGISTRY, 'docker-registry'], [HTPASSWD, 'apache2-utils']] as const) {
     if (spawnSync(tool, ['--help'], { encoding: 'utf8' }).error) throw new Error(`${tool} is needed: apt-get install -y ${pkg}`);
   }
@@ -48,7 +56,9 @@ export async function startDockerRegistry(user = 'modelgate', password = randomB
       'log: { level: warn }',
       `storage: { filesystem: { rootdirectory: ${join(dir, 'data')} } }`,
       `http: { addr: "${host}", secret: "${randomBytes(16).toString('hex')}" }`,
-      `auth: { htpasswd: { realm: modelgate-test, path: ${join(dir, 'htpasswd')} } }`,
+      token
+        ? `auth: { token: { realm: "${token.realm}", service: ${token.service}, issuer: ${token.issuer}, rootcertbundle: ${token.certificatePath} } }`
+        : `auth: { htpasswd: { realm: modelgate-test, path: ${join(dir, 'htpasswd')} } }`,
       '',
     ].join('\n'),
   );
