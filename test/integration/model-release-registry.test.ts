@@ -91,6 +91,22 @@ describe('model-release against docker-registry', () => {
     ]);
   });
 
+  it('model-report diffs against the released champion in the private registry with registry credentials', async () => {
+    const files = { 'modelgate-out/metrics.json': metrics(0.65), 'modelgate.yml': `name: income\nregistry: oci://${host}/acme/income\n` };
+    const report = (inputs: Record<string, string>) => runActionBundle('model-report', { inputs: { 'github-token': '', 'base-metrics': 'registry', ...inputs }, files });
+    const run = await report({ 'registry-username': USER, 'registry-password': PASSWORD });
+    expect(visible(run.stdout).filter((line) => line.startsWith('::error') || line.startsWith('::warning'))).toEqual([]);
+    expect(run.exitCode).toBe(0);
+    // The latest release (1.1.0, f1 0.8) is the base of the diff.
+    expect(run.summary).toContain('v1.1.0');
+    expect(run.summary).toMatch(/0\.8000?\b[^\n]*0\.6500?/);
+    expect(run.stdout).toContain(`::add-mask::${PASSWORD}`);
+
+    const anonymous = await report({});
+    expect(anonymous.exitCode).toBe(1);
+    expect(visible(anonymous.stdout).filter((line) => line.startsWith('::error'))).toEqual([`::error::${host}/acme/income: the registry requires a username and password`]);
+  });
+
   it('wrong credentials are one clear line', async () => {
     const run = await runActionBundle('model-release', {
       inputs: { name: 'income', model: 'model.onnx', to: `oci://${host}/acme/income`, 'registry-username': USER, 'registry-password': 'wrong' },

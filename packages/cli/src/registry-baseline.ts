@@ -118,3 +118,39 @@ export async function loadRegistryBaseline(options: RegistryBaselineOptions): Pr
 function versionOf(manifest: Manifest, tag: string): string {
   return manifest.annotations?.[ANNOTATION.version] ?? tag;
 }
+
+/** The registry inputs every action reading or writing an `oci://` registry takes. */
+export interface RegistryCredentialInputs {
+  'registry-username'?: string | undefined;
+  'registry-password'?: string | undefined;
+  /** The ghcr.io password when `registry-password` is empty. */
+  'github-token'?: string | undefined;
+}
+
+/**
+ * Credentials for `hostname` from the inputs. For ghcr.io the password defaults to the
+ * github-token and the user to the repository owner (GHCR ignores the name but needs one);
+ * elsewhere a password without a user name is a configuration error; no password → anonymous.
+ */
+export function registryCredentials(hostname: string, inputs: RegistryCredentialInputs, repository?: string): Credentials | undefined {
+  const ghcr = hostname === 'ghcr.io';
+  const token = inputs['github-token'] && !inputs['github-token'].includes('${{') ? inputs['github-token'] : undefined;
+  const password = inputs['registry-password'] ?? (ghcr ? token : undefined);
+  if (!password) return undefined;
+  const username = inputs['registry-username'] ?? (ghcr ? (repository?.split('/')[0] ?? 'modelgate') : undefined);
+  if (!username) throw new ConfigurationError("input 'registry-username' is required with 'registry-password'", { field: 'registry-username' });
+  return { username, password };
+}
+
+/** Credentials for the `registry` of modelgate.yml: none for `dir:`, else by its host. */
+export function credentialsFor(to: string, inputs: RegistryCredentialInputs, repository?: string): Credentials | undefined {
+  const match = /^oci:\/\/([^/\s]+)\//.exec(to.trim());
+  if (!match) return undefined;
+  let hostname: string;
+  try {
+    hostname = new URL(`http://${match[1]}`).hostname;
+  } catch {
+    return undefined; // openSource reports the malformed host
+  }
+  return registryCredentials(hostname, inputs, repository);
+}

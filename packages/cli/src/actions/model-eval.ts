@@ -12,7 +12,7 @@ import { assembleMetrics } from '../eval/assemble.js';
 import { predictionsCsv } from '../eval/predictions.js';
 import { sha256Bytes, sha256File, workspacePath, writeArtifact } from '../files.js';
 import { hostServices } from '../services.js';
-import { loadRegistryBaseline } from '../registry-baseline.js';
+import { credentialsFor, loadRegistryBaseline, type RegistryCredentialInputs } from '../registry-baseline.js';
 
 export const modelEval = defineAction({
   name: 'model-eval',
@@ -28,6 +28,9 @@ export const modelEval = defineAction({
     slices: input.list({ description: 'Columns to compute every metric per value of, one per line (default: `slices`).' }),
     baseline: input.string({ description: 'Champion metrics: a metrics.json path, `cache` (saved on the default branch, restored on PRs) or `registry` (default: `baseline`).' }),
     name: input.string({ description: 'Model name for the baseline cache key (default: `name` in modelgate.yml, else the model file name).' }),
+    'registry-username': input.string({ description: 'User name for a private `oci://` registry of `baseline: registry` (for ghcr.io: the repository owner).' }),
+    'registry-password': input.string({ description: 'Password or token for that registry (for ghcr.io: default `github-token`, which needs `packages: read`).' }),
+    'github-token': input.string({ description: 'The ghcr.io password when `registry-password` is empty.', default: '${{ github.token }}' }),
     'predictions-out': input.string({ description: 'Write per-row predictions (line, label, prediction, probabilities) to this CSV.' }),
     'batch-size': input.number({ description: 'Rows per inference batch.', default: '8192' }, { min: 1, integer: true }),
     'latency-runs': input.number({ description: 'Single-row runs timed for latency percentiles (0 = off).', default: '200' }, { min: 0, integer: true }),
@@ -49,7 +52,8 @@ export const modelEval = defineAction({
     r2: 'R² (regression).',
     'latency-p95-ms': '95th percentile of single-row latency in milliseconds.',
   },
-  async run({ inputs, config, configFile, environment, logger, setOutput, summary, progress }) {
+  async run({ inputs, config, configFile, environment, logger, setOutput, setSecret, summary, progress }) {
+    for (const secret of [inputs['registry-password'], inputs['github-token']]) if (secret && !secret.includes('${{')) setSecret(secret);
     const pick = <T>(value: T | undefined, fallback: T | undefined, field: string, where: string): T => {
       const chosen = value ?? fallback;
       if (chosen === undefined) throw new ConfigurationError(`input '${field}' is required (or set \`${where}\` in modelgate.yml)`, { field });
@@ -85,7 +89,7 @@ export const modelEval = defineAction({
     logger.debug(`onnxruntime-node ${provisioned.version} from ${provisioned.source} (${provisioned.dir})`);
     const session = await createSession(provisioned.ort, encodeModel(model), { name: modelPath.shown });
 
-    const baseline = await loadBaseline(inputs.baseline ?? config?.baseline, modelName, environment, logger, config?.registry);
+    const baseline = await loadBaseline(inputs.baseline ?? config?.baseline, modelName, environment, logger, config?.registry, inputs);
     const read = { batchRows: inputs['batch-size']!, ...readOptions(config) };
     const table = await openTable(dataPath.absolute, read, dataPath.shown);
     const scored = await scoreTable({
@@ -157,9 +161,10 @@ function bundleDir(): string {
 async function loadBaseline(
   source: string | undefined,
   name: string,
-  environment: { workspace: string; eventPath?: string; tempDir: string },
+  environment: { workspace: string; eventPath?: string; tempDir: string; repository?: string | undefined },
   logger: Logger,
   registry?: string,
+  credentialInputs: RegistryCredentialInputs = {},
 ): Promise<{ view: MetricView; source: string } | undefined> {
   if (source === undefined) return undefined;
   if (source === 'registry') {
@@ -167,7 +172,7 @@ async function loadBaseline(
       logger.warning('baseline: registry needs `registry: dir:<path>` or `oci://host/repository` in modelgate.yml; no baseline gates are evaluated');
       return undefined;
     }
-    const found = await loadRegistryBaseline({ to: registry, workspace: environment.workspace, tempDir: environment.tempDir, logger });
+    const found = await loadRegistryBaseline({ to: registry, credentials: credentialsFor(registry, credentialInputs, environment.repository), workspace: environment.workspace, tempDir: environment.tempDir, logger });
     if (!found) {
       logger.warning(`no released metrics.json (champion, latest or a version) in ${registry} yet; baseline gates are skipped`);
       return undefined;

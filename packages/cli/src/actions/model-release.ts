@@ -35,7 +35,6 @@ import {
   type ArtifactFile,
   type Bump,
   type BuiltArtifact,
-  type Credentials,
   type LineageDataset,
   type Manifest,
   type NextVersion,
@@ -45,6 +44,7 @@ import {
 } from '@modelgate/registry';
 import { sha256Bytes, workspacePath, writeArtifact } from '../files.js';
 import { VERSION } from '../version.js';
+import { registryCredentials } from '../registry-baseline.js';
 
 const run = promisify(execFile);
 
@@ -356,14 +356,7 @@ function openTarget(
   } catch {
     throw new ConfigurationError(`input 'to': '${registry}' is not a registry host`, { field: 'to' });
   }
-  const username = inputs['registry-username'];
-  const password = inputs['registry-password'] ?? (hostname === 'ghcr.io' ? given(inputs['github-token']) : undefined);
-  let credentials: Credentials | undefined;
-  if (password) {
-    const user = username ?? (hostname === 'ghcr.io' ? (environment.repository?.split('/')[0] ?? 'modelgate') : undefined);
-    if (!user) throw new ConfigurationError("input 'registry-username' is required with 'registry-password'", { field: 'registry-username' });
-    credentials = { username: user, password };
-  }
+  const credentials = registryCredentials(hostname, inputs, environment.repository);
   // Loopback registries (CI service containers, tests) speak plain HTTP; anything else needs TLS.
   const client = new RegistryClient({ registry, repository, credentials, plainHttp: isLoopbackHost(hostname) });
   return {

@@ -4,7 +4,7 @@ import { configLine, ConfigurationError, defineAction, input, parseArtifact, wri
 import { createGitHubClient, isPermissionDenied, MissingPermissionError, publishCheckRun, truncateMarkdown, upsertStickyComment, type CheckAnnotation, type GitHubClient } from '@modelgate/github';
 import { renderCharts, renderDataSummary, renderInspectSummary, renderMetricDiff, renderModelCard, renderModelCardJson } from '@modelgate/report';
 import { workspacePath } from '../files.js';
-import { loadRegistryBaseline } from '../registry-baseline.js';
+import { credentialsFor, loadRegistryBaseline, type RegistryCredentialInputs } from '../registry-baseline.js';
 import { collectReport, DEFAULT_MAX_BYTES, fetchReport, uploadWithActionsArtifact, type WorkflowRunPayload } from '../report-stages.js';
 import { VERSION } from '../version.js';
 
@@ -32,7 +32,9 @@ export const modelReport = defineAction({
     inspect: input.string({ description: 'inspect.json from onnx-inspect (default: modelgate-out/inspect.json when it exists).' }),
     name: input.string({ description: 'Model name (default: `name` in modelgate.yml, else the model file name).' }),
     version: input.string({ description: 'Model version shown in the card.' }),
-    'github-token': input.string({ description: 'Token for the comment and the check run.', default: '${{ github.token }}' }),
+    'github-token': input.string({ description: 'Token for the comment and the check run (and the ghcr.io password of `base-metrics: registry`).', default: '${{ github.token }}' }),
+    'registry-username': input.string({ description: 'User name for a private `oci://` registry of `base-metrics: registry` (for ghcr.io: the repository owner).' }),
+    'registry-password': input.string({ description: 'Password or token for that registry (for ghcr.io: default `github-token`, which needs `packages: read`).' }),
     'comment-on': input.choice(['pr', 'commit', 'none'] as const, { description: '`pr`: sticky comment on pull requests; `commit`: also a commit comment on pushes; `none`: files and summary only.', default: 'pr' }),
     key: input.string({ description: 'Identity of the sticky comment (default: workflow name + model name): one comment per key per PR.' }),
     'comment-mode': input.choice(['update', 'minimize-previous'] as const, { description: '`update` edits the comment in place; `minimize-previous` posts a new one and hides the old as outdated.', default: 'update' }),
@@ -55,8 +57,9 @@ export const modelReport = defineAction({
     const event = await readEvent(environment.eventPath);
     const token = inputs['github-token'];
     const [owner, repo] = (environment.repository ?? '/').split('/') as [string, string];
+    if (inputs['registry-password']) setSecret(inputs['registry-password']);
     // base-metrics always comes from this (trusted) workspace, never from a collected artifact.
-    const released = inputs['base-metrics'] === 'registry' ? await registryBase(config?.registry, environment, logger) : undefined;
+    const released = inputs['base-metrics'] === 'registry' ? await registryBase(config?.registry, environment, logger, inputs) : undefined;
     const base = released?.metrics ?? (inputs['base-metrics'] && inputs['base-metrics'] !== 'registry' ? await readArtifact('metrics', at(inputs['base-metrics']), true) : undefined);
     const baseName = inputs['base-name'] ?? released?.name;
     let client: GitHubClient | undefined;
@@ -182,9 +185,9 @@ export const modelReport = defineAction({
 });
 
 /** The released champion's metrics as the diff's base; a registry with no release yet has no base. */
-async function registryBase(registry: string | undefined, environment: RunEnvironment, logger: Logger): Promise<{ metrics: Artifact<'metrics'>; name: string } | undefined> {
+async function registryBase(registry: string | undefined, environment: RunEnvironment, logger: Logger, credentialInputs: RegistryCredentialInputs): Promise<{ metrics: Artifact<'metrics'>; name: string } | undefined> {
   if (!registry || registry === 'github') throw new ConfigurationError('base-metrics: registry needs `registry: dir:<path>` or `oci://host/repository` in modelgate.yml', { field: 'base-metrics' });
-  const found = await loadRegistryBaseline({ to: registry, workspace: environment.workspace, tempDir: environment.tempDir, logger });
+  const found = await loadRegistryBaseline({ to: registry, credentials: credentialsFor(registry, credentialInputs, environment.repository), workspace: environment.workspace, tempDir: environment.tempDir, logger });
   if (!found) {
     logger.warning(`no released model in ${registry} yet: the report has no metric diff`);
     return undefined;
