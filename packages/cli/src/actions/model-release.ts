@@ -76,6 +76,9 @@ export const modelRelease = defineAction({
     card: input.string({ description: 'Model card to include (default: `modelgate-out/model-card.md` when it exists).' }),
     schema: input.string({ description: 'schema.json to include (default: `schema` in modelgate.yml).' }),
     aliases: input.list({ description: 'Floating tags moved onto the new version, one per line.', default: 'latest' }),
+    'tag-prefix': input.string({
+      description: 'For `to: github`: the git tag is this prefix plus the version, e.g. `v` for a repository with one model (default: `<name>/v`, so several models can share a repository).',
+    }),
     'registry-username': input.string({ description: 'Registry user name (for ghcr.io: default the repository owner).' }),
     'registry-password': input.string({ description: 'Registry password or token (for ghcr.io: default `github-token`).' }),
     'github-token': input.string({ description: 'Token for `to: github`, and the ghcr.io password when `registry-password` is empty.', default: '${{ github.token }}' }),
@@ -97,15 +100,15 @@ export const modelRelease = defineAction({
     const secrets = [inputs['registry-password'], given(inputs['github-token'])];
     for (const secret of secrets) if (secret) setSecret(secret);
     const to = (inputs.to ?? config?.registry ?? DEFAULT_TARGET).trim();
-    const target =
-      to === 'github'
-        ? githubTarget(inputs.name ?? config?.name ?? basename(modelPath).replace(/\.onnx$/i, ''), environment, given(inputs['github-token']), logger)
-        : openTarget(to, environment, inputs);
+    const modelName = inputs.name ?? config?.name ?? basename(modelPath).replace(/\.onnx$/i, '');
+    // Only GitHub Releases are git tags; registry tags are plain versions.
+    const tagPrefix = to === 'github' ? releaseTagPrefix(inputs['tag-prefix'], modelName) : '';
+    const target = to === 'github' ? githubTarget(modelName, tagPrefix, environment, given(inputs['github-token']), logger) : openTarget(to, environment, inputs);
 
     // What goes into the artifact.
     const model = workspacePath(environment.workspace, modelPath);
     const loaded = await loadModel(model.absolute, model.shown);
-    const name = inputs.name ?? config?.name ?? basename(model.shown).replace(/\.onnx$/i, '');
+    const name = modelName;
     const modelSha = sha256Bytes(loaded.bytes);
     const signature = signatureOf(loaded.model, model.shown, modelSha, loaded.bytes.byteLength);
     const files: ArtifactFile[] = [{ title: 'model.onnx', content: loaded.bytes }];
@@ -212,7 +215,7 @@ export const modelRelease = defineAction({
     return finish({ ...current, decided, previous: previous?.version, digest: pushed.digest, manifest: artifact.manifest, unchanged: pushed.unchanged, aliases });
 
     async function finish(result: { decided: NextVersion; previous: string | undefined; digest: string; manifest: Manifest; unchanged: boolean; aliases: string[] }): Promise<undefined> {
-      const ref = target.kind === 'github' ? `${target.where}@${name}/v${result.decided.version}` : `${to}:${result.decided.version}`;
+      const ref = target.kind === 'github' ? `${target.where}@${tagPrefix}${result.decided.version}` : `${to}:${result.decided.version}`;
       const out = workspacePath(environment.workspace, inputs.out);
       const listed = releaseFiles(result.manifest);
       // ReleaseFile's `version` is the model's semver (it replaces the envelope's format version,
@@ -385,15 +388,36 @@ function metricsOf(bytes: Uint8Array): Record<string, number> | undefined {
 }
 
 /**
- * `to: github`: every version is a GitHub Release `<name>/v<version>` holding the artifact's files plus its
+ * The git tag prefix of `to: github` releases. Checked against git's ref-name rules up front, so a
+ * bad prefix is a configuration error naming the input rather than a 422 from the refs API.
+ */
+export function releaseTagPrefix(given: string | undefined, name: string): string {
+  const prefix = given ?? `${name}/v`;
+  // git check-ref-format: no control characters, space, ~ ^ : ? * [ \\, "..", "@{", "//", and no component starting with "." or ending with ".lock".
+  const bad =
+    prefix === '' ||
+    /[\x00-\x20\x7f~^:?*[\\]/.test(prefix) ||
+    prefix.includes('..') ||
+    prefix.includes('@{') ||
+    prefix.includes('//') ||
+    prefix.startsWith('/') ||
+    prefix.split('/').some((part, index, parts) => part.startsWith('.') || (index < parts.length - 1 && (part === '' || part.endsWith('.lock'))));
+  if (bad) {
+    const field = given === undefined ? 'name' : 'tag-prefix';
+    throw new ConfigurationError(`input '${field}': '${prefix}<version>' is not a valid git tag name`, { field });
+  }
+  return prefix;
+}
+
+/**
+ * `to: github`: every version is a GitHub Release `<prefix><version>` (default `<name>/v<version>`) holding the artifact's files plus its
  * OCI manifest.json (so reruns, version decisions and pulls work exactly like the registry targets).
  */
-function githubTarget(name: string, environment: { repository?: string | undefined; apiUrl: string }, token: string | undefined, logger: Logger): Target {
+function githubTarget(name: string, prefix: string, environment: { repository?: string | undefined; apiUrl: string }, token: string | undefined, logger: Logger): Target {
   const [owner, repo] = environment.repository?.split('/') ?? [];
   if (!owner || !repo) throw new ConfigurationError('to: github needs GITHUB_REPOSITORY (run it in GitHub Actions)', { field: 'to' });
   if (!token) throw new ConfigurationError("to: github needs 'github-token' with `permissions: contents: write`", { field: 'github-token' });
   const client = createGitHubClient({ token, baseUrl: environment.apiUrl, logger, userAgent: `modelgate/${VERSION}` });
-  const prefix = `${name}/v`;
   const where = `github:${owner}/${repo}`;
   let pulled: { version: string; metrics?: Record<string, number> | undefined } | undefined;
   const manifest = async (version: string) => {
