@@ -4,7 +4,7 @@
  * what was pushed. CI needs: apt-get install -y docker-registry apache2-utils skopeo.
  */
 import { spawnSync } from 'node:child_process';
-import { randomBytes } from 'node:crypto';
+import { createHash, randomBytes } from 'node:crypto';
 import { mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -127,6 +127,23 @@ describe('RegistryClient against docker-registry', () => {
     });
     expect(raw.status, raw.stderr).toBe(0);
     expect(raw.stdout).toBe(new TextDecoder().decode(artifact.manifestBytes));
+
+    // skopeo copies it out of the registry into an OCI layout without changing a digest or a title.
+    const copy = mkdtempSync(join(tmpdir(), 'modelgate-skopeo-copy-'));
+    const copied = spawnSync(SKOPEO, ['copy', '--preserve-digests', '--src-tls-verify=false', '--src-creds', `${USER}:${PASSWORD}`, `docker://${host}/acme/skopeo:3.0.0`, `oci:${copy}:3.0.0`], {
+      encoding: 'utf8',
+    });
+    expect(copied.status, copied.stderr).toBe(0);
+    const index = JSON.parse(readFileSync(join(copy, 'index.json'), 'utf8')) as { manifests: Array<{ digest: string }> };
+    expect(index.manifests.map((entry) => entry.digest)).toEqual([artifact.manifestDescriptor.digest]);
+    const copiedManifest = readFileSync(join(copy, 'blobs', ...artifact.manifestDescriptor.digest.split(':')));
+    expect(copiedManifest.equals(Buffer.from(artifact.manifestBytes))).toBe(true);
+    for (const layer of artifact.manifest.layers) {
+      const blob = readFileSync(join(copy, 'blobs', ...layer.digest.split(':')));
+      expect(`sha256:${createHash('sha256').update(blob).digest('hex')}`).toBe(layer.digest);
+    }
+    expect(artifact.manifest.layers.map((layer) => layer.annotations?.['org.opencontainers.image.title'])).toEqual(['metrics.json', 'model.onnx']);
+    expect(readFileSync(join(copy, 'blobs', ...artifact.manifest.layers[1]!.digest.split(':'))).equals(model)).toBe(true);
   });
 
   it('reports wrong credentials clearly', async () => {
