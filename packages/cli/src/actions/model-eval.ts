@@ -89,7 +89,7 @@ export const modelEval = defineAction({
     logger.debug(`onnxruntime-node ${provisioned.version} from ${provisioned.source} (${provisioned.dir})`);
     const session = await createSession(provisioned.ort, encodeModel(model), { name: modelPath.shown });
 
-    const baseline = await loadBaseline(inputs.baseline ?? config?.baseline, modelName, environment, logger, config?.registry, inputs);
+    const baseline = await loadBaseline(inputs.baseline ?? config?.baseline, modelName, environment, logger, config?.registry, { 'registry-username': inputs['registry-username'], 'registry-password': inputs['registry-password'], 'github-token': inputs['github-token'] });
     const read = { batchRows: inputs['batch-size']!, ...readOptions(config) };
     const table = await openTable(dataPath.absolute, read, dataPath.shown);
     const scored = await scoreTable({

@@ -103,7 +103,8 @@ export const modelRelease = defineAction({
     const modelName = inputs.name ?? config?.name ?? basename(modelPath).replace(/\.onnx$/i, '');
     // Only GitHub Releases are git tags; registry tags are plain versions.
     const tagPrefix = to === 'github' ? releaseTagPrefix(inputs['tag-prefix'], modelName) : '';
-    const target = to === 'github' ? githubTarget(modelName, tagPrefix, environment, given(inputs['github-token']), logger) : openTarget(to, environment, inputs);
+    const credentials = { 'registry-username': inputs['registry-username'], 'registry-password': inputs['registry-password'], 'github-token': inputs['github-token'] };
+    const target = to === 'github' ? githubTarget(modelName, tagPrefix, environment, given(inputs['github-token']), logger) : openTarget(to, environment, credentials);
 
     // What goes into the artifact.
     const model = workspacePath(environment.workspace, modelPath);

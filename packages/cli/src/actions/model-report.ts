@@ -59,7 +59,7 @@ export const modelReport = defineAction({
     const [owner, repo] = (environment.repository ?? '/').split('/') as [string, string];
     if (inputs['registry-password']) setSecret(inputs['registry-password']);
     // base-metrics always comes from this (trusted) workspace, never from a collected artifact.
-    const released = inputs['base-metrics'] === 'registry' ? await registryBase(config?.registry, environment, logger, inputs) : undefined;
+    const released = inputs['base-metrics'] === 'registry' ? await registryBase(config?.registry, environment, logger, { 'registry-username': inputs['registry-username'], 'registry-password': inputs['registry-password'], 'github-token': inputs['github-token'] }) : undefined;
     const base = released?.metrics ?? (inputs['base-metrics'] && inputs['base-metrics'] !== 'registry' ? await readArtifact('metrics', at(inputs['base-metrics']), true) : undefined);
     const baseName = inputs['base-name'] ?? released?.name;
     let client: GitHubClient | undefined;
