@@ -52,14 +52,15 @@ export function regressionMetrics(yTrue: ArrayLike<number>, yPred: ArrayLike<num
     if (a > maxError) maxError = a;
   }
   metrics.mae = pairwiseSum(absErr) / n;
-  metrics.mse = pairwiseSum(sqErr) / n;
+  const squaredErrorSum = pairwiseSum(sqErr);
+  metrics.mse = squaredErrorSum / n;
   metrics.rmse = Math.sqrt(metrics.mse);
   metrics.mape = pairwiseSum(ape) / n;
   metrics.max_error = maxError;
 
   const yt = Float64Array.from(yTrue);
   const trueSS = sumSquaredDeviations(yt);
-  if (n >= 2) metrics.r2 = assemble(pairwiseSum(sqErr), trueSS);
+  if (n >= 2) metrics.r2 = assemble(squaredErrorSum, trueSS);
   metrics.explained_variance = assemble(sumSquaredDeviations(diff) / n, trueSS / n);
   return { task: 'regression', rows: n, metrics };
 }

@@ -1,14 +1,15 @@
 import { markdownTable } from 'markdown-table';
-import { codeCell } from './cells.js';
+import { codeCell, KEY_METRICS, sliceKeys } from './cells.js';
 import { escapeMarkdownText, markdownCode, type MetricsFile } from '@modelgate/core';
 import type { z } from 'zod';
 
 type Metrics = z.output<typeof MetricsFile>;
 
-const KEY_METRICS: Record<Metrics['task'], string[]> = {
-  binary: ['accuracy', 'balanced_accuracy', 'precision', 'recall', 'f1', 'roc_auc', 'pr_auc', 'log_loss', 'brier', 'ece', 'distinct_predictions', 'majority_rate'],
-  multiclass: ['accuracy', 'balanced_accuracy', 'precision_macro', 'recall_macro', 'f1_macro', 'f1_weighted', 'roc_auc', 'log_loss', 'distinct_predictions'],
-  regression: ['mae', 'rmse', 'r2', 'mape', 'max_error'],
+/** The job summary adds the degenerate-model signals to the headline metrics. */
+const SUMMARY_METRICS: Record<Metrics['task'], readonly string[]> = {
+  binary: [...KEY_METRICS.binary, 'distinct_predictions', 'majority_rate'],
+  multiclass: [...KEY_METRICS.multiclass, 'distinct_predictions'],
+  regression: KEY_METRICS.regression,
 };
 
 export function formatMetric(value: number | null | undefined, digits = 4): string {
@@ -40,7 +41,7 @@ export function renderEvalSummary(metrics: Metrics): string {
     );
   } else lines.push('No gates configured.', '');
   if (metrics.baseline) lines.push(`Baseline: ${markdownCode(metrics.baseline.source)}`, '');
-  const keys = KEY_METRICS[metrics.task].filter((name) => name in metrics.metrics);
+  const keys = SUMMARY_METRICS[metrics.task].filter((name) => name in metrics.metrics);
   lines.push(markdownTable([['metric', 'value'], ...keys.map((name) => [name, formatMetric(metrics.metrics[name])])]), '');
   if (metrics.per_class && metrics.per_class.length > 0) {
     lines.push(
@@ -52,11 +53,11 @@ export function renderEvalSummary(metrics: Metrics): string {
     );
   }
   if (metrics.slices.length > 0) {
-    const sliceKeys = metrics.task === 'regression' ? ['mae', 'rmse', 'r2'] : ['accuracy', metrics.task === 'binary' ? 'recall' : 'recall_macro', metrics.task === 'binary' ? 'f1' : 'f1_macro'];
+    const perSlice = sliceKeys(metrics.task);
     lines.push(
       markdownTable([
-        ['slice', 'rows', ...sliceKeys],
-        ...metrics.slices.map((slice) => [codeCell(`${slice.column}=${slice.value}`), String(slice.rows), ...sliceKeys.map((name) => formatMetric(slice.metrics[name]))]),
+        ['slice', 'rows', ...perSlice],
+        ...metrics.slices.map((slice) => [codeCell(`${slice.column}=${slice.value}`), String(slice.rows), ...perSlice.map((name) => formatMetric(slice.metrics[name]))]),
       ]),
       '',
     );

@@ -84,9 +84,3 @@ export function projectColumns(available: readonly string[], wanted: readonly st
   }
   return [...picked].sort((a, b) => a - b);
 }
-
-/** A short, printable rendering of a value for messages. */
-export function preview(text: string, max = 40): string {
-  const clean = text.replace(/[\r\n\t]/g, ' ');
-  return clean.length > max ? `${clean.slice(0, max)}…` : clean;
-}
