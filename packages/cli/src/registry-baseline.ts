@@ -18,7 +18,10 @@ export interface RegistryBaselineOptions {
   to: string;
   /** Tag to read; default `champion` if it exists, else `latest`, else the highest version. */
   alias?: string | undefined;
-  credentials?: Credentials | undefined;
+  /** Credentials for an `oci://` registry, resolved by its host (see registryCredentials). */
+  credentialInputs?: RegistryCredentialInputs | undefined;
+  /** `owner/repo`, the ghcr.io user name default. */
+  repository?: string | undefined;
   /** `dir:` paths resolve against this (default: the current directory). */
   workspace?: string | undefined;
   /** Where the release is pulled to (a temporary directory inside it, removed afterwards). */
@@ -50,31 +53,56 @@ interface Source {
 
 /** Opens `to` read-only; `undefined` when it is a directory that does not exist (nothing released yet). */
 async function openSource(options: RegistryBaselineOptions): Promise<Source | undefined> {
-  const to = options.to.trim();
-  if (to.startsWith('dir:')) {
-    const path = to.slice('dir:'.length);
-    if (!path) throw new ConfigurationError("registry: dir: needs a path, e.g. dir:./registry", { field: 'registry' });
-    const absolute = resolve(options.workspace ?? process.cwd(), path);
+  const ref = parseRegistryRef(options.to.trim(), 'registry');
+  if (ref.kind === 'dir') {
+    const absolute = resolve(options.workspace ?? process.cwd(), ref.path);
     try {
       await stat(join(absolute, 'index.json'));
     } catch {
       return undefined;
     }
     const layout = new OciLayout(absolute);
-    return { where: `dir:${path}`, tags: () => layout.tags(), pull: (tag, dir) => layout.pull(tag, dir) };
+    return { where: `dir:${ref.path}`, tags: () => layout.tags(), pull: (tag, dir) => layout.pull(tag, dir) };
+  }
+  const client = openRegistryClient(ref, registryCredentials(ref.hostname, options.credentialInputs ?? {}, options.repository), options.fetch);
+  return { where: `oci://${ref.registry}/${ref.repository}`, tags: () => client.tags(), pull: (tag, dir) => client.pull(tag, dir) };
+}
+
+export type RegistryRef = { kind: 'dir'; path: string } | { kind: 'oci'; registry: string; repository: string; hostname: string };
+
+/**
+ * Parses `dir:<path>` or `oci://host[:port]/repository`. Errors name where the value came from:
+ * model-release's `to` input (which also accepts `github`, handled by the caller) or modelgate.yml's `registry`.
+ */
+export function parseRegistryRef(to: string, field: 'to' | 'registry'): RegistryRef {
+  const label = field === 'to' ? "input 'to'" : 'registry';
+  if (to.startsWith('dir:')) {
+    const path = to.slice('dir:'.length);
+    if (!path) throw new ConfigurationError(`${label}: dir: needs a path, e.g. dir:./registry`, { field });
+    return { kind: 'dir', path };
   }
   const match = /^oci:\/\/([^/\s]+)\/([^\s:@]+)$/.exec(to);
-  if (!match) throw new ConfigurationError(`registry must be dir:<path> or oci://host[:port]/repository, got '${to}'`, { field: 'registry' });
+  if (!match) {
+    const forms = field === 'to' ? 'dir:<path>, oci://host[:port]/repository or github' : 'dir:<path> or oci://host[:port]/repository';
+    throw new ConfigurationError(`${label} must be ${forms}, got '${to}'`, { field });
+  }
   const [, registry, repository] = match as unknown as [string, string, string];
-  const hostname = new URL(`http://${registry}`).hostname;
-  const client = new RegistryClient({
-    registry,
-    repository,
-    credentials: options.credentials,
-    plainHttp: isLoopbackHost(hostname),
-    ...(options.fetch ? { fetch: options.fetch } : {}),
+  try {
+    return { kind: 'oci', registry, repository, hostname: new URL(`http://${registry}`).hostname };
+  } catch {
+    throw new ConfigurationError(`${label}: '${registry}' is not a registry host`, { field });
+  }
+}
+
+/** A distribution client for `ref`; loopback registries (CI service containers, tests) speak plain HTTP, anything else needs TLS. */
+export function openRegistryClient(ref: Extract<RegistryRef, { kind: 'oci' }>, credentials: Credentials | undefined, fetchImpl?: typeof fetch): RegistryClient {
+  return new RegistryClient({
+    registry: ref.registry,
+    repository: ref.repository,
+    credentials,
+    plainHttp: isLoopbackHost(ref.hostname),
+    ...(fetchImpl ? { fetch: fetchImpl } : {}),
   });
-  return { where: `oci://${registry}/${repository}`, tags: () => client.tags(), pull: (tag, dir) => client.pull(tag, dir) };
 }
 
 /** The tag to compare against, or undefined when the registry has none of the candidates. */
@@ -142,15 +170,7 @@ export function registryCredentials(hostname: string, inputs: RegistryCredential
   return { username, password };
 }
 
-/** Credentials for the `registry` of modelgate.yml: none for `dir:`, else by its host. */
-export function credentialsFor(to: string, inputs: RegistryCredentialInputs, repository?: string): Credentials | undefined {
-  const match = /^oci:\/\/([^/\s]+)\//.exec(to.trim());
-  if (!match) return undefined;
-  let hostname: string;
-  try {
-    hostname = new URL(`http://${match[1]}`).hostname;
-  } catch {
-    return undefined; // openSource reports the malformed host
-  }
-  return registryCredentials(hostname, inputs, repository);
+/** Picks the credential inputs out of an action's inputs (each action declares them with its own wording). */
+export function registryCredentialInputs(inputs: RegistryCredentialInputs): RegistryCredentialInputs {
+  return { 'registry-username': inputs['registry-username'], 'registry-password': inputs['registry-password'], 'github-token': inputs['github-token'] };
 }

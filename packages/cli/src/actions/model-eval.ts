@@ -12,7 +12,7 @@ import { assembleMetrics } from '../eval/assemble.js';
 import { predictionsCsv } from '../eval/predictions.js';
 import { sha256Bytes, sha256File, workspacePath, writeArtifact } from '../files.js';
 import { hostServices } from '../services.js';
-import { credentialsFor, loadRegistryBaseline, type RegistryCredentialInputs } from '../registry-baseline.js';
+import { loadRegistryBaseline, registryCredentialInputs, type RegistryCredentialInputs } from '../registry-baseline.js';
 
 export const modelEval = defineAction({
   name: 'model-eval',
@@ -89,7 +89,7 @@ export const modelEval = defineAction({
     logger.debug(`onnxruntime-node ${provisioned.version} from ${provisioned.source} (${provisioned.dir})`);
     const session = await createSession(provisioned.ort, encodeModel(model), { name: modelPath.shown });
 
-    const baseline = await loadBaseline(inputs.baseline ?? config?.baseline, modelName, environment, logger, config?.registry, { 'registry-username': inputs['registry-username'], 'registry-password': inputs['registry-password'], 'github-token': inputs['github-token'] });
+    const baseline = await loadBaseline(inputs.baseline ?? config?.baseline, modelName, environment, logger, config?.registry, registryCredentialInputs(inputs));
     const read = { batchRows: inputs['batch-size']!, ...readOptions(config) };
     const table = await openTable(dataPath.absolute, read, dataPath.shown);
     const scored = await scoreTable({
@@ -172,7 +172,7 @@ async function loadBaseline(
       logger.warning('baseline: registry needs `registry: dir:<path>` or `oci://host/repository` in modelgate.yml; no baseline gates are evaluated');
       return undefined;
     }
-    const found = await loadRegistryBaseline({ to: registry, credentials: credentialsFor(registry, credentialInputs, environment.repository), workspace: environment.workspace, tempDir: environment.tempDir, logger });
+    const found = await loadRegistryBaseline({ to: registry, credentialInputs, repository: environment.repository, workspace: environment.workspace, tempDir: environment.tempDir, logger });
     if (!found) {
       logger.warning(`no released metrics.json (champion, latest or a version) in ${registry} yet; baseline gates are skipped`);
       return undefined;

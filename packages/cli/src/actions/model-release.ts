@@ -22,7 +22,6 @@ import {
   buildArtifact,
   compareVersions,
   immutableVersionError,
-  isLoopbackHost,
   lineageEvent,
   parseManifest,
   parseVersion,
@@ -31,7 +30,6 @@ import {
   sha256Digest,
   nextVersion,
   OciLayout,
-  RegistryClient,
   type ArtifactFile,
   type Bump,
   type BuiltArtifact,
@@ -44,7 +42,7 @@ import {
 } from '@modelgate/registry';
 import { sha256Bytes, workspacePath, writeArtifact } from '../files.js';
 import { VERSION } from '../version.js';
-import { registryCredentials } from '../registry-baseline.js';
+import { openRegistryClient, parseRegistryRef, registryCredentialInputs, registryCredentials, type RegistryCredentialInputs } from '../registry-baseline.js';
 
 const run = promisify(execFile);
 
@@ -100,16 +98,14 @@ export const modelRelease = defineAction({
     const secrets = [inputs['registry-password'], given(inputs['github-token'])];
     for (const secret of secrets) if (secret) setSecret(secret);
     const to = (inputs.to ?? config?.registry ?? DEFAULT_TARGET).trim();
-    const modelName = inputs.name ?? config?.name ?? basename(modelPath).replace(/\.onnx$/i, '');
+    const name = inputs.name ?? config?.name ?? basename(modelPath).replace(/\.onnx$/i, '');
     // Only GitHub Releases are git tags; registry tags are plain versions.
-    const tagPrefix = to === 'github' ? releaseTagPrefix(inputs['tag-prefix'], modelName) : '';
-    const credentials = { 'registry-username': inputs['registry-username'], 'registry-password': inputs['registry-password'], 'github-token': inputs['github-token'] };
-    const target = to === 'github' ? githubTarget(modelName, tagPrefix, environment, given(inputs['github-token']), logger) : openTarget(to, environment, credentials);
+    const tagPrefix = to === 'github' ? releaseTagPrefix(inputs['tag-prefix'], name) : '';
+    const target = to === 'github' ? githubTarget(name, tagPrefix, environment, given(inputs['github-token']), logger) : openTarget(to, environment, registryCredentialInputs(inputs));
 
     // What goes into the artifact.
     const model = workspacePath(environment.workspace, modelPath);
     const loaded = await loadModel(model.absolute, model.shown);
-    const name = modelName;
     const modelSha = sha256Bytes(loaded.bytes);
     const signature = signatureOf(loaded.model, model.shown, modelSha, loaded.bytes.byteLength);
     const files: ArtifactFile[] = [{ title: 'model.onnx', content: loaded.bytes }];
@@ -329,18 +325,14 @@ interface Target {
   tag(alias: string, version: string): Promise<unknown>;
 }
 
-function openTarget(
-  to: string,
-  environment: { workspace: string; repository?: string | undefined },
-  inputs: { 'registry-username'?: string | undefined; 'registry-password'?: string | undefined; 'github-token'?: string | undefined },
-): Target {
-  if (to.startsWith('dir:')) {
-    const path = to.slice('dir:'.length);
-    if (!path) throw new ConfigurationError("input 'to': dir: needs a path, e.g. dir:./registry", { field: 'to' });
-    const layout = new OciLayout(workspacePath(environment.workspace, path).absolute);
+function openTarget(to: string, environment: { workspace: string; repository?: string | undefined }, credentialInputs: RegistryCredentialInputs): Target {
+  const ref = parseRegistryRef(to, 'to');
+  if (ref.kind === 'dir') {
+    const path = workspacePath(environment.workspace, ref.path);
+    const layout = new OciLayout(path.absolute);
     return {
       kind: 'dir',
-      where: `dir:${workspacePath(environment.workspace, path).shown}`,
+      where: `dir:${path.shown}`,
       tags: () => layout.tags(),
       manifest: async (tag) => {
         const found = await layout.manifest(tag);
@@ -351,18 +343,8 @@ function openTarget(
       tag: (alias, version) => layout.tag(alias, version),
     };
   }
-  const match = /^oci:\/\/([^/\s]+)\/([^\s:@]+)$/.exec(to);
-  if (!match) throw new ConfigurationError(`input 'to' must be dir:<path>, oci://host[:port]/repository or github, got '${to}'`, { field: 'to' });
-  const [, registry, repository] = match as unknown as [string, string, string];
-  let hostname: string;
-  try {
-    hostname = new URL(`http://${registry}`).hostname;
-  } catch {
-    throw new ConfigurationError(`input 'to': '${registry}' is not a registry host`, { field: 'to' });
-  }
-  const credentials = registryCredentials(hostname, inputs, environment.repository);
-  // Loopback registries (CI service containers, tests) speak plain HTTP; anything else needs TLS.
-  const client = new RegistryClient({ registry, repository, credentials, plainHttp: isLoopbackHost(hostname) });
+  const { registry, repository } = ref;
+  const client = openRegistryClient(ref, registryCredentials(ref.hostname, credentialInputs, environment.repository));
   return {
     kind: 'oci',
     where: `oci://${registry}/${repository}`,
@@ -392,7 +374,7 @@ function metricsOf(bytes: Uint8Array): Record<string, number> | undefined {
  * The git tag prefix of `to: github` releases. Checked against git's ref-name rules up front, so a
  * bad prefix is a configuration error naming the input rather than a 422 from the refs API.
  */
-export function releaseTagPrefix(given: string | undefined, name: string): string {
+function releaseTagPrefix(given: string | undefined, name: string): string {
   const prefix = given ?? `${name}/v`;
   // git check-ref-format: no control characters, space, ~ ^ : ? * [ \\, "..", "@{", "//", and no component starting with "." or ending with ".lock".
   const bad =

@@ -4,7 +4,7 @@ import { configLine, ConfigurationError, defineAction, input, parseArtifact, wri
 import { createGitHubClient, isPermissionDenied, MissingPermissionError, publishCheckRun, truncateMarkdown, upsertStickyComment, type CheckAnnotation, type GitHubClient } from '@modelgate/github';
 import { renderCharts, renderDataSummary, renderInspectSummary, renderMetricDiff, renderModelCard, renderModelCardJson } from '@modelgate/report';
 import { workspacePath } from '../files.js';
-import { credentialsFor, loadRegistryBaseline, type RegistryCredentialInputs } from '../registry-baseline.js';
+import { loadRegistryBaseline, registryCredentialInputs, type RegistryCredentialInputs } from '../registry-baseline.js';
 import { collectReport, DEFAULT_MAX_BYTES, fetchReport, uploadWithActionsArtifact, type WorkflowRunPayload } from '../report-stages.js';
 import { VERSION } from '../version.js';
 
@@ -59,7 +59,7 @@ export const modelReport = defineAction({
     const [owner, repo] = (environment.repository ?? '/').split('/') as [string, string];
     if (inputs['registry-password']) setSecret(inputs['registry-password']);
     // base-metrics always comes from this (trusted) workspace, never from a collected artifact.
-    const released = inputs['base-metrics'] === 'registry' ? await registryBase(config?.registry, environment, logger, { 'registry-username': inputs['registry-username'], 'registry-password': inputs['registry-password'], 'github-token': inputs['github-token'] }) : undefined;
+    const released = inputs['base-metrics'] === 'registry' ? await registryBase(config?.registry, environment, logger, registryCredentialInputs(inputs)) : undefined;
     const base = released?.metrics ?? (inputs['base-metrics'] && inputs['base-metrics'] !== 'registry' ? await readArtifact('metrics', at(inputs['base-metrics']), true) : undefined);
     const baseName = inputs['base-name'] ?? released?.name;
     let client: GitHubClient | undefined;
@@ -187,7 +187,7 @@ export const modelReport = defineAction({
 /** The released champion's metrics as the diff's base; a registry with no release yet has no base. */
 async function registryBase(registry: string | undefined, environment: RunEnvironment, logger: Logger, credentialInputs: RegistryCredentialInputs): Promise<{ metrics: Artifact<'metrics'>; name: string } | undefined> {
   if (!registry || registry === 'github') throw new ConfigurationError('base-metrics: registry needs `registry: dir:<path>` or `oci://host/repository` in modelgate.yml', { field: 'base-metrics' });
-  const found = await loadRegistryBaseline({ to: registry, credentials: credentialsFor(registry, credentialInputs, environment.repository), workspace: environment.workspace, tempDir: environment.tempDir, logger });
+  const found = await loadRegistryBaseline({ to: registry, credentialInputs, repository: environment.repository, workspace: environment.workspace, tempDir: environment.tempDir, logger });
   if (!found) {
     logger.warning(`no released model in ${registry} yet: the report has no metric diff`);
     return undefined;
