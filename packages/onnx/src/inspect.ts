@@ -74,9 +74,9 @@ export function inspectModel(model: ModelProto, source: InspectSource): ModelFig
   const excluded = { tensors: 0, elements: 0 };
   let nodes = 0;
 
-  const countTensor = (tensor: TensorProto, shapeOnly: boolean, storedElements?: number): void => {
+  const countTensor = (tensor: TensorProto, shapeOnly: boolean): void => {
     const type = tensor.data_type ?? DataType.UNDEFINED;
-    const elements = storedElements ?? elementCount(tensorDims(tensor));
+    const elements = elementCount(tensorDims(tensor));
     const dtype = dataTypeName(type);
     const bytes = tensorDataBytes(tensor);
     bytesByDtype[dtype] = (bytesByDtype[dtype] ?? 0) + (Number.isFinite(bytes) ? bytes : 0);
@@ -102,7 +102,7 @@ export function inspectModel(model: ModelProto, source: InspectSource): ModelFig
 
     for (const tensor of g.initializer) countTensor(tensor, isShapeOnly(tensor, tensor.name));
     for (const sparse of g.sparse_initializer) {
-      if (sparse.values) countTensor(sparse.values, false, elementCount(tensorDims(sparse.values)));
+      if (sparse.values) countTensor(sparse.values, false);
       if (sparse.indices) countTensor(sparse.indices, true);
     }
     for (const node of g.node) {

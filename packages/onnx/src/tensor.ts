@@ -16,27 +16,6 @@ export function isExternal(tensor: TensorProto): boolean {
   return tensor.data_location === DATA_LOCATION_EXTERNAL;
 }
 
-/** Elements actually stored in whichever field holds the data (not external data). */
-export function storedElementCount(tensor: TensorProto): number {
-  const type = tensor.data_type ?? 0;
-  if (tensor.raw_data && tensor.raw_data.byteLength > 0) {
-    const bytesPerElement = rawByteLength(type, 1);
-    return bytesPerElement > 0 && type !== DataType.UINT4 && type !== DataType.INT4 && type !== DataType.FLOAT4E2M1
-      ? tensor.raw_data.byteLength / bytesPerElement
-      : elementCount(tensorDims(tensor));
-  }
-  if (type === DataType.COMPLEX64) return tensor.float_data.length / 2;
-  if (type === DataType.COMPLEX128) return tensor.double_data.length / 2;
-  return (
-    tensor.float_data.length +
-    tensor.int32_data.length +
-    tensor.string_data.length +
-    tensor.int64_data.length +
-    tensor.double_data.length +
-    tensor.uint64_data.length
-  );
-}
-
 /**
  * Bytes the tensor's values take when materialised (raw layout), whatever field or
  * external file holds them. Strings count their UTF-8 bytes.
@@ -82,21 +61,6 @@ export function tensorToFloat32(tensor: TensorProto): Float32Array {
     default:
       throw new Error(`tensor '${tensor.name}' has type ${dataTypeName(type)}, not convertible to float32`);
   }
-}
-
-/** The tensor's values as bigint-free integers (INT64/INT32/…); for shape and axis tensors. */
-export function tensorToIntegers(tensor: TensorProto): number[] {
-  const type = tensor.data_type ?? 0;
-  const count = elementCount(tensorDims(tensor));
-  const raw = tensor.raw_data && tensor.raw_data.byteLength > 0 ? tensor.raw_data : undefined;
-  const view = raw ? new DataView(raw.buffer, raw.byteOffset, raw.byteLength) : undefined;
-  const out: number[] = [];
-  for (let i = 0; i < count; i += 1) {
-    if (type === DataType.INT64) out.push(view ? Number(view.getBigInt64(i * 8, true)) : toInt(tensor.int64_data[i]));
-    else if (type === DataType.INT32) out.push(view ? view.getInt32(i * 4, true) : tensor.int32_data[i]!);
-    else throw new Error(`tensor '${tensor.name}' has type ${dataTypeName(type)}, expected an integer tensor`);
-  }
-  return out;
 }
 
 /** A FLOAT tensor with little-endian raw_data (how exporters write weights). */
