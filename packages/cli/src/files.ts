@@ -16,9 +16,6 @@ export async function sha256File(path: string): Promise<string> {
   return hash.digest('hex');
 }
 
-export function sha256Bytes(bytes: Uint8Array): string {
-  return createHash('sha256').update(bytes).digest('hex');
-}
 
 /** Absolute path for I/O, and the path as the user wrote it (workspace-relative) for reports. */
 export function workspacePath(workspace: string, path: string): { absolute: string; shown: string } {

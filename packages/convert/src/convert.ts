@@ -2,9 +2,10 @@
  * Entry points: read an XGBoost JSON or LightGBM text model (format detected from its first
  * bytes) and convert it to ONNX. Pure: text or bytes in, ModelProto and facts out.
  */
+import { sha256Hex } from '@modelgate/core';
 import type { ModelProto } from '@modelgate/onnx';
 import { readLightGBMText } from './lightgbm.js';
-import { inputError, sha256Hex, type SourceFormat, type TreeModel } from './model.js';
+import { inputError, type SourceFormat, type TreeModel } from './model.js';
 import { writeOnnx, type OnnxWriteInfo, type OnnxWriteOptions } from './onnx.js';
 import { readXGBoostJson } from './xgboost.js';
 

@@ -18,7 +18,8 @@
  *    summed in double from 0 (boost_from_average is already folded into the first trees),
  *    divided by the number of iterations with average_output, then transformed by the objective.
  */
-import { checkTreeShape, emptyTree, inputError, MISSING_NAN, RULE_CAT, RULE_LEQ, sha256Hex, type Transform, type Tree, type TreeModel } from './model.js';
+import { sha256Hex } from '@modelgate/core';
+import { checkTreeShape, emptyTree, inputError, MISSING_NAN, RULE_CAT, RULE_LEQ, type Transform, type Tree, type TreeModel } from './model.js';
 
 export interface LightGBMReadOptions {
   file?: string;

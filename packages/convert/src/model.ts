@@ -4,7 +4,6 @@
  * decision rule (see ./decision.ts), so the evaluator reproduces the source library and the
  * writer has to prove (by construction of its comparison trees) that ONNX does the same.
  */
-import { createHash } from 'node:crypto';
 import { InputDataError } from '@modelgate/core';
 
 export type SourceFormat = 'xgboost-json' | 'lightgbm-text';
@@ -74,11 +73,6 @@ export interface TreeModel {
   trees: Tree[];
   /** Facts worth telling the user (truncation to best_iteration, ignored fields, …). */
   notes: string[];
-}
-
-/** SHA-256 of the file's bytes (a string is hashed as its UTF-8 encoding, without copying). */
-export function sha256Hex(data: Uint8Array | string): string {
-  return createHash('sha256').update(data).digest('hex');
 }
 
 /** One-line InputDataError naming the file and the offending field. */

@@ -16,8 +16,9 @@
  *  - attributes.best_iteration (early stopping; 1.x also writes it after plain training).
  *  - Numbers are float32; non-finite values appear as NaN/Infinity tokens.
  */
+import { sha256Hex } from '@modelgate/core';
 import { JsonFields, parseJsonText } from './json-reader.js';
-import { checkTreeShape, emptyTree, sha256Hex, type Transform, type Tree, type TreeModel } from './model.js';
+import { checkTreeShape, emptyTree, type Transform, type Tree, type TreeModel } from './model.js';
 
 export interface XGBoostReadOptions {
   file?: string;

@@ -9,3 +9,4 @@ export * from './artifacts/index.js';
 export { formatZodPath } from './locate.js';
 export * from './atomic-write.js';
 export * from './suggest.js';
+export * from './hash.js';

@@ -17,8 +17,7 @@
  * did store the asset, the retry answers 422 `already_exists` and we check that asset's
  * digest instead of failing.
  */
-import { createHash } from 'node:crypto';
-import { ConfigurationError, InputDataError, type Logger } from '@modelgate/core';
+import { ConfigurationError, InputDataError, sha256Hex, type Logger } from '@modelgate/core';
 import type { GitHubClient } from './client.js';
 import { rethrowIfPermissionDenied } from './permissions.js';
 
@@ -80,10 +79,6 @@ interface ReleaseInfo {
   body?: string | null | undefined;
   target_commitish: string;
   upload_url: string;
-}
-
-export function sha256Hex(bytes: Uint8Array): string {
-  return createHash('sha256').update(bytes).digest('hex');
 }
 
 const CONTENT_TYPES: Array<[RegExp, string]> = [

@@ -10,7 +10,7 @@
  * dataset `modelgate_sha256`, output `modelgate_release`, run `modelgate_ci`.
  */
 import { createHash } from 'node:crypto';
-import { ConfigurationError, SCHEMA_BASE_URL } from '@modelgate/core';
+import { ConfigurationError, SCHEMA_BASE_URL, sha256Hex } from '@modelgate/core';
 import { canonicalJson } from './oci.js';
 
 export const PRODUCER = 'https://github.com/modelgate/modelgate';
@@ -91,7 +91,7 @@ export function uuidV5(name: string, namespace = RUN_ID_NAMESPACE): string {
 
 /** Digest of a schema.json independent of formatting and key order: sha256 of its canonical JSON. */
 export function schemaDigest(schema: unknown): string {
-  return `sha256:${createHash('sha256').update(canonicalJson(schema)).digest('hex')}`;
+  return `sha256:${sha256Hex(canonicalJson(schema))}`;
 }
 
 const facet = (schemaURL: string, body: Record<string, unknown>): Facet => ({ _producer: PRODUCER, _schemaURL: schemaURL, ...body });

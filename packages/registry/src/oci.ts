@@ -16,8 +16,7 @@
  * Manifests are serialized as canonical JSON (sorted keys, no whitespace) so identical inputs give
  * identical digests.
  */
-import { createHash } from 'node:crypto';
-import { ConfigurationError, InputDataError } from '@modelgate/core';
+import { ConfigurationError, InputDataError, sha256Hex } from '@modelgate/core';
 
 export const MANIFEST_MEDIA_TYPE = 'application/vnd.oci.image.manifest.v1+json';
 export const INDEX_MEDIA_TYPE = 'application/vnd.oci.image.index.v1+json';
@@ -81,7 +80,7 @@ export function canonicalJson(value: unknown): string {
 }
 
 export function sha256Digest(bytes: Uint8Array): string {
-  return `sha256:${createHash('sha256').update(bytes).digest('hex')}`;
+  return `sha256:${sha256Hex(bytes)}`;
 }
 
 const DIGEST = /^sha256:[0-9a-f]{64}$/;

@@ -2,7 +2,7 @@ import { readFile, stat } from 'node:fs/promises';
 import { homedir } from 'node:os';
 import { basename, dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { ConfigurationError, defineAction, input, parseArtifact, writeFileAtomic, type Config, type Logger } from '@modelgate/core';
+import { ConfigurationError, defineAction, input, parseArtifact, writeFileAtomic, type Config, type Logger, sha256Hex } from '@modelgate/core';
 import { openTable } from '@modelgate/data';
 import { perClassByLabel, parseGate, type MetricView } from '@modelgate/metrics';
 import { encodeModel, inspectModel, loadModel, nonTensorOutputs, stripZipMap } from '@modelgate/onnx';
@@ -10,7 +10,7 @@ import { createSession, ortCacheDir, provisionOnnxRuntime, scoreTable } from '@m
 import { renderEvalSummary } from '@modelgate/report';
 import { assembleMetrics } from '../eval/assemble.js';
 import { predictionsCsv } from '../eval/predictions.js';
-import { sha256Bytes, sha256File, workspacePath, writeArtifact } from '../files.js';
+import { sha256File, workspacePath, writeArtifact } from '../files.js';
 import { hostServices } from '../services.js';
 import { loadRegistryBaseline, registryCredentialInputs, type RegistryCredentialInputs } from '../registry-baseline.js';
 
@@ -75,7 +75,7 @@ export const modelEval = defineAction({
       model = stripped.model;
       if (Object.keys(stripped.stripped).length > 0) logger.info(`ZipMap removed from ${Object.keys(stripped.stripped).join(', ')}: probabilities are read as a tensor`);
     }
-    const modelSha = sha256Bytes(loaded.bytes);
+    const modelSha = sha256Hex(loaded.bytes);
     const figures = inspectModel(model, { path: modelPath.shown, sha256: modelSha, fileBytes: loaded.bytes.byteLength, externalBytes: 0 });
 
     const services = hostServices();

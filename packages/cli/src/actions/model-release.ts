@@ -10,6 +10,7 @@ import {
   InputDataError,
   markdownCode,
   parseArtifact,
+  sha256Hex,
   type Artifact,
   type ArtifactBody,
   type Logger,
@@ -40,7 +41,7 @@ import {
   verifyBlob,
   isReleaseVersionTag,
 } from '@modelgate/registry';
-import { sha256Bytes, workspacePath, writeArtifact } from '../files.js';
+import { workspacePath, writeArtifact } from '../files.js';
 import { VERSION } from '../version.js';
 import { openRegistryClient, parseRegistryRef, registryCredentialInputs, registryCredentials, type RegistryCredentialInputs } from '../registry-baseline.js';
 
@@ -106,7 +107,7 @@ export const modelRelease = defineAction({
     // What goes into the artifact.
     const model = workspacePath(environment.workspace, modelPath);
     const loaded = await loadModel(model.absolute, model.shown);
-    const modelSha = sha256Bytes(loaded.bytes);
+    const modelSha = sha256Hex(loaded.bytes);
     const signature = signatureOf(loaded.model, model.shown, modelSha, loaded.bytes.byteLength);
     const files: ArtifactFile[] = [{ title: 'model.onnx', content: loaded.bytes }];
     const metrics = await optionalArtifact('metrics', inputs.metrics, 'modelgate-out/metrics.json', environment.workspace, files);
@@ -159,7 +160,7 @@ export const modelRelease = defineAction({
         let previousSignature: SignatureLike | undefined;
         if (titles.has('model.onnx')) {
           const prior = await loadModel(join(dir, 'model.onnx'), `${target.where}:${latest}/model.onnx`).catch(() => undefined);
-          if (prior) previousSignature = signatureOf(prior.model, 'model.onnx', sha256Bytes(prior.bytes), prior.bytes.byteLength);
+          if (prior) previousSignature = signatureOf(prior.model, 'model.onnx', sha256Hex(prior.bytes), prior.bytes.byteLength);
         }
         previous = { version: latest, digest: pulled.digest, metrics: await read('metrics'), schema: await read('schema'), signature: previousSignature };
       } finally {

@@ -3,12 +3,12 @@ import { mkdtemp, readFile, stat } from 'node:fs/promises';
 import { homedir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { ConfigurationError, defineAction, input, InputDataError, writeFileAtomic, type Logger } from '@modelgate/core';
+import { ConfigurationError, defineAction, input, InputDataError, writeFileAtomic, type Logger, sha256Hex } from '@modelgate/core';
 import { checkParity, convertTreeModel, encodeOnnx, type ParityReport } from '@modelgate/convert';
 import { openTable } from '@modelgate/data';
 import { assertValidModel, decodeModel, inspectModel, loadModel } from '@modelgate/onnx';
 import { batchToFeeds, createSession, ortCacheDir, planInputs, planOutputs, provisionOnnxRuntime, type OrtModule } from '@modelgate/runtime';
-import { sha256Bytes, workspacePath, writeArtifact } from '../files.js';
+import { workspacePath, writeArtifact } from '../files.js';
 import { hostServices } from '../services.js';
 
 export const onnxConvert = defineAction({
@@ -103,8 +103,8 @@ export const onnxConvert = defineAction({
     await writeFileAtomic(out.absolute, onnx);
     const passed = parity?.passed ?? true;
     const report = await writeArtifact(workspacePath(environment.workspace, inputs['report-out']).absolute, 'convert', {
-      source: { path: source.shown, sha256: sha256Bytes(sourceBytes), bytes: sourceBytes.byteLength, format, ...(objective ? { objective } : {}), ...(libraryVersion ? { library_version: libraryVersion } : {}) },
-      output: { path: out.shown, sha256: sha256Bytes(onnx), bytes: onnx.byteLength },
+      source: { path: source.shown, sha256: sha256Hex(sourceBytes), bytes: sourceBytes.byteLength, format, ...(objective ? { objective } : {}), ...(libraryVersion ? { library_version: libraryVersion } : {}) },
+      output: { path: out.shown, sha256: sha256Hex(onnx), bytes: onnx.byteLength },
       target_opset: { 'ai.onnx': inputs['target-opset']!, ...(format === 'command' ? {} : { 'ai.onnx.ml': 3 }) },
       ...(inputs.from === 'command' ? { command: inputs.command } : {}),
       ...(parity ? { parity: { rows: parity.rows, max_abs_diff: parity.max_abs_diff, label_agreement: parity.label_agreement, tolerance: parity.tolerance, passed: parity.passed } } : {}),

@@ -2,7 +2,7 @@ import { execFile } from 'node:child_process';
 import { mkdtemp, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
-import { ConfigurationError, defineAction, input, InputDataError, parseByteSize, parsePercent, type Config } from '@modelgate/core';
+import { ConfigurationError, defineAction, input, InputDataError, parseByteSize, parsePercent, type Config, sha256Hex } from '@modelgate/core';
 import {
   checkModel,
   diffFigures,
@@ -14,7 +14,7 @@ import {
   type ModelFigures,
 } from '@modelgate/onnx';
 import { renderInspectSummary } from '@modelgate/report';
-import { sha256Bytes, workspacePath, writeArtifact } from '../files.js';
+import { workspacePath, writeArtifact } from '../files.js';
 
 const run = promisify(execFile);
 
@@ -98,7 +98,7 @@ async function figuresOf(absolute: string, shown: string) {
   const external = await resolveExternalData(loaded.model, absolute, shown);
   const figures = inspectModel(loaded.model, {
     path: shown,
-    sha256: sha256Bytes(loaded.bytes),
+    sha256: sha256Hex(loaded.bytes),
     fileBytes: loaded.bytes.byteLength,
     externalBytes: external.totalBytes,
   });
@@ -124,7 +124,7 @@ async function baseFromGit(workspace: string, tempDir: string, ref: string, path
     if (error instanceof InputDataError) throw new InputDataError(`base model ${path} at ${ref}: ${error.message}`, { file: path });
     throw error;
   });
-  return inspectModel(loaded.model, { path: `${ref}:${path}`, sha256: sha256Bytes(bytes), fileBytes: bytes.byteLength, externalBytes: 0 });
+  return inspectModel(loaded.model, { path: `${ref}:${path}`, sha256: sha256Hex(bytes), fileBytes: bytes.byteLength, externalBytes: 0 });
 }
 
 function budgetOptions(inputs: { 'max-bytes'?: string | undefined; 'max-parameters'?: number | undefined; 'max-growth'?: string | undefined; 'allowed-ops': string[]; 'max-opset'?: number | undefined; 'target-runtime'?: string | undefined }, config: Config | undefined): BudgetOptions {
