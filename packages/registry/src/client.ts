@@ -288,7 +288,8 @@ export class RegistryClient {
       }
       await this.putManifest(tag, artifact.manifestBytes, MANIFEST_MEDIA_TYPE, digest);
     }
-    for (const alias of aliases) await this.tag(alias, tag);
+    // The version tag now holds exactly these bytes: aliases get them without fetching the manifest back.
+    for (const alias of aliases) await this.putManifest(alias, artifact.manifestBytes, MANIFEST_MEDIA_TYPE, digest);
     return result;
   }
 
