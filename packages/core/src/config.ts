@@ -112,10 +112,17 @@ export function parseConfig(text: string, file: string): Config {
 
 /** 1-based line of a config entry (e.g. `['gates', 2]`), for annotations on modelgate.yml. */
 export function configLine(text: string, path: readonly PropertyKey[]): number | undefined {
+  return configLineFinder(text)(path);
+}
+
+/** configLine for many entries of one file: the YAML is parsed once. */
+export function configLineFinder(text: string): (path: readonly PropertyKey[]) => number | undefined {
   const lineCounter = new LineCounter();
   const document = parseDocument(text, { lineCounter });
-  const offset = nodeAt(document.contents, path)?.range?.[0];
-  return offset === undefined ? undefined : lineCounter.linePos(offset).line;
+  return (path) => {
+    const offset = nodeAt(document.contents, path)?.range?.[0];
+    return offset === undefined ? undefined : lineCounter.linePos(offset).line;
+  };
 }
 
 /** Deepest YAML node along `path` (the key node for a mapping entry, so the line is the key's). */

@@ -1,6 +1,6 @@
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { configLine, ConfigurationError, defineAction, input, parseArtifact, writeFileAtomic, type Artifact, type ArtifactKind, type Logger, type RunEnvironment } from '@modelgate/core';
+import { configLineFinder, ConfigurationError, defineAction, input, parseArtifact, writeFileAtomic, type Artifact, type ArtifactKind, type Logger, type RunEnvironment } from '@modelgate/core';
 import { createGitHubClient, isPermissionDenied, MissingPermissionError, publishCheckRun, truncateMarkdown, upsertStickyComment, type CheckAnnotation, type GitHubClient } from '@modelgate/github';
 import { renderCharts, renderDataSummary, renderInspectSummary, renderMetricDiff, renderModelCard, renderModelCardJson } from '@modelgate/report';
 import { workspacePath } from '../files.js';
@@ -263,9 +263,10 @@ async function annotations(
   }
   if (configFile) {
     const text = await readFile(workspacePath(environment.workspace, configFile).absolute, 'utf8').catch(() => undefined);
+    const lineOf = text === undefined ? undefined : configLineFinder(text);
     metrics.gates.forEach((gate, index) => {
-      if (gate.passed || index >= configGates || text === undefined) return;
-      const line = configLine(text, ['gates', index]) ?? 1;
+      if (gate.passed || index >= configGates || lineOf === undefined) return;
+      const line = lineOf(['gates', index]) ?? 1;
       out.push({ path: configFile, start_line: line, end_line: line, annotation_level: 'failure', title: 'modelgate gate failed', message: `${gate.expr}: actual ${gate.actual ?? 'undefined'}, threshold ${gate.threshold ?? '-'}${gate.skipped ? ` (${gate.skipped})` : ''}` });
     });
   }
