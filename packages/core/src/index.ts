@@ -10,3 +10,4 @@ export { formatZodPath } from './locate.js';
 export * from './atomic-write.js';
 export * from './suggest.js';
 export * from './hash.js';
+export * from './order.js';

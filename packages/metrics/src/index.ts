@@ -17,7 +17,7 @@ export {
   type ClassificationMetricName,
   type RegressionMetricName,
 } from './names.js';
-export { compareCodePoints, defaultPositive, encodeLabels, isNumericLabelSet, sortLabels, type EncodedLabels } from './labels.js';
+export { defaultPositive, encodeLabels, isNumericLabelSet, sortLabels, type EncodedLabels } from './labels.js';
 export {
   classificationBySlice,
   regressionBySlice,

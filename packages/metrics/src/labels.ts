@@ -8,21 +8,10 @@
  * string); otherwise they sort as numpy sorts unicode strings, by code point (not by UTF-16 unit
  * or locale). `proba` columns must follow the same order as `labels`.
  */
-import { ConfigurationError, InputDataError } from '@modelgate/core';
+import { compareCodePoints, ConfigurationError, InputDataError } from '@modelgate/core';
 
 const DECIMAL = /^[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?$/;
 
-/** Compares strings by Unicode code point, as numpy orders `str` arrays. */
-export function compareCodePoints(a: string, b: string): number {
-  const n = Math.min(a.length, b.length);
-  for (let i = 0; i < n; i++) {
-    const ca = a.codePointAt(i)!;
-    const cb = b.codePointAt(i)!;
-    if (ca !== cb) return ca - cb;
-    if (ca > 0xffff) i++;
-  }
-  return a.length - b.length;
-}
 
 /** True if every label is a decimal number literal (a numeric label column). */
 export function isNumericLabelSet(labels: Iterable<string>): boolean {

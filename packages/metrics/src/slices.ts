@@ -4,7 +4,7 @@
  * so a slice in which only one class occurs still works: its undefined metrics are null.
  */
 import { classificationMetrics } from './classification.js';
-import { compareCodePoints } from './labels.js';
+import { compareCodePoints } from '@modelgate/core';
 import { regressionMetrics } from './regression.js';
 import type { ClassificationInput, ClassificationResult, Probabilities, RegressionResult, ResultOptions } from './types.js';
 

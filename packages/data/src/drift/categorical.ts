@@ -67,16 +67,3 @@ export function zTest(sortedKeys: readonly string[], ref: ReadonlyMap<string, nu
   return { statistic: z, pvalue: 2 * (1 - ndtr(Math.abs(z))) };
 }
 
-/** Python's `sorted()` order for str keys: by Unicode code point (not UTF-16 units). */
-export function compareCodePoints(a: string, b: string): number {
-  const ia = a[Symbol.iterator]();
-  const ib = b[Symbol.iterator]();
-  for (;;) {
-    const x = ia.next();
-    const y = ib.next();
-    if (x.done || y.done) return x.done && y.done ? 0 : x.done ? -1 : 1;
-    const cx = x.value.codePointAt(0)!;
-    const cy = y.value.codePointAt(0)!;
-    if (cx !== cy) return cx - cy;
-  }
-}

@@ -1,6 +1,6 @@
 import { ColumnDrift } from '@modelgate/core';
 import { describe, expect, it } from 'vitest';
-import { compareCodePoints } from './categorical.js';
+import { compareCodePoints } from '@modelgate/core';
 import { histogramCounts, sturgesEdges } from './distances.js';
 import {
   DEFAULT_THRESHOLDS,

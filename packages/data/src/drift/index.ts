@@ -12,7 +12,8 @@
  * Non-finite results are kept as scipy gives them: the chi2 statistic is +Infinity (p = 0) when
  * the current sample has a category the reference lacks.
  */
-import { chiSquareTest, compareCodePoints, zTest } from './categorical.js';
+import { chiSquareTest, zTest } from './categorical.js';
+import { compareCodePoints } from '@modelgate/core';
 import {
   categoryShares,
   fillZeroes,
