@@ -93,8 +93,12 @@ describe.each(classificationFiles)('classification goldens: %s', (file) => {
   const golden = loadGolden<ClfCase>(file);
 
   it('was written by scikit-learn 1.2', () => {
-    expect(golden.generated_by.sklearn).toMatch(/^1\.2\./);
-    expect(golden.generated_by.numpy).toBeTruthy();
+    // Provenance: written by the oracle script with scikit-learn 1.2 and a released numpy.
+    expect(golden.generated_by).toMatchObject({
+      script: 'fixtures/oracles/metrics_oracle.py',
+      sklearn: expect.stringMatching(/^1\.2\.\d+$/),
+      numpy: expect.stringMatching(/^\d+\.\d+\.\d+$/),
+    });
   });
 
   it.each(golden.cases.map((c) => [c.name, c] as const))('%s', (_name, c) => {
