@@ -1,16 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { averagePrecision, mergeRuns, RankingPartial, rocAuc, runsFromSorted, type ScoreRuns } from './ranking.js';
-
-function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+import { prng } from './testing.js';
 
 function runsOf(scores: number[], positive: boolean[]): ScoreRuns {
   const r = new RankingPartial();
