@@ -162,8 +162,8 @@ export interface RegistryCredentialInputs {
  */
 export function registryCredentials(hostname: string, inputs: RegistryCredentialInputs, repository?: string): Credentials | undefined {
   const ghcr = hostname === 'ghcr.io';
-  const token = inputs['github-token'] && !inputs['github-token'].includes('${{') ? inputs['github-token'] : undefined;
-  const password = inputs['registry-password'] ?? (ghcr ? token : undefined);
+  // An unevaluated `${{ github.token }}` default never gets here: parseInputs drops it.
+  const password = inputs['registry-password'] ?? (ghcr ? inputs['github-token'] : undefined);
   if (!password) return undefined;
   const username = inputs['registry-username'] ?? (ghcr ? (repository?.split('/')[0] ?? 'modelgate') : undefined);
   if (!username) throw new ConfigurationError("input 'registry-username' is required with 'registry-password'", { field: 'registry-username' });

@@ -135,9 +135,11 @@ export function parseInputs<S extends InputShape>(shape: S, read: (name: string)
   for (const [name, schema] of Object.entries(shape)) {
     const meta = inputMeta(schema);
     const given = read(name);
-    // A default like `${{ github.token }}` is an expression only the runner evaluates.
-    const fallback = meta.default?.includes('${{') ? undefined : meta.default;
-    const raw = given === undefined || given === '' ? fallback : given;
+    // `${{ github.token }}` is an expression only the runner evaluates: arriving literally (a
+    // declared default outside a runner, or a harness passing defaults through) it means unset.
+    const unevaluated = (value: string | undefined) => value?.includes('${{') === true;
+    const fallback = unevaluated(meta.default) ? undefined : meta.default;
+    const raw = given === undefined || given === '' || unevaluated(given) ? fallback : given;
     const result = schema.safeParse(raw);
     if (!result.success) {
       const message = result.error.issues[0]?.message ?? 'invalid value';

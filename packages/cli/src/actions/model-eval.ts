@@ -53,7 +53,7 @@ export const modelEval = defineAction({
     'latency-p95-ms': '95th percentile of single-row latency in milliseconds.',
   },
   async run({ inputs, config, configFile, environment, logger, setOutput, setSecret, summary, progress }) {
-    for (const secret of [inputs['registry-password'], inputs['github-token']]) if (secret && !secret.includes('${{')) setSecret(secret);
+    for (const secret of [inputs['registry-password'], inputs['github-token']]) if (secret) setSecret(secret);
     const pick = <T>(value: T | undefined, fallback: T | undefined, field: string, where: string): T => {
       const chosen = value ?? fallback;
       if (chosen === undefined) throw new ConfigurationError(`input '${field}' is required (or set \`${where}\` in modelgate.yml)`, { field });

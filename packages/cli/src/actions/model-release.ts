@@ -96,13 +96,13 @@ export const modelRelease = defineAction({
     if (!modelPath) throw new ConfigurationError("input 'model' is required (or set `model` in modelgate.yml)", { field: 'model' });
     const version = inputs.version.trim();
     if (!['auto', 'major', 'minor', 'patch'].includes(version)) parseVersion(version, "input 'version'");
-    const secrets = [inputs['registry-password'], given(inputs['github-token'])];
+    const secrets = [inputs['registry-password'], inputs['github-token']];
     for (const secret of secrets) if (secret) setSecret(secret);
     const to = (inputs.to ?? config?.registry ?? DEFAULT_TARGET).trim();
     const name = inputs.name ?? config?.name ?? basename(modelPath).replace(/\.onnx$/i, '');
     // Only GitHub Releases are git tags; registry tags are plain versions.
     const tagPrefix = to === 'github' ? releaseTagPrefix(inputs['tag-prefix'], name) : '';
-    const target = to === 'github' ? githubTarget(name, tagPrefix, environment, given(inputs['github-token']), logger) : openTarget(to, environment, registryCredentialInputs(inputs));
+    const target = to === 'github' ? githubTarget(name, tagPrefix, environment, inputs['github-token'], logger) : openTarget(to, environment, registryCredentialInputs(inputs));
 
     // What goes into the artifact.
     const model = workspacePath(environment.workspace, modelPath);
@@ -243,11 +243,6 @@ export const modelRelease = defineAction({
     }
   },
 });
-
-/** `${{ … }}` reaching us literally means no runner evaluated it (CLI, tests): treat as unset. */
-function given(value: string | undefined): string | undefined {
-  return value && !value.includes('${{') ? value : undefined;
-}
 
 function signatureOf(model: Parameters<typeof inspectModel>[0], path: string, sha256: string, bytes: number): SignatureLike {
   const figures = inspectModel(model, { path, sha256, fileBytes: bytes, externalBytes: 0 });
