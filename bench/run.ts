@@ -9,8 +9,10 @@ import { readersBench } from './readers.bench.js';
 import { modelEvalBench } from './model-eval.bench.js';
 import { convertBench } from './convert.bench.js';
 import { validateBench } from './validate.bench.js';
+import { driftBench } from './drift.bench.js';
+import { scaleBench } from './scale.bench.js';
 
-const BENCHES: Bench[] = [startup, onnxInspectBench, readersBench, modelEvalBench, convertBench, validateBench];
+const BENCHES: Bench[] = [startup, onnxInspectBench, readersBench, modelEvalBench, convertBench, validateBench, driftBench, scaleBench];
 
 const filter = process.argv[2];
 const results: Record<string, Measurement[]> = {};

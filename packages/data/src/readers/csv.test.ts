@@ -150,12 +150,10 @@ describe('CSV: RFC 4180 and the options', () => {
     ]);
   });
 
-  it('a 10 MB single-line row without newline is read (buffer grows, no quadratic copy)', async () => {
+  it('a 10 MB single-line row without newline is read from 64 KiB reads (speed: bench/scale.bench.ts)', async () => {
     const big = 'x'.repeat(10 * 1024 * 1024);
     const file = temp.write('long.csv', `a,b\n1,${big}`);
-    const started = performance.now();
     const table = await readTable(file, { chunkSize: 64 * 1024 });
-    expect(performance.now() - started).toBeLessThan(5000);
     expect(table.rows).toHaveLength(1);
     expect(table.rows[0]![0]).toBe('1');
     expect((table.rows[0]![1] as string).length).toBe(big.length);

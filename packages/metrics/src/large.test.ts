@@ -1,11 +1,11 @@
 /**
- * 1M-row binary classification incl. ROC-AUC, AP, curves and calibration. Measured at about
- * 0.2–0.25 s on the development machine; the bound is loose so slow CI runners do not flake.
+ * 1M-row binary classification incl. ROC-AUC, AP, curves and calibration: the large case works
+ * and curves stay downsampled. Its speed is measured in bench/scale.bench.ts.
  */
 import { expect, it } from 'vitest';
 import { classificationMetrics } from './classification.js';
 
-it('computes 1M binary rows with probabilities quickly', () => {
+it('computes 1M binary rows with probabilities, curves downsampled', () => {
   const n = 1_000_000;
   let seed = 12345;
   const rnd = () => (seed = (Math.imul(seed, 1103515245) + 12345) >>> 0) / 4294967296;
@@ -20,10 +20,7 @@ it('computes 1M binary rows with probabilities quickly', () => {
     proba[2 * i] = 1 - s;
     proba[2 * i + 1] = s;
   }
-  const start = performance.now();
   const r = classificationMetrics({ labels: ['0', '1'], yTrue, yPred, proba });
-  const ms = performance.now() - start;
   expect(r.metrics.roc_auc).toBeGreaterThan(0.5);
   expect(r.curves?.roc?.fpr.length).toBeLessThanOrEqual(200);
-  expect(ms).toBeLessThan(3000);
 });
