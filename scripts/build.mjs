@@ -21,6 +21,20 @@ execFileSync(
   { stdio: 'inherit', cwd: root },
 );
 
+// data-validate's second thread: a bundle of its own (esbuild, ~0.1 s), so the thread starts in
+// a fraction of the time loading the whole product would take.
+const { buildSync } = require('esbuild');
+buildSync({
+  entryPoints: [join(root, 'packages/cli/src/chunk-worker-entry.ts')],
+  bundle: true,
+  platform: 'node',
+  format: 'esm',
+  target: 'node20',
+  outfile: join(staging, 'chunk-worker.js'),
+  logLevel: 'error',
+  banner: { js: "import { createRequire } from 'node:module'; const require = createRequire(import.meta.url);" },
+});
+
 // Stubs: each action folder's action.yml points at ../../dist/<name>.js.
 const actions = readdirSync(join(root, 'actions'), { withFileTypes: true })
   .filter((entry) => entry.isDirectory())
@@ -35,4 +49,4 @@ rmSync(previous, { recursive: true, force: true });
 if (existsSync(dist)) renameSync(dist, previous);
 renameSync(staging, dist);
 rmSync(previous, { recursive: true, force: true });
-console.log(`built dist/ (${actions.length} action stubs + cli)`);
+console.log(`built dist/ (${actions.length} action stubs + cli + chunk worker)`);

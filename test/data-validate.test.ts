@@ -3,6 +3,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { parseArtifact } from '@modelgate/core';
+import { incomeCsvChunks, openTable, validateData } from '@modelgate/data';
 import { visibleLines } from './harness/file-commands.js';
 import { webhookPayload } from './harness/payloads.js';
 import { REPO_ROOT, runActionBundle } from './harness/run-action.js';
@@ -65,6 +66,33 @@ describe('data-validate bundle', () => {
     const run = await runActionBundle('data-validate', { inputs: { data: 'holdout.csv', schema: 'schema.json', reference: 'train.csv' }, files: { 'holdout.csv': income('holdout.csv'), 'schema.json': schema, 'train.csv': income('train.csv') } });
     expect(run.exitCode).toBe(0);
     expect(run.outputs).toMatchObject({ passed: 'true', errors: '0', 'dataset-drift': 'false' });
+  });
+
+  it('reads a large CSV in chunks on two threads and finds what one thread finds', async () => {
+    // 150 000 rows, ~15 MB: two 8 MiB chunks, the second read by dist/chunk-worker.js.
+    const big = Buffer.from([...incomeCsvChunks({ variant: 'corrupted', rows: 150_000 })].join(''));
+    const files = { 'big.csv': big, 'schema.json': schema, 'train.csv': income('train.csv') };
+    const run = await runActionBundle('data-validate', { inputs: { data: 'big.csv', schema: 'schema.json', reference: 'train.csv' }, files });
+    expect(run.stderr).toBe('');
+    expect(run.exitCode).toBe(1);
+    expect(visibleLines(run.stdout)).toContain('read big.csv in 2 chunks on 2 threads');
+    const read = (name: string) => readFileSync(join(run.workspace, 'modelgate-out', name), 'utf8');
+
+    // The same validation in this process, on one thread, from the TypeScript sources.
+    const source = (name: string) => openTable(join(run.workspace, name), {}, name);
+    const alone = await validateData({
+      data: { source: await source('big.csv'), shown: 'big.csv' },
+      schema: { schema: parseArtifact('schema', schema.toString(), 'schema.json'), shown: 'schema.json' },
+      reference: { source: await source('train.csv'), shown: 'train.csv' },
+    });
+    expect(alone.reading).toEqual({ chunks: 2, threads: 1 });
+    const validation = parseArtifact('validation', read('validation.json'), 'validation.json');
+    expect(validation.anomalies.length).toBeGreaterThan(5);
+    expect(validation.anomalies).toEqual(alone.validation!.anomalies);
+    expect(parseArtifact('drift', read('drift.json'), 'drift.json').columns).toEqual(alone.drift!.columns);
+    const profile = parseArtifact('profile', read('profile.json'), 'profile.json');
+    expect(profile.rows).toBe(150_000);
+    expect(profile.columns).toEqual(alone.profile.columns);
   });
 
   it('malformed data is one line naming file and line', async () => {

@@ -6,12 +6,13 @@
 import type { ArtifactBody } from '@modelgate/core';
 import type { z } from 'zod';
 import type { DataSchemaFile } from '@modelgate/core';
-import { categoricalDrift, chooseTest, datasetDrift, NumericReservoir, numericDrift, type DriftTestName } from './drift/index.js';
+import { categoricalDrift, chooseTest, datasetDrift, distinctUnion, NumericReservoir, numericDrift, type DriftTestName } from './drift/index.js';
 import { valueCounts } from './profile/distribution.js';
 import type { ColumnProfileJson } from './profile/json.js';
-import { TableProfiler } from './profile/table.js';
 import { SchemaValidator, type ValidateOptions } from './schema/validate.js';
+import type { CsvSource } from './readers/csv.js';
 import type { TableSource } from './table.js';
+import { chunkCuts, DEFAULT_CHUNK_BYTES, PassState, readChunked, type ChunkRunner } from './validate-chunks.js';
 
 type Schema = z.output<typeof DataSchemaFile>;
 
@@ -25,14 +26,24 @@ export interface DataValidationOptions {
   driftShare?: number;
   /** Values per numeric column kept for drift tests (uniform sample beyond it). */
   sampleSize?: number;
-  /** Rows of the data read so far, after each batch. */
+  /** Rows of the data read so far, after each batch or chunk. */
   onProgress?: (rows: number) => void;
+  /**
+   * Starts a thread to share the reading of a large CSV file (called only when the file has more
+   * than one chunk; closed when done). Without it every chunk is read on this thread — the results
+   * are the same either way.
+   */
+  chunkRunner?: () => ChunkRunner;
+  /** Chunk size for CSV data (default 8 MiB); for tests. */
+  chunkBytes?: number;
 }
 
 export interface DataValidationResult {
   validation?: ArtifactBody<'validation'>;
   profile: ArtifactBody<'profile'>;
   drift?: ArtifactBody<'drift'>;
+  /** How the data was read: CSV chunks, and threads that read them (for the log). */
+  reading: { chunks: number; threads: number };
 }
 
 interface Pass {
@@ -41,36 +52,64 @@ interface Pass {
   samples: Map<string, NumericReservoir>;
 }
 
-/** One pass: profile every column, sample the values of `sampled` columns (numeric ones) for drift. */
-async function readPass(source: TableSource, sampleSize: number, sampled: (name: string) => boolean, onBatch?: (batch: Parameters<SchemaValidator['addBatch']>[0]) => void): Promise<Pass> {
-  const profiler = new TableProfiler(source.columns);
-  const samples = new Map(source.columns.filter(sampled).map((name) => [name, new NumericReservoir(sampleSize)]));
-  const indexed = [...samples].map(([name, reservoir]) => [source.columns.indexOf(name), reservoir] as const);
-  for await (const batch of source.batches()) {
-    onBatch?.(batch);
-    profiler.add(batch);
-    for (const [index, reservoir] of indexed) reservoir.add(batch.data[index]!);
-  }
-  return { rows: profiler.rows, profile: profiler.toJSON(), samples };
-}
-
 const isNumeric = (column: ColumnProfileJson | undefined) => column?.type === 'int' || column?.type === 'float';
 
 export async function validateData(options: DataValidationOptions): Promise<DataValidationResult> {
   const sampleSize = options.sampleSize ?? 100_000;
-  const validator = options.schema ? new SchemaValidator(options.schema.schema, options.data.source.columns, options.data.shown, options.validate) : undefined;
-  // The reference first (usually the smaller file): its types say which columns need numeric samples.
-  const reference = options.reference ? await readPass(options.reference.source, sampleSize, () => true) : undefined;
-  const numericInReference = new Set(reference?.profile.columns.filter(isNumeric).map((column) => column.name));
-  let read = 0;
-  const current = await readPass(options.data.source, sampleSize, (name) => numericInReference.has(name), (batch) => {
-    validator?.addBatch(batch);
-    read += batch.rowCount;
-    options.onProgress?.(read);
-  });
+  const source = options.data.source;
+  const validateOptions = options.validate ?? {};
+  // A CSV file larger than one chunk is read in chunks (on two threads when a runner is given);
+  // duplicate rows need every row in one validator, so they keep the single pass.
+  const cuts = 'csv' in source && !validateOptions.duplicateRows ? chunkCuts(source as CsvSource, options.chunkBytes ?? DEFAULT_CHUNK_BYTES) : [];
+  const runner = cuts.length > 1 ? options.chunkRunner?.() : undefined;
+  let current: PassState;
+  let reference: PassState | undefined;
+  let reading = { chunks: 1, threads: 1 };
+  try {
+    // The reference first (usually the smaller file): its types say which columns need numeric samples.
+    if (options.reference) {
+      reference = new PassState(options.reference.source.columns, options.reference.source.columns, sampleSize, 0x9e3779b9);
+      await reference.addAll(options.reference.source.batches());
+    }
+    const referenceProfile = reference?.profiler.toJSON();
+    const numericInReference = new Set(referenceProfile?.columns.filter(isNumeric).map((column) => column.name));
+    const sampled = source.columns.filter((name) => numericInReference.has(name));
+    let read = 0;
+    const onRows = (rows: number) => {
+      read += rows;
+      options.onProgress?.(read);
+    };
+    if (cuts.length > 0) {
+      const chunked = await readChunked({
+        source: source as CsvSource,
+        cuts,
+        task: { ...(options.schema ? { schema: options.schema.schema } : {}), validate: validateOptions, sampled, sampleSize },
+        sampleShares: sampled.map((name) => {
+          const column = referenceProfile?.columns.find((candidate) => candidate.name === name);
+          return column && referenceProfile!.rows > 0 ? column.count / referenceProfile!.rows : 1;
+        }),
+        ...(runner ? { runner } : {}),
+        onRows: (rows) => options.onProgress?.(rows),
+      });
+      current = chunked.pass;
+      reading = { chunks: chunked.chunks, threads: chunked.onRunner > 0 ? 2 : 1 };
+    } else {
+      const validator = options.schema ? new SchemaValidator(options.schema.schema, source.columns, options.data.shown, validateOptions) : undefined;
+      current = new PassState(source.columns, sampled, sampleSize, 0x9e3779b9, validator);
+      await current.addAll(source.batches(), onRows);
+    }
+  } finally {
+    runner?.close();
+  }
+  return { ...report(options, toPass(current), current.validator, reference && toPass(reference)), reading };
+}
+
+const toPass = (state: PassState): Pass => ({ rows: state.rows, profile: state.profiler.toJSON(), samples: state.samples });
+
+function report(options: DataValidationOptions, current: Pass, validator: SchemaValidator | undefined, reference: Pass | undefined): Omit<DataValidationResult, 'reading'> {
   const file = { path: options.data.shown, ...(options.data.sha256 ? { sha256: options.data.sha256 } : {}) };
 
-  const result: DataValidationResult = { profile: { source: { files: [file] }, rows: current.rows, columns: current.profile.columns } };
+  const result: Omit<DataValidationResult, 'reading'> = { profile: { source: { files: [file] }, rows: current.rows, columns: current.profile.columns } };
   if (validator && options.schema) {
     const anomalies = validator.finish();
     const errors = anomalies.filter((anomaly) => anomaly.severity === 'error').length;
@@ -115,8 +154,8 @@ function driftColumns(current: Pass, reference: Pass, options: DataValidationOpt
     if (numeric) {
       const refValues = reference.samples.get(column.name)!.sample();
       const curValues = current.samples.get(column.name)!.sample();
-      const uniques = new Set([...refValues, ...curValues]).size;
-      const test = (name || chooseTest('numeric', reference.rows, uniques)) as DriftTestName;
+      // Both samples come sorted: distinct values counted by a merge, not a Set of every value.
+      const test = (name || chooseTest('numeric', reference.rows, distinctUnion(refValues, curValues))) as DriftTestName;
       result = numericDrift(refValues, curValues, test, threshold ? Number(threshold) : undefined, driftOptions);
     } else {
       const refCounts = valueCounts(ref).counts;

@@ -2,6 +2,7 @@ import { readFile } from 'node:fs/promises';
 import { ConfigurationError, defineAction, input, parseArtifact, type Config, type Logger } from '@modelgate/core';
 import { inferSchema, openTable, profileSource, validateData, type ReadOptions } from '@modelgate/data';
 import { renderDataSummary } from '@modelgate/report';
+import { bundledChunkRunner } from '../chunk-workers.js';
 import { sha256File, workspacePath, writeArtifact } from '../files.js';
 
 /** The runner shows at most 10 error and 10 warning annotations per step; the rest stay in the files. */
@@ -47,6 +48,7 @@ export const dataValidate = defineAction({
     const referenceInput = inputs.reference ?? config?.data?.reference ?? (config?.data?.train !== dataInput ? config?.data?.train : undefined);
     const reference = referenceInput ? workspacePath(environment.workspace, referenceInput) : undefined;
 
+    const chunkRunner = bundledChunkRunner();
     const schema = schemaPath ? parseArtifact('schema', await readText(schemaPath.absolute, schemaPath.shown, 'schema'), schemaPath.shown) : undefined;
     const result = await validateData({
       data: { source: await openTable(data.absolute, read, data.shown), shown: data.shown, sha256: await sha256File(data.absolute) },
@@ -56,7 +58,9 @@ export const dataValidate = defineAction({
       ...(config?.drift?.columns ? { driftTests: config.drift.columns } : {}),
       driftShare: inputs['drift-share'] ?? config?.drift?.share ?? 0.5,
       onProgress: (rows) => progress(`read ${data.shown}`, rows),
+      ...(chunkRunner ? { chunkRunner } : {}),
     });
+    if (result.reading.chunks > 1) logger.info(`read ${data.shown} in ${result.reading.chunks} chunks on ${result.reading.threads} thread${result.reading.threads === 1 ? '' : 's'}`);
     if (!schema) logger.info('no schema given: the data is profiled and tested for drift only (create one with `modelgate infer-schema`)');
 
     const outDir = inputs['out-dir'];

@@ -1,63 +1,192 @@
 import type { Cell } from '../table.js';
 
+/** A sample in transit between threads: keys and values, same length. */
+export interface SampleState {
+  keys: Float64Array;
+  values: Float64Array;
+}
+
 /**
- * A uniform sample of a numeric column's finite values, at most `capacity` long (Vitter's
- * algorithm R with a seeded generator, so runs are reproducible). Drift tests on files larger
- * than the capacity run on the sample: memory stays bounded by the capacity, not the file.
+ * A uniform sample of a numeric column's finite values, at most `capacity` long: every row draws a
+ * random key (RowSampler) and the sample keeps the values of the `capacity` smallest keys
+ * ("bottom-k" sampling). Keys come from a seeded generator, so runs are reproducible. Unlike a
+ * classic reservoir, two samples of different rows merge exactly — the bottom-k of the union is
+ * what one pass over both would keep — which lets chunks of one file be sampled on different
+ * threads. Drift tests on files larger than the capacity run on the sample: memory is bounded by
+ * the capacity, not the file.
+ *
+ * Kept pairs are appended to a buffer of twice the capacity; when it fills, a selection keeps the
+ * smallest half and the largest kept key becomes the bar a new key must beat. Once the sample is
+ * full, most cells of a large file are never parsed.
  */
 export class NumericReservoir {
-  private readonly values: Float64Array;
+  private keys: Float64Array;
+  private values: Float64Array;
+  /** Pairs held (up to twice the capacity until the next selection). */
   size = 0;
-  seen = 0;
-  private state: number;
-
-  constructor(readonly capacity = 100_000, seed = 0x9e3779b9) {
-    this.values = new Float64Array(capacity);
-    this.state = seed >>> 0 || 1;
-  }
+  /** Keys at or above `bound` can never be in the final sample (set by whoever merges the samples). */
+  private readonly bound: number;
+  /** Keys at or above this are not kept: the bound, or the largest key kept at the last selection. */
+  limit: number;
 
   /** Parsed value per distinct string: values repeat, parsing is the cost. */
   private readonly parsed = new Map<string, number>();
 
-  add(cells: readonly Cell[]): void {
-    for (const cell of cells) {
-      let value: number;
-      if (typeof cell === 'number') value = cell;
-      else if (typeof cell === 'string') {
-        const known = this.parsed.get(cell);
-        if (known !== undefined) value = known;
-        else {
-          value = cell.trim() === '' ? Number.NaN : Number(cell);
-          if (this.parsed.size < 65_536) this.parsed.set(cell, value);
-        }
-      } else value = typeof cell === 'bigint' ? Number(cell) : Number.NaN;
-      if (!Number.isFinite(value)) continue;
-      this.seen += 1;
-      if (this.size < this.capacity) this.values[this.size++] = value;
+  constructor(
+    readonly capacity = 100_000,
+    bound = 1,
+  ) {
+    // Grown on demand up to twice the capacity: a small file or a well-bounded chunk needs little.
+    this.keys = new Float64Array(Math.min(2 * capacity, 1024));
+    this.values = new Float64Array(this.keys.length);
+    this.bound = bound;
+    this.limit = capacity > 0 ? bound : 0;
+  }
+
+  /** Offers a cell under a key below `limit`: kept when it is a finite number. */
+  offer(key: number, cell: Cell): void {
+    let value: number;
+    if (typeof cell === 'number') value = cell;
+    else if (typeof cell === 'string') {
+      const known = this.parsed.get(cell);
+      if (known !== undefined) value = known;
       else {
-        const slot = Math.floor(this.random() * this.seen);
-        if (slot < this.capacity) this.values[slot] = value;
+        value = cell.trim() === '' ? Number.NaN : Number(cell);
+        if (this.parsed.size < 65_536) this.parsed.set(cell, value);
       }
-    }
+    } else value = typeof cell === 'bigint' ? Number(cell) : Number.NaN;
+    if (Number.isFinite(value)) this.keep(key, value);
   }
 
-  /** The sampled values (a view; copy before keeping). */
+  /** The sample's keys and values (copies), to send to another thread and `absorb` there. */
+  exportState(): SampleState {
+    this.select();
+    return { keys: this.keys.slice(0, this.size), values: this.values.slice(0, this.size) };
+  }
+
+  /** Makes this the sample of its values and `other`'s (a sample of other rows, with keys from another seed). */
+  absorb(other: SampleState): void {
+    const { keys, values } = other;
+    for (let i = 0; i < keys.length; i += 1) if (keys[i]! < this.limit) this.keep(keys[i]!, values[i]!);
+  }
+
+  /**
+   * The sampled values in ascending order (a copy). Sorted, so the result does not depend on the
+   * order values arrived in, only on which were drawn.
+   */
   sample(): Float64Array {
-    return this.values.subarray(0, this.size);
+    this.select();
+    return this.values.slice(0, this.size).sort();
   }
 
-  /** True when every value seen is in the sample. */
-  get exact(): boolean {
-    return this.seen === this.size;
+  private keep(key: number, value: number): void {
+    if (this.size === this.keys.length) {
+      if (this.size < 2 * this.capacity) this.grow();
+      else this.select();
+    }
+    this.keys[this.size] = key;
+    this.values[this.size] = value;
+    this.size += 1;
   }
 
-  private random(): number {
-    // xorshift32: enough for sampling, reproducible everywhere.
+  private grow(): void {
+    const length = Math.min(2 * this.capacity, 2 * this.keys.length);
+    const keys = new Float64Array(length);
+    const values = new Float64Array(length);
+    keys.set(this.keys);
+    values.set(this.values);
+    this.keys = keys;
+    this.values = values;
+  }
+
+  /** Keeps the `capacity` pairs with the smallest keys (quickselect on the keys, values alongside). */
+  private select(): void {
+    const k = this.capacity;
+    if (this.size <= k) return;
+    const keys = this.keys;
+    const values = this.values;
+    let low = 0;
+    let high = this.size - 1;
+    // Hoare partitions around a median of three, narrowing to the side that holds position k - 1.
+    while (low < high) {
+      const mid = (low + high) >>> 1;
+      const a = keys[low]!;
+      const b = keys[mid]!;
+      const c = keys[high]!;
+      const pivot = a < b ? (b < c ? b : a < c ? c : a) : a < c ? a : b < c ? c : b;
+      let i = low;
+      let j = high;
+      while (i <= j) {
+        while (keys[i]! < pivot) i += 1;
+        while (keys[j]! > pivot) j -= 1;
+        if (i <= j) {
+          const key = keys[i]!;
+          keys[i] = keys[j]!;
+          keys[j] = key;
+          const value = values[i]!;
+          values[i] = values[j]!;
+          values[j] = value;
+          i += 1;
+          j -= 1;
+        }
+      }
+      if (k - 1 <= j) high = j;
+      else if (k - 1 >= i) low = i;
+      else break;
+    }
+    this.size = k;
+    let largest = 0;
+    for (let i = 0; i < k; i += 1) if (keys[i]! > largest) largest = keys[i]!;
+    this.limit = Math.min(this.bound, largest);
+  }
+
+}
+
+/**
+ * Samples several columns of the same rows: one key per row (so the samples come from the same
+ * rows, and a key costs one draw per row, not per cell), one NumericReservoir per column.
+ */
+export class RowSampler {
+  readonly reservoirs: NumericReservoir[];
+  private state: number;
+
+  /** `bounds[j]`: see NumericReservoir; keys are a function of the seed and the row's position only. */
+  constructor(columns: number, capacity: number, seed: number, bounds?: readonly number[]) {
+    this.reservoirs = Array.from({ length: columns }, (_, j) => new NumericReservoir(capacity, bounds?.[j] ?? 1));
+    this.state = seed >>> 0 || 1;
+  }
+
+  /** Adds `rows` rows; `columns[j]` holds the cells of reservoir j. */
+  add(columns: readonly (readonly Cell[])[], rows: number): void {
+    const reservoirs = this.reservoirs;
+    if (reservoirs.length === 0) return;
+    let bar = this.bar();
     let x = this.state;
-    x ^= x << 13;
-    x ^= x >>> 17;
-    x ^= x << 5;
-    this.state = x >>> 0;
-    return this.state / 4294967296;
+    for (let i = 0; i < rows; i += 1) {
+      // A uniform key in [0, 1) with 53 random bits from two xorshift32 steps (reproducible everywhere).
+      x ^= x << 13;
+      x ^= x >>> 17;
+      x ^= x << 5;
+      const high = x >>> 5;
+      x ^= x << 13;
+      x ^= x >>> 17;
+      x ^= x << 5;
+      const key = (high * 67_108_864 + ((x >>> 0) >>> 6)) / 9_007_199_254_740_992;
+      if (key >= bar) continue;
+      for (let j = 0; j < reservoirs.length; j += 1) {
+        const reservoir = reservoirs[j]!;
+        const cell = columns[j]![i]!;
+        if (key < reservoir.limit && cell !== null) reservoir.offer(key, cell);
+      }
+      bar = this.bar();
+    }
+    this.state = x >>> 0 || 1;
+  }
+
+  /** The largest limit: a row whose key is at or above it is kept by no reservoir. */
+  private bar(): number {
+    let bar = 0;
+    for (const reservoir of this.reservoirs) if (reservoir.limit > bar) bar = reservoir.limit;
+    return bar;
   }
 }

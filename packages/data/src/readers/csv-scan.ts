@@ -61,6 +61,8 @@ export class CsvScanner {
   flags = new Uint8Array(64);
   fieldCount = 0;
   rowLine = 0;
+  /** File offset where that row starts. */
+  rowStart = 0;
   /** Names used in messages (set once the header is known). */
   names: readonly string[] = [];
 
@@ -235,6 +237,7 @@ export class CsvScanner {
       this.line = line;
       this.fieldCount = count;
       this.rowLine = rowLine;
+      this.rowStart = this.base + rowPos;
       return ROW;
     }
   }

@@ -3,6 +3,7 @@
  * fields. Values stay strings; the empty field and the `nullValues` tokens become `null` (a quoted
  * empty field `""` is empty too). Rows stream in batches of `batchRows` from a 1 MiB read buffer.
  */
+import type { FileHandle } from 'node:fs/promises';
 import { ConfigurationError, InputDataError } from '@modelgate/core';
 import type { Cell, TableBatch, TableSource } from '../table.js';
 import { batchRowsOf, checkDataFile, openDataFile, projectColumns, tuningOf, type OpenOptions } from './common.js';
@@ -28,47 +29,131 @@ export function delimiterOf(options: OpenOptions, fallback: string): number {
   return code;
 }
 
-export async function openCsv(path: string, shown: string, options: OpenOptions, defaultDelimiter: string): Promise<TableSource> {
+/** A row boundary in a CSV file: the byte offset where a row starts and that row's line. */
+export interface RowPosition {
+  offset: number;
+  line: number;
+}
+
+/**
+ * Part of a CSV file's rows, for reading one file in chunks (possibly on several threads).
+ * `from` is either an exact row boundary (lines are the file's) or a byte offset to seek from: the
+ * first line start at or after it, with lines counted from 1 there (the caller shifts them once it
+ * knows the real line). A seek can land inside a quoted field that spans lines; the caller finds
+ * out by comparing `start` with the previous chunk's `next` and rereads from the exact boundary.
+ */
+export interface CsvRange {
+  from: RowPosition | number;
+  /** Stop before the first row that starts at or after this byte offset (Infinity: the end). */
+  to: number;
+  /**
+   * The consumer is done with a batch when it asks for the next one, so its arrays can be refilled
+   * instead of allocated anew (a large share of the garbage a pass over a big file makes).
+   */
+  reuseBatches?: boolean;
+}
+
+/** Reads one range; `start` and `next` are known once the batches are consumed. */
+export interface CsvRangeReader {
+  batches(): AsyncGenerator<TableBatch>;
+  /**
+   * The first row found from `from` on, even when it already lies at or after `to` (then the range
+   * is empty and `start` equals `next`); null when the file ends first.
+   */
+  start: RowPosition | null;
+  /** The first row at or after `to` (null: the range reached the end of the file). */
+  next: RowPosition | null;
+}
+
+/** What a CSV source adds to TableSource: where its data rows lie, and ranged reads of them. */
+export interface CsvLayout {
+  /** The path to open (not the shown one) and the options the source was opened with. */
+  file: string;
+  options: OpenOptions;
+  /** File size, and the first data row's offset and line (after the header). */
+  size: number;
+  dataStart: RowPosition;
+  readRange(range: CsvRange): CsvRangeReader;
+}
+
+export interface CsvSource extends TableSource {
+  readonly csv: CsvLayout;
+}
+
+export async function openCsv(path: string, shown: string, options: OpenOptions, defaultDelimiter: string): Promise<CsvSource> {
   const delimiter = delimiterOf(options, defaultDelimiter);
   const batchRows = batchRowsOf(options);
   const tuning = tuningOf(options);
   const nulls = options.nullValues !== undefined && options.nullValues.length > 0 ? new Set(options.nullValues) : undefined;
-  await checkDataFile(path, shown);
+  const size = await checkDataFile(path, shown);
   const header = await readHeader(path, shown, delimiter, tuning);
   const selected = projectColumns(header.names, options.columns, shown, header.line);
   const columns = selected.map((index) => header.names[index]!);
+  const dataStart = { offset: header.dataStart, line: header.dataLine };
+
+  function readRange(range: CsvRange): CsvRangeReader {
+    const reader: CsvRangeReader = {
+      start: null,
+      next: null,
+      async *batches(): AsyncGenerator<TableBatch> {
+        const fh = await openDataFile(path, shown);
+        try {
+          const start = typeof range.from === 'number' ? { offset: await lineStartAtOrAfter(fh, range.from, size), line: 1 } : range.from;
+          const scanner = new CsvScanner(fh, shown, { delimiter, ...tuning, start: start.offset, line: start.line });
+          scanner.names = header.names;
+          const rows = new RowReader(scanner, new CellDecoder(scanner, shown, selected, nulls), shown, header.names.length, columns, batchRows, range.to, range.reuseBatches === true);
+          try {
+            for (;;) {
+              const status = rows.fill();
+              if (status === NEED_MORE) {
+                await scanner.fill();
+                rows.decoder.newFill();
+              } else if (status === FULL) {
+                yield rows.take();
+              } else {
+                if (rows.count > 0) yield rows.take();
+                return;
+              }
+            }
+          } finally {
+            reader.start = rows.start;
+            reader.next = rows.next;
+          }
+        } finally {
+          await fh.close();
+        }
+      },
+    };
+    return reader;
+  }
+
   return {
     path: shown,
     format: 'csv',
     columns,
-    async *batches(): AsyncGenerator<TableBatch> {
-      const fh = await openDataFile(path, shown);
-      try {
-        const scanner = new CsvScanner(fh, shown, { delimiter, ...tuning, start: header.dataStart, line: header.dataLine });
-        scanner.names = header.names;
-        const rows = new RowReader(scanner, new CellDecoder(scanner, shown, selected, nulls), shown, header.names.length, columns, batchRows);
-        for (;;) {
-          const status = rows.fill();
-          if (status === NEED_MORE) {
-            await scanner.fill();
-            rows.decoder.newFill();
-          } else if (status === FULL) {
-            yield rows.take();
-          } else {
-            if (rows.count > 0) yield rows.take();
-            return;
-          }
-        }
-      } finally {
-        await fh.close();
-      }
-    },
+    batches: () => readRange({ from: dataStart, to: Infinity }).batches(),
+    csv: { file: path, options, size, dataStart, readRange },
   };
+}
+
+/** The first offset at or after `from` that starts a line (`size` when there is none). */
+async function lineStartAtOrAfter(fh: FileHandle, from: number, size: number): Promise<number> {
+  const block = Buffer.allocUnsafe(1 << 16);
+  for (let at = from - 1; at < size; ) {
+    const { bytesRead } = await fh.read(block, 0, block.length, at);
+    if (bytesRead === 0) break;
+    const newline = block.subarray(0, bytesRead).indexOf(10);
+    if (newline >= 0) return at + newline + 1;
+    at += bytesRead;
+  }
+  return size;
 }
 
 /** Accumulates rows into the current batch (the synchronous hot loop). */
 class RowReader {
   count = 0;
+  start: RowPosition | null = null;
+  next: RowPosition | null = null;
   private offset = 0;
   private data: Cell[][];
   private lines: Int32Array;
@@ -80,6 +165,8 @@ class RowReader {
     private readonly width: number,
     private readonly columns: readonly string[],
     private readonly batchRows: number,
+    private readonly to: number,
+    private readonly reuse: boolean,
   ) {
     this.data = this.newData();
     this.lines = new Int32Array(batchRows);
@@ -96,6 +183,12 @@ class RowReader {
       while (count < this.batchRows) {
         const status = scanner.scanRow();
         if (status !== ROW) return status;
+        if (this.start === null) this.start = { offset: scanner.rowStart, line: scanner.rowLine };
+        if (scanner.rowStart >= this.to) {
+          // The next range's first row: not ours (its field count is that range's business).
+          this.next = { offset: scanner.rowStart, line: scanner.rowLine };
+          return END;
+        }
         if (scanner.fieldCount !== this.width) {
           throw new InputDataError(`expected ${this.width} fields (header has ${this.width}), found ${scanner.fieldCount}`, { file: this.file, line: scanner.rowLine });
         }
@@ -121,9 +214,10 @@ class RowReader {
     this.decoder.endBatch(rowCount);
     this.offset += rowCount;
     this.count = 0;
-    data = this.newData();
-    this.data = data;
-    this.lines = new Int32Array(this.batchRows);
+    if (!this.reuse || rowCount < this.batchRows) {
+      this.data = this.newData();
+      this.lines = new Int32Array(this.batchRows);
+    }
     return batch;
   }
 

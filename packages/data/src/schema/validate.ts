@@ -22,8 +22,10 @@ export interface ValidateOptions {
 
 /** Why a cell fails; `undefined` = fine. Cached per distinct string, since values repeat. */
 type Verdict = undefined | { kind: AnomalyRecord['kind']; reason: string };
-/** Cached "checked, fine": one Map lookup per cell instead of get() + has(). */
+/** Cached "checked, fine": one lookup per cell instead of get() + has(). */
 const FINE = { kind: 'type_mismatch', reason: '' } as const;
+/** Direct-mapped identity cache in front of the per-column Map. */
+const SLOTS = 512;
 
 interface Tally {
   count: number;
@@ -31,9 +33,32 @@ interface Tally {
   reasons: Map<string, number>;
 }
 
+/**
+ * What a validator found in its rows, in a form that crosses threads (structured clone): one
+ * validator per chunk of a file, absorbed in file order, finds what one validator over the whole
+ * file finds.
+ */
+export interface ValidatorState {
+  rows: number;
+  /** Per checked column, in schema order: non-missing cells and the missing ones. */
+  present: number[];
+  missing: Tally[];
+  /** `column \0 kind` → tally, in order of first occurrence. */
+  tallies: [string, Tally][];
+}
+
 export class SchemaValidator {
   private readonly maxSamples: number;
-  private readonly active: { column: Column; index: number; check: (cell: Cell) => Verdict; cache: Map<string, NonNullable<Verdict> | typeof FINE>; present: number; missingSamples: Tally }[] = [];
+  private readonly active: {
+    column: Column;
+    index: number;
+    check: (cell: Cell) => Verdict;
+    cache: Map<string, NonNullable<Verdict>>;
+    slotCells: (string | null)[];
+    slotVerdicts: (NonNullable<Verdict> | undefined)[];
+    present: number;
+    missingSamples: Tally;
+  }[] = [];
   private readonly tallies = new Map<string, Tally>();
   private readonly structural: AnomalyRecord[] = [];
   private readonly seenRows = new Map<string, number>();
@@ -63,7 +88,16 @@ export class SchemaValidator {
         });
         continue;
       }
-      this.active.push({ column, index: columns.indexOf(column.name), check: checker(column), cache: new Map(), present: 0, missingSamples: { count: 0, samples: [], reasons: new Map() } });
+      this.active.push({
+        column,
+        index: columns.indexOf(column.name),
+        check: checker(column),
+        cache: new Map(),
+        slotCells: new Array<string | null>(SLOTS).fill(null),
+        slotVerdicts: new Array<NonNullable<Verdict> | undefined>(SLOTS).fill(undefined),
+        present: 0,
+        missingSamples: { count: 0, samples: [], reasons: new Map() },
+      });
     }
     const known = new Set(schema.columns.map((column) => column.name));
     for (const name of columns) {
@@ -75,7 +109,7 @@ export class SchemaValidator {
   addBatch(batch: TableBatch): void {
     for (const entry of this.active) {
       const cells = batch.data[entry.index]!;
-      const { cache, check, column } = entry;
+      const { cache, check, column, slotCells, slotVerdicts } = entry;
       for (let i = 0; i < batch.rowCount; i += 1) {
         const cell = cells[i]!;
         if (cell === null) {
@@ -85,19 +119,66 @@ export class SchemaValidator {
         entry.present += 1;
         let verdict: Verdict;
         if (typeof cell === 'string') {
-          const cached = cache.get(cell);
-          if (cached === FINE) continue;
-          if (cached !== undefined) verdict = cached;
-          else {
-            verdict = check(cell);
-            if (cache.size < 65_536) cache.set(cell, verdict ?? FINE);
+          // The readers hand out one string object per repeated value: an identity hit in the slot
+          // table skips hashing the string for the Map.
+          const len = cell.length;
+          const slot = (len ^ (cell.charCodeAt(0) << 2) ^ (cell.charCodeAt(len >> 1) << 1) ^ (cell.charCodeAt(len - 1) << 4)) & (SLOTS - 1);
+          let cached = slotCells[slot] === cell ? slotVerdicts[slot] : undefined;
+          if (cached === undefined) {
+            cached = cache.get(cell);
+            if (cached === undefined) {
+              cached = check(cell) ?? FINE;
+              if (cache.size < 65_536) cache.set(cell, cached);
+            }
+            slotCells[slot] = cell;
+            slotVerdicts[slot] = cached;
           }
+          if (cached === FINE) continue;
+          verdict = cached;
         } else verdict = check(cell);
         if (verdict) this.record(column.name, verdict, batch.lines[i]!, String(cell));
       }
     }
     if (this.duplicates) this.findDuplicates(batch);
     this.rows += batch.rowCount;
+  }
+
+  /** This validator's findings so far (duplicate rows aside: they need the whole file in one validator). */
+  exportState(): ValidatorState {
+    return {
+      rows: this.rows,
+      present: this.active.map((entry) => entry.present),
+      missing: this.active.map((entry) => entry.missingSamples),
+      tallies: [...this.tallies],
+    };
+  }
+
+  /**
+   * Adds the findings of the rows that follow this validator's (the next chunk of the same file,
+   * checked against the same schema); `lineShift` turns that chunk's line numbers into the file's.
+   */
+  absorb(state: ValidatorState, lineShift: number): void {
+    if (this.duplicates) throw new Error('a validator that looks for duplicate rows cannot absorb another one');
+    if (state.present.length !== this.active.length) throw new Error(`validator state has ${state.present.length} columns, expected ${this.active.length}`);
+    this.active.forEach((entry, i) => {
+      entry.present += state.present[i]!;
+      this.absorbTally(entry.missingSamples, state.missing[i]!, lineShift);
+    });
+    for (const [key, tally] of state.tallies) {
+      let mine = this.tallies.get(key);
+      if (!mine) this.tallies.set(key, (mine = { count: 0, samples: [], reasons: new Map() }));
+      this.absorbTally(mine, tally, lineShift);
+    }
+    this.rows += state.rows;
+  }
+
+  private absorbTally(into: Tally, from: Tally, lineShift: number): void {
+    into.count += from.count;
+    for (const sample of from.samples) {
+      if (into.samples.length >= this.maxSamples) break;
+      into.samples.push({ ...sample, line: sample.line + lineShift });
+    }
+    for (const [reason, count] of from.reasons) into.reasons.set(reason, (into.reasons.get(reason) ?? 0) + count);
   }
 
   /** Anomalies found, structural ones first, then by column order and kind. */

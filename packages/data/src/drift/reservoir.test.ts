@@ -1,0 +1,53 @@
+import { describe, expect, it } from 'vitest';
+import type { Cell } from '../table.js';
+import { RowSampler } from './reservoir.js';
+
+const column = (from: number, to: number): Cell[] => Array.from({ length: to - from }, (_, i) => String(from + i));
+
+describe('RowSampler', () => {
+  it('keeps every value while there are fewer than the capacity, skipping nulls and non-numbers', () => {
+    const sampler = new RowSampler(1, 10, 7);
+    sampler.add([['3', null, 'x', '1.5', ' ', 'Infinity', '-2']], 7);
+    expect([...sampler.reservoirs[0]!.sample()]).toEqual([-2, 1.5, 3]);
+  });
+
+  it('merges samples of consecutive parts into the bottom-k of all their keys', () => {
+    // Parts sampled without a cap keep every (key, value): the brute-force answer to compare with.
+    const parts = [column(0, 3000), column(3000, 3500), column(3500, 9000)];
+    const capped = parts.map((cells, i) => new RowSampler(1, 400, 100 + i));
+    const uncapped = parts.map((cells, i) => new RowSampler(1, 10_000, 100 + i));
+    parts.forEach((cells, i) => {
+      capped[i]!.add([cells], cells.length);
+      uncapped[i]!.add([cells], cells.length);
+    });
+    const merged = capped[0]!.reservoirs[0]!;
+    for (const other of capped.slice(1)) merged.absorb(other.reservoirs[0]!.exportState());
+    const all = uncapped.map((sampler) => sampler.reservoirs[0]!.exportState());
+    const pairs = all.flatMap(({ keys, values }) => [...keys].map((key, i) => [key, values[i]!] as const)).sort((a, b) => a[0] - b[0]);
+    expect(pairs).toHaveLength(9000);
+    expect([...merged.sample()]).toEqual(pairs.slice(0, 400).map(([, value]) => value).sort((a, b) => a - b));
+  });
+
+  it('draws every value with the same probability (5 000 seeded draws of 10 from 50)', () => {
+    const hits = new Array<number>(50).fill(0);
+    for (let seed = 1; seed <= 5000; seed += 1) {
+      const sampler = new RowSampler(1, 10, seed * 2_654_435_761);
+      sampler.add([column(0, 50)], 50);
+      for (const value of sampler.reservoirs[0]!.sample()) hits[value]! += 1;
+    }
+    // Each count is Binomial(5000, 0.2): mean 1000, sd 28.3. χ² with 49 degrees of freedom stays
+    // below 85 with probability 0.999 for a uniform sampler; a biased one lands far beyond.
+    const chi2 = hits.reduce((sum, count) => sum + (count - 1000) ** 2 / 1000, 0);
+    expect(hits.reduce((a, b) => a + b, 0)).toBe(50_000);
+    expect(chi2).toBeLessThan(85);
+  });
+
+  it('samples several columns from the same rows', () => {
+    const sampler = new RowSampler(2, 50, 3);
+    const a = column(0, 5000);
+    const b = a.map((cell) => String(Number(cell) * 2));
+    sampler.add([a, b], 5000);
+    const [first, second] = sampler.reservoirs.map((reservoir) => [...reservoir.sample()]);
+    expect(second).toEqual(first!.map((value) => value * 2));
+  });
+});

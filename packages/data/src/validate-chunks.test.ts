@@ -1,0 +1,142 @@
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { ARTIFACTS } from '@modelgate/core';
+import type { CsvSource } from './readers/csv.js';
+import { openTable } from './readers/index.js';
+import { profileSource } from './profile/index.js';
+import { inferSchema } from './schema/infer.js';
+import { incomeCsvChunks } from './synthetic/income.js';
+import { chunkCuts, chunkScanner, readChunked, type ChunkRunner } from './validate-chunks.js';
+import { validateData, type DataValidationOptions } from './validate-data.js';
+
+const dir = mkdtempSync(join(tmpdir(), 'modelgate-chunks-'));
+const write = (name: string, text: string) => {
+  const path = join(dir, name);
+  writeFileSync(path, text);
+  return path;
+};
+const income = (variant: 'train' | 'holdout' | 'corrupted', rows: number) => [...incomeCsvChunks({ variant, rows })].join('');
+
+const train = write('train.csv', income('train', 3000));
+const schema = await (async () => {
+  const profile = (await profileSource(await openTable(train))).toJSON();
+  return ARTIFACTS.schema.parse({ kind: 'schema', version: 1, ...inferSchema({ ...profile, source: { files: [{ path: 'train.csv' }] } }, { label: 'income' }) });
+})();
+
+/** The worker's code run in this thread, with every message structured-cloned as a thread would. */
+function inProcessRunner(log?: number[]): () => ChunkRunner {
+  return () => {
+    const scan = chunkScanner();
+    return {
+      async run(task) {
+        log?.push(task.index);
+        return structuredClone(await scan(structuredClone(task)));
+      },
+      close() {},
+    };
+  };
+}
+
+async function validate(path: string, options: Partial<DataValidationOptions> = {}) {
+  return validateData({
+    data: { source: await openTable(path, {}, 'data.csv'), shown: 'data.csv' },
+    schema: { schema, shown: 'schema.json' },
+    reference: { source: await openTable(train), shown: 'train.csv' },
+    ...options,
+  });
+}
+
+/** Numbers equal to a relative 1e-12 (merged means and variances round differently), the rest exactly. */
+function expectClose(actual: unknown, expected: unknown, path = '$'): void {
+  if (typeof expected === 'number' && typeof actual === 'number') {
+    if (actual !== expected) expect(Math.abs(actual - expected), path).toBeLessThanOrEqual(1e-12 * Math.max(1, Math.abs(expected)));
+  } else if (expected !== null && typeof expected === 'object') {
+    expect(typeof actual, path).toBe('object');
+    const keys = Object.keys(expected);
+    expect(Object.keys(actual as object).sort(), path).toEqual([...keys].sort());
+    for (const key of keys) expectClose((actual as Record<string, unknown>)[key], (expected as Record<string, unknown>)[key], `${path}.${key}`);
+  } else expect(actual, path).toEqual(expected);
+}
+
+describe('chunked validation', () => {
+  const corrupted = write('corrupted.csv', income('corrupted', 20_000));
+
+  it('finds what one pass finds: same anomalies at the same lines, same profile and drift', async () => {
+    const whole = await validate(corrupted, { chunkBytes: 1 << 30 });
+    const log: number[] = [];
+    const chunked = await validate(corrupted, { chunkBytes: 32 << 10, chunkRunner: inProcessRunner(log) });
+    expect(chunkCuts((await openTable(corrupted)) as CsvSource, 32 << 10).length).toBeGreaterThan(40);
+    expect(log.length).toBeGreaterThan(10); // the runner really took chunks
+    expect(whole.validation!.anomalies.length).toBeGreaterThan(5);
+    expect(chunked.validation).toEqual(whole.validation);
+    // Sketch-free here (few distinct values per column): merged profiles equal the single pass.
+    expectClose(chunked.profile, whole.profile);
+    // Fewer rows than the sample size: every value is in both samples, so drift is the same too.
+    expectClose(chunked.drift, whole.drift);
+  });
+
+  it('gives the same result with or without a second thread, also when it samples', async () => {
+    const holdout = write('holdout.csv', income('holdout', 20_000));
+    const alone = await validate(holdout, { chunkBytes: 48 << 10, sampleSize: 700 });
+    const shared = await validate(holdout, { chunkBytes: 48 << 10, sampleSize: 700, chunkRunner: inProcessRunner() });
+    expect(alone.reading).toEqual({ chunks: 41, threads: 1 });
+    expect(shared.reading).toEqual({ chunks: 41, threads: 2 });
+    expect({ ...shared, reading: undefined }).toEqual({ ...alone, reading: undefined });
+  });
+
+  it('rereads a chunk whose cut falls inside a quoted field that spans lines, keeping the file lines', async () => {
+    // Every row carries a three-line quoted note, so most cuts land inside one; ages 200+ are anomalies.
+    // Read from the start of its second or third line, a note parses as plausible rows of three
+    // fields (`c,d,e` then `f,g",age`): only the boundary check tells the chunk started wrong.
+    const rows = ['id,note,age'];
+    for (let i = 0; i < 6000; i += 1) rows.push(`${i},"note ${i},b\nc,d,e\nf,g",${i % 997 === 5 ? 250 + i : 20 + (i % 50)}`);
+    const path = write('notes.csv', `${rows.join('\n')}\n`);
+    const noteSchema = ARTIFACTS.schema.parse({
+      kind: 'schema',
+      version: 1,
+      columns: [
+        { name: 'id', type: 'int', presence: { min_fraction: 1 } },
+        { name: 'note', type: 'string', presence: { min_fraction: 1 } },
+        { name: 'age', type: 'int', presence: { min_fraction: 1 }, domain: { min: 0, max: 120 } },
+      ],
+    });
+    const run = async (options: Partial<DataValidationOptions>) =>
+      validateData({ data: { source: await openTable(path), shown: 'notes.csv' }, schema: { schema: noteSchema, shown: 'schema.json' }, validate: { maxSamples: 20 }, ...options });
+    const whole = await run({ chunkBytes: 1 << 30 });
+    const chunked = await run({ chunkBytes: 8 << 10, chunkRunner: inProcessRunner() });
+    expect(chunked.validation).toEqual(whole.validation);
+    expect(chunked.profile.rows).toBe(6000);
+    // Row i starts on line 2 + 3i; the anomalies sit where the file has them.
+    const lines = whole.validation!.anomalies.find((anomaly) => anomaly.kind === 'out_of_range')!.samples.map((sample) => sample.line);
+    expect(lines).toEqual([5, 1002, 1999, 2996, 3993, 4990, 5987].map((i) => 2 + 3 * i));
+  });
+
+  it('raises the error a single pass raises, at the same line, for a broken row deep in the file', async () => {
+    const lines = income('holdout', 20_000).split('\n');
+    lines[15_001] = `${lines[15_001]},extra`;
+    const path = write('ragged.csv', lines.join('\n'));
+    const message = (promise: Promise<unknown>) => promise.then(() => 'no error', (error: Error & { location?: { file?: string; line?: number } }) => `${error.message} @${error.location?.file}:${error.location?.line}`);
+    const whole = await message(validate(path, { chunkBytes: 1 << 30 }));
+    expect(whole).toMatch(/expected 13 fields .* found 14 @data.csv:15002/);
+    expect(await message(validate(path, { chunkBytes: 32 << 10, chunkRunner: inProcessRunner() }))).toBe(whole);
+    expect(await message(validate(path, { chunkBytes: 32 << 10 }))).toBe(whole);
+  });
+
+  it('draws a sample again when the estimated bound was too tight, with the result an unbounded draw gives', async () => {
+    // A mostly-empty column whose share of numbers is claimed to be 1: the bound lets too few through.
+    const rows = ['x,y'];
+    for (let i = 0; i < 30_000; i += 1) rows.push(`${i % 20 === 0 ? i : ''},${i % 7}`);
+    const path = write('sparse.csv', `${rows.join('\n')}\n`);
+    const read = async (share: number) => {
+      const source = (await openTable(path)) as CsvSource;
+      const { pass: state } = await readChunked({ source, cuts: chunkCuts(source, 16 << 10), task: { sampled: ['x', 'y'], sampleSize: 400 }, sampleShares: [share, 1] });
+      return [state.samples.get('x')!.sample(), state.samples.get('y')!.sample()];
+    };
+    const tight = await read(1);
+    const unbounded = await read(1e-9);
+    expect(tight[0]).toHaveLength(400);
+    expect(tight).toEqual(unbounded);
+  });
+});

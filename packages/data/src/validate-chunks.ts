@@ -1,0 +1,291 @@
+/**
+ * Reading a large CSV file in chunks, so two threads can validate and profile it at once.
+ *
+ * The file's data bytes are cut at fixed offsets (every `chunkBytes`, so the cut depends on the
+ * file only, never on how many threads run). Each chunk starts at the first line start after its
+ * cut and ends before the first row starting at or after the next cut; it is scanned on its own,
+ * with lines counted from 1, into a `ChunkState` (profile, validator findings, drift samples) that
+ * can cross threads. States are absorbed in file order: a chunk whose start is not where the
+ * previous one ended (the cut fell inside a quoted field spanning lines), or that failed, is read
+ * again from the exact boundary, with the file's own line numbers. So results never depend on
+ * which thread read what, and errors are the ones a single pass would raise.
+ */
+import { open } from 'node:fs/promises';
+import type { z } from 'zod';
+import type { DataSchemaFile } from '@modelgate/core';
+import { RowSampler, type NumericReservoir, type SampleState } from './drift/reservoir.js';
+import { TableProfiler, type TableProfileJson } from './profile/table.js';
+import { openTable, type OpenOptions } from './readers/index.js';
+import type { CsvRange, CsvSource, RowPosition } from './readers/csv.js';
+import { SchemaValidator, type ValidateOptions, type ValidatorState } from './schema/validate.js';
+import type { TableBatch, TableSource } from './table.js';
+
+type Schema = z.output<typeof DataSchemaFile>;
+
+/** Bytes per chunk: big enough that merging costs little, small enough to balance two threads. */
+export const DEFAULT_CHUNK_BYTES = 8 << 20;
+
+/** Everything a thread needs to scan one chunk (structured-clone safe). */
+export interface ChunkTask {
+  /** Path to open, the name shown in messages, and the read options of the source. */
+  path: string;
+  shown: string;
+  read: OpenOptions;
+  range: CsvRange;
+  /** Position of the chunk in the file: seeds its drift samples. */
+  index: number;
+  schema?: Schema;
+  validate?: ValidateOptions;
+  /** Columns whose values are sampled for drift tests, and the sample size. */
+  sampled: string[];
+  sampleSize: number;
+  /**
+   * Per sampled column, a key at or above which values are not kept (nor even parsed): a guess
+   * from the estimated row count, checked once all chunks are in (see readChunked).
+   */
+  sampleBounds?: number[];
+}
+
+/** What one chunk holds (structured-clone safe). Lines are the chunk's own unless it started at an exact boundary. */
+export interface ChunkState {
+  start: RowPosition | null;
+  next: RowPosition | null;
+  rows: number;
+  profile: TableProfileJson;
+  validator?: ValidatorState;
+  samples: { column: string; sample: SampleState }[];
+}
+
+/** Scans chunks elsewhere (a worker thread); `close` stops it and fails what is pending. */
+export interface ChunkRunner {
+  run(task: ChunkTask): Promise<ChunkState>;
+  close(): void;
+}
+
+/** The seed of chunk `index`'s samples; chunk 0 keeps the seed a single pass uses. */
+const sampleSeed = (index: number) => (0x9e3779b9 + Math.imul(index, 0x85ebca6b)) >>> 0 || 1;
+
+/** One pass's accumulators: a profiler, a validator (with a schema), samples of numeric columns. */
+export class PassState {
+  readonly profiler: TableProfiler;
+  readonly samples: Map<string, NumericReservoir>;
+  readonly validator: SchemaValidator | undefined;
+  private readonly sampler: RowSampler;
+  private readonly sampledIndexes: number[];
+
+  constructor(columns: readonly string[], sampled: readonly string[], sampleSize: number, seed: number, validator?: SchemaValidator, sampleBounds?: readonly number[]) {
+    this.profiler = new TableProfiler(columns);
+    this.sampler = new RowSampler(sampled.length, sampleSize, seed, sampleBounds);
+    this.samples = new Map(sampled.map((name, j) => [name, this.sampler.reservoirs[j]!]));
+    this.sampledIndexes = sampled.map((name) => columns.indexOf(name));
+    this.validator = validator;
+  }
+
+  get rows(): number {
+    return this.profiler.rows;
+  }
+
+  add(batch: TableBatch): void {
+    this.validator?.addBatch(batch);
+    this.profiler.add(batch);
+    this.sampler.add(
+      this.sampledIndexes.map((index) => batch.data[index]!),
+      batch.rowCount,
+    );
+  }
+
+  async addAll(batches: AsyncIterable<TableBatch>, onBatch?: (rows: number) => void): Promise<void> {
+    for await (const batch of batches) {
+      this.add(batch);
+      onBatch?.(batch.rowCount);
+    }
+  }
+
+  /** Adds the state of the chunk that follows these rows; `lineShift` maps its lines to the file's. */
+  absorb(state: ChunkState, lineShift: number): void {
+    this.profiler.merge(TableProfiler.fromJSON(state.profile));
+    if (this.validator && state.validator) this.validator.absorb(state.validator, lineShift);
+    for (const { column, sample } of state.samples) this.samples.get(column)!.absorb(sample);
+  }
+
+  exportState(start: RowPosition | null, next: RowPosition | null): ChunkState {
+    return {
+      start,
+      next,
+      rows: this.rows,
+      profile: this.profiler.toJSON(),
+      ...(this.validator ? { validator: this.validator.exportState() } : {}),
+      samples: [...this.samples].map(([column, reservoir]) => ({ column, sample: reservoir.exportState() })),
+    };
+  }
+}
+
+/** Scans one chunk of an open CSV source. */
+export async function scanChunk(source: CsvSource, task: ChunkTask): Promise<ChunkState> {
+  const validator = task.schema ? new SchemaValidator(task.schema, source.columns, task.shown, task.validate) : undefined;
+  const pass = new PassState(source.columns, task.sampled, task.sampleSize, sampleSeed(task.index), validator, task.sampleBounds);
+  // PassState keeps nothing of a batch once it has added it.
+  const reader = source.csv.readRange({ ...task.range, reuseBatches: true });
+  await pass.addAll(reader.batches());
+  return pass.exportState(reader.start, reader.next);
+}
+
+/** The worker thread's side: opens the file (once per path) and scans the chunk. */
+export function chunkScanner(): (task: ChunkTask) => Promise<ChunkState> {
+  const opened = new Map<string, Promise<TableSource>>();
+  return async (task) => {
+    const key = JSON.stringify([task.path, task.shown, task.read]);
+    let source = opened.get(key);
+    if (!source) opened.set(key, (source = openTable(task.path, task.read, task.shown)));
+    const table = await source;
+    if (!('csv' in table)) throw new Error(`chunked reading needs a CSV source, '${task.shown}' is ${table.format}`);
+    return scanChunk(table as CsvSource, task);
+  };
+}
+
+/** The cuts of a CSV source's data: [dataStart, cut1, cut2, …]; one entry means one chunk. */
+export function chunkCuts(source: CsvSource, chunkBytes: number): number[] {
+  const { size, dataStart } = source.csv;
+  const cuts = [dataStart.offset];
+  for (let cut = dataStart.offset + chunkBytes; cut < size; cut += chunkBytes) cuts.push(cut);
+  return cuts;
+}
+
+export interface ChunkedReadOptions {
+  source: CsvSource;
+  cuts: number[];
+  task: Omit<ChunkTask, 'path' | 'shown' | 'read' | 'range' | 'index' | 'sampleBounds'>;
+  /** Per sampled column, the share of rows expected to hold a number (from the reference); default 1. */
+  sampleShares?: number[];
+  /** Runs chunks on another thread too; without it the chunks are all read here, in order. */
+  runner?: ChunkRunner;
+  onRows?: (rows: number) => void;
+}
+
+type Outcome = { state: ChunkState } | { error: unknown };
+
+/**
+ * Reads every chunk (here and on the runner, taking the next unread chunk whenever one finishes)
+ * and absorbs them in file order into one PassState.
+ */
+export async function readChunked(options: ChunkedReadOptions): Promise<{ pass: PassState; chunks: number; onRunner: number }> {
+  const { source, cuts, runner } = options;
+  const { sampled, sampleSize } = options.task;
+  const count = cuts.length;
+  const sampleBounds = count > 1 ? await estimateSampleBounds(source, sampleSize, sampled.map((_, j) => options.sampleShares?.[j] ?? 1)) : sampled.map(() => 1);
+  const taskOf = (index: number, range: CsvRange): ChunkTask => ({ ...options.task, path: source.csv.file, shown: source.path, read: source.csv.options, range, index, sampleBounds });
+  const rangeOf = (index: number): CsvRange => ({ from: index === 0 ? source.csv.dataStart : cuts[index]!, to: cuts[index + 1] ?? Infinity });
+  const scanHere = (index: number, range: CsvRange) => scanChunk(source, taskOf(index, range));
+
+  const outcomes: (Outcome | undefined)[] = new Array(count);
+  let taken = 0;
+  let onRunner = 0;
+  let merged = 0;
+  let total: PassState | undefined;
+  let expected: RowPosition | null = source.csv.dataStart;
+  let rows = 0;
+  /** Where each chunk really starts, once known: a second sampling pass rereads exactly these rows. */
+  const starts: RowPosition[] = [];
+
+  const absorbReady = async () => {
+    for (let outcome = outcomes[merged]; outcome !== undefined; outcome = outcomes[merged]) {
+      outcomes[merged] = undefined;
+      const index = merged;
+      merged += 1;
+      if (expected === null) continue; // an earlier chunk reached the end of the file
+      let state: ChunkState;
+      let shift: number;
+      if ('state' in outcome && index === 0) {
+        // The first chunk starts at the exact start of the data.
+        state = outcome.state;
+        shift = 0;
+      } else if ('state' in outcome && outcome.state.start !== null && outcome.state.start.offset === expected.offset) {
+        state = outcome.state;
+        shift = expected.line - outcome.state.start.line;
+      } else {
+        // Read again from the exact boundary with the file's lines; a real error surfaces here.
+        if (index === 0 && 'error' in outcome) throw outcome.error;
+        state = await scanHere(index, { from: expected, to: cuts[index + 1] ?? Infinity });
+        shift = 0;
+      }
+      if (total === undefined) {
+        const validator = options.task.schema ? new SchemaValidator(options.task.schema, source.columns, source.path, options.task.validate) : undefined;
+        total = new PassState(source.columns, sampled, sampleSize, sampleSeed(0), validator, sampleBounds);
+      }
+      starts[index] = index === 0 ? source.csv.dataStart : expected;
+      total.absorb(state, shift);
+      expected = state.next ? { offset: state.next.offset, line: state.next.line + shift } : null;
+      rows += state.rows;
+      options.onRows?.(rows);
+    }
+  };
+
+  const settle = (promise: Promise<ChunkState>): Promise<Outcome> => promise.then((state) => ({ state }), (error: unknown) => ({ error }));
+  const remote = runner
+    ? (async () => {
+        while (taken < count) {
+          const index = taken++;
+          const outcome = await settle(runner.run(taskOf(index, rangeOf(index))));
+          outcomes[index] = outcome;
+          if ('error' in outcome) break; // a broken runner leaves the rest to this thread
+          onRunner += 1;
+        }
+      })()
+    : undefined;
+  try {
+    while (taken < count) {
+      const index = taken++;
+      outcomes[index] = await settle(scanHere(index, rangeOf(index)));
+      await absorbReady();
+    }
+    await remote;
+    await absorbReady();
+  } finally {
+    taken = count;
+    runner?.close();
+    await remote;
+  }
+  // A bound was a guess (from the estimated row count): if a sample came out short, the guess was
+  // too tight for that column and its sample is drawn again without one — same keys, same result
+  // as if there had never been a bound.
+  const short = sampled.filter((name, j) => sampleBounds[j]! < 1 && total!.samples.get(name)!.size < sampleSize);
+  if (short.length > 0) await resample(source, cuts, starts, short, sampleSize, total!);
+  return { pass: total!, chunks: count, onRunner };
+}
+
+/** How many times the expected sample a bound lets through: far more than the estimate can be off by. */
+const BOUND_SLACK = 3;
+
+/**
+ * Per sampled column, a key bound that lets about three times the sample size through: from the
+ * rows per byte of the data's first 256 KiB and the share of rows expected to hold numbers.
+ */
+async function estimateSampleBounds(source: CsvSource, sampleSize: number, shares: number[]): Promise<number[]> {
+  const { size, dataStart } = source.csv;
+  const fh = await open(source.csv.file, 'r');
+  let rows: number;
+  try {
+    const head = Buffer.alloc(Math.min(1 << 18, size - dataStart.offset));
+    const { bytesRead } = await fh.read(head, 0, head.length, dataStart.offset);
+    let lines = 0;
+    for (let at = head.indexOf(10); at >= 0 && at < bytesRead; at = head.indexOf(10, at + 1)) lines += 1;
+    rows = lines === 0 ? 0 : ((size - dataStart.offset) * lines) / bytesRead;
+  } finally {
+    await fh.close();
+  }
+  return shares.map((share) => (rows === 0 ? 1 : Math.min(1, (BOUND_SLACK * sampleSize) / (rows * Math.max(share, 1e-3)))));
+}
+
+/** Draws the samples of `columns` again, chunk by chunk from the known starts, with no bound. */
+async function resample(source: CsvSource, cuts: number[], starts: RowPosition[], columns: string[], sampleSize: number, total: PassState): Promise<void> {
+  const indexes = columns.map((name) => source.columns.indexOf(name));
+  let merged: RowSampler | undefined;
+  for (let index = 0; index < starts.length; index += 1) {
+    const sampler = new RowSampler(columns.length, sampleSize, sampleSeed(index));
+    const reader = source.csv.readRange({ from: starts[index]!, to: cuts[index + 1] ?? Infinity, reuseBatches: true });
+    for await (const batch of reader.batches()) sampler.add(indexes.map((i) => batch.data[i]!), batch.rowCount);
+    if (!merged) merged = sampler;
+    else sampler.reservoirs.forEach((reservoir, j) => merged!.reservoirs[j]!.absorb(reservoir.exportState()));
+  }
+  columns.forEach((name, j) => total.samples.set(name, merged!.reservoirs[j]!));
+}
