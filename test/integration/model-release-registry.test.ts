@@ -104,7 +104,7 @@ describe('model-release against docker-registry', () => {
 
     const anonymous = await report({});
     expect(anonymous.exitCode).toBe(1);
-    expect(visible(anonymous.stdout).filter((line) => line.startsWith('::error'))).toEqual([`::error::${host}/acme/income: the registry requires a username and password`]);
+    expect(visible(anonymous.stdout).filter((line) => line.startsWith('::error'))).toEqual([`::error::${host}/acme/income: the registry requires a username and password; set registry-username and registry-password`]);
   });
 
   it('wrong credentials are one clear line', async () => {

@@ -100,6 +100,8 @@ export function openRegistryClient(ref: Extract<RegistryRef, { kind: 'oci' }>, c
     registry: ref.registry,
     repository: ref.repository,
     credentials,
+    // The action inputs and the CLI flags share these names.
+    credentialsHint: ref.hostname === 'ghcr.io' ? 'set registry-password (or github-token with packages: write)' : 'set registry-username and registry-password',
     plainHttp: isLoopbackHost(ref.hostname),
     ...(fetchImpl ? { fetch: fetchImpl } : {}),
   });

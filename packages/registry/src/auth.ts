@@ -51,6 +51,8 @@ export class Authenticator {
     private readonly fetchImpl: typeof fetch,
     private readonly credentials: Credentials | undefined,
     private readonly where: string,
+    /** How the user supplies credentials (e.g. "set registry-username and registry-password"), added to "credentials needed" errors. */
+    private readonly credentialsHint?: string,
   ) {}
 
   /** Authorization header for a request needing `scope`, from what earlier challenges taught us. */
@@ -72,7 +74,7 @@ export class Authenticator {
     const basic = challenges.find((challenge) => challenge.scheme === 'basic');
     if (bearer) {
       if (this.scheme === 'bearer' && this.tokens.has(scope)) {
-        throw new AuthError(`${this.where}: the registry refused the token for ${scope}${this.credentials ? ' (check the credentials)' : ' (credentials needed)'}`);
+        throw new AuthError(`${this.where}: the registry refused the token for ${scope}${this.credentials ? ' (check the credentials)' : ` (credentials needed${this.hint(': ')})`}`);
       }
       this.scheme = 'bearer';
       this.bearerChallenge = bearer;
@@ -80,12 +82,16 @@ export class Authenticator {
       return true;
     }
     if (basic) {
-      if (!this.credentials || 'token' in this.credentials) throw new AuthError(`${this.where}: the registry requires a username and password`);
+      if (!this.credentials || 'token' in this.credentials) throw new AuthError(`${this.where}: the registry requires a username and password${this.hint('; ')}`);
       if (this.scheme === 'basic') throw new AuthError(`${this.where}: the registry refused the username and password`);
       this.scheme = 'basic';
       return true;
     }
     throw new AuthError(`${this.where}: authentication failed (${response.status}${header ? `, WWW-Authenticate: ${header}` : ''})`);
+  }
+
+  private hint(separator: string): string {
+    return this.credentialsHint ? `${separator}${this.credentialsHint}` : '';
   }
 
   /** Fetch a token for a scope not seen in a challenge yet (e.g. a cross-repository mount). */

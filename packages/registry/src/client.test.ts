@@ -106,6 +106,16 @@ describe('RegistryClient', () => {
   });
 });
 
+describe('missing credentials', () => {
+  it('says how to supply them when the registry asks for Basic auth', async () => {
+    const basicOnly: typeof fetch = async () => new Response(null, { status: 401, headers: { 'www-authenticate': 'Basic realm="Registry Realm"' } });
+    const bare = new RegistryClient({ registry: 'r.example', repository: 'acme/m', fetch: basicOnly });
+    await expect(bare.tags()).rejects.toThrow(/^r\.example\/acme\/m: the registry requires a username and password$/);
+    const hinted = new RegistryClient({ registry: 'r.example', repository: 'acme/m', fetch: basicOnly, credentialsHint: 'set registry-username and registry-password' });
+    await expect(hinted.tags()).rejects.toThrow(/^r\.example\/acme\/m: the registry requires a username and password; set registry-username and registry-password$/);
+  });
+});
+
 describe('parseChallenges', () => {
   it('parses Bearer and Basic challenges', () => {
     expect(parseChallenges('Bearer realm="https://auth.docker.io/token",service="registry.docker.io",scope="repository:library/ubuntu:pull,push"')).toEqual([

@@ -32,6 +32,8 @@ export interface RegistryClientOptions {
   /** Repository name, e.g. `acme/income`. */
   repository: string;
   credentials?: Credentials | undefined;
+  /** Added to "credentials needed" errors: how to supply them where this client is used. */
+  credentialsHint?: string | undefined;
   /** Speak plain HTTP: refused unless the registry is a loopback host. */
   plainHttp?: boolean | undefined;
   fetch?: typeof fetch | undefined;
@@ -78,7 +80,7 @@ export class RegistryClient {
     this.base = `${options.plainHttp ? 'http' : 'https'}://${host}`;
     this.repository = options.repository;
     this.fetchImpl = options.fetch ?? fetch;
-    this.auth = new Authenticator(this.fetchImpl, options.credentials, `${host}/${options.repository}`);
+    this.auth = new Authenticator(this.fetchImpl, options.credentials, `${host}/${options.repository}`, options.credentialsHint);
     this.monolithicLimit = options.monolithicLimit ?? 16 * 1024 * 1024;
     this.chunkSize = options.chunkSize ?? 8 * 1024 * 1024;
     this.chunkRetries = options.chunkRetries ?? 3;
