@@ -21,6 +21,12 @@ async function anomalies(schema: Awaited<ReturnType<typeof schemaFromTrain>>, fi
 }
 
 describe('inferSchema', () => {
+  it('lists a string domain in code point order (emoji after U+FFFD, unlike UTF-16 order)', async () => {
+    const profile = (await profileSource({ async *[Symbol.asyncIterator]() { yield { columns: ['tag'], data: [['\u{1F600}', '\uFFFD', 'b', 'a']], rowCount: 4, offset: 0, lines: Int32Array.of(2, 3, 4, 5) }; } })).toJSON();
+    const schema = inferSchema({ ...profile, source: { files: [{ path: 'tags.csv' }] } });
+    expect(schema.columns[0]!.values).toEqual(['a', 'b', '\uFFFD', '\u{1F600}']);
+  });
+
   it('infers types, presence, widened ranges, string domains and the label environment', async () => {
     const schema = await schemaFromTrain();
     const column = (name: string) => schema.columns.find((candidate) => candidate.name === name)!;

@@ -13,7 +13,7 @@
  *   - the label is `not_in: [SERVING]`, so serving data without it validates.
  * The result is meant to be read and edited by hand: widen a range, add a category.
  */
-import type { ArtifactBody } from '@modelgate/core';
+import { compareCodePoints, type ArtifactBody } from '@modelgate/core';
 import { valueCounts } from '../profile/distribution.js';
 import type { ColumnProfileJson, ProfileJson } from '../profile/json.js';
 
@@ -66,7 +66,8 @@ function inferColumn(column: ColumnProfileJson, rows: number, maxDomainSize: num
   } else if (column.type === 'string' || column.type === 'bool') {
     const counts = column.count > 0 ? valueCounts(column) : undefined;
     if (counts?.exact && counts.counts.size <= maxDomainSize) {
-      body.values = [...counts.counts.keys()].sort((a, b) => (a < b ? -1 : a > b ? 1 : 0));
+      // Code point order, as every other sorted list of values in modelgate (UTF-16 order differs past U+FFFF).
+      body.values = [...counts.counts.keys()].sort(compareCodePoints);
       let common = 0;
       for (const count of counts.counts.values()) if (count >= RARE_BELOW) common += count;
       body.min_domain_mass = common === counts.total ? 1 : Math.floor((common / counts.total) * 100) / 100;
