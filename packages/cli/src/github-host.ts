@@ -76,15 +76,20 @@ export async function readTextFileIfExists(absolute: string, shown: string): Pro
 
 export function readRunEnvironment(env: NodeJS.ProcessEnv): RunEnvironment {
   const eventPath = env['GITHUB_EVENT_PATH'];
+  let event: Record<string, unknown> | undefined;
   if (eventPath) {
     // A payload we cannot read means the runner environment is broken: an internal error.
+    let parsed: unknown;
     try {
-      JSON.parse(readFileSync(eventPath, 'utf8'));
+      parsed = JSON.parse(readFileSync(eventPath, 'utf8'));
     } catch (error) {
       throw new Error(`cannot read the event payload at GITHUB_EVENT_PATH (${(error as Error).message})`);
     }
+    if (parsed === null || typeof parsed !== 'object' || Array.isArray(parsed)) throw new Error('the event payload at GITHUB_EVENT_PATH is not a JSON object');
+    event = parsed as Record<string, unknown>;
   }
   const environment: RunEnvironment = {
+    ...(event ? { event } : {}),
     workspace: env['GITHUB_WORKSPACE'] || process.cwd(),
     serverUrl: env['GITHUB_SERVER_URL'] || 'https://github.com',
     apiUrl: env['GITHUB_API_URL'] || 'https://api.github.com',

@@ -16,6 +16,8 @@ export interface RunEnvironment {
   workspace: string;
   eventName?: string;
   eventPath?: string;
+  /** The webhook payload at `eventPath`, parsed once by the host (a JSON object). */
+  event?: Record<string, unknown>;
   repository?: string;
   sha?: string;
   ref?: string;

@@ -161,7 +161,7 @@ function bundleDir(): string {
 async function loadBaseline(
   source: string | undefined,
   name: string,
-  environment: { workspace: string; eventPath?: string; tempDir: string; repository?: string | undefined },
+  environment: { workspace: string; event?: Record<string, unknown>; tempDir: string; repository?: string | undefined },
   logger: Logger,
   registry?: string,
   credentialInputs: RegistryCredentialInputs = {},
@@ -187,7 +187,7 @@ async function loadBaseline(
       return undefined;
     }
     // On a PR, the metrics saved for the exact base commit are the fairest comparison; else the newest.
-    const restored = await store.restore(name, await pullRequestBaseSha(environment.eventPath));
+    const restored = await store.restore(name, (environment.event as PullRequestEvent | undefined)?.pull_request?.base?.sha);
     if (!restored) {
       logger.warning(`no cached baseline metrics for '${name}' (first run on the default branch?); baseline gates are skipped`);
       return undefined;
@@ -212,18 +212,13 @@ function metricView(metrics: ReturnType<typeof parseArtifact<'metrics'>>): Metri
   };
 }
 
-async function pullRequestBaseSha(eventPath: string | undefined): Promise<string | undefined> {
-  if (!eventPath) return undefined;
-  const payload = JSON.parse(await readFile(eventPath, 'utf8')) as { pull_request?: { base?: { sha?: string } } };
-  return payload.pull_request?.base?.sha;
-}
+type PullRequestEvent = { pull_request?: { base?: { sha?: string } } };
 
 /** On a push to the default branch the evaluated metrics become the champion for later PRs. */
-async function saveBaseline(name: string, metricsPath: string, environment: { eventName?: string; eventPath?: string; ref?: string; sha?: string }, logger: Logger): Promise<void> {
+async function saveBaseline(name: string, metricsPath: string, environment: { eventName?: string; event?: Record<string, unknown>; ref?: string; sha?: string }, logger: Logger): Promise<void> {
   const store = hostServices().baselineStore;
-  if (!store || environment.eventName !== 'push' || !environment.eventPath || !environment.sha) return;
-  const payload = JSON.parse(await readFile(environment.eventPath, 'utf8')) as { repository?: { default_branch?: string } };
-  const branch = payload.repository?.default_branch;
+  if (!store || environment.eventName !== 'push' || !environment.event || !environment.sha) return;
+  const branch = (environment.event as { repository?: { default_branch?: string } }).repository?.default_branch;
   if (!branch || environment.ref !== `refs/heads/${branch}`) return;
   if (await store.save(name, environment.sha, await readFile(metricsPath, 'utf8'))) logger.info(`saved these metrics as the baseline for '${name}'`);
 }

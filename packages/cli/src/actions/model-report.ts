@@ -54,7 +54,7 @@ export const modelReport = defineAction({
   async run({ inputs, config, configFile, environment, logger, setOutput, setSecret, summary }) {
     const at = (path: string) => workspacePath(environment.workspace, path);
     const mode = inputs.mode!;
-    const event = await readEvent(environment.eventPath);
+    const event = environment.event as EventPayload | undefined;
     const token = inputs['github-token'];
     const [owner, repo] = (environment.repository ?? '/').split('/') as [string, string];
     if (inputs['registry-password']) setSecret(inputs['registry-password']);
@@ -209,11 +209,6 @@ async function readArtifact<K extends ArtifactKind>(kind: K, path: { absolute: s
 interface EventPayload {
   pull_request?: { number: number; head?: { sha?: string } };
   workflow_run?: WorkflowRunPayload & { name?: string; html_url?: string };
-}
-
-async function readEvent(eventPath: string | undefined): Promise<EventPayload | undefined> {
-  if (!eventPath) return undefined;
-  return JSON.parse(await readFile(eventPath, 'utf8')) as EventPayload;
 }
 
 /**

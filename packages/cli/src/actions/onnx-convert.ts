@@ -55,7 +55,7 @@ export const onnxConvert = defineAction({
 
     if (inputs.from === 'command') {
       if (!inputs.command) throw new ConfigurationError("from: command needs the 'command' input", { field: 'command' });
-      if (!inputs['allow-on-fork'] && (await isForkPullRequest(environment.eventPath))) {
+      if (!inputs['allow-on-fork'] && isForkPullRequest(environment.event)) {
         throw new ConfigurationError('refusing to run a converter command on a pull request from a fork: the PR controls the model file, and loading pickles runs code (set allow-on-fork only if you trust every contributor)', { field: 'command' });
       }
       onnx = await runConverter(inputs.command, source.absolute, environment.tempDir, inputs['command-timeout']!, logger);
@@ -227,9 +227,9 @@ async function parityRows(absolute: string, shown: string, features: number, fea
   return out;
 }
 
-async function isForkPullRequest(eventPath: string | undefined): Promise<boolean> {
-  if (!eventPath) return false;
-  const payload = JSON.parse(await readFile(eventPath, 'utf8')) as { pull_request?: { head?: { repo?: { full_name?: string } | null }; base?: { repo?: { full_name?: string } } } };
+function isForkPullRequest(event: Record<string, unknown> | undefined): boolean {
+  if (!event) return false;
+  const payload = event as { pull_request?: { head?: { repo?: { full_name?: string } | null }; base?: { repo?: { full_name?: string } } } };
   const pr = payload.pull_request;
   return pr !== undefined && pr.head?.repo?.full_name !== pr.base?.repo?.full_name;
 }
