@@ -3,9 +3,8 @@ import { peakRssMb } from './peak-rss.js';
 import { createWriteStream, existsSync, statSync } from 'node:fs';
 import { performance } from 'node:perf_hooks';
 import { ARTIFACTS } from '@modelgate/core';
-import { isMainThread } from 'node:worker_threads';
 import { incomeCsvChunks, inferSchema, openTable, profileSource, validateData } from '@modelgate/data';
-import { serveChunkTasks, startChunkWorker } from '../packages/cli/src/chunk-workers.js';
+import { startChunkWorker } from '../packages/cli/src/chunk-workers.js';
 
 const [mode, file, reference] = process.argv.slice(2) as [string, string, string];
 const report = (ms: number, extra: Record<string, unknown> = {}) => console.log(JSON.stringify({ ms, maxRssMb: peakRssMb(), ...extra }));
@@ -17,10 +16,7 @@ async function write(path: string, variant: 'holdout' | 'train', rows: number): 
   await new Promise<void>((done) => out.end(() => done()));
 }
 
-if (!isMainThread) {
-  // This file is also data-validate's second thread, as dist/chunk-worker.js is for the action.
-  serveChunkTasks();
-} else if (mode === 'generate') {
+if (mode === 'generate') {
   for (const rows of [100_000, 1_000_000, 4_000_000]) await write(file.replace('{rows}', String(rows)), 'holdout', rows);
   await write(reference, 'train', 30_000);
   report(0);
@@ -38,7 +34,8 @@ if (!isMainThread) {
     schema: { schema, shown: 'schema.json' },
     reference: { source: await openTable(reference), shown: reference },
     // `run`: as the action runs it (a second thread reads chunks); `run1`: everything on this thread.
-    ...(mode === 'run' ? { chunkRunner: () => startChunkWorker(new URL(import.meta.url)) } : {}),
+    // The action's own second thread: dist/chunk-worker.js (npm run bench builds dist/ first).
+    ...(mode === 'run' ? { chunkRunner: () => startChunkWorker(new URL('../../dist/chunk-worker.js', import.meta.url)) } : {}),
   });
   report(performance.now() - start, { rows: result.profile.rows, bytes: statSync(file).size, errors: result.validation?.errors, drifted: result.drift?.drifted_columns });
 }

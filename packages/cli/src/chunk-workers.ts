@@ -6,7 +6,8 @@
 import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { isMainThread, parentPort, Worker } from 'node:worker_threads';
-import { chunkScanner, type ChunkRunner, type ChunkState, type ChunkTask } from '@modelgate/data';
+// The subpath keeps the worker bundle to the CSV reader, profiles, validation and sampling.
+import { chunkScanner, type ChunkRunner, type ChunkState, type ChunkTask } from '@modelgate/data/chunks';
 
 const WORKER_FILE = 'chunk-worker.js';
 

@@ -6,4 +6,4 @@ export * from './drift/index.js';
 export * from './profile/index.js';
 export * from './schema/infer.js';
 export * from './validate-data.js';
-export { chunkScanner, DEFAULT_CHUNK_BYTES, type ChunkRunner, type ChunkState, type ChunkTask } from './validate-chunks.js';
+export { DEFAULT_CHUNK_BYTES, type ChunkRunner, type ChunkState, type ChunkTask } from './validate-chunks.js';

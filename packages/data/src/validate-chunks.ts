@@ -15,10 +15,10 @@ import type { z } from 'zod';
 import type { DataSchemaFile } from '@modelgate/core';
 import { RowSampler, type NumericReservoir, type SampleState } from './drift/reservoir.js';
 import { TableProfiler, type TableProfileJson } from './profile/table.js';
-import { openTable, type OpenOptions } from './readers/index.js';
-import type { CsvRange, CsvSource, RowPosition } from './readers/csv.js';
+import type { OpenOptions } from './readers/common.js';
+import { openCsv, type CsvRange, type CsvSource, type RowPosition } from './readers/csv.js';
 import { SchemaValidator, type ValidateOptions, type ValidatorState } from './schema/validate.js';
-import type { TableBatch, TableSource } from './table.js';
+import type { TableBatch } from './table.js';
 
 type Schema = z.output<typeof DataSchemaFile>;
 
@@ -130,16 +130,17 @@ export async function scanChunk(source: CsvSource, task: ChunkTask): Promise<Chu
   return pass.exportState(reader.start, reader.next);
 }
 
-/** The worker thread's side: opens the file (once per path) and scans the chunk. */
+/**
+ * The worker thread's side: opens the file (once per path) and scans the chunk. Opens CSV directly
+ * (`task.read` carries the resolved delimiter), so the worker bundle leaves the other readers out.
+ */
 export function chunkScanner(): (task: ChunkTask) => Promise<ChunkState> {
-  const opened = new Map<string, Promise<TableSource>>();
+  const opened = new Map<string, Promise<CsvSource>>();
   return async (task) => {
     const key = JSON.stringify([task.path, task.shown, task.read]);
     let source = opened.get(key);
-    if (!source) opened.set(key, (source = openTable(task.path, task.read, task.shown)));
-    const table = await source;
-    if (!('csv' in table)) throw new Error(`chunked reading needs a CSV source, '${task.shown}' is ${table.format}`);
-    return scanChunk(table as CsvSource, task);
+    if (!source) opened.set(key, (source = openCsv(task.path, task.shown, task.read, ',')));
+    return scanChunk(await source, task);
   };
 }
 

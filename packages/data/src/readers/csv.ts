@@ -132,7 +132,8 @@ export async function openCsv(path: string, shown: string, options: OpenOptions,
     format: 'csv',
     columns,
     batches: () => readRange({ from: dataStart, to: Infinity }).batches(),
-    csv: { file: path, options, size, dataStart, readRange },
+    // The delimiter resolved (a .tsv default included), so reopening with these options reads the same.
+    csv: { file: path, options: { ...options, delimiter: String.fromCharCode(delimiter) }, size, dataStart, readRange },
   };
 }
 
