@@ -40,6 +40,9 @@ export function startChunkWorker(script: URL | string): ChunkRunner {
   worker.on('error', failAll);
   worker.on('exit', (code) => failAll(new Error(`chunk worker exited (code ${code})`)));
   return {
+    get failed() {
+      return failure !== undefined;
+    },
     run(task: ChunkTask): Promise<ChunkState> {
       if (failure) return Promise.reject(failure);
       const id = nextId++;

@@ -25,19 +25,29 @@ const schema = await (async () => {
   return ARTIFACTS.schema.parse({ kind: 'schema', version: 1, ...inferSchema({ ...profile, source: { files: [{ path: 'train.csv' }] } }, { label: 'income' }) });
 })();
 
-/** The worker's code run in this thread, with every message structured-cloned as a thread would. */
+/**
+ * The worker's code run in this thread, with every message structured-cloned as a thread would,
+ * and errors reduced to their message as the real worker sends them.
+ */
 function inProcessRunner(log?: number[]): () => ChunkRunner {
   return () => {
     const scan = chunkScanner();
     return {
       async run(task) {
         log?.push(task.index);
-        return structuredClone(await scan(structuredClone(task)));
+        try {
+          return structuredClone(await scan(structuredClone(task)));
+        } catch (error) {
+          throw new Error((error as Error).message);
+        }
       },
       close() {},
     };
   };
 }
+
+/** A runner whose thread died at once: every task fails, and it says so. */
+const deadRunner = (): ChunkRunner => ({ failed: true, run: () => Promise.reject(new Error('chunk worker exited (code 3)')), close() {} });
 
 async function validate(path: string, options: Partial<DataValidationOptions> = {}) {
   return validateData({
@@ -105,8 +115,11 @@ describe('chunked validation', () => {
     const run = async (options: Partial<DataValidationOptions>) =>
       validateData({ data: { source: await openTable(path), shown: 'notes.csv' }, schema: { schema: noteSchema, shown: 'schema.json' }, validate: { maxSamples: 20 }, ...options });
     const whole = await run({ chunkBytes: 1 << 30 });
-    const chunked = await run({ chunkBytes: 8 << 10, chunkRunner: inProcessRunner() });
+    const log: number[] = [];
+    const chunked = await run({ chunkBytes: 8 << 10, chunkRunner: inProcessRunner(log) });
     expect(chunked.validation).toEqual(whole.validation);
+    // Chunks that started inside a note fail on the other thread; it keeps taking chunks anyway.
+    expect(log.length).toBeGreaterThan(chunked.reading.chunks / 4);
     expect(chunked.profile.rows).toBe(6000);
     // Row i starts on line 2 + 3i; the anomalies sit where the file has them.
     const lines = whole.validation!.anomalies.find((anomaly) => anomaly.kind === 'out_of_range')!.samples.map((sample) => sample.line);
@@ -122,6 +135,24 @@ describe('chunked validation', () => {
     expect(whole).toMatch(/expected 13 fields .* found 14 @data.csv:15002/);
     expect(await message(validate(path, { chunkBytes: 32 << 10, chunkRunner: inProcessRunner() }))).toBe(whole);
     expect(await message(validate(path, { chunkBytes: 32 << 10 }))).toBe(whole);
+  });
+
+  it('raises a broken row of the first chunk as the data error it is, whichever thread read it', async () => {
+    const lines = income('holdout', 20_000).split('\n');
+    lines[4] = `${lines[4]},extra`;
+    const path = write('ragged-early.csv', lines.join('\n'));
+    const message = (promise: Promise<unknown>) => promise.then(() => 'no error', (error: Error & { location?: { line?: number } }) => `${error.name}: ${error.message} @${error.location?.line}`);
+    const whole = await message(validate(path, { chunkBytes: 1 << 30 }));
+    expect(whole).toMatch(/^InputDataError: expected 13 fields .* found 14 @5$/);
+    expect(await message(validate(path, { chunkBytes: 32 << 10, chunkRunner: inProcessRunner() }))).toBe(whole);
+  });
+
+  it('reads everything on this thread when the other thread is dead, with the same result', async () => {
+    const path = write('holdout-dead.csv', income('holdout', 5000));
+    const alone = await validate(path, { chunkBytes: 32 << 10 });
+    const dead = await validate(path, { chunkBytes: 32 << 10, chunkRunner: deadRunner });
+    expect(dead.reading.threads).toBe(1);
+    expect({ ...dead, reading: undefined }).toEqual({ ...alone, reading: undefined });
   });
 
   it('draws a sample again when the estimated bound was too tight, with the result an unbounded draw gives', async () => {

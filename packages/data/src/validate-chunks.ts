@@ -24,13 +24,20 @@ type Schema = z.output<typeof DataSchemaFile>;
 
 /** Bytes per chunk: big enough that merging costs little, small enough to balance two threads. */
 export const DEFAULT_CHUNK_BYTES = 8 << 20;
+/**
+ * Bytes per chunk and column at least: a chunk's profile state grows with the columns (sketches
+ * per column), so wide files get larger chunks (500 columns: 125 MiB), or none.
+ */
+export const CHUNK_BYTES_PER_COLUMN = 256 << 10;
 
 /** Everything a thread needs to scan one chunk (structured-clone safe). */
 export interface ChunkTask {
-  /** Path to open, the name shown in messages, and the read options of the source. */
+  /** Path to open, the name shown in the reader's messages, and the read options of the source. */
   path: string;
   shown: string;
   read: OpenOptions;
+  /** The file name anomaly samples carry. */
+  validatorFile: string;
   range: CsvRange;
   /** Position of the chunk in the file: seeds its drift samples. */
   index: number;
@@ -56,14 +63,19 @@ export interface ChunkState {
   samples: { column: string; sample: SampleState }[];
 }
 
-/** Scans chunks elsewhere (a worker thread); `close` stops it and fails what is pending. */
+/**
+ * Scans chunks elsewhere (a worker thread); `close` stops it and fails what is pending. A task's
+ * error is that chunk's business (it is read again here); `failed` says the runner itself broke
+ * (the thread died), and then it gets no more chunks.
+ */
 export interface ChunkRunner {
   run(task: ChunkTask): Promise<ChunkState>;
   close(): void;
+  readonly failed?: boolean;
 }
 
-/** The seed of chunk `index`'s samples; chunk 0 keeps the seed a single pass uses. */
-const sampleSeed = (index: number) => (0x9e3779b9 + Math.imul(index, 0x85ebca6b)) >>> 0 || 1;
+/** The seed of chunk `index`'s sample keys; chunk 0 keeps the seed a single pass uses. */
+export const sampleSeed = (index: number): number => (0x9e3779b9 + Math.imul(index, 0x85ebca6b)) >>> 0 || 1;
 
 /** One pass's accumulators: a profiler, a validator (with a schema), samples of numeric columns. */
 export class PassState {
@@ -122,7 +134,7 @@ export class PassState {
 
 /** Scans one chunk of an open CSV source. */
 export async function scanChunk(source: CsvSource, task: ChunkTask): Promise<ChunkState> {
-  const validator = task.schema ? new SchemaValidator(task.schema, source.columns, task.shown, task.validate) : undefined;
+  const validator = task.schema ? new SchemaValidator(task.schema, source.columns, task.validatorFile, task.validate) : undefined;
   const pass = new PassState(source.columns, task.sampled, task.sampleSize, sampleSeed(task.index), validator, task.sampleBounds);
   // PassState keeps nothing of a batch once it has added it.
   const reader = source.csv.readRange({ ...task.range, reuseBatches: true });
@@ -146,6 +158,7 @@ export function chunkScanner(): (task: ChunkTask) => Promise<ChunkState> {
 
 /** The cuts of a CSV source's data: [dataStart, cut1, cut2, …]; one entry means one chunk. */
 export function chunkCuts(source: CsvSource, chunkBytes: number): number[] {
+  if (!Number.isSafeInteger(chunkBytes) || chunkBytes < 1) throw new RangeError(`chunkBytes must be a positive integer, got ${chunkBytes}`);
   const { size, dataStart } = source.csv;
   const cuts = [dataStart.offset];
   for (let cut = dataStart.offset + chunkBytes; cut < size; cut += chunkBytes) cuts.push(cut);
@@ -155,7 +168,9 @@ export function chunkCuts(source: CsvSource, chunkBytes: number): number[] {
 export interface ChunkedReadOptions {
   source: CsvSource;
   cuts: number[];
-  task: Omit<ChunkTask, 'path' | 'shown' | 'read' | 'range' | 'index' | 'sampleBounds'>;
+  task: Omit<ChunkTask, 'path' | 'shown' | 'read' | 'range' | 'index' | 'sampleBounds' | 'validatorFile'>;
+  /** The file name anomaly samples carry (default: the source's shown path). */
+  validatorFile?: string;
   /** Per sampled column, the share of rows expected to hold a number (from the reference); default 1. */
   sampleShares?: number[];
   /** Runs chunks on another thread too; without it the chunks are all read here, in order. */
@@ -174,7 +189,8 @@ export async function readChunked(options: ChunkedReadOptions): Promise<{ pass: 
   const { sampled, sampleSize } = options.task;
   const count = cuts.length;
   const sampleBounds = count > 1 ? await estimateSampleBounds(source, sampleSize, sampled.map((_, j) => options.sampleShares?.[j] ?? 1)) : sampled.map(() => 1);
-  const taskOf = (index: number, range: CsvRange): ChunkTask => ({ ...options.task, path: source.csv.file, shown: source.path, read: source.csv.options, range, index, sampleBounds });
+  const validatorFile = options.validatorFile ?? source.path;
+  const taskOf = (index: number, range: CsvRange): ChunkTask => ({ ...options.task, path: source.csv.file, shown: source.path, read: source.csv.options, validatorFile, range, index, sampleBounds });
   const rangeOf = (index: number): CsvRange => ({ from: index === 0 ? source.csv.dataStart : cuts[index]!, to: cuts[index + 1] ?? Infinity });
   const scanHere = (index: number, range: CsvRange) => scanChunk(source, taskOf(index, range));
 
@@ -204,13 +220,14 @@ export async function readChunked(options: ChunkedReadOptions): Promise<{ pass: 
         state = outcome.state;
         shift = expected.line - outcome.state.start.line;
       } else {
-        // Read again from the exact boundary with the file's lines; a real error surfaces here.
-        if (index === 0 && 'error' in outcome) throw outcome.error;
+        // Read again here, from the exact boundary with the file's lines: a real error surfaces
+        // now, as the single pass raises it (a worker's error is only a message, and a chunk that
+        // started inside a quoted field fails for no fault of the file).
         state = await scanHere(index, { from: expected, to: cuts[index + 1] ?? Infinity });
         shift = 0;
       }
       if (total === undefined) {
-        const validator = options.task.schema ? new SchemaValidator(options.task.schema, source.columns, source.path, options.task.validate) : undefined;
+        const validator = options.task.schema ? new SchemaValidator(options.task.schema, source.columns, validatorFile, options.task.validate) : undefined;
         total = new PassState(source.columns, sampled, sampleSize, sampleSeed(0), validator, sampleBounds);
       }
       starts[index] = index === 0 ? source.csv.dataStart : expected;
@@ -222,22 +239,24 @@ export async function readChunked(options: ChunkedReadOptions): Promise<{ pass: 
   };
 
   const settle = (promise: Promise<ChunkState>): Promise<Outcome> => promise.then((state) => ({ state }), (error: unknown) => ({ error }));
+  // This thread takes the first chunk (the runner is still starting), the runner the next.
+  let index = taken++;
   const remote = runner
     ? (async () => {
-        while (taken < count) {
+        while (taken < count && !runner.failed) {
           const index = taken++;
           const outcome = await settle(runner.run(taskOf(index, rangeOf(index))));
           outcomes[index] = outcome;
-          if ('error' in outcome) break; // a broken runner leaves the rest to this thread
-          onRunner += 1;
+          if ('state' in outcome) onRunner += 1;
         }
       })()
     : undefined;
   try {
-    while (taken < count) {
-      const index = taken++;
+    for (;;) {
       outcomes[index] = await settle(scanHere(index, rangeOf(index)));
       await absorbReady();
+      if (taken >= count) break;
+      index = taken++;
     }
     await remote;
     await absorbReady();
@@ -249,7 +268,9 @@ export async function readChunked(options: ChunkedReadOptions): Promise<{ pass: 
   // A bound was a guess (from the estimated row count): if a sample came out short, the guess was
   // too tight for that column and its sample is drawn again without one — same keys, same result
   // as if there had never been a bound.
-  const short = sampled.filter((name, j) => sampleBounds[j]! < 1 && total!.samples.get(name)!.size < sampleSize);
+  // Only numeric columns' samples are used: a column that came out as strings needs no redraw.
+  const numeric = new Set(total!.profiler.toJSON().columns.filter((column) => column.type === 'int' || column.type === 'float').map((column) => column.name));
+  const short = sampled.filter((name, j) => sampleBounds[j]! < 1 && numeric.has(name) && total!.samples.get(name)!.size < sampleSize);
   if (short.length > 0) await resample(source, cuts, starts, short, sampleSize, total!);
   return { pass: total!, chunks: count, onRunner };
 }
@@ -268,8 +289,14 @@ async function estimateSampleBounds(source: CsvSource, sampleSize: number, share
   try {
     const head = Buffer.alloc(Math.min(1 << 18, size - dataStart.offset));
     const { bytesRead } = await fh.read(head, 0, head.length, dataStart.offset);
+    // Rows, not lines: a line break inside a quoted field does not end a row.
     let lines = 0;
-    for (let at = head.indexOf(10); at >= 0 && at < bytesRead; at = head.indexOf(10, at + 1)) lines += 1;
+    let quoted = false;
+    for (let at = 0; at < bytesRead; at += 1) {
+      const byte = head[at]!;
+      if (byte === 34) quoted = !quoted;
+      else if (byte === 10 && !quoted) lines += 1;
+    }
     rows = lines === 0 ? 0 : ((size - dataStart.offset) * lines) / bytesRead;
   } finally {
     await fh.close();

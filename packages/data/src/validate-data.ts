@@ -12,7 +12,7 @@ import type { ColumnProfileJson } from './profile/json.js';
 import { SchemaValidator, type ValidateOptions } from './schema/validate.js';
 import type { CsvSource } from './readers/csv.js';
 import type { TableSource } from './table.js';
-import { chunkCuts, DEFAULT_CHUNK_BYTES, PassState, readChunked, type ChunkRunner } from './validate-chunks.js';
+import { CHUNK_BYTES_PER_COLUMN, chunkCuts, DEFAULT_CHUNK_BYTES, PassState, readChunked, type ChunkRunner } from './validate-chunks.js';
 
 type Schema = z.output<typeof DataSchemaFile>;
 
@@ -34,7 +34,7 @@ export interface DataValidationOptions {
    * are the same either way.
    */
   chunkRunner?: () => ChunkRunner;
-  /** Chunk size for CSV data (default 8 MiB); for tests. */
+  /** Chunk size for CSV data (default 8 MiB, more for files over 32 columns); for tests. */
   chunkBytes?: number;
 }
 
@@ -52,6 +52,9 @@ interface Pass {
   samples: Map<string, NumericReservoir>;
 }
 
+/** Seed of the reference's sample keys (the data's chunks use their index). */
+const REFERENCE_SEED = 0x52454631;
+
 const isNumeric = (column: ColumnProfileJson | undefined) => column?.type === 'int' || column?.type === 'float';
 
 export async function validateData(options: DataValidationOptions): Promise<DataValidationResult> {
@@ -60,7 +63,8 @@ export async function validateData(options: DataValidationOptions): Promise<Data
   const validateOptions = options.validate ?? {};
   // A CSV file larger than one chunk is read in chunks (on two threads when a runner is given);
   // duplicate rows need every row in one validator, so they keep the single pass.
-  const cuts = 'csv' in source && !validateOptions.duplicateRows ? chunkCuts(source as CsvSource, options.chunkBytes ?? DEFAULT_CHUNK_BYTES) : [];
+  const chunkBytes = options.chunkBytes ?? Math.max(DEFAULT_CHUNK_BYTES, source.columns.length * CHUNK_BYTES_PER_COLUMN);
+  const cuts = 'csv' in source && !validateOptions.duplicateRows ? chunkCuts(source as CsvSource, chunkBytes) : [];
   const runner = cuts.length > 1 ? options.chunkRunner?.() : undefined;
   let current: PassState;
   let reference: PassState | undefined;
@@ -68,7 +72,8 @@ export async function validateData(options: DataValidationOptions): Promise<Data
   try {
     // The reference first (usually the smaller file): its types say which columns need numeric samples.
     if (options.reference) {
-      reference = new PassState(options.reference.source.columns, options.reference.source.columns, sampleSize, 0x9e3779b9);
+      // Its own seed: the reference's keys must not repeat the data's first chunk's.
+      reference = new PassState(options.reference.source.columns, options.reference.source.columns, sampleSize, REFERENCE_SEED);
       await reference.addAll(options.reference.source.batches());
     }
     const referenceProfile = reference?.profiler.toJSON();
@@ -83,6 +88,7 @@ export async function validateData(options: DataValidationOptions): Promise<Data
       const chunked = await readChunked({
         source: source as CsvSource,
         cuts,
+        validatorFile: options.data.shown,
         task: { ...(options.schema ? { schema: options.schema.schema } : {}), validate: validateOptions, sampled, sampleSize },
         sampleShares: sampled.map((name) => {
           const column = referenceProfile?.columns.find((candidate) => candidate.name === name);

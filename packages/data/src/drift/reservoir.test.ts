@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { Cell } from '../table.js';
+import { sampleSeed } from '../validate-chunks.js';
 import { RowSampler } from './reservoir.js';
 
 const column = (from: number, to: number): Cell[] => Array.from({ length: to - from }, (_, i) => String(from + i));
@@ -49,5 +50,19 @@ describe('RowSampler', () => {
     sampler.add([a, b], 5000);
     const [first, second] = sampler.reservoirs.map((reservoir) => [...reservoir.sample()]);
     expect(second).toEqual(first!.map((value) => value * 2));
+  });
+
+  it('draws unrelated keys for different chunks, whatever their seeds', () => {
+    // Chunks 152 and 506 once had seeds 8 036 steps apart on one xorshift cycle: their samples
+    // were the same rows shifted by 4 018. Keys hashed from (seed, row) share no such structure.
+    const rows = column(0, 20_000);
+    const chosen = [152, 506].map((index) => {
+      const sampler = new RowSampler(1, 200, sampleSeed(index));
+      sampler.add([rows], rows.length);
+      return new Set(sampler.reservoirs[0]!.sample());
+    });
+    const shifted = [...chosen[0]!].filter((row) => chosen[1]!.has(row - 4018) || chosen[1]!.has(row + 4018) || chosen[1]!.has(row)).length;
+    // Independent draws of 200 from 20 000 share about 200 × 200 / 20 000 × 3 = 6 such pairs.
+    expect(shifted).toBeLessThan(25);
   });
 });

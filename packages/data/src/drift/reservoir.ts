@@ -145,33 +145,41 @@ export class NumericReservoir {
 /**
  * Samples several columns of the same rows: one key per row (so the samples come from the same
  * rows, and a key costs one draw per row, not per cell), one NumericReservoir per column.
+ *
+ * A row's key is a hash of the seed and the row's position (counter-based, not a generator's
+ * stream): two chunks' keys are unrelated whatever their seeds, where streams of one generator
+ * started at different seeds would overlap once they run long enough.
  */
 export class RowSampler {
   readonly reservoirs: NumericReservoir[];
-  private state: number;
+  private readonly seedHigh: number;
+  private readonly seedLow: number;
+  private row = 0;
 
   /** `bounds[j]`: see NumericReservoir; keys are a function of the seed and the row's position only. */
   constructor(columns: number, capacity: number, seed: number, bounds?: readonly number[]) {
     this.reservoirs = Array.from({ length: columns }, (_, j) => new NumericReservoir(capacity, bounds?.[j] ?? 1));
-    this.state = seed >>> 0 || 1;
+    this.seedHigh = fmix32(seed ^ 0x3c6ef372);
+    this.seedLow = fmix32(seed ^ 0xa54ff53a);
   }
 
   /** Adds `rows` rows; `columns[j]` holds the cells of reservoir j. */
   add(columns: readonly (readonly Cell[])[], rows: number): void {
     const reservoirs = this.reservoirs;
-    if (reservoirs.length === 0) return;
+    if (reservoirs.length === 0) {
+      this.row += rows;
+      return;
+    }
     let bar = this.bar();
-    let x = this.state;
+    const seedHigh = this.seedHigh;
+    const seedLow = this.seedLow;
+    const first = this.row;
     for (let i = 0; i < rows; i += 1) {
-      // A uniform key in [0, 1) with 53 random bits from two xorshift32 steps (reproducible everywhere).
-      x ^= x << 13;
-      x ^= x >>> 17;
-      x ^= x << 5;
-      const high = x >>> 5;
-      x ^= x << 13;
-      x ^= x >>> 17;
-      x ^= x << 5;
-      const key = (high * 67_108_864 + ((x >>> 0) >>> 6)) / 9_007_199_254_740_992;
+      // 53 random bits: 27 from one hash of (seed, row), 26 from another.
+      const row = first + i;
+      const high = fmix32(fmix32(row + 0x9e3779b9) ^ seedHigh) >>> 5;
+      const low = fmix32(fmix32(row + 0x7f4a7c15) ^ seedLow) >>> 6;
+      const key = (high * 67_108_864 + low) / 9_007_199_254_740_992;
       if (key >= bar) continue;
       for (let j = 0; j < reservoirs.length; j += 1) {
         const reservoir = reservoirs[j]!;
@@ -180,7 +188,7 @@ export class RowSampler {
       }
       bar = this.bar();
     }
-    this.state = x >>> 0 || 1;
+    this.row = first + rows;
   }
 
   /** The largest limit: a row whose key is at or above it is kept by no reservoir. */
@@ -189,4 +197,14 @@ export class RowSampler {
     for (const reservoir of this.reservoirs) if (reservoir.limit > bar) bar = reservoir.limit;
     return bar;
   }
+}
+
+/** MurmurHash3's finalizer: a bijection on 32-bit integers that mixes every input bit into every output bit. */
+function fmix32(x: number): number {
+  x ^= x >>> 16;
+  x = Math.imul(x, 0x85ebca6b);
+  x ^= x >>> 13;
+  x = Math.imul(x, 0xc2b2ae35);
+  x ^= x >>> 16;
+  return x >>> 0;
 }
