@@ -52,6 +52,9 @@ interface Pass {
   samples: Map<string, NumericReservoir>;
 }
 
+/** A file is read in chunks (on two threads) from this many chunks on: 32 MiB at the default size. */
+const MIN_CHUNKS = 4;
+
 /** Seed of the reference's sample keys (the data's chunks use their index). */
 const REFERENCE_SEED = 0x52454631;
 
@@ -64,7 +67,9 @@ export async function validateData(options: DataValidationOptions): Promise<Data
   // A CSV file larger than one chunk is read in chunks (on two threads when a runner is given);
   // duplicate rows need every row in one validator, so they keep the single pass.
   const chunkBytes = options.chunkBytes ?? Math.max(DEFAULT_CHUNK_BYTES, source.columns.length * CHUNK_BYTES_PER_COLUMN);
-  const cuts = 'csv' in source && !validateOptions.duplicateRows ? chunkCuts(source as CsvSource, chunkBytes) : [];
+  // Fewer than MIN_CHUNKS chunks: one pass (a second thread costs more to start than it saves).
+  const allCuts = 'csv' in source && !validateOptions.duplicateRows ? chunkCuts(source as CsvSource, chunkBytes) : [];
+  const cuts = allCuts.length >= MIN_CHUNKS ? allCuts : allCuts.slice(0, 1);
   const runner = cuts.length > 1 ? options.chunkRunner?.() : undefined;
   let current: PassState;
   let reference: PassState | undefined;
