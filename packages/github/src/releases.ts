@@ -220,7 +220,7 @@ export async function publishGitHubRelease(options: PublishGitHubReleaseOptions)
   // Upload the missing ones, each verified by downloading it back.
   for (const [name, { file, sha256 }] of wanted) {
     if (done.has(name)) continue;
-    const asset = await uploadAsset(options, draft, file, write);
+    const asset = await uploadAsset(options, draft, file, sha256, write);
     const back = sha256Hex(await downloadReleaseAsset(client, owner, repo, asset.id));
     if (back !== sha256) {
       await write(`delete the asset ${name} of ${tag}`, () => client.rest.repos.deleteReleaseAsset({ owner, repo, asset_id: asset.id }));
@@ -270,7 +270,7 @@ async function ensureTag(options: PublishGitHubReleaseOptions, write: Write): Pr
 }
 
 /** Upload one asset; a retry that finds the asset already stored (the first attempt got through) checks its digest. */
-async function uploadAsset(options: PublishGitHubReleaseOptions, release: ReleaseInfo, file: ReleaseFile, write: Write): Promise<AssetInfo> {
+async function uploadAsset(options: PublishGitHubReleaseOptions, release: ReleaseInfo, file: ReleaseFile, sha256: string, write: Write): Promise<AssetInfo> {
   const { client, owner, repo, tag } = options;
   const data = Buffer.from(file.bytes.buffer, file.bytes.byteOffset, file.bytes.byteLength);
   const send = () =>
@@ -292,7 +292,7 @@ async function uploadAsset(options: PublishGitHubReleaseOptions, release: Releas
     const assets = (await client.paginate(client.rest.repos.listReleaseAssets, { owner, repo, release_id: release.id, per_page: 100 })) as AssetInfo[];
     const stored = assets.find((a) => a.name === file.name);
     if (!stored) throw error;
-    if (stored.size === file.bytes.byteLength && (await assetSha256(client, owner, repo, stored)) === sha256Hex(file.bytes)) return stored;
+    if (stored.size === file.bytes.byteLength && (await assetSha256(client, owner, repo, stored)) === sha256) return stored;
     options.logger.info(`release ${tag}: ${file.name} was stored incompletely by an interrupted upload; uploading again`);
     await write(`delete the asset ${file.name} of ${tag}`, () => client.rest.repos.deleteReleaseAsset({ owner, repo, asset_id: stored.id }));
     return await send();
