@@ -10,26 +10,10 @@ import { join } from 'node:path';
 import { openTable } from '@modelgate/data';
 import { classificationMetrics } from '@modelgate/metrics';
 import { checkModel, createModel, DataType, type ModelProto, type NodeProto } from '@modelgate/onnx';
+import { binaryRows } from '../packages/metrics/src/testing.js';
 import { measure, type Bench } from './harness.js';
 
 const out = join(import.meta.dirname, 'out');
-
-function binaryRows(n: number) {
-  let seed = 12345;
-  const rnd = () => (seed = (Math.imul(seed, 1103515245) + 12345) >>> 0) / 4294967296;
-  const yTrue = new Int32Array(n);
-  const yPred = new Int32Array(n);
-  const proba = new Float32Array(2 * n);
-  for (let i = 0; i < n; i++) {
-    const t = rnd() < 0.3 ? 1 : 0;
-    const s = Math.fround(Math.min(1, 0.3 * t + 0.7 * rnd()));
-    yTrue[i] = t;
-    yPred[i] = s >= 0.5 ? 1 : 0;
-    proba[2 * i] = 1 - s;
-    proba[2 * i + 1] = s;
-  }
-  return { yTrue, yPred, proba };
-}
 
 function chain(count: number): ModelProto {
   const value = (name: string) => ({ name, type: { tensor_type: { elem_type: DataType.FLOAT, shape: { dim: [{ dim_value: 2 }] } } } });
