@@ -101,7 +101,7 @@ export function openRegistryClient(ref: Extract<RegistryRef, { kind: 'oci' }>, c
     repository: ref.repository,
     credentials,
     // The action inputs and the CLI flags share these names.
-    credentialsHint: ref.hostname === 'ghcr.io' ? 'set registry-password (or github-token with packages: write)' : 'set registry-username and registry-password',
+    credentialsHint: ref.hostname === 'ghcr.io' ? 'set registry-password, or give github-token the packages permission (read to compare, write to release)' : 'set registry-username and registry-password',
     plainHttp: isLoopbackHost(ref.hostname),
     ...(fetchImpl ? { fetch: fetchImpl } : {}),
   });

@@ -170,4 +170,39 @@ describe('chunked validation', () => {
     expect(tight[0]).toHaveLength(400);
     expect(tight).toEqual(unbounded);
   });
+
+  it('compares a high-cardinality column with itself as undrifted, chunked or not', async () => {
+    // Half the rows in five values, the rest spread over 5 000: more distinct values than the
+    // exact table holds, so both sides are Misra–Gries summaries, built differently.
+    const random = (() => {
+      let state = 7;
+      return () => ((state = (Math.imul(state, 1103515245) + 12345) >>> 0) / 2 ** 32);
+    })();
+    const rows = ['city,n'];
+    for (let i = 0; i < 20_000; i += 1) rows.push(`${random() < 0.5 ? `c${Math.floor(random() * 5)}` : `x${Math.floor(random() * 5000)}`},${i % 10}`);
+    const path = write('cities.csv', `${rows.join('\n')}\n`);
+    // One chunk is the single pass itself: the same profile profileSource makes.
+    const single = await validateData({ data: { source: await openTable(path), shown: 'cities.csv' } });
+    expect(single.profile.columns).toEqual((await profileSource(await openTable(path))).toJSON().columns);
+    for (const chunkBytes of [1 << 30, 16 << 10]) {
+      const result = await validateData({ data: { source: await openTable(path), shown: 'cities.csv' }, reference: { source: await openTable(path), shown: 'cities.csv' }, chunkBytes, chunkRunner: inProcessRunner() });
+      const city = result.drift!.columns.find((column) => column.column === 'city')!;
+      expect(city.statistic!, `chunkBytes ${chunkBytes}`).toBeLessThan(0.01);
+      expect(city.drifted).toBe(false);
+    }
+  });
+
+  it('tests drift on id-like columns whose summaries keep no single value', async () => {
+    const ids = (rows: number, seed: number) => {
+      let state = seed;
+      const lines = ['user_id'];
+      for (let i = 0; i < rows; i += 1) lines.push(`u${(state = (Math.imul(state, 1103515245) + 12345) >>> 0)}`);
+      return `${lines.join('\n')}\n`;
+    };
+    const current = write('ids-current.csv', ids(30_000, 1));
+    const reference = write('ids-reference.csv', ids(2000, 2));
+    const result = await validateData({ data: { source: await openTable(current), shown: 'ids-current.csv' }, reference: { source: await openTable(reference), shown: 'ids-reference.csv' }, chunkBytes: 64 << 10, chunkRunner: inProcessRunner() });
+    // Every value is rare: all of both sides sits in the bucket of other values, nothing drifts.
+    expect(result.drift!.columns[0]).toMatchObject({ column: 'user_id', drifted: false });
+  });
 });

@@ -85,8 +85,8 @@ export class PassState {
   private readonly sampler: RowSampler;
   private readonly sampledIndexes: number[];
 
-  constructor(columns: readonly string[], sampled: readonly string[], sampleSize: number, seed: number, validator?: SchemaValidator, sampleBounds?: readonly number[]) {
-    this.profiler = new TableProfiler(columns);
+  constructor(columns: readonly string[], sampled: readonly string[], sampleSize: number, seed: number, validator?: SchemaValidator, sampleBounds?: readonly number[], profiler?: TableProfiler) {
+    this.profiler = profiler ?? new TableProfiler(columns);
     this.sampler = new RowSampler(sampled.length, sampleSize, seed, sampleBounds);
     this.samples = new Map(sampled.map((name, j) => [name, this.sampler.reservoirs[j]!]));
     this.sampledIndexes = sampled.map((name) => columns.indexOf(name));
@@ -113,9 +113,13 @@ export class PassState {
     }
   }
 
-  /** Adds the state of the chunk that follows these rows; `lineShift` maps its lines to the file's. */
-  absorb(state: ChunkState, lineShift: number): void {
-    this.profiler.merge(TableProfiler.fromJSON(state.profile));
+  /**
+   * Adds the state of the chunk that follows these rows; `lineShift` maps its lines to the file's.
+   * `profiled`: the chunk's profile is already this pass's profiler (the first chunk, taken over
+   * as it is: merging into an empty profile would cut its top-value summaries back for nothing).
+   */
+  absorb(state: ChunkState, lineShift: number, profiled = false): void {
+    if (!profiled) this.profiler.merge(TableProfiler.fromJSON(state.profile));
     if (this.validator && state.validator) this.validator.absorb(state.validator, lineShift);
     for (const { column, sample } of state.samples) this.samples.get(column)!.absorb(sample);
   }
@@ -151,7 +155,11 @@ export function chunkScanner(): (task: ChunkTask) => Promise<ChunkState> {
   return async (task) => {
     const key = JSON.stringify([task.path, task.shown, task.read]);
     let source = opened.get(key);
-    if (!source) opened.set(key, (source = openCsv(task.path, task.shown, task.read, ',')));
+    if (!source) {
+      source = openCsv(task.path, task.shown, task.read, ',');
+      opened.set(key, source);
+      source.catch(() => opened.delete(key)); // a failed open is tried again with the next task
+    }
     return scanChunk(await source, task);
   };
 }
@@ -226,12 +234,13 @@ export async function readChunked(options: ChunkedReadOptions): Promise<{ pass: 
         state = await scanHere(index, { from: expected, to: cuts[index + 1] ?? Infinity });
         shift = 0;
       }
+      const first = total === undefined;
       if (total === undefined) {
         const validator = options.task.schema ? new SchemaValidator(options.task.schema, source.columns, validatorFile, options.task.validate) : undefined;
-        total = new PassState(source.columns, sampled, sampleSize, sampleSeed(0), validator, sampleBounds);
+        total = new PassState(source.columns, sampled, sampleSize, sampleSeed(0), validator, sampleBounds, TableProfiler.fromJSON(state.profile));
       }
       starts[index] = index === 0 ? source.csv.dataStart : expected;
-      total.absorb(state, shift);
+      total.absorb(state, shift, first);
       expected = state.next ? { offset: state.next.offset, line: state.next.line + shift } : null;
       rows += state.rows;
       options.onRows?.(rows);
@@ -243,11 +252,16 @@ export async function readChunked(options: ChunkedReadOptions): Promise<{ pass: 
   let index = taken++;
   const remote = runner
     ? (async () => {
-        while (taken < count && !runner.failed) {
+        let failures = 0;
+        // A few failed chunks in a row are a broken runner, not chunks that started mid-field.
+        while (taken < count && !runner.failed && failures < 3) {
           const index = taken++;
           const outcome = await settle(runner.run(taskOf(index, rangeOf(index))));
           outcomes[index] = outcome;
-          if ('state' in outcome) onRunner += 1;
+          if ('state' in outcome) {
+            onRunner += 1;
+            failures = 0;
+          } else failures += 1;
         }
       })()
     : undefined;
@@ -269,8 +283,11 @@ export async function readChunked(options: ChunkedReadOptions): Promise<{ pass: 
   // too tight for that column and its sample is drawn again without one — same keys, same result
   // as if there had never been a bound.
   // Only numeric columns' samples are used: a column that came out as strings needs no redraw.
-  const numeric = new Set(total!.profiler.toJSON().columns.filter((column) => column.type === 'int' || column.type === 'float').map((column) => column.name));
-  const short = sampled.filter((name, j) => sampleBounds[j]! < 1 && numeric.has(name) && total!.samples.get(name)!.size < sampleSize);
+  let short = sampled.filter((name, j) => sampleBounds[j]! < 1 && total!.samples.get(name)!.size < sampleSize);
+  if (short.length > 0) {
+    const numeric = new Set(total!.profiler.toJSON().columns.filter((column) => column.type === 'int' || column.type === 'float').map((column) => column.name));
+    short = short.filter((name) => numeric.has(name));
+  }
   if (short.length > 0) await resample(source, cuts, starts, short, sampleSize, total!);
   return { pass: total!, chunks: count, onRunner };
 }

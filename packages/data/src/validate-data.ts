@@ -7,7 +7,7 @@ import type { ArtifactBody } from '@modelgate/core';
 import type { z } from 'zod';
 import type { DataSchemaFile } from '@modelgate/core';
 import { categoricalDrift, chooseTest, datasetDrift, distinctUnion, NumericReservoir, numericDrift, type DriftTestName } from './drift/index.js';
-import { valueCounts } from './profile/distribution.js';
+import { comparableCounts, valueCounts } from './profile/distribution.js';
 import type { ColumnProfileJson } from './profile/json.js';
 import { SchemaValidator, type ValidateOptions } from './schema/validate.js';
 import type { CsvSource } from './readers/csv.js';
@@ -169,8 +169,7 @@ function driftColumns(current: Pass, reference: Pass, options: DataValidationOpt
       const test = (name || chooseTest('numeric', reference.rows, distinctUnion(refValues, curValues))) as DriftTestName;
       result = numericDrift(refValues, curValues, test, threshold ? Number(threshold) : undefined, driftOptions);
     } else {
-      const refCounts = valueCounts(ref).counts;
-      const curCounts = valueCounts(column).counts;
+      const [refCounts, curCounts] = comparableCounts(valueCounts(ref), valueCounts(column));
       const uniques = new Set([...refCounts.keys(), ...curCounts.keys()]).size;
       const test = (name || chooseTest('categorical', reference.rows, uniques)) as DriftTestName;
       result = categoricalDrift(refCounts, curCounts, test, threshold ? Number(threshold) : undefined, driftOptions);

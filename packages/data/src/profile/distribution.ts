@@ -46,3 +46,31 @@ export function valueCounts(column: ColumnProfileJson): ValueCounts {
   const exact = sketch.algorithm === 'exact';
   return { counts, total: column.count, error: exact ? 0 : Number(sketch.decrement ?? 0), exact };
 }
+
+/** Key of the bucket holding what a sketched summary does not count value by value. */
+export const OTHER_VALUES = '\u0000(other values)';
+
+/**
+ * Two value-count summaries made comparable for a drift test. Exact on both sides: as they are.
+ * Otherwise a Misra–Gries side tracks only some values, each undercounted by at most its error,
+ * and two summaries of the same data (one pass, or merged chunks) keep different stray values:
+ * compared are the values heavy on either side (count above that side's error), with their
+ * counts, and on each side the rest of its total in one bucket.
+ */
+export function comparableCounts(a: ValueCounts, b: ValueCounts): [Map<string, number>, Map<string, number>] {
+  if (a.exact && b.exact) return [a.counts, b.counts];
+  const heavy = new Set<string>();
+  for (const side of [a, b]) for (const [value, count] of side.counts) if (count > side.error) heavy.add(value);
+  const bucketed = (side: ValueCounts) => {
+    const counts = new Map<string, number>();
+    let kept = 0;
+    for (const value of heavy) {
+      const count = side.counts.get(value) ?? 0;
+      counts.set(value, count);
+      kept += count;
+    }
+    counts.set(OTHER_VALUES, Math.max(0, side.total - kept));
+    return counts;
+  };
+  return [bucketed(a), bucketed(b)];
+}

@@ -5,14 +5,14 @@
  * both row sets at once: exact columns carry their whole value table (in `categorical.top_sketch`,
  * `algorithm: "exact"`), sketched ones their KLL, HyperLogLog and Misra–Gries states. Output is
  * deterministic: tables and sketch items are in a canonical order (numbers ascending, then false,
- * true, then strings by code unit), top values by count then that order.
+ * true, then strings by code point), top values by count then that order.
  *
  * Numeric statistics (present for int, float and timestamp columns; timestamps in epoch ms) are
  * over the finite values: NaN and ±Infinity are only counted (`nan`, `inf`). Quantiles of an exact
  * column interpolate linearly between order statistics (numpy/pandas `linear`); a sketched
  * column's are KLL items (rank error ≈ 1.65 %).
  */
-import type { Artifact } from '@modelgate/core';
+import { compareCodePoints, type Artifact } from '@modelgate/core';
 import { isNumericKind, kindOfType, keyOfText, keyText, typeOfMask, type Key } from './classify.js';
 import { ColumnProfiler, emptySketches, type Sketches } from './column.js';
 import { HyperLogLog } from './hll.js';
@@ -30,7 +30,7 @@ function keyRank(key: Key): number {
   return typeof key === 'number' ? 0 : typeof key === 'boolean' ? 1 : 2;
 }
 
-/** Canonical order of keys: numbers ascending (NaN last), false, true, strings by code unit. */
+/** Canonical order of keys: numbers ascending (NaN last), false, true, strings by code point. */
 export function compareKeys(a: Key, b: Key): number {
   const ra = keyRank(a);
   const rb = keyRank(b);
@@ -39,6 +39,7 @@ export function compareKeys(a: Key, b: Key): number {
     if (a !== a || b !== b) return (a !== a ? 1 : 0) - (b !== b ? 1 : 0);
     return a < b ? -1 : a > b ? 1 : 0;
   }
+  if (typeof a === 'string' && typeof b === 'string') return compareCodePoints(a, b);
   return a < b ? -1 : a > b ? 1 : 0;
 }
 
