@@ -87,6 +87,14 @@ describe('chunked validation', () => {
     expectClose(chunked.drift, whole.drift);
   });
 
+  it('infers the same schema from a chunked profile as from one pass', async () => {
+    const holdout = write('holdout-schema.csv', income('holdout', 20_000));
+    const single = (await profileSource(await openTable(holdout))).toJSON();
+    const chunked = (await validate(holdout, { chunkBytes: 32 << 10, chunkRunner: inProcessRunner() })).profile;
+    const schemaOf = (profile: typeof single) => inferSchema({ ...profile, source: { files: [{ path: 'holdout.csv' }] } }, { label: 'income' });
+    expect(schemaOf(chunked)).toEqual(schemaOf(single));
+  });
+
   it('gives the same result with or without a second thread, also when it samples', async () => {
     const holdout = write('holdout.csv', income('holdout', 20_000));
     const alone = await validate(holdout, { chunkBytes: 48 << 10, sampleSize: 700 });

@@ -1,6 +1,6 @@
 import { readFile } from 'node:fs/promises';
 import { ConfigurationError, defineAction, input, parseArtifact, type Config, type Logger } from '@modelgate/core';
-import { inferSchema, openTable, profileSource, validateData, type ReadOptions } from '@modelgate/data';
+import { inferSchema, openTable, validateData, type ReadOptions } from '@modelgate/data';
 import { renderDataSummary } from '@modelgate/report';
 import { bundledChunkRunner } from '../chunk-workers.js';
 import { sha256File, workspacePath, writeArtifact } from '../files.js';
@@ -119,7 +119,9 @@ export const inferSchemaCommand = defineAction({
     const dataInput = inputs.data ?? config?.data?.train;
     if (!dataInput) throw new ConfigurationError("input 'data' is required (or set `data.train` in modelgate.yml)", { field: 'data' });
     const data = workspacePath(environment.workspace, dataInput);
-    const profile = (await profileSource(await openTable(data.absolute, readOptions(config), data.shown))).toJSON();
+    // The profile validate makes: large CSV files are read in chunks on two threads.
+    const chunkRunner = bundledChunkRunner();
+    const { profile } = await validateData({ data: { source: await openTable(data.absolute, readOptions(config), data.shown), shown: data.shown }, ...(chunkRunner ? { chunkRunner } : {}) });
     const label = inputs.label ?? config?.data?.label;
     if (label && !profile.columns.some((column) => column.name === label)) throw new ConfigurationError(`label column '${label}' is not in ${data.shown}`, { field: 'label' });
     const schema = inferSchema({ ...profile, source: { files: [{ path: data.shown, sha256: await sha256File(data.absolute) }] } }, { ...(label ? { label } : {}), maxDomainSize: inputs['max-domain-size']! });
