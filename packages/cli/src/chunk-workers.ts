@@ -11,7 +11,7 @@ import { chunkScanner, type ChunkRunner, type ChunkState, type ChunkTask } from 
 
 const WORKER_FILE = 'chunk-worker.js';
 
-type Reply = { id: number; state: ChunkState } | { id: number; error: string };
+type Reply = { id: number; state: ChunkState } | { id: number; error: string; name: string };
 
 /** A factory for data-validate's `chunkRunner`, when the worker entry sits beside this bundle. */
 export function bundledChunkRunner(): (() => ChunkRunner) | undefined {
@@ -35,7 +35,7 @@ export function startChunkWorker(script: URL | string): ChunkRunner {
     const waiting = pending.get(reply.id);
     pending.delete(reply.id);
     if ('state' in reply) waiting?.resolve(reply.state);
-    else waiting?.reject(new Error(reply.error));
+    else waiting?.reject(Object.assign(new Error(reply.error), { name: reply.name }));
   });
   worker.on('error', failAll);
   worker.on('exit', (code) => failAll(new Error(`chunk worker exited (code ${code})`)));
@@ -70,7 +70,7 @@ export function serveChunkTasks(): void {
         const state = await scan(task);
         port.postMessage({ id, state } satisfies Reply, state.samples.flatMap(({ sample }) => [sample.keys.buffer as ArrayBuffer, sample.values.buffer as ArrayBuffer]));
       } catch (error) {
-        port.postMessage({ id, error: error instanceof Error ? error.message : String(error) } satisfies Reply);
+        port.postMessage({ id, error: error instanceof Error ? error.message : String(error), name: error instanceof Error ? error.name : 'Error' } satisfies Reply);
       }
     });
   });

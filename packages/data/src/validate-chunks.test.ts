@@ -27,7 +27,7 @@ const schema = await (async () => {
 
 /**
  * The worker's code run in this thread, with every message structured-cloned as a thread would,
- * and errors reduced to their message as the real worker sends them.
+ * and errors reduced to their message and name as the real worker sends them.
  */
 function inProcessRunner(log?: number[]): () => ChunkRunner {
   return () => {
@@ -38,7 +38,7 @@ function inProcessRunner(log?: number[]): () => ChunkRunner {
         try {
           return structuredClone(await scan(structuredClone(task)));
         } catch (error) {
-          throw new Error((error as Error).message);
+          throw Object.assign(new Error((error as Error).message), { name: (error as Error).name });
         }
       },
       close() {},
@@ -134,6 +134,19 @@ describe('chunked validation', () => {
     expect(lines).toEqual([5, 1002, 1999, 2996, 3993, 4990, 5987].map((i) => 2 + 3 * i));
   });
 
+  it('keeps the second thread busy when chunks that start inside a quoted field fail there', async () => {
+    // Read from inside a note, a row has two fields: that chunk fails on the
+    // other thread and is read again here, and the other thread goes on with the next one.
+    const rows = ['id,note,score'];
+    for (let i = 0; i < 8000; i += 1) rows.push(`${i},"first line ${i}\nsecond ""quoted"" line",${i % 100}`);
+    const path = write('failing-notes.csv', `${rows.join('\n')}\n`);
+    const log: number[] = [];
+    const chunked = await validateData({ data: { source: await openTable(path), shown: 'notes.csv' }, chunkBytes: 8 << 10, chunkRunner: inProcessRunner(log) });
+    expect(chunked.profile.rows).toBe(8000);
+    expect(chunked.reading.threads).toBe(2);
+    expect(log.length).toBeGreaterThan(chunked.reading.chunks / 4);
+  });
+
   it('raises the error a single pass raises, at the same line, for a broken row deep in the file', async () => {
     const lines = income('holdout', 20_000).split('\n');
     lines[15_001] = `${lines[15_001]},extra`;
@@ -161,6 +174,11 @@ describe('chunked validation', () => {
     const dead = await validate(path, { chunkBytes: 32 << 10, chunkRunner: deadRunner });
     expect(dead.reading.threads).toBe(1);
     expect({ ...dead, reading: undefined }).toEqual({ ...alone, reading: undefined });
+    // A runner that fails every task without saying it is dead gets three tries.
+    let calls = 0;
+    const broken = await validate(path, { chunkBytes: 32 << 10, chunkRunner: () => ({ run: () => (calls++, Promise.reject(new Error('cannot load the worker'))), close() {} }) });
+    expect(calls).toBe(3);
+    expect({ ...broken, reading: undefined }).toEqual({ ...alone, reading: undefined });
   });
 
   it('draws a sample again when the estimated bound was too tight, with the result an unbounded draw gives', async () => {

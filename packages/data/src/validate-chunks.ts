@@ -65,8 +65,9 @@ export interface ChunkState {
 
 /**
  * Scans chunks elsewhere (a worker thread); `close` stops it and fails what is pending. A task's
- * error is that chunk's business (it is read again here); `failed` says the runner itself broke
- * (the thread died), and then it gets no more chunks.
+ * error is that chunk's business (it is read again here); its `name` says whether it is a data
+ * error (`InputDataError`). `failed` says the runner itself broke (the thread died), and then it
+ * gets no more chunks.
  */
 export interface ChunkRunner {
   run(task: ChunkTask): Promise<ChunkState>;
@@ -252,8 +253,9 @@ export async function readChunked(options: ChunkedReadOptions): Promise<{ pass: 
   let index = taken++;
   const remote = runner
     ? (async () => {
+        // A data error is the chunk's (it may have started inside a quoted field); a few other
+        // failures in a row mean the runner itself is broken.
         let failures = 0;
-        // A few failed chunks in a row are a broken runner, not chunks that started mid-field.
         while (taken < count && !runner.failed && failures < 3) {
           const index = taken++;
           const outcome = await settle(runner.run(taskOf(index, rangeOf(index))));
@@ -261,7 +263,7 @@ export async function readChunked(options: ChunkedReadOptions): Promise<{ pass: 
           if ('state' in outcome) {
             onRunner += 1;
             failures = 0;
-          } else failures += 1;
+          } else if ((outcome.error as Error | undefined)?.name !== 'InputDataError') failures += 1;
         }
       })()
     : undefined;
