@@ -9,6 +9,7 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { afterAll, beforeAll } from 'vitest';
 
 const REGISTRY = '/usr/bin/docker-registry';
 const HTPASSWD = '/usr/bin/htpasswd';
@@ -73,4 +74,22 @@ export async function startDockerRegistry(user = 'modelgate', password = randomB
   }
   server.kill();
   throw new Error(`docker-registry did not start:\n${output}`);
+}
+
+/**
+ * A Basic-auth registry for the whole test file: started before its tests, stopped after them.
+ * `host` (`127.0.0.1:port`) is known once the tests run.
+ */
+export function useDockerRegistry(user: string, password: string): { readonly host: string } {
+  let registry: DockerRegistry | undefined;
+  beforeAll(async () => {
+    registry = await startDockerRegistry(user, password);
+  }, 30_000);
+  afterAll(() => registry?.stop());
+  return {
+    get host(): string {
+      if (!registry) throw new Error('the registry is not running (use host inside a test)');
+      return registry.host;
+    },
+  };
 }

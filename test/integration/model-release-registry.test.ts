@@ -7,8 +7,8 @@ import { spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { startDockerRegistry, type DockerRegistry } from './docker-registry.js';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { useDockerRegistry } from './docker-registry.js';
+import { describe, expect, it } from 'vitest';
 import { parseArtifact, serializeArtifact } from '@modelgate/core';
 import { RegistryClient } from '@modelgate/registry';
 import { REPO_ROOT, runActionBundle, type ActionRun } from '../harness/run-action.js';
@@ -18,17 +18,7 @@ const SKOPEO = '/usr/bin/skopeo';
 const USER = 'modelgate';
 const PASSWORD = 'release-secret-pass';
 
-let registry: DockerRegistry | undefined;
-let host = '';
-
-beforeAll(async () => {
-  registry = await startDockerRegistry(USER, PASSWORD);
-  host = registry.host;
-}, 30_000);
-
-afterAll(() => {
-  registry?.stop();
-});
+const docker = useDockerRegistry(USER, PASSWORD);
 
 const MODEL = readFileSync(join(REPO_ROOT, 'fixtures/onnx/income_mlp.onnx'));
 const metrics = (f1: number) =>
@@ -50,7 +40,7 @@ describe('model-release against docker-registry', () => {
   let ws = '';
   const release = (inputs: Record<string, string> = {}): Promise<ActionRun> =>
     runActionBundle('model-release', {
-      inputs: { name: 'income', model: 'model.onnx', to: `oci://${host}/acme/income`, 'registry-username': USER, 'registry-password': PASSWORD, ...inputs },
+      inputs: { name: 'income', model: 'model.onnx', to: `oci://${docker.host}/acme/income`, 'registry-username': USER, 'registry-password': PASSWORD, ...inputs },
       ...(ws ? { env: { GITHUB_WORKSPACE: ws } } : { files: { 'model.onnx': MODEL, 'modelgate-out/metrics.json': metrics(0.7) } }),
     });
 
@@ -59,7 +49,7 @@ describe('model-release against docker-registry', () => {
     ws = first.workspace;
     expect(visible(first.stdout).filter((line) => line.startsWith('::error'))).toEqual([]);
     expect(first.exitCode).toBe(0);
-    expect(first.outputs).toMatchObject({ version: '1.0.0', bump: 'initial', unchanged: 'false', ref: `oci://${host}/acme/income:1.0.0` });
+    expect(first.outputs).toMatchObject({ version: '1.0.0', bump: 'initial', unchanged: 'false', ref: `oci://${docker.host}/acme/income:1.0.0` });
     // The password is masked for the runner and never printed.
     expect(first.stdout).toContain(`::add-mask::${PASSWORD}`);
     expect(first.stdout.replace(`::add-mask::${PASSWORD}`, '')).not.toContain(PASSWORD);
@@ -73,15 +63,15 @@ describe('model-release against docker-registry', () => {
     expect(minor.exitCode).toBe(0);
     expect(minor.outputs).toMatchObject({ version: '1.1.0', bump: 'minor', unchanged: 'false' });
     const file = parseArtifact('release', readFileSync(join(ws, 'modelgate-out/release.json'), 'utf8'), 'release.json');
-    expect(file.refs).toEqual([{ kind: 'oci', ref: `oci://${host}/acme/income:1.1.0` }]);
+    expect(file.refs).toEqual([{ kind: 'oci', ref: `oci://${docker.host}/acme/income:1.1.0` }]);
 
-    const client = new RegistryClient({ registry: host, repository: 'acme/income', plainHttp: true, credentials: { username: USER, password: PASSWORD } });
+    const client = new RegistryClient({ registry: docker.host, repository: 'acme/income', plainHttp: true, credentials: { username: USER, password: PASSWORD } });
     expect(await client.tags()).toEqual(['1.0.0', '1.1.0', 'latest']);
     expect((await client.getManifest('latest'))?.digest).toBe(minor.outputs['digest']);
 
     const probe = spawnSync(SKOPEO, ['--version'], { encoding: 'utf8' });
     expect(probe.error, 'skopeo is needed: apt-get install -y skopeo').toBeUndefined();
-    const raw = spawnSync(SKOPEO, ['inspect', '--raw', '--tls-verify=false', '--creds', `${USER}:${PASSWORD}`, `docker://${host}/acme/income:1.1.0`], { encoding: 'utf8' });
+    const raw = spawnSync(SKOPEO, ['inspect', '--raw', '--tls-verify=false', '--creds', `${USER}:${PASSWORD}`, `docker://${docker.host}/acme/income:1.1.0`], { encoding: 'utf8' });
     expect(raw.status, raw.stderr).toBe(0);
     expect(`sha256:${createHash('sha256').update(raw.stdout).digest('hex')}`).toBe(minor.outputs['digest']);
     expect(JSON.parse(raw.stdout).layers.map((layer: { annotations: Record<string, string> }) => layer.annotations['org.opencontainers.image.title'])).toEqual([
@@ -92,7 +82,7 @@ describe('model-release against docker-registry', () => {
   });
 
   it('model-report diffs against the released champion in the private registry with registry credentials', async () => {
-    const files = { 'modelgate-out/metrics.json': metrics(0.65), 'modelgate.yml': `name: income\nregistry: oci://${host}/acme/income\n` };
+    const files = { 'modelgate-out/metrics.json': metrics(0.65), 'modelgate.yml': `name: income\nregistry: oci://${docker.host}/acme/income\n` };
     const report = (inputs: Record<string, string>) => runActionBundle('model-report', { inputs: { 'github-token': '', 'base-metrics': 'registry', ...inputs }, files });
     const run = await report({ 'registry-username': USER, 'registry-password': PASSWORD });
     expect(visible(run.stdout).filter((line) => line.startsWith('::error') || line.startsWith('::warning'))).toEqual([]);
@@ -104,15 +94,15 @@ describe('model-release against docker-registry', () => {
 
     const anonymous = await report({});
     expect(anonymous.exitCode).toBe(1);
-    expect(visible(anonymous.stdout).filter((line) => line.startsWith('::error'))).toEqual([`::error::${host}/acme/income: the registry requires a username and password; set registry-username and registry-password`]);
+    expect(visible(anonymous.stdout).filter((line) => line.startsWith('::error'))).toEqual([`::error::${docker.host}/acme/income: the registry requires a username and password; set registry-username and registry-password`]);
   });
 
   it('wrong credentials are one clear line', async () => {
     const run = await runActionBundle('model-release', {
-      inputs: { name: 'income', model: 'model.onnx', to: `oci://${host}/acme/income`, 'registry-username': USER, 'registry-password': 'wrong' },
+      inputs: { name: 'income', model: 'model.onnx', to: `oci://${docker.host}/acme/income`, 'registry-username': USER, 'registry-password': 'wrong' },
       files: { 'model.onnx': MODEL },
     });
     expect(run.exitCode).toBe(1);
-    expect(visible(run.stdout).filter((line) => !line.startsWith('::add-mask::'))).toEqual([`::error::${host}/acme/income: the registry refused the username and password`]);
+    expect(visible(run.stdout).filter((line) => !line.startsWith('::add-mask::'))).toEqual([`::error::${docker.host}/acme/income: the registry refused the username and password`]);
   });
 });

@@ -8,25 +8,15 @@ import { createHash, randomBytes } from 'node:crypto';
 import { mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { startDockerRegistry, type DockerRegistry } from './docker-registry.js';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { useDockerRegistry } from './docker-registry.js';
+import { describe, expect, it } from 'vitest';
 import { buildArtifact, RegistryClient, type ArtifactInput } from '@modelgate/registry';
 
 const SKOPEO = '/usr/bin/skopeo';
 const USER = 'modelgate';
 const PASSWORD = 'secret-pass';
 
-let registry: DockerRegistry | undefined;
-let host = '';
-
-beforeAll(async () => {
-  registry = await startDockerRegistry(USER, PASSWORD);
-  host = registry.host;
-}, 30_000);
-
-afterAll(() => {
-  registry?.stop();
-});
+const docker = useDockerRegistry(USER, PASSWORD);
 
 /** fetch that counts blob bytes sent and can lose one PATCH response after the registry got it. */
 function countingFetch() {
@@ -62,7 +52,7 @@ function input(version: string, metrics = '{"kind":"metrics","f1":0.8}', modelBy
 
 function client(repository: string, fetchImpl: typeof fetch, password = PASSWORD) {
   return new RegistryClient({
-    registry: host,
+    registry: docker.host,
     repository,
     plainHttp: true,
     credentials: { username: USER, password },
@@ -122,7 +112,7 @@ describe('RegistryClient against docker-registry', () => {
     expect(probe.error, 'skopeo is needed: apt-get install -y skopeo').toBeUndefined();
     const artifact = buildArtifact(input('3.0.0'));
     await client('acme/skopeo', fetch).push(artifact, { tag: '3.0.0' });
-    const raw = spawnSync(SKOPEO, ['inspect', '--raw', '--tls-verify=false', '--creds', `${USER}:${PASSWORD}`, `docker://${host}/acme/skopeo:3.0.0`], {
+    const raw = spawnSync(SKOPEO, ['inspect', '--raw', '--tls-verify=false', '--creds', `${USER}:${PASSWORD}`, `docker://${docker.host}/acme/skopeo:3.0.0`], {
       encoding: 'utf8',
     });
     expect(raw.status, raw.stderr).toBe(0);
@@ -130,7 +120,7 @@ describe('RegistryClient against docker-registry', () => {
 
     // skopeo copies it out of the registry into an OCI layout without changing a digest or a title.
     const copy = mkdtempSync(join(tmpdir(), 'modelgate-skopeo-copy-'));
-    const copied = spawnSync(SKOPEO, ['copy', '--preserve-digests', '--src-tls-verify=false', '--src-creds', `${USER}:${PASSWORD}`, `docker://${host}/acme/skopeo:3.0.0`, `oci:${copy}:3.0.0`], {
+    const copied = spawnSync(SKOPEO, ['copy', '--preserve-digests', '--src-tls-verify=false', '--src-creds', `${USER}:${PASSWORD}`, `docker://${docker.host}/acme/skopeo:3.0.0`, `oci:${copy}:3.0.0`], {
       encoding: 'utf8',
     });
     expect(copied.status, copied.stderr).toBe(0);
