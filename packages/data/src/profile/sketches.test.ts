@@ -6,6 +6,7 @@ import { HyperLogLog } from './hll.js';
 import { Kll, KLL_RANK_ERROR } from './kll.js';
 import { MisraGries } from './misra-gries.js';
 import { gridExponent, GridHistogram, Moments } from './numeric.js';
+import { rankInterval } from './testing.js';
 
 /** Worst |true rank − q| over the percentiles, counting ties in the value's favour. */
 function worstRankError(kll: Kll, sorted: Float64Array): number {
@@ -14,34 +15,11 @@ function worstRankError(kll: Kll, sorted: Float64Array): number {
   let worst = 0;
   qs.forEach((q, i) => {
     const x = estimates[i]!;
-    const below = lowerBound(sorted, x) / sorted.length;
-    const atOrBelow = upperBound(sorted, x) / sorted.length;
+    const [below, atOrBelow] = rankInterval(sorted, x);
     const error = q < below ? below - q : q > atOrBelow ? q - atOrBelow : 0;
     worst = Math.max(worst, error);
   });
   return worst;
-}
-
-function lowerBound(sorted: Float64Array, x: number): number {
-  let lo = 0;
-  let hi = sorted.length;
-  while (lo < hi) {
-    const mid = (lo + hi) >>> 1;
-    if (sorted[mid]! < x) lo = mid + 1;
-    else hi = mid;
-  }
-  return lo;
-}
-
-function upperBound(sorted: Float64Array, x: number): number {
-  let lo = 0;
-  let hi = sorted.length;
-  while (lo < hi) {
-    const mid = (lo + hi) >>> 1;
-    if (sorted[mid]! <= x) lo = mid + 1;
-    else hi = mid;
-  }
-  return lo;
 }
 
 describe('KLL', () => {
