@@ -7,11 +7,9 @@
  * The registry API has no conditional PUT, so two pushers racing on one new version can still
  * both succeed (last wins); the check catches every sequential case.
  */
-import { join, resolve as resolvePath } from 'node:path';
-import { ConfigurationError, writeFileAtomic } from '@modelgate/core';
+import { ConfigurationError } from '@modelgate/core';
 import { Authenticator, isLoopbackHost, type Credentials } from './auth.js';
 import {
-  ANNOTATION,
   type Blob,
   type BuiltArtifact,
   assertTag,
@@ -24,7 +22,7 @@ import {
   sha256Digest,
   verifyBlob,
 } from './oci.js';
-import type { PulledFile, PullResult, PushResult } from './layout.js';
+import { pullLayers, type PullResult, type PushResult } from './layout.js';
 
 export interface RegistryClientOptions {
   /** `host[:port]`, e.g. `ghcr.io` or `127.0.0.1:5000`. */
@@ -333,17 +331,6 @@ export class RegistryClient {
     if (!found) throw new ConfigurationError(`${this.where}: no tag '${tag}'`);
     const manifest: Manifest = parseManifest(found.bytes, `${this.where}:${tag}`);
     if (manifest.config.size > 0) await this.getBlob(manifest.config, `config of ${tag}`);
-    const contents = [];
-    for (const layer of manifest.layers) {
-      const title = layer.annotations?.[ANNOTATION.title] ?? '';
-      contents.push({ layer, title, content: await this.getBlob(layer, `${tag}/${title}`) });
-    }
-    const files: PulledFile[] = [];
-    for (const { layer, title, content } of contents) {
-      const path = join(resolvePath(outDir), title);
-      await writeFileAtomic(path, content);
-      files.push({ title, path, mediaType: layer.mediaType, digest: layer.digest, size: layer.size });
-    }
-    return { digest: found.digest, manifest, files };
+    return { digest: found.digest, manifest, files: await pullLayers(manifest, tag, outDir, (blob, what) => this.getBlob(blob, what)) };
   }
 }

@@ -57,6 +57,26 @@ export interface PulledFile {
   size: number;
 }
 
+/**
+ * Writes an artifact's files into `outDir` by title: every layer is read (and verified by
+ * `readBlob`) before the first file is written, and each is written atomically, so a bad digest
+ * leaves nothing behind. Shared by the OCI layout and the registry client.
+ */
+export async function pullLayers(manifest: Manifest, tag: string, outDir: string, readBlob: (descriptor: Descriptor, what: string) => Promise<Uint8Array>): Promise<PulledFile[]> {
+  const contents = [];
+  for (const layer of manifest.layers) {
+    const title = layer.annotations?.[ANNOTATION.title] ?? '';
+    contents.push({ layer, title, content: await readBlob(layer, `${tag}/${title}`) });
+  }
+  const files: PulledFile[] = [];
+  for (const { layer, title, content } of contents) {
+    const path = join(resolvePath(outDir), title);
+    await writeFileAtomic(path, content);
+    files.push({ title, path, mediaType: layer.mediaType, digest: layer.digest, size: layer.size });
+  }
+  return files;
+}
+
 export interface PullResult {
   digest: string;
   manifest: Manifest;
@@ -223,17 +243,6 @@ export class OciLayout {
   async pull(tag: string, outDir: string): Promise<PullResult> {
     const { descriptor, manifest } = await this.manifest(tag);
     await this.readBlob(manifest.config, `config of ${tag}`);
-    const contents = [];
-    for (const layer of manifest.layers) {
-      const title = layer.annotations?.[ANNOTATION.title] ?? '';
-      contents.push({ layer, title, content: await this.readBlob(layer, `${tag}/${title}`) });
-    }
-    const files: PulledFile[] = [];
-    for (const { layer, title, content } of contents) {
-      const path = join(resolvePath(outDir), title);
-      await writeFileAtomic(path, content);
-      files.push({ title, path, mediaType: layer.mediaType, digest: layer.digest, size: layer.size });
-    }
-    return { digest: descriptor.digest, manifest, files };
+    return { digest: descriptor.digest, manifest, files: await pullLayers(manifest, tag, outDir, (blob, what) => this.readBlob(blob, what)) };
   }
 }
