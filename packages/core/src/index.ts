@@ -11,3 +11,4 @@ export * from './atomic-write.js';
 export * from './suggest.js';
 export * from './hash.js';
 export * from './order.js';
+export { pairwiseSum } from './numpy-sum.js';

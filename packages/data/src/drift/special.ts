@@ -3,32 +3,7 @@
  * numpy's summation order, numpy's `round` (half to even), cephes' `ndtr`/`erfc`, and the χ²
  * survival function (regularized upper incomplete gamma).
  */
-
-/** numpy's pairwise summation of a contiguous float64 block (numpy/core/src/umath/loops_utils.h.src). */
-function pairwise(a: ArrayLike<number>, lo: number, n: number): number {
-  if (n < 8) {
-    let res = 0;
-    for (let i = 0; i < n; i++) res += a[lo + i]!;
-    return res;
-  }
-  if (n <= 128) {
-    let r0 = a[lo]!, r1 = a[lo + 1]!, r2 = a[lo + 2]!, r3 = a[lo + 3]!;
-    let r4 = a[lo + 4]!, r5 = a[lo + 5]!, r6 = a[lo + 6]!, r7 = a[lo + 7]!;
-    let i = 8;
-    const end = n - (n % 8);
-    for (; i < end; i += 8) {
-      const p = lo + i;
-      r0 += a[p]!; r1 += a[p + 1]!; r2 += a[p + 2]!; r3 += a[p + 3]!;
-      r4 += a[p + 4]!; r5 += a[p + 5]!; r6 += a[p + 6]!; r7 += a[p + 7]!;
-    }
-    let res = ((r0 + r1) + (r2 + r3)) + ((r4 + r5) + (r6 + r7));
-    for (; i < n; i++) res += a[lo + i]!;
-    return res;
-  }
-  let n2 = Math.floor(n / 2);
-  n2 -= n2 % 8;
-  return pairwise(a, lo, n2) + pairwise(a, lo + n2, n - n2);
-}
+import { pairwiseSum } from '@modelgate/core';
 
 /**
  * `np.sum` of a 1-D float64 array, bit for bit: numpy 1.24 reduces in buffer-sized chunks of
@@ -38,8 +13,8 @@ function pairwise(a: ArrayLike<number>, lo: number, n: number): number {
 export function npSum(a: ArrayLike<number>): number {
   const n = a.length;
   if (n === 0) return 0;
-  let res = pairwise(a, 0, Math.min(8192, n));
-  for (let i = 8192; i < n; i += 8192) res += pairwise(a, i, Math.min(8192, n - i));
+  let res = pairwiseSum(a, 0, Math.min(8192, n));
+  for (let i = 8192; i < n; i += 8192) res += pairwiseSum(a, i, Math.min(8192, n - i));
   return res;
 }
 
