@@ -107,10 +107,11 @@ export class PassState {
     );
   }
 
-  async addAll(batches: AsyncIterable<TableBatch>, onBatch?: (rows: number) => void): Promise<void> {
+  /** Adds every batch; `onBatch` after each, when `rows` has grown. */
+  async addAll(batches: AsyncIterable<TableBatch>, onBatch?: () => void): Promise<void> {
     for await (const batch of batches) {
       this.add(batch);
-      onBatch?.(batch.rowCount);
+      onBatch?.();
     }
   }
 
@@ -184,6 +185,7 @@ export interface ChunkedReadOptions {
   sampleShares?: number[];
   /** Runs chunks on another thread too; without it the chunks are all read here, in order. */
   runner?: ChunkRunner;
+  /** Rows merged so far, after each chunk. */
   onRows?: (rows: number) => void;
 }
 
@@ -209,7 +211,6 @@ export async function readChunked(options: ChunkedReadOptions): Promise<{ pass: 
   let merged = 0;
   let total: PassState | undefined;
   let expected: RowPosition | null = source.csv.dataStart;
-  let rows = 0;
   /** Where each chunk really starts, once known: a second sampling pass rereads exactly these rows. */
   const starts: RowPosition[] = [];
 
@@ -243,8 +244,7 @@ export async function readChunked(options: ChunkedReadOptions): Promise<{ pass: 
       starts[index] = index === 0 ? source.csv.dataStart : expected;
       total.absorb(state, shift, first);
       expected = state.next ? { offset: state.next.offset, line: state.next.line + shift } : null;
-      rows += state.rows;
-      options.onRows?.(rows);
+      options.onRows?.(total.rows);
     }
   };
 

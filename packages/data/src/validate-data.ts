@@ -84,11 +84,6 @@ export async function validateData(options: DataValidationOptions): Promise<Data
     const referenceProfile = reference?.profiler.toJSON();
     const numericInReference = new Set(referenceProfile?.columns.filter(isNumeric).map((column) => column.name));
     const sampled = source.columns.filter((name) => numericInReference.has(name));
-    let read = 0;
-    const onRows = (rows: number) => {
-      read += rows;
-      options.onProgress?.(read);
-    };
     if (cuts.length > 0) {
       const chunked = await readChunked({
         source: source as CsvSource,
@@ -106,8 +101,9 @@ export async function validateData(options: DataValidationOptions): Promise<Data
       reading = { chunks: chunked.chunks, threads: chunked.onRunner > 0 ? 2 : 1 };
     } else {
       const validator = options.schema ? new SchemaValidator(options.schema.schema, source.columns, options.data.shown, validateOptions) : undefined;
-      current = new PassState(source.columns, sampled, sampleSize, 0x9e3779b9, validator);
-      await current.addAll(source.batches(), onRows);
+      const pass = new PassState(source.columns, sampled, sampleSize, 0x9e3779b9, validator);
+      await pass.addAll(source.batches(), () => options.onProgress?.(pass.rows));
+      current = pass;
     }
   } finally {
     runner?.close();
