@@ -16,7 +16,7 @@
  */
 import type { Cell } from '../table.js';
 import { classifyCell, isNumericKind, KIND_COUNT, keyOf, parsed, textLength, type Key } from './classify.js';
-import { HASH, hashKey } from './hash.js';
+import { HASH, hashKey, stringSlot } from './hash.js';
 import { HyperLogLog } from './hll.js';
 import { Kll } from './kll.js';
 import { MisraGries } from './misra-gries.js';
@@ -119,8 +119,7 @@ export class ColumnProfiler {
     for (let i = 0; i < rows; i += 1) {
       const value = column[i] as Cell;
       if (typeof value === 'string') {
-        const len = value.length;
-        const slot = (len ^ (value.charCodeAt(0) << 2) ^ (value.charCodeAt(len >> 1) << 1) ^ (value.charCodeAt(len - 1) << 4)) & (SLOTS - 1);
+        const slot = stringSlot(value, SLOTS);
         if (slotCells[slot] === value) {
           counts[slotEntries[slot]!]! += 1;
           continue;

@@ -65,3 +65,14 @@ export function hashKey(key: Key): void {
   HASH[0] = a;
   HASH[1] = b;
 }
+
+/**
+ * Slot of a string in a direct-mapped identity cache of `slots` entries (a power of two): a few
+ * characters mixed with the length, cheap enough for every cell. The readers hand out one string
+ * object per repeated value, so a hit is a pointer comparison; the profiler and the validator
+ * keep such caches in front of their Maps.
+ */
+export function stringSlot(value: string, slots: number): number {
+  const len = value.length;
+  return (len ^ (value.charCodeAt(0) << 2) ^ (value.charCodeAt(len >> 1) << 1) ^ (value.charCodeAt(len - 1) << 4)) & (slots - 1);
+}

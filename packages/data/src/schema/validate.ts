@@ -5,6 +5,7 @@
  */
 import type { z } from 'zod';
 import type { Anomaly, ColumnSchema, DataSchemaFile } from '@modelgate/core';
+import { stringSlot } from '../profile/hash.js';
 import type { Cell, TableBatch } from '../table.js';
 
 type Schema = z.output<typeof DataSchemaFile>;
@@ -121,8 +122,7 @@ export class SchemaValidator {
         if (typeof cell === 'string') {
           // The readers hand out one string object per repeated value: an identity hit in the slot
           // table skips hashing the string for the Map.
-          const len = cell.length;
-          const slot = (len ^ (cell.charCodeAt(0) << 2) ^ (cell.charCodeAt(len >> 1) << 1) ^ (cell.charCodeAt(len - 1) << 4)) & (SLOTS - 1);
+          const slot = stringSlot(cell, SLOTS);
           let cached = slotCells[slot] === cell ? slotVerdicts[slot] : undefined;
           if (cached === undefined) {
             cached = cache.get(cell);
