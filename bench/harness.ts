@@ -1,4 +1,5 @@
 /** Minimal benchmark plumbing: timed repetitions, medians, and a table with ratios to a baseline. */
+import { execFileSync } from 'node:child_process';
 import { performance } from 'node:perf_hooks';
 
 export interface Measurement {
@@ -40,4 +41,30 @@ export function renderTable(bench: string, measurements: Measurement[]): string 
     lines.push(`| ${m.name} | ${m.medianMs.toFixed(1)} | ${m.minMs.toFixed(1)} | ${m.runs} | ${ratio} | ${figures} |`);
   }
   return `${lines.join('\n')}\n`;
+}
+
+/**
+ * Bundles a benchmark's child script (TypeScript with workspace imports) into one ESM file, so the
+ * child runs as plain Node: no TypeScript loader in its time or RSS.
+ */
+export async function bundleChild(entry: string, outfile: string, external: string[] = []): Promise<void> {
+  // Imported here: the readers benchmark bundles itself as its child, which must not load esbuild.
+  const { buildSync } = await import('esbuild');
+  buildSync({
+    entryPoints: [entry],
+    bundle: true,
+    platform: 'node',
+    format: 'esm',
+    target: 'node20',
+    outfile,
+    external,
+    logLevel: 'error',
+    banner: { js: "import { createRequire } from 'node:module'; const require = createRequire(import.meta.url);" },
+  });
+}
+
+/** Runs a bundled child script; its last stdout line is one measurement as JSON. */
+export function runChild<T>(script: string, args: readonly string[], cwd?: string): T {
+  const text = execFileSync(process.execPath, [script, ...args], { encoding: 'utf8', maxBuffer: 1 << 20, ...(cwd ? { cwd } : {}) });
+  return JSON.parse(text.trim().split('\n').at(-1)!) as T;
 }

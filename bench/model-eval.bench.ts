@@ -3,11 +3,9 @@
  * vs the raw model: session.run over the same batches of prebuilt tensors, in the same run.
  * Target (issue 4): ≤ 1.15× raw at 100k rows, linear in rows, peak RSS bounded by batch size.
  */
-import { execFileSync } from 'node:child_process';
 import { existsSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
-import { buildSync } from 'esbuild';
-import type { Bench, Measurement } from './harness.js';
+import { bundleChild, runChild, type Bench, type Measurement } from './harness.js';
 
 const root = join(import.meta.dirname, '..');
 const out = join(root, 'bench', 'out');
@@ -15,26 +13,13 @@ const worker = join(out, 'model-eval.worker.mjs');
 const modelFile = join(out, 'trees-100.onnx');
 const dataFile = join(out, 'holdout-{rows}.csv');
 
-function child(args: string[]): { ms: number; maxRssMb: number; rows?: number } {
-  const text = execFileSync(process.execPath, [worker, ...args], { encoding: 'utf8', maxBuffer: 1 << 20, cwd: root });
-  return JSON.parse(text.trim().split('\n').at(-1)!) as { ms: number; maxRssMb: number; rows?: number };
-}
+const child = (args: string[]) => runChild<{ ms: number; maxRssMb: number; rows?: number }>(worker, args, root);
 
 export const modelEvalBench: Bench = {
   name: 'model-eval end to end vs raw session.run (100 trees, depth 6)',
   async run() {
     mkdirSync(out, { recursive: true });
-    buildSync({
-      entryPoints: [join(import.meta.dirname, 'model-eval.worker.ts')],
-      bundle: true,
-      platform: 'node',
-      format: 'esm',
-      target: 'node20',
-      outfile: worker,
-      external: ['onnxruntime-node'],
-      logLevel: 'error',
-      banner: { js: "import { createRequire } from 'node:module'; const require = createRequire(import.meta.url);" },
-    });
+    await bundleChild(join(import.meta.dirname, 'model-eval.worker.ts'), worker, ['onnxruntime-node']);
     if (!existsSync(modelFile) || !existsSync(dataFile.replace('{rows}', '200000'))) child(['generate', modelFile, dataFile]);
     const runs = 5;
     const results: Measurement[] = [];

@@ -3,31 +3,21 @@
  * RSS ≤ 1.5× the file size. Baseline in the same run: reading the file into memory only.
  * Each measurement runs in a fresh child process so its peak RSS is its own.
  */
-import { execFileSync } from 'node:child_process';
 import { existsSync, mkdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
-import { buildSync } from 'esbuild';
-import type { Bench, Measurement } from './harness.js';
+import { bundleChild, runChild, type Bench, type Measurement } from './harness.js';
 
 const root = join(import.meta.dirname, '..');
 const worker = join(root, 'bench', 'out', 'onnx-inspect.worker.mjs');
 
-/** The worker runs as plain Node (pre-bundled), so no TypeScript loader inflates its RSS. */
-function bundleWorker(): void {
-  buildSync({ entryPoints: [join(import.meta.dirname, 'onnx-inspect.worker.ts')], bundle: true, platform: 'node', format: 'esm', target: 'node20', outfile: worker, logLevel: 'error', banner: { js: "import { createRequire } from 'node:module'; const require = createRequire(import.meta.url);" } });
-}
-
-function child(mode: 'generate' | 'read' | 'inspect', file: string): { ms: number; maxRssMb: number; detail?: string } {
-  const out = execFileSync(process.execPath, [worker, mode, file], { encoding: 'utf8', maxBuffer: 1 << 20 });
-  return JSON.parse(out.trim().split('\n').at(-1)!) as { ms: number; maxRssMb: number; detail?: string };
-}
+const child = (mode: 'generate' | 'read' | 'inspect', file: string) => runChild<{ ms: number; maxRssMb: number; detail?: string }>(worker, [mode, file]);
 
 export const onnxInspectBench: Bench = {
   name: 'onnx parse + check + inspect (200 MB model)',
   async run() {
     const dir = join(root, 'bench', 'out');
     mkdirSync(dir, { recursive: true });
-    bundleWorker();
+    await bundleChild(join(import.meta.dirname, 'onnx-inspect.worker.ts'), worker);
     const file = join(dir, 'model-200mb.onnx');
     if (!existsSync(file)) child('generate', file);
     const megabytes = statSync(file).size / 1e6;

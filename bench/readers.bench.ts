@@ -9,14 +9,13 @@
  * Node with `--readers-bench-worker`) so its peak RSS (sampled in-process, see peak-rss.ts) is its own;
  * the 3-pass run shows that RSS does not grow with the amount of data read.
  */
-import { execFileSync } from 'node:child_process';
 import { createReadStream, createWriteStream, existsSync, mkdirSync, renameSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { finished } from 'node:stream/promises';
 import type { Cell } from '../packages/data/src/table.js';
 import { peakRssMb } from './peak-rss.js';
-import type { Bench, Measurement } from './harness.js';
+import { bundleChild, runChild, type Bench, type Measurement } from './harness.js';
 
 const WORKER_FLAG = '--readers-bench-worker';
 const ROWS = 1_000_000;
@@ -152,27 +151,13 @@ async function generate(file: string): Promise<void> {
   renameSync(partial, file);
 }
 
-function child(mode: Mode, file: string): Sample {
-  const output = execFileSync(process.execPath, [bundle, WORKER_FLAG, mode, file], { encoding: 'utf8', maxBuffer: 1 << 20 });
-  return JSON.parse(output.trim().split('\n').at(-1)!) as Sample;
-}
+const child = (mode: Mode, file: string) => runChild<Sample>(bundle, [WORKER_FLAG, mode, file]);
 
 export const readersBench: Bench = {
   name: 'data readers: income CSV, 1M rows × 13 columns',
   async run() {
     mkdirSync(out, { recursive: true });
-    const { buildSync } = await import('esbuild');
-    buildSync({
-      entryPoints: [join(import.meta.dirname, 'readers.bench.ts')],
-      bundle: true,
-      platform: 'node',
-      format: 'esm',
-      target: 'node20',
-      outfile: bundle,
-      external: ['esbuild'],
-      logLevel: 'error',
-      banner: { js: "import { createRequire } from 'node:module'; const require = createRequire(import.meta.url);" },
-    });
+    await bundleChild(join(import.meta.dirname, 'readers.bench.ts'), bundle, ['esbuild']);
     const file = join(out, 'income-1m.csv');
     if (!existsSync(file)) await generate(file);
     const megabytes = statSync(file).size / 1e6;

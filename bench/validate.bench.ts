@@ -5,11 +5,9 @@
  * validation runs as the action runs it (a second thread reads CSV chunks) and, for comparison, on
  * one thread.
  */
-import { execFileSync } from 'node:child_process';
 import { existsSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
-import { buildSync } from 'esbuild';
-import type { Bench, Measurement } from './harness.js';
+import { bundleChild, runChild, type Bench, type Measurement } from './harness.js';
 
 const root = join(import.meta.dirname, '..');
 const out = join(root, 'bench', 'out');
@@ -17,25 +15,13 @@ const worker = join(out, 'validate.worker.mjs');
 const data = join(out, 'validate-{rows}.csv');
 const reference = join(out, 'validate-reference-30k.csv');
 
-function child(args: string[]): { ms: number; maxRssMb: number; rows?: number; bytes?: number } {
-  const text = execFileSync(process.execPath, [worker, ...args], { encoding: 'utf8', maxBuffer: 1 << 20, cwd: root });
-  return JSON.parse(text.trim().split('\n').at(-1)!) as { ms: number; maxRssMb: number; rows?: number; bytes?: number };
-}
+const child = (args: string[]) => runChild<{ ms: number; maxRssMb: number; rows?: number; bytes?: number }>(worker, args, root);
 
 export const validateBench: Bench = {
   name: 'data-validate end to end (schema + profile + drift vs 30k reference)',
   async run() {
     mkdirSync(out, { recursive: true });
-    buildSync({
-      entryPoints: [join(import.meta.dirname, 'validate.worker.ts')],
-      bundle: true,
-      platform: 'node',
-      format: 'esm',
-      target: 'node20',
-      outfile: worker,
-      logLevel: 'error',
-      banner: { js: "import { createRequire } from 'node:module'; const require = createRequire(import.meta.url);" },
-    });
+    await bundleChild(join(import.meta.dirname, 'validate.worker.ts'), worker);
     if (!existsSync(data.replace('{rows}', '4000000')) || !existsSync(reference)) child(['generate', data, reference]);
     const results: Measurement[] = [];
     for (const [rows, runs] of [[100_000, 5], [1_000_000, 3], [4_000_000, 1]] as const) {
