@@ -21,14 +21,20 @@ export interface TestResult {
   pvalue: number;
 }
 
-/** Evidently's chi-square test over `keys` (union of categories present in either sample). */
-export function chiSquareTest(keys: readonly string[], ref: ReadonlyMap<string, number>, cur: ReadonlyMap<string, number>): TestResult {
+/** Counts of both samples over `keys`, summed in key order. */
+export function categoryTotals(keys: readonly string[], ref: ReadonlyMap<string, number>, cur: ReadonlyMap<string, number>): [number, number] {
   let nRef = 0;
   let nCur = 0;
   for (const k of keys) {
     nRef += ref.get(k) ?? 0;
     nCur += cur.get(k) ?? 0;
   }
+  return [nRef, nCur];
+}
+
+/** Evidently's chi-square test over `keys` (union of categories present in either sample). */
+export function chiSquareTest(keys: readonly string[], ref: ReadonlyMap<string, number>, cur: ReadonlyMap<string, number>): TestResult {
+  const [nRef, nCur] = categoryTotals(keys, ref, cur);
   const kNorm = nCur / nRef;
   const terms = new Float64Array(keys.length);
   keys.forEach((k, i) => {

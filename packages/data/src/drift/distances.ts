@@ -18,6 +18,7 @@
  * - L∞ (TFDV `infinity_norm`, tensorflow_metadata schema.proto: L∞(p,q) = max_i |p_i − q_i|) on
  *   the same shares as JS (TFDV applies it to categorical value frequencies).
  */
+import { categoryTotals } from './categorical.js';
 import { npStd, npSum } from './special.js';
 
 /** First index with a[i] >= v (side='left'), or > v (side='right'). */
@@ -119,12 +120,7 @@ export interface Shares {
 
 /** Category shares over the union of keys; counts are of non-missing values, totals their sums. */
 export function categoryShares(keys: readonly string[], ref: ReadonlyMap<string, number>, cur: ReadonlyMap<string, number>): Shares {
-  let nRef = 0;
-  let nCur = 0;
-  for (const k of keys) {
-    nRef += ref.get(k) ?? 0;
-    nCur += cur.get(k) ?? 0;
-  }
+  const [nRef, nCur] = categoryTotals(keys, ref, cur);
   return {
     reference: Float64Array.from(keys, (k) => (ref.get(k) ?? 0) / nRef),
     current: Float64Array.from(keys, (k) => (cur.get(k) ?? 0) / nCur),
