@@ -1,5 +1,5 @@
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, statSync } from 'node:fs';
+import { mkdtempSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -34,7 +34,31 @@ describe('modelgate CLI', () => {
     const run = modelgate(name, '--help');
     expect(run.status).toBe(0);
     expect(run.stdout.split('\n')[0]).toMatch(new RegExp(`^Usage: modelgate ${name} `));
-    for (const option of COMMANDS.find((command) => command.name === name)!.options) expect(run.stdout).toContain(`--${option.name}`);
+    for (const option of COMMANDS.find((command) => command.name === name)!.options) expect(run.stdout).toContain(`--${option.defaultOn ? '[no-]' : ''}${option.name}`);
+  });
+
+  it('switches a boolean flag off with --no-<flag> or --<flag>=false; the last one wins', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'modelgate-cli-'));
+    writeFileSync(join(dir, 'train.csv'), 'age,income\n30,a\n40,b\n50,a\n');
+    writeFileSync(join(dir, 'new.csv'), 'age,income\n35,a\n300,b\n');
+    expect(modelgate('infer-schema', '--data', join(dir, 'train.csv'), '--label', 'income', '--out', join(dir, 'schema.json'), '--quiet').status).toBe(0);
+    const validate = (...flags: string[]) => modelgate('validate', '--data', join(dir, 'new.csv'), '--schema', join(dir, 'schema.json'), '--out-dir', join(dir, 'out'), '--quiet', ...flags);
+    const failed = validate();
+    expect(failed.status).toBe(1);
+    expect(failed.stderr).toContain('1 error anomaly');
+    expect(validate('--no-fail-on-anomalies').status).toBe(0);
+    expect(validate('--fail-on-anomalies=false').status).toBe(0);
+    expect(validate('--fail-on-anomalies=No').status).toBe(0);
+    expect(validate('--no-fail-on-anomalies', '--fail-on-anomalies').status).toBe(1);
+    expect(validate('--fail-on-anomalies', '--no-fail-on-anomalies').status).toBe(0);
+    expect(validate('--fail-on-anomalies=maybe')).toEqual({
+      status: 2,
+      stdout: '',
+      stderr: "modelgate: validate: option '--fail-on-anomalies' is on or off: write --fail-on-anomalies, --no-fail-on-anomalies or --fail-on-anomalies=false, not 'maybe'\nRun 'modelgate --help' for usage.\n",
+    });
+    // Only boolean flags negate.
+    expect(validate('--no-schema').stderr).toContain("Unknown option '--no-schema'");
+    expect(modelgate('validate', '--help').stdout).toMatch(/^  --\[no-\]fail-on-drift +Fail the step on dataset drift\. \(default true\)$/m);
   });
 
 

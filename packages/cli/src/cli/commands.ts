@@ -13,6 +13,8 @@ export interface OptionSpec {
   name: string;
   /** Placeholder shown in help; absent for boolean flags. */
   value?: string;
+  /** A boolean flag that is on by default: help shows `--[no-]name`. */
+  defaultOn?: boolean;
   description: string;
   multiple?: boolean;
   required?: boolean;
@@ -42,6 +44,7 @@ export function actionOptions(action: ActionDefinition<InputShape, string>, alia
     return {
       name,
       ...(value ? { value } : {}),
+      ...(meta.kind === 'boolean' && meta.default === 'true' ? { defaultOn: true } : {}),
       description: meta.default !== undefined ? `${meta.description} (default ${meta.default})` : meta.description,
       ...(meta.kind === 'list' ? { multiple: true } : {}),
       ...(meta.required ? { required: true } : {}),

@@ -83,13 +83,45 @@ function parseCommandArgs(command: CommandSpec, args: readonly string[]): Record
   for (const option of [...command.options, ...GLOBAL_OPTIONS]) {
     options[option.name] = { type: option.value ? 'string' : 'boolean', ...(option.multiple ? { multiple: true } : {}) };
   }
+  const { rest, switches } = takeBooleanValues(command, args, options);
   try {
-    const { values } = parseArgs({ args: [...args], options, strict: true, allowPositionals: false });
-    return values;
+    const { values } = parseArgs({ args: rest, options, strict: true, allowPositionals: false });
+    return { ...values, ...switches };
   } catch (error) {
     // node:util's messages are already precise ("Unknown option '--modle'"); keep them, drop its hints.
     throw new UsageError(`${command.name}: ${(error as Error).message.split('. ')[0]}`);
   }
+}
+
+const BOOLEAN_WORDS: Record<string, boolean> = { true: true, false: false, yes: true, no: false, on: true, off: false, '1': true, '0': false };
+
+/**
+ * Boolean flags can be switched off: `--no-fail-on-drift`, or `--fail-on-drift=false` as in CI
+ * variables. (node:util only negates from Node 20.16 on, and never takes `=value` for a boolean.)
+ * The last occurrence wins.
+ */
+function takeBooleanValues(command: CommandSpec, args: readonly string[], options: NonNullable<ParseArgsConfig['options']>): { rest: string[]; switches: Record<string, boolean> } {
+  const isBoolean = (name: string) => options[name]?.type === 'boolean';
+  const rest: string[] = [];
+  const switches: Record<string, boolean> = {};
+  for (const [i, arg] of args.entries()) {
+    if (arg === '--') {
+      rest.push(...args.slice(i));
+      break;
+    }
+    const assigned = /^--([^=]+)=(.*)$/s.exec(arg);
+    if (assigned && isBoolean(assigned[1]!)) {
+      const value = BOOLEAN_WORDS[assigned[2]!.toLowerCase()];
+      if (value === undefined) throw new UsageError(`${command.name}: option '--${assigned[1]}' is on or off: write --${assigned[1]}, --no-${assigned[1]} or --${assigned[1]}=false, not '${assigned[2]}'`);
+      switches[assigned[1]!] = value;
+    } else if (arg.startsWith('--no-') && isBoolean(arg.slice(5))) {
+      switches[arg.slice(5)] = false;
+    } else {
+      if (arg.startsWith('--') && isBoolean(arg.slice(2))) delete switches[arg.slice(2)];
+      rest.push(arg);
+    }
+  }
+  return { rest, switches };
 }
 
 export function renderMainHelp(): string {
@@ -130,7 +162,7 @@ export function renderCommandHelp(command: CommandSpec): string {
 }
 
 function renderOptions(options: readonly OptionSpec[], width = 22): string[] {
-  const flags = options.map((option) => `--${option.name}${option.value ? ` <${option.value}>` : ''}`);
+  const flags = options.map((option) => `--${option.defaultOn ? '[no-]' : ''}${option.name}${option.value ? ` <${option.value}>` : ''}`);
   const column = Math.max(width, ...flags.map((flag) => flag.length));
   return options.map((option, i) => {
     const notes = [option.required ? 'required' : '', option.multiple ? 'repeatable' : ''].filter(Boolean);
