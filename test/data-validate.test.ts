@@ -1,4 +1,5 @@
 import { execFileSync } from 'node:child_process';
+import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -46,6 +47,14 @@ describe('data-validate bundle', () => {
       { file: 'data/new.csv', line: 144, value: '142', reason: '142 above max 97' },
       { file: 'data/new.csv', line: 287, value: '-30', reason: '-30 below min 9' },
     ]);
+    // Every file is named with its SHA-256 (hashed while it was validated).
+    const sha = (name: string) => createHash('sha256').update(readFileSync(join(run.workspace, name))).digest('hex');
+    expect(validation.data).toEqual([{ path: 'data/new.csv', sha256: sha('data/new.csv'), rows: 500 }]);
+    expect(validation.schema).toEqual({ path: 'data/schema.json', sha256: sha('data/schema.json') });
+    const drift = parseArtifact('drift', readFileSync(join(run.workspace, 'modelgate-out/drift.json'), 'utf8'), 'drift.json');
+    expect(drift.reference).toEqual({ path: 'data/train.csv', sha256: sha('data/train.csv'), rows: 2000 });
+    expect(drift.current).toEqual({ path: 'data/new.csv', sha256: sha('data/new.csv'), rows: 500 });
+    expect(parseArtifact('profile', readFileSync(join(run.workspace, 'modelgate-out/profile.json'), 'utf8'), 'profile.json').source.files).toEqual([{ path: 'data/new.csv', sha256: sha('data/new.csv') }]);
     expect(run.summary).toMatch(/\[97\]\(https:\/\/github\.com\/Codertocat\/Hello-World\/blob\/[0-9a-f]{40}\/data\/new\.csv#L97\)/);
   });
 
@@ -92,6 +101,7 @@ describe('data-validate bundle', () => {
     expect(parseArtifact('drift', read('drift.json'), 'drift.json').columns).toEqual(alone.drift!.columns);
     const profile = parseArtifact('profile', read('profile.json'), 'profile.json');
     expect(profile.rows).toBe(360_000);
+    expect(profile.source.files).toEqual([{ path: 'big.csv', sha256: createHash('sha256').update(big).digest('hex') }]);
     expect(profile.columns).toEqual(alone.profile.columns);
   });
 

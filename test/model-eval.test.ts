@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -38,6 +39,9 @@ describe.each(['income_mlp', 'income_linear_zipmap'])('model-eval bundle on %s',
     const expected = golden(name);
     expect(metrics.task).toBe('binary');
     expect(metrics.rows).toBe(1000);
+    const sha = (bytes: Buffer) => createHash('sha256').update(bytes).digest('hex');
+    expect(metrics.data).toEqual({ path: 'data/holdout.csv', sha256: sha(holdout), bytes: holdout.byteLength, label: 'income', positive: '>50K' });
+    expect(metrics.model.sha256).toBe(sha(fixture(`fixtures/onnx/${name}.onnx`)));
     expectSameMetrics(metrics.metrics, expected.metrics);
     expect(metrics.confusion_matrix).toEqual(expected.confusion_matrix);
     for (const slice of metrics.slices) expectSameMetrics(slice.metrics, expected.slices.sex[slice.value]!);

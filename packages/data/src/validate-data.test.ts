@@ -34,4 +34,17 @@ describe('validateData', () => {
     const overridden = await run({ age: 'ks:0.01' });
     expect(overridden.find((column) => column.column === 'age')).toMatchObject({ test: 'ks', threshold: 0.01 });
   });
+
+  it('takes each file\'s SHA-256 as a string or as a promise settled meanwhile; a failed hash fails the run', async () => {
+    const data = async (sha256: string | Promise<string>) => ({ source: await openTable(fixture('holdout.csv')), shown: 'holdout.csv', sha256 });
+    const reference = { source: await openTable(fixture('train.csv')), shown: 'train.csv', sha256: Promise.resolve('f'.repeat(64)) };
+    const late = new Promise<string>((done) => setTimeout(() => done('a'.repeat(64)), 20));
+    const result = await validateData({ data: await data(late), reference });
+    expect(result.profile.source.files).toEqual([{ path: 'holdout.csv', sha256: 'a'.repeat(64) }]);
+    expect(result.drift!.reference).toEqual({ path: 'train.csv', sha256: 'f'.repeat(64), rows: 2000 });
+    expect((await validateData({ data: await data('b'.repeat(64)) })).profile.source.files).toEqual([{ path: 'holdout.csv', sha256: 'b'.repeat(64) }]);
+    const failed = Promise.reject(new Error('EACCES: holdout.csv'));
+    failed.catch(() => undefined);
+    await expect(validateData({ data: await data(failed) })).rejects.toThrow('EACCES: holdout.csv');
+  });
 });

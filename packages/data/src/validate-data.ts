@@ -16,10 +16,13 @@ import { CHUNK_BYTES_PER_COLUMN, chunkCuts, DEFAULT_CHUNK_BYTES, PassState, read
 
 type Schema = z.output<typeof DataSchemaFile>;
 
+/** A file's SHA-256 for the reports, or its promise: a caller may hash the file while it is validated. */
+type Sha256 = string | PromiseLike<string>;
+
 export interface DataValidationOptions {
-  data: { source: TableSource; shown: string; sha256?: string };
-  schema?: { schema: Schema; shown: string; sha256?: string };
-  reference?: { source: TableSource; shown: string; sha256?: string };
+  data: { source: TableSource; shown: string; sha256?: Sha256 };
+  schema?: { schema: Schema; shown: string; sha256?: Sha256 };
+  reference?: { source: TableSource; shown: string; sha256?: Sha256 };
   validate?: ValidateOptions;
   /** Column → test (and threshold, `psi:0.2`), from modelgate.yml `drift.columns`. */
   driftTests?: Record<string, string>;
@@ -108,12 +111,32 @@ export async function validateData(options: DataValidationOptions): Promise<Data
   } finally {
     runner?.close();
   }
-  return { ...report(options, toPass(current), current.validator, reference && toPass(reference)), reading };
+  const [dataSha, schemaSha, referenceSha] = await Promise.all([options.data.sha256, options.schema?.sha256, options.reference?.sha256]);
+  const { data: _data, schema: _schema, reference: _reference, ...rest } = options;
+  const hashed: ReportOptions = {
+    ...rest,
+    data: withSha(options.data, dataSha),
+    ...(options.schema ? { schema: withSha(options.schema, schemaSha) } : {}),
+    ...(options.reference ? { reference: withSha(options.reference, referenceSha) } : {}),
+  };
+  return { ...report(hashed, toPass(current), current.validator, reference && toPass(reference)), reading };
+}
+
+type Hashed<T> = Omit<T, 'sha256'> & { sha256?: string };
+type ReportOptions = Omit<DataValidationOptions, 'data' | 'schema' | 'reference'> & {
+  data: Hashed<DataValidationOptions['data']>;
+  schema?: Hashed<NonNullable<DataValidationOptions['schema']>>;
+  reference?: Hashed<NonNullable<DataValidationOptions['reference']>>;
+};
+
+function withSha<T extends { sha256?: Sha256 }>(file: T, sha256: string | undefined): Hashed<T> {
+  const { sha256: _pending, ...rest } = file;
+  return { ...rest, ...(sha256 ? { sha256 } : {}) };
 }
 
 const toPass = (state: PassState): Pass => ({ rows: state.rows, profile: state.profiler.toJSON(), samples: state.samples });
 
-function report(options: DataValidationOptions, current: Pass, validator: SchemaValidator | undefined, reference: Pass | undefined): Omit<DataValidationResult, 'reading'> {
+function report(options: ReportOptions, current: Pass, validator: SchemaValidator | undefined, reference: Pass | undefined): Omit<DataValidationResult, 'reading'> {
   const file = { path: options.data.shown, ...(options.data.sha256 ? { sha256: options.data.sha256 } : {}) };
 
   const result: Omit<DataValidationResult, 'reading'> = { profile: { source: { files: [file] }, rows: current.rows, columns: current.profile.columns } };

@@ -3,7 +3,7 @@ import { ConfigurationError, defineAction, input, parseArtifact, type Config, ty
 import { inferSchema, openTable, validateData, type ReadOptions } from '@modelgate/data';
 import { renderDataSummary } from '@modelgate/report';
 import { bundledChunkRunner } from '../chunk-workers.js';
-import { sha256File, workspacePath, writeArtifact } from '../files.js';
+import { sha256File, startSha256File, workspacePath, writeArtifact } from '../files.js';
 
 /** The runner shows at most 10 error and 10 warning annotations per step; the rest stay in the files. */
 const MAX_ANNOTATIONS = 10;
@@ -50,10 +50,11 @@ export const dataValidate = defineAction({
 
     const chunkRunner = bundledChunkRunner();
     const schema = schemaPath ? parseArtifact('schema', await readText(schemaPath.absolute, schemaPath.shown, 'schema'), schemaPath.shown) : undefined;
+    // Each file is hashed while it is validated (the hash only goes into the reports).
     const result = await validateData({
-      data: { source: await openTable(data.absolute, read, data.shown), shown: data.shown, sha256: await sha256File(data.absolute) },
-      ...(schema && schemaPath ? { schema: { schema, shown: schemaPath.shown, sha256: await sha256File(schemaPath.absolute) } } : {}),
-      ...(reference ? { reference: { source: await openTable(reference.absolute, read, reference.shown), shown: reference.shown, sha256: await sha256File(reference.absolute) } } : {}),
+      data: { source: await openTable(data.absolute, read, data.shown), shown: data.shown, sha256: startSha256File(data.absolute) },
+      ...(schema && schemaPath ? { schema: { schema, shown: schemaPath.shown, sha256: startSha256File(schemaPath.absolute) } } : {}),
+      ...(reference ? { reference: { source: await openTable(reference.absolute, read, reference.shown), shown: reference.shown, sha256: startSha256File(reference.absolute) } } : {}),
       validate: { environment: inputs.environment!, maxSamples: inputs['max-samples']!, duplicateRows: inputs['duplicate-rows'] },
       ...(config?.drift?.columns ? { driftTests: config.drift.columns } : {}),
       driftShare: inputs['drift-share'] ?? config?.drift?.share ?? 0.5,

@@ -10,7 +10,7 @@ import { createSession, ortCacheDir, provisionOnnxRuntime, scoreTable } from '@m
 import { renderEvalSummary } from '@modelgate/report';
 import { assembleMetrics } from '../eval/assemble.js';
 import { predictionsCsv } from '../eval/predictions.js';
-import { sha256File, workspacePath, writeArtifact } from '../files.js';
+import { startSha256File, workspacePath, writeArtifact } from '../files.js';
 import { hostServices } from '../services.js';
 import { loadRegistryBaseline, registryCredentialInputs, type RegistryCredentialInputs } from '../registry-baseline.js';
 
@@ -92,6 +92,8 @@ export const modelEval = defineAction({
     const baseline = await loadBaseline(inputs.baseline ?? config?.baseline, modelName, environment, logger, config?.registry, registryCredentialInputs(inputs));
     const read = { batchRows: inputs['batch-size']!, ...readOptions(config) };
     const table = await openTable(dataPath.absolute, read, dataPath.shown);
+    // Hashed while the model scores it (the file's bytes are in the page cache by then).
+    const dataSha = startSha256File(dataPath.absolute);
     const scored = await scoreTable({
       ort: provisioned.ort,
       session,
@@ -115,7 +117,7 @@ export const modelEval = defineAction({
       gates,
       ...(baseline ? { baseline } : {}),
       model: { path: modelPath.shown, sha256: modelSha, bytes: loaded.bytes.byteLength },
-      data: { path: dataPath.shown, sha256: await sha256File(dataPath.absolute), bytes: (await stat(dataPath.absolute)).size, label },
+      data: { path: dataPath.shown, sha256: await dataSha, bytes: (await stat(dataPath.absolute)).size, label },
       logger,
     });
     const out = workspacePath(environment.workspace, inputs.out);
