@@ -20,8 +20,11 @@ export const startup: Bench = {
     const node = (args: string[]) => () => void spawnSync(process.execPath, args, { env, cwd: workspace, stdio: 'ignore' });
     const runs = 15;
     const baseline = await measure('node -e 0 (baseline)', runs, node(['-e', '0']));
-    const action = await measure('node dist/model-eval.js', runs, node([join(root, 'dist', 'model-eval.js')]));
-    const cli = await measure('node bin/modelgate.js --version', runs, node([join(root, 'bin', 'modelgate.js'), '--version']));
-    return [baseline, { ...action, baseline: baseline.name }, { ...cli, baseline: baseline.name }];
+    const measured = [
+      await measure('node dist/model-eval.js', runs, node([join(root, 'dist', 'model-eval.js')])),
+      await measure('node dist/data-validate.js', runs, node([join(root, 'dist', 'data-validate.js')])),
+      await measure('node bin/modelgate.js --version', runs, node([join(root, 'bin', 'modelgate.js'), '--version'])),
+    ];
+    return [baseline, ...measured.map((measurement) => ({ ...measurement, baseline: baseline.name }))];
   },
 };

@@ -4,6 +4,8 @@ import { describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
 import { COMMON_INPUTS } from '@modelgate/core';
 import { ACTIONS } from '../packages/cli/src/actions/index.js';
+import { ACTION_LOADERS } from '../packages/cli/src/actions/lazy.js';
+import { COMMANDS } from '../packages/cli/src/cli/commands.js';
 import { VERSION } from '../packages/cli/src/version.js';
 import { renderActionFiles, renderJsonSchemas } from '../scripts/generated-files.js';
 import { REPO_ROOT } from './harness/run-action.js';
@@ -24,6 +26,20 @@ describe('generated files are current', () => {
   });
   it.each(Object.entries(renderJsonSchemas()))('%s', (path, content) => {
     expect(read(path), `${path} is stale: run 'npm run schemas'`).toBe(content);
+  });
+});
+
+describe('actions load on demand', () => {
+  it('each action and CLI command has a loader giving the very definition', async () => {
+    for (const action of ACTIONS) expect(await ACTION_LOADERS[action.name]!(), action.name).toBe(action);
+    for (const command of COMMANDS) expect((await ACTION_LOADERS[command.action]!()).name, command.name).toBe(command.action);
+  });
+
+  it('the bundle entry (the CLI) holds no action and no @actions/* package: each is a chunk loaded when run', () => {
+    const entry = read('dist/index.js');
+    // Marker strings of code that must stay in chunks: the GitHub client, the runner toolkit's HTTP
+    // stack, protobuf (ONNX), and the actions' own messages.
+    for (const marker of ['Octokit', 'undici', 'ACTIONS_ID_TOKEN_REQUEST_URL', 'protobuf', 'error anomal', 'onnxruntime cannot load the model']) expect(entry, marker).not.toContain(marker);
   });
 });
 

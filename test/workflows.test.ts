@@ -14,7 +14,7 @@ import { register } from 'node:module';
 import { join, relative } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
-import { COMMANDS, GLOBAL_OPTIONS } from '../packages/cli/src/cli/commands.js';
+import { COMMANDS, GLOBAL_OPTIONS, loadCommand } from '../packages/cli/src/cli/commands.js';
 import { REPO_ROOT } from './harness/run-action.js';
 
 // @actions/workflow-parser imports its JSON schema without `with { type: 'json' }`, which Node's
@@ -143,8 +143,9 @@ describe('examples/gitlab/.gitlab-ci.yml', () => {
     expect(jobs.length).toBeGreaterThan(0);
   });
 
-  it('runs only existing modelgate commands, with options they have', () => {
-    const commands = new Map(COMMANDS.map((command) => [command.name, new Set([...command.options, ...GLOBAL_OPTIONS].map((option) => option.name))]));
+  it('runs only existing modelgate commands, with options they have', async () => {
+    const loaded = await Promise.all(COMMANDS.map(loadCommand));
+    const commands = new Map(loaded.map((command) => [command.name, new Set([...command.options, ...GLOBAL_OPTIONS].flatMap((option) => (option.value ? [option.name] : [option.name, `no-${option.name}`])))]));
     const invoked: string[] = [];
     const problems: string[] = [];
     for (const [jobName, job] of jobs) {

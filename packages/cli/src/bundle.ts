@@ -1,15 +1,19 @@
-import * as core from '@actions/core';
 import { describeFailure, runAction, type ActionHost } from '@modelgate/core';
-import { findAction } from './actions/index.js';
-import { createActionsBaselineStore, createActionsToolCache, isCacheAvailable } from './actions-cache.js';
-import { createGitHubHost, isDebugEnvironment } from './github-host.js';
+import { loadAction } from './actions/lazy.js';
 import { setHostServices } from './services.js';
 
+// The CLI's entry. It loads no @actions/* package (nor their HTTP stack), and of the actions only
+// the one a command runs.
 export { main } from './cli/main.js';
 
-/** Entry of every `dist/<action>.js` stub: one bundle, one definition per action. */
+/** Entry of every `dist/<action>.js` stub: one bundle, one definition per action, loaded on demand. */
 export async function runBundledAction(name: string): Promise<void> {
-  const definition = findAction(name);
+  const [core, { createGitHubHost, isDebugEnvironment }, { createActionsBaselineStore, createActionsToolCache, isCacheAvailable }, definition] = await Promise.all([
+    import('@actions/core'),
+    import('./github-host.js'),
+    import('./actions-cache.js'),
+    loadAction(name),
+  ]);
   if (!definition) {
     core.setFailed(`internal error: no action named '${name}' in this bundle`);
     return;

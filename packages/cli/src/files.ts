@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
-import { open } from 'node:fs/promises';
+import { open, readFile } from 'node:fs/promises';
 import { isAbsolute, relative, resolve } from 'node:path';
-import { serializeArtifact, writeFileAtomic, type ArtifactBody, type ArtifactKind } from '@modelgate/core';
+import { ConfigurationError, serializeArtifact, writeFileAtomic, type ArtifactBody, type ArtifactKind } from '@modelgate/core';
 import { VERSION } from './version.js';
 
 export async function writeArtifact<K extends ArtifactKind>(path: string, kind: K, body: ArtifactBody<K>): Promise<string> {
@@ -48,4 +48,16 @@ export function workspacePath(workspace: string, path: string): { absolute: stri
   const absolute = resolve(workspace, path);
   const inside = relative(workspace, absolute);
   return { absolute, shown: inside && !inside.startsWith('..') && !isAbsolute(inside) ? inside.split('\\').join('/') : absolute };
+}
+
+/** A file's text, or undefined when there is none; a directory is a ConfigurationError naming `shown`. */
+export async function readTextFileIfExists(absolute: string, shown: string): Promise<string | undefined> {
+  try {
+    return await readFile(absolute, 'utf8');
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code;
+    if (code === 'ENOENT') return undefined;
+    if (code === 'EISDIR') throw new ConfigurationError(`'${shown}' is a directory, expected a file`, { file: shown });
+    throw error;
+  }
 }

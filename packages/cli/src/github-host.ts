@@ -1,9 +1,9 @@
 import { readFileSync } from 'node:fs';
-import { readFile } from 'node:fs/promises';
 import { resolve } from 'node:path';
 import { tmpdir } from 'node:os';
 import * as core from '@actions/core';
 import { ConfigurationError, type ActionHost, type AnnotationLocation, type Logger, type RunEnvironment } from '@modelgate/core';
+import { readTextFileIfExists } from './files.js';
 
 /** Logger that speaks the runner's workflow commands (annotations, groups, masked debug). */
 export class ActionsLogger implements Logger {
@@ -63,17 +63,6 @@ export function createGitHubHost(env: NodeJS.ProcessEnv = process.env): ActionHo
 }
 
 /** File text, or undefined when nothing is there; a directory is the user's mistake. */
-export async function readTextFileIfExists(absolute: string, shown: string): Promise<string | undefined> {
-  try {
-    return await readFile(absolute, 'utf8');
-  } catch (error) {
-    const code = (error as NodeJS.ErrnoException).code;
-    if (code === 'ENOENT') return undefined;
-    if (code === 'EISDIR') throw new ConfigurationError(`'${shown}' is a directory, expected a file`, { file: shown });
-    throw error;
-  }
-}
-
 export function readRunEnvironment(env: NodeJS.ProcessEnv): RunEnvironment {
   const eventPath = env['GITHUB_EVENT_PATH'];
   let event: Record<string, unknown> | undefined;

@@ -1,7 +1,7 @@
 import { tmpdir } from 'node:os';
 import { resolve } from 'node:path';
 import { ConsoleLogger, formatLocation, type ActionHost } from '@modelgate/core';
-import { readTextFileIfExists } from '../github-host.js';
+import { readTextFileIfExists } from '../files.js';
 import type { CliIO } from './main.js';
 
 export interface CliHostOptions {

@@ -4,7 +4,7 @@ import { resolve } from 'node:path';
 import { closestName, describeFailure, runAction, UsageError } from '@modelgate/core';
 import { CliHost } from './cli-host.js';
 import { VERSION } from '../version.js';
-import { COMMANDS, GLOBAL_OPTIONS, type CommandSpec, type OptionSpec } from './commands.js';
+import { COMMANDS, GLOBAL_OPTIONS, loadCommand, type CommandSpec, type LoadedCommand, type OptionSpec } from './commands.js';
 
 export interface CliIO {
   out(text: string): void;
@@ -39,14 +39,14 @@ async function dispatch(argv: readonly string[], io: CliIO, env: NodeJS.ProcessE
   }
   if (first === '--help' || first === '-h' || first === 'help') {
     const topic = first === 'help' ? rest[0] : undefined;
-    io.out(topic ? renderCommandHelp(findCommand(topic)) : renderMainHelp());
+    io.out(topic ? renderCommandHelp(await loadCommand(findCommand(topic))) : renderMainHelp());
     return 0;
   }
   if (first === '--version' || first === '-v') {
     io.out(`${VERSION}\n`);
     return 0;
   }
-  const command = findCommand(first);
+  const command = await loadCommand(findCommand(first));
   const values = parseCommandArgs(command, rest);
   if (values['help']) {
     io.out(renderCommandHelp(command));
@@ -55,7 +55,7 @@ async function dispatch(argv: readonly string[], io: CliIO, env: NodeJS.ProcessE
   return runCommandAction(command, values, io, env);
 }
 
-async function runCommandAction(command: CommandSpec, values: Record<string, unknown>, io: CliIO, env: NodeJS.ProcessEnv): Promise<number> {
+async function runCommandAction(command: LoadedCommand, values: Record<string, unknown>, io: CliIO, env: NodeJS.ProcessEnv): Promise<number> {
   const inputs: Record<string, string | undefined> = {};
   for (const [flag, value] of Object.entries(values)) {
     const name = command.aliases?.[flag] ?? flag;
@@ -65,7 +65,7 @@ async function runCommandAction(command: CommandSpec, values: Record<string, unk
   }
   const json = values['json'] === true;
   const host = new CliHost({ io, values: inputs, json, quiet: values['quiet'] === true, debug: values['debug'] === true, env, tty: io === processIO && process.stderr.isTTY === true });
-  await runAction(command.action, host);
+  await runAction(command.definition, host);
   const artifact = command.artifactOutput ? host.outputs[command.artifactOutput] : undefined;
   if (json && artifact) io.out(await readFile(resolve(host.environment.workspace, artifact), 'utf8'));
   return host.exitCode;
@@ -78,7 +78,7 @@ function findCommand(name: string): CommandSpec {
   throw new UsageError(`unknown command '${name}'${near ? ` (did you mean '${near.name}'?)` : ''}`);
 }
 
-function parseCommandArgs(command: CommandSpec, args: readonly string[]): Record<string, unknown> {
+function parseCommandArgs(command: LoadedCommand, args: readonly string[]): Record<string, unknown> {
   const options: NonNullable<ParseArgsConfig['options']> = {};
   for (const option of [...command.options, ...GLOBAL_OPTIONS]) {
     options[option.name] = { type: option.value ? 'string' : 'boolean', ...(option.multiple ? { multiple: true } : {}) };
@@ -100,7 +100,7 @@ const BOOLEAN_WORDS: Record<string, boolean> = { true: true, false: false, yes: 
  * variables. (node:util only negates from Node 20.16 on, and never takes `=value` for a boolean.)
  * The last occurrence wins.
  */
-function takeBooleanValues(command: CommandSpec, args: readonly string[], options: NonNullable<ParseArgsConfig['options']>): { rest: string[]; switches: Record<string, boolean> } {
+function takeBooleanValues(command: LoadedCommand, args: readonly string[], options: NonNullable<ParseArgsConfig['options']>): { rest: string[]; switches: Record<string, boolean> } {
   const isBoolean = (name: string) => options[name]?.type === 'boolean';
   const rest: string[] = [];
   const switches: Record<string, boolean> = {};
@@ -144,7 +144,7 @@ export function renderMainHelp(): string {
   return `${lines.join('\n')}\n`;
 }
 
-export function renderCommandHelp(command: CommandSpec): string {
+export function renderCommandHelp(command: LoadedCommand): string {
   const required = command.options.filter((option) => option.required).map((option) => `--${option.name} <${option.value}>`);
   const lines = [
     `Usage: modelgate ${command.name} ${[...required, '[options]'].join(' ')}`,
