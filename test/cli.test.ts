@@ -39,6 +39,15 @@ describe('modelgate CLI', () => {
     for (const option of command.options) expect(run.stdout).toContain(`--${option.defaultOn ? '[no-]' : ''}${option.name}`);
   });
 
+  it('a bad option is one stderr line naming the flag, and no summary on stdout', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'modelgate-cli-'));
+    writeFileSync(join(dir, 'new.csv'), 'age,income\n35,a\n');
+    expect(modelgate('validate', '--data', join(dir, 'new.csv'), '--drift-share', '2')).toEqual({ status: 1, stdout: '', stderr: "modelgate: option '--drift-share' expected a number ≤ 1, got 2\n" });
+    // Messages of the action's own checks too; an input renamed on the command line by its flag.
+    expect(modelgate('eval', '--data', join(dir, 'new.csv'), '--label', 'income').stderr).toBe("modelgate: option '--model' is required (or set `model` in modelgate.yml)\n");
+    expect(modelgate('eval', '--model', 'm.onnx', '--data', 'd.csv', '--label', 'y', '--gate', 'f1 >=').stderr).toMatch(/^modelgate: .*f1 >=/);
+  });
+
   it('switches a boolean flag off with --no-<flag> or --<flag>=false; the last one wins', () => {
     const dir = mkdtempSync(join(tmpdir(), 'modelgate-cli-'));
     writeFileSync(join(dir, 'train.csv'), 'age,income\n30,a\n40,b\n50,a\n');

@@ -47,6 +47,11 @@ export interface ActionHost {
   progress?(label: string, done: number): void;
   /** End the step as failed: one annotation (at `location` if given) and the exit code. */
   fail(message: string, options: { location?: SourceLocation; exitCode: 1 | 2 }): void;
+  /**
+   * false: the summary gets no "failed" section for an error, because `fail` already shows it
+   * where the summary goes (a terminal). Default true (the job summary page needs it).
+   */
+  readonly summarizesFailures?: boolean;
 }
 
 export type OutputValue = string | number | boolean | null | undefined | object;
@@ -117,7 +122,7 @@ export async function runAction<S extends InputShape, O extends string>(definiti
   } catch (error) {
     const failure = describeFailure(error, host.logger.isDebug);
     if (failure.stack) host.logger.info(failure.stack);
-    summary.push(`### ❌ ${definition.title} failed\n\n${escapeMarkdownText(failure.message)}\n`);
+    if (host.summarizesFailures !== false) summary.push(`### ❌ ${definition.title} failed\n\n${escapeMarkdownText(failure.message)}\n`);
     await writeSummary(host, summary);
     host.fail(failure.message, { ...(failure.location ? { location: failure.location } : {}), exitCode: failure.exitCode });
   }

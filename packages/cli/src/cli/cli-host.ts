@@ -15,6 +15,8 @@ export interface CliHostOptions {
   workspace?: string;
   /** stderr is a terminal: draw progress. */
   tty?: boolean;
+  /** The command's flag for each action input (`gates` → `gate`); messages name flags, not inputs. */
+  flags?: Record<string, string>;
 }
 
 /**
@@ -26,6 +28,8 @@ export class CliHost implements ActionHost {
   readonly environment;
   readonly outputs: Record<string, string> = {};
   exitCode = 0;
+  /** The failure line goes to stderr, right under the summary: no second copy in it. */
+  readonly summarizesFailures = false;
 
   constructor(private readonly options: CliHostOptions) {
     // With --json stdout carries only the artifact, so progress goes to stderr.
@@ -76,6 +80,16 @@ export class CliHost implements ActionHost {
     this.progressShown = false;
   }
 
+  /**
+   * "input 'drift-share' …" as a command-line user knows it: "option '--drift-share' …". Only a
+   * message that starts so is about an input (others may quote a model's or a node's input).
+   */
+  private inFlagTerms(message: string): string {
+    const flags = this.options.flags;
+    if (!flags) return message;
+    return message.replace(/^input '([a-z0-9-]+)'/, (text, name: string) => (Object.hasOwn(flags, name) ? `option '--${flags[name]}'` : text));
+  }
+
   setSecret(): void {
     // Nothing to mask in a terminal; the CLI never prints secrets.
   }
@@ -83,7 +97,7 @@ export class CliHost implements ActionHost {
   fail(message: string, { location, exitCode }: { location?: { file?: string; line?: number }; exitCode: 1 | 2 }): void {
     this.endProgress();
     const where = formatLocation(location);
-    this.options.io.err(`modelgate: ${where ? `${where}: ` : ''}${message}\n`);
+    this.options.io.err(`modelgate: ${where ? `${where}: ` : ''}${this.inFlagTerms(message)}\n`);
     this.exitCode = exitCode;
   }
 }

@@ -64,7 +64,9 @@ async function runCommandAction(command: LoadedCommand, values: Record<string, u
     else if (typeof value === 'string') inputs[name] = value;
   }
   const json = values['json'] === true;
-  const host = new CliHost({ io, values: inputs, json, quiet: values['quiet'] === true, debug: values['debug'] === true, env, tty: io === processIO && process.stderr.isTTY === true });
+  const aliasOf = Object.fromEntries(Object.entries(command.aliases ?? {}).map(([flag, input]) => [input, flag]));
+  const flags = Object.fromEntries(['config', ...Object.keys(command.definition.inputs)].map((input) => [input, aliasOf[input] ?? input]));
+  const host = new CliHost({ io, values: inputs, json, flags, quiet: values['quiet'] === true, debug: values['debug'] === true, env, tty: io === processIO && process.stderr.isTTY === true });
   await runAction(command.definition, host);
   const artifact = command.artifactOutput ? host.outputs[command.artifactOutput] : undefined;
   if (json && artifact) io.out(await readFile(resolve(host.environment.workspace, artifact), 'utf8'));
