@@ -46,6 +46,8 @@ describe('modelgate CLI', () => {
     // Messages of the action's own checks too; an input renamed on the command line by its flag.
     expect(modelgate('eval', '--data', join(dir, 'new.csv'), '--label', 'income').stderr).toBe("modelgate: option '--model' is required (or set `model` in modelgate.yml)\n");
     expect(modelgate('eval', '--model', 'm.onnx', '--data', 'd.csv', '--label', 'y', '--gate', 'f1 >=').stderr).toMatch(/^modelgate: .*f1 >=/);
+    const positive = modelgate('eval', '--model', 'fixtures/onnx/income_mlp.onnx', '--data', 'fixtures/income/holdout.csv', '--label', 'income', '--out', join(dir, 'metrics.json'));
+    expect(positive.stderr).toMatch(/^modelgate: option '--positive' is required to say which of the labels '<=50K', '>50K' is the positive class/);
   });
 
   it('switches a boolean flag off with --no-<flag> or --<flag>=false; the last one wins', () => {
@@ -125,6 +127,8 @@ describe('modelgate demo (npm start)', () => {
     expect(lines.filter((line) => line.startsWith('✔'))).toHaveLength(12);
     expect(result.stdout).toMatch(/✔ release \(main\) +1\.0\.0 \(initial\)/);
     expect(result.stdout).toMatch(/✔ release \(PR merged\) +2\.0\.0 \(major\)/);
+    expect(result.stdout).toMatch(/✔ validate hold-out +0 errors, 0 warnings, 0 drifted columns$/m);
+    expect(result.stdout).toMatch(/✔ validate drifted data +1 error, 5 drifted columns \(share 0\.38\)/);
     const pr = JSON.parse(readFileSync(join(dir, 'modelgate-out/demo/pr/metrics.json'), 'utf8')) as { baseline: { source: string }; gates: { expr: string; threshold: number }[] };
     expect(pr.baseline.source).toMatch(/^dir:registry:latest \(1\.0\.0\)$/);
     expect(pr.gates.at(-1)?.threshold).not.toBeNull();

@@ -100,6 +100,14 @@ describe('model-eval gates and baselines', () => {
     expect(metrics.baseline).toEqual({ source: 'champion/metrics.json' });
   });
 
+  it('binary text labels without a positive class: one error saying how to name it', async () => {
+    const run = await runActionBundle('model-eval', { inputs: { model: 'model.onnx', data: 'holdout.csv', label: 'income' }, files });
+    expect(run.exitCode).toBe(1);
+    expect(visibleLines(run.stdout)).toEqual([
+      "::error::input 'positive' is required to say which of the labels '<=50K', '>50K' is the positive class (or set `data.positive` in modelgate.yml; only 0/1 and -1/1 labels have a default)",
+    ]);
+  });
+
   it('a misspelt metric is a configuration error naming the valid ones', async () => {
     const run = await runActionBundle('model-eval', { inputs: { model: 'model.onnx', data: 'holdout.csv', label: 'income', positive: '>50K', gates: 'precison >= 0.8' }, files });
     expect(run.exitCode).toBe(1);

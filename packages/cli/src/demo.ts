@@ -81,8 +81,8 @@ export const demo = defineAction({
     logger.info(`  generated income data (5,000 train / 2,000 hold-out / 2,000 drifted rows) in ${shown('data')}`);
 
     await step('infer schema', inferSchemaCommand, { data: 'data/train.csv', label: 'income', out: 'data/schema.json' }, (o) => o['schema-json']!);
-    await step('validate hold-out', dataValidate, { data: 'data/holdout.csv', schema: 'data/schema.json', reference: 'data/train.csv', 'out-dir': 'main' }, (o) => `${o['errors']} errors, ${o['warnings']} warnings, ${o['drifted-columns']} drifted columns`);
-    await step('validate drifted data', dataValidate, { data: 'data/drifted.csv', schema: 'data/schema.json', reference: 'data/train.csv', 'out-dir': 'drifted', 'fail-on-drift': 'false', 'fail-on-anomalies': 'false' }, (o) => `${o['errors']} errors, ${o['drifted-columns']} drifted columns (share ${Number(o['drift-share']).toFixed(2)}) → ${shown('drifted/drift.json')}`);
+    await step('validate hold-out', dataValidate, { data: 'data/holdout.csv', schema: 'data/schema.json', reference: 'data/train.csv', 'out-dir': 'main' }, (o) => `${count(o['errors'], 'error')}, ${count(o['warnings'], 'warning')}, ${count(o['drifted-columns'], 'drifted column')}`);
+    await step('validate drifted data', dataValidate, { data: 'data/drifted.csv', schema: 'data/schema.json', reference: 'data/train.csv', 'out-dir': 'drifted', 'fail-on-drift': 'false', 'fail-on-anomalies': 'false' }, (o) => `${count(o['errors'], 'error')}, ${count(o['drifted-columns'], 'drifted column')} (share ${Number(o['drift-share']).toFixed(2)}) → ${shown('drifted/drift.json')}`);
     await step('convert XGBoost → ONNX', onnxConvert, { model: 'models/tumor.json', out: 'models/tumor.onnx', 'parity-data': 'data/tumor.csv', 'report-out': 'main/convert.json' }, (o) => `${o['bytes']} bytes, parity max abs diff ${Number(o['max-abs-diff']).toExponential(1)}`);
     await step('inspect model', onnxInspect, { model: 'models/income_mlp.onnx', 'max-bytes': '1MB', 'target-runtime': 'onnxruntime 1.14', out: 'main/inspect.json' }, (o) => `${o['bytes']} bytes, ${o['parameters']} parameters, budgets passed`);
     const gates = 'distinct_predictions >= 2\naccuracy >= 0.75\nslice(sex=Female).accuracy >= 0.7';
@@ -100,3 +100,8 @@ export const demo = defineAction({
     return failures.length > 0 ? { failed: `${failures.length} demo steps failed` } : undefined;
   },
 });
+
+/** "1 error", "5 errors". */
+function count(value: string | undefined, noun: string): string {
+  return `${value} ${noun}${value === '1' ? '' : 's'}`;
+}

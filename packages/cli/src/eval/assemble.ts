@@ -6,6 +6,7 @@ import { ConfigurationError, type ArtifactBody, type Logger } from '@modelgate/c
 import {
   classificationBySlice,
   classificationMetrics,
+  defaultPositive,
   encodeLabels,
   evaluateGates,
   metricDirection,
@@ -143,7 +144,12 @@ function alignProbabilities(probabilities: Float32Array, classCount: number, mod
 }
 
 function positiveIndex(labels: string[], positive: string | undefined): number | undefined {
-  if (positive === undefined) return undefined;
+  if (positive === undefined) {
+    if (labels.length === 2 && defaultPositive(labels) === undefined) {
+      throw new ConfigurationError(`input 'positive' is required to say which of the labels ${labels.map((label) => `'${label}'`).join(', ')} is the positive class (or set \`data.positive\` in modelgate.yml; only 0/1 and -1/1 labels have a default)`, { field: 'positive' });
+    }
+    return undefined;
+  }
   const index = labels.indexOf(positive);
   if (index < 0) throw new ConfigurationError(`positive class '${positive}' is not among the labels (${labels.join(', ')})`, { field: 'positive' });
   if (labels.length > 2) throw new ConfigurationError(`positive is for binary labels, but the data and model have ${labels.length} classes (${labels.join(', ')})`, { field: 'positive' });
