@@ -5,7 +5,7 @@
 import { sha256Hex } from '@modelgate/core';
 import type { ModelProto } from '@modelgate/onnx';
 import { readLightGBMText } from './lightgbm.js';
-import { inputError, type SourceFormat, type TreeModel } from './model.js';
+import { fileError, type SourceFormat, type TreeModel } from './model.js';
 import { writeOnnx, type OnnxWriteInfo, type OnnxWriteOptions } from './onnx.js';
 import { readXGBoostJson } from './xgboost.js';
 
@@ -45,17 +45,17 @@ const decoder = new TextDecoder('utf-8', { fatal: true });
 export function detectFormat(bytes: Uint8Array, file: string): SourceFormat {
   let i = bytes[0] === 0xef && bytes[1] === 0xbb && bytes[2] === 0xbf ? 3 : 0;
   while (i < bytes.length && (bytes[i] === 0x20 || bytes[i] === 0x0a || bytes[i] === 0x0d || bytes[i] === 0x09)) i += 1;
-  if (i >= bytes.length) throw inputError(file, '(file)', 'is empty; expected an XGBoost JSON model or a LightGBM model.txt');
+  if (i >= bytes.length) throw fileError(file, 'is empty; expected an XGBoost JSON model or a LightGBM model.txt');
   if (bytes[i] === 0x7b /* { */) {
     // UBJSON (XGBoost .ubj) also starts with '{', followed by a type marker such as 'L' or 'i'.
     const next = bytes[i + 1];
     if (next !== undefined && next !== 0x22 && next !== 0x7d && next !== 0x20 && next !== 0x0a && next !== 0x0d && next !== 0x09) {
-      throw inputError(file, '(file)', "looks like XGBoost UBJSON (.ubj); save the model as JSON with save_model('model.json')");
+      throw fileError(file, "looks like XGBoost UBJSON (.ubj); save the model as JSON with save_model('model.json')");
     }
     return 'xgboost-json';
   }
   if (bytes[i] === 0x74 && bytes[i + 1] === 0x72 && bytes[i + 2] === 0x65 && bytes[i + 3] === 0x65) return 'lightgbm-text';
-  throw inputError(file, '(file)', 'is neither an XGBoost JSON model (starts with {) nor a LightGBM model.txt (starts with tree)');
+  throw fileError(file, 'is neither an XGBoost JSON model (starts with {) nor a LightGBM model.txt (starts with tree)');
 }
 
 export function readTreeModel(input: string | Uint8Array, options: ReadOptions = {}): TreeModel {
@@ -66,7 +66,7 @@ export function readTreeModel(input: string | Uint8Array, options: ReadOptions =
     try {
       text = decoder.decode(input);
     } catch {
-      throw inputError(options.file ?? 'model', '(file)', 'is not UTF-8 text; expected an XGBoost JSON model or a LightGBM model.txt');
+      throw fileError(options.file ?? 'model', 'is not UTF-8 text; expected an XGBoost JSON model or a LightGBM model.txt');
     }
   }
   const sha256 = sha256Hex(input);

@@ -124,6 +124,10 @@ describe('XGBoost JSON', () => {
     expect(failure(() => readTreeModel(Uint8Array.from([0x7b, 0x4c, 0, 0, 0, 0, 0, 0, 0, 7]), { file: 'm.ubj' })).message).toContain('looks like XGBoost UBJSON (.ubj)');
     expect(failure(() => readTreeModel('  \n', { file: 'x' })).message).toContain('is empty');
     expect(failure(() => readTreeModel('hello', { file: 'x' })).message).toContain('is neither an XGBoost JSON model');
+    // A whole-file problem names the file only: 'x: is empty; …', not 'x: (file): is empty; …'.
+    const empty = failure(() => readTreeModel('  \n', { file: 'x' }));
+    expect(empty.message).toBe('is empty; expected an XGBoost JSON model or a LightGBM model.txt');
+    expect(empty.location).toEqual({ file: 'x' });
   });
 });
 
