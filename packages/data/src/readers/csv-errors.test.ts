@@ -53,6 +53,17 @@ describe('CSV: malformed input is one located line', () => {
     );
   });
 
+  it('a row over the size limit is refused wherever the reads fall; one at the limit is read', async () => {
+    // 1024 bytes with its line break: at the limit. One byte more: over it, whether a refill cuts
+    // the row (small read sizes) or the whole row sits in one read (large ones).
+    const atLimit = `a,b\n1,2\n3,${'x'.repeat(1024 - 3)}\n5,6\n`;
+    const overLimit = `a,b\n1,2\n3,${'x'.repeat(1024 - 2)}\n5,6\n`;
+    for (const chunkSize of [64, 300, 1000, 1025, 4096, 1 << 16]) {
+      expect((await readTable(temp.write('at.csv', atLimit), { maxRowBytes: 1024, chunkSize })).rows, `chunkSize ${chunkSize}`).toHaveLength(3);
+      expect(await errorFor('over.csv', overLimit, { maxRowBytes: 1024, chunkSize }), `chunkSize ${chunkSize}`).toBe('over.csv:3: row is longer than 1 KB (the limit)');
+    }
+  });
+
   it('a row beyond the size limit is refused clearly (unquoted and inside a quote)', async () => {
     const huge = `a,b\n1,${'x'.repeat(5000)}\n`;
     expect(await errorFor('huge.csv', huge, { maxRowBytes: 1024, chunkSize: 256 })).toBe('huge.csv:2: row is longer than 1 KB (the limit)');

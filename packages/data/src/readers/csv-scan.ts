@@ -97,10 +97,7 @@ export class CsvScanner {
   /** Keeps the unscanned tail (the cut row), reads more after it. Sets `eof` when the file ends. */
   async fill(): Promise<void> {
     const carry = this.n - this.pos;
-    if (carry > this.maxRowBytes) {
-      const where = this.openQuoteLine ? `; the quoted field opened on line ${this.openQuoteLine} may be missing its closing quote` : '';
-      throw new InputDataError(`row is longer than ${formatBytes(this.maxRowBytes)} (the limit)${where}`, { file: this.file, line: this.line });
-    }
+    if (carry > this.maxRowBytes) throw this.tooLong(this.line, this.openQuoteLine);
     const want = Math.max(this.chunkSize, carry);
     if (carry + want + SLACK > this.buf.length) {
       const grown = Buffer.allocUnsafeSlow(Math.max(2 * this.buf.length, carry + want + SLACK));
@@ -233,6 +230,9 @@ export class CsvScanner {
         break;
       }
       if (count === 1 && flags[0] === PLAIN && starts[0] === ends[0]) continue; // blank line
+      // The limit holds for every row, not only for rows a buffer refill happens to cut (fill()
+      // stops those early): whether a row is refused must not depend on where reads fall.
+      if (pos - rowPos > this.maxRowBytes) throw this.tooLong(rowLine);
       this.pos = pos;
       this.line = line;
       this.fieldCount = count;
@@ -267,6 +267,11 @@ export class CsvScanner {
     this.starts = starts;
     this.ends = ends;
     this.flags = flags;
+  }
+
+  private tooLong(line: number, openQuoteLine = 0): InputDataError {
+    const where = openQuoteLine ? `; the quoted field opened on line ${openQuoteLine} may be missing its closing quote` : '';
+    return new InputDataError(`row is longer than ${formatBytes(this.maxRowBytes)} (the limit)${where}`, { file: this.file, line });
   }
 
   private afterQuote(byte: number, line: number, field: number): InputDataError {

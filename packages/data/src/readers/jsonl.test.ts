@@ -74,6 +74,11 @@ describe('JSONL', () => {
     expect(await errorFor('empty.jsonl', '')).toBe('empty.jsonl: is empty; expected one JSON object per line');
     expect(await errorFor('blank.jsonl', '\n\n')).toBe('blank.jsonl: is empty; expected one JSON object per line');
     expect(await errorFor('long.jsonl', `{"a":1}\n{"a":"${'x'.repeat(4000)}"}\n`, { maxRowBytes: 1024, chunkSize: 100 })).toBe('long.jsonl:2: line is longer than 1 KB (the limit)');
+    // Wherever the reads fall: a line of 1025 bytes is refused, one of 1024 is read.
+    for (const chunkSize of [100, 1000, 4096, 1 << 16]) {
+      expect(await errorFor('over.jsonl', `{"a":1}\n{"a":"${'x'.repeat(1025 - 8)}"}\n`, { maxRowBytes: 1024, chunkSize }), `chunkSize ${chunkSize}`).toBe('over.jsonl:2: line is longer than 1 KB (the limit)');
+      expect(await errorFor('at.jsonl', `{"a":1}\n{"a":"${'x'.repeat(1024 - 8)}"}\n{"a":`, { maxRowBytes: 1024, chunkSize }), `chunkSize ${chunkSize}`).toMatch(/^at\.jsonl:3: /);
+    }
   });
 
   it('an unknown projected column', async () => {

@@ -44,6 +44,8 @@ class LineReader {
       }
       const stop = end < 0 || end >= this.n ? this.n : end;
       const start = this.pos;
+      // Every line is held to the limit, not only one a refill happens to cut (see fill()).
+      if (stop - start > this.maxLineBytes) throw this.tooLong(this.line + 1);
       this.pos = stop + 1;
       this.line += 1;
       let last = stop;
@@ -61,11 +63,13 @@ class LineReader {
     }
   }
 
+  private tooLong(line: number): InputDataError {
+    return new InputDataError(`line is longer than ${formatBytes(this.maxLineBytes)} (the limit)`, { file: this.file, line });
+  }
+
   private async fill(): Promise<void> {
     const carry = this.n - this.pos;
-    if (carry > this.maxLineBytes) {
-      throw new InputDataError(`line is longer than ${formatBytes(this.maxLineBytes)} (the limit)`, { file: this.file, line: this.line + 1 });
-    }
+    if (carry > this.maxLineBytes) throw this.tooLong(this.line + 1);
     const want = Math.max(this.chunkSize, carry);
     if (carry + want + 1 > this.buf.length) {
       const grown = Buffer.allocUnsafeSlow(Math.max(2 * this.buf.length, carry + want + 1));
