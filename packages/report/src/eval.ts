@@ -1,5 +1,5 @@
 import { markdownTable } from 'markdown-table';
-import { codeCell, KEY_METRICS, sliceKeys } from './cells.js';
+import { codeCell, formatValue, KEY_METRICS, sliceKeys } from './cells.js';
 import { escapeMarkdownText, markdownCode, type MetricsFile } from '@modelgate/core';
 import type { z } from 'zod';
 
@@ -12,10 +12,9 @@ const SUMMARY_METRICS: Record<Metrics['task'], readonly string[]> = {
   regression: KEY_METRICS.regression,
 };
 
+/** A metric for a table: formatValue's rules, with one decimal from 1000 on (latency, MAE in dollars). */
 export function formatMetric(value: number | null | undefined, digits = 4): string {
-  if (value === null || value === undefined) return '—';
-  if (Number.isInteger(value)) return String(value);
-  return Math.abs(value) >= 1000 ? value.toFixed(1) : value.toFixed(digits);
+  return value != null && Number.isFinite(value) && Math.abs(value) >= 1000 ? formatValue(value, 1) : formatValue(value, digits);
 }
 
 /** Job summary of an evaluation: gates first, then key metrics, classes, slices, latency. */
