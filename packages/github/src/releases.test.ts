@@ -36,6 +36,16 @@ const release = () => h.fake.state.releases.find((r) => r.tag_name === TAG)!;
 const sha = (bytes: Uint8Array) => createHash('sha256').update(bytes).digest('hex');
 
 describe('publishGitHubRelease', () => {
+  it('cuts release notes over GitHub\'s 125 000 characters at a line, closing an open code fence, with a notice', async () => {
+    h = await startHarness();
+    const long = `# income 1.2.0\n\n\`\`\`\n${'0123456789 abcdefghij 😀\n'.repeat(6_000)}\`\`\`\n`;
+    await publish({ body: long });
+    const body = release().body!;
+    expect(body.length).toBeLessThanOrEqual(125_000);
+    expect(body.length).toBeGreaterThan(120_000);
+    expect(body).toMatch(/abcdefghij 😀\n```\n\n> \[!WARNING\]\n> Truncated: this text is 150,024 characters, over GitHub's limit of 125,000\./);
+  });
+
   it('creates the tag, a draft, uploads and verifies every asset, then publishes once', async () => {
     h = await startHarness();
     const result = await publish();

@@ -20,6 +20,7 @@
 import { ConfigurationError, InputDataError, sha256Hex, type Logger } from '@modelgate/core';
 import type { GitHubClient } from './client.js';
 import { rethrowIfPermissionDenied } from './permissions.js';
+import { RELEASE_BODY_LIMIT, truncateMarkdown } from './truncate.js';
 
 export interface ReleaseFile {
   /** Asset name: letters, digits and `._+@-` only (GitHub would silently rename anything else). */
@@ -58,8 +59,6 @@ export interface PublishGitHubReleaseResult {
 /** A published release whose assets differ from the ones we would publish, or a tag on another commit. */
 export class ReleaseConflictError extends ConfigurationError {}
 
-/** GitHub's body limit for releases is 125 000 characters. */
-const MAX_BODY = 125_000;
 const ASSET_NAME = /^[A-Za-z0-9_+@-][A-Za-z0-9._+@-]*$/;
 
 interface AssetInfo {
@@ -147,7 +146,7 @@ export async function publishGitHubRelease(options: PublishGitHubReleaseOptions)
     seen.add(file.name);
   }
   const wanted = new Map(options.files.map((file) => [file.name, { file, sha256: sha256Hex(file.bytes) }]));
-  const body = options.body.length > MAX_BODY ? `${options.body.slice(0, MAX_BODY - 80)}\n\n_(release notes truncated)_\n` : options.body;
+  const body = truncateMarkdown(options.body, RELEASE_BODY_LIMIT).text;
   const write = async <T>(operation: string, work: () => Promise<T>): Promise<T> => {
     try {
       return await work();

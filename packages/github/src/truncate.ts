@@ -1,6 +1,6 @@
 /**
  * Cutting Markdown to fit GitHub's size limits (65 536 characters for a comment body, 65 535
- * for a check run summary or text) while keeping it readable: the cut lands on a line
+ * for a check run summary or text, 125 000 for release notes) while keeping it readable: the cut lands on a line
  * boundary when one is near, never inside a surrogate pair, an open ``` fence is closed, and
  * a visible notice says what happened.
  */
@@ -9,6 +9,8 @@
 export const COMMENT_BODY_LIMIT = 65_536;
 /** Maximum length of a check run `output.summary` and `output.text`. */
 export const CHECK_OUTPUT_LIMIT = 65_535;
+/** Maximum length of a release body. */
+export const RELEASE_BODY_LIMIT = 125_000;
 
 export function truncationNotice(originalLength: number, limit: number): string {
   return (
