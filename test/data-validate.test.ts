@@ -1,6 +1,6 @@
-import { execFileSync } from 'node:child_process';
+import { execFileSync, spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { readFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { parseArtifact } from '@modelgate/core';
@@ -103,6 +103,18 @@ describe('data-validate bundle', () => {
     expect(profile.rows).toBe(360_000);
     expect(profile.source.files).toEqual([{ path: 'big.csv', sha256: createHash('sha256').update(big).digest('hex') }]);
     expect(profile.columns).toEqual(alone.profile.columns);
+  });
+
+  it('a file with a header and no rows fails at line 1, as data, reference or training data', async () => {
+    const files = { 'empty.csv': 'age,income\n', 'train.csv': income('train.csv') };
+    const data = await runActionBundle('data-validate', { inputs: { data: 'empty.csv', reference: 'train.csv' }, files });
+    expect(data.exitCode).toBe(1);
+    expect(visibleLines(data.stdout)).toEqual(['::error file=empty.csv,line=1::has no data rows (only a header)']);
+    const reference = await runActionBundle('data-validate', { inputs: { data: 'train.csv', reference: 'empty.csv' }, files });
+    expect(visibleLines(reference.stdout)).toEqual(['::error file=empty.csv,line=1::has no data rows (only a header)']);
+    const cli = spawnSync(process.execPath, [join(REPO_ROOT, 'bin/modelgate.js'), 'infer-schema', '--data', 'empty.csv', '--out', 'schema.json'], { cwd: data.workspace, encoding: 'utf8' });
+    expect([cli.status, cli.stderr]).toEqual([1, 'modelgate: empty.csv:1: has no data rows (only a header)\n']);
+    expect(existsSync(join(data.workspace, 'schema.json'))).toBe(false);
   });
 
   it('malformed data is one line naming file and line', async () => {

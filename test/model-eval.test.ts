@@ -100,6 +100,12 @@ describe('model-eval gates and baselines', () => {
     expect(metrics.baseline).toEqual({ source: 'champion/metrics.json' });
   });
 
+  it('a hold-out file with a header and no rows fails at line 1 (no vacuous pass)', async () => {
+    const run = await runActionBundle('model-eval', { inputs: { model: 'model.onnx', data: 'empty.csv', label: 'income', positive: '>50K', gates: 'accuracy >= 0.9' }, files: { ...files, 'empty.csv': `${holdout.toString().split('\n')[0]}\n` } });
+    expect(run.exitCode).toBe(1);
+    expect(visibleLines(run.stdout)).toEqual(['::error file=empty.csv,line=1::has no data rows (only a header)']);
+  });
+
   it('binary text labels without a positive class: one error saying how to name it', async () => {
     const run = await runActionBundle('model-eval', { inputs: { model: 'model.onnx', data: 'holdout.csv', label: 'income' }, files });
     expect(run.exitCode).toBe(1);

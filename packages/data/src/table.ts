@@ -3,6 +3,7 @@
  * validation, profiles, drift, model evaluation): a table arrives as column-major batches,
  * every row carrying its source line so any problem can be reported at `file:line`.
  */
+import { InputDataError } from '@modelgate/core';
 
 /** A cell as the format gives it: CSV yields strings (null for missing), JSONL/Parquet typed values. */
 export type Cell = string | number | boolean | bigint | null;
@@ -44,4 +45,15 @@ export interface TableSource {
   readonly columns: readonly string[];
   /** Streams the rows; may be iterated once. Errors are InputDataError with file and line. */
   batches(): AsyncIterable<TableBatch>;
+}
+
+/**
+ * Refuses a source that had no data rows (a CSV header and nothing else, an empty JSONL or
+ * Parquet file): every check, drift test and gate would pass on it vacuously, and a CI gate must
+ * not pass on a truncated export. `shown` is the path in messages.
+ */
+export function requireRows(source: TableSource, rows: number, shown: string): void {
+  if (rows > 0) return;
+  const csv = source.format === 'csv';
+  throw new InputDataError(`has no data rows${csv ? ' (only a header)' : ''}`, { file: shown, ...(csv ? { line: 1 } : {}) });
 }

@@ -1,6 +1,8 @@
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { ARTIFACTS } from '@modelgate/core';
+import { ARTIFACTS, InputDataError } from '@modelgate/core';
 import { profileSource } from './profile/index.js';
 import { openTable } from './readers/index.js';
 import { inferSchema } from './schema/infer.js';
@@ -46,5 +48,18 @@ describe('validateData', () => {
     const failed = Promise.reject(new Error('EACCES: holdout.csv'));
     failed.catch(() => undefined);
     await expect(validateData({ data: await data(failed) })).rejects.toThrow('EACCES: holdout.csv');
+  });
+
+  it('refuses data or a reference with no rows: every check would pass on it vacuously', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'modelgate-empty-'));
+    const headerOnly = join(dir, 'header.csv');
+    writeFileSync(headerOnly, 'age,income\n\n');
+    const rows = { source: await openTable(fixture('holdout.csv')), shown: 'holdout.csv' };
+    const failure = (run: Promise<unknown>) => run.then(() => undefined, (error: unknown) => error as InputDataError);
+    const empty = await failure(validateData({ data: { source: await openTable(headerOnly), shown: 'header.csv' } }));
+    expect(empty).toBeInstanceOf(InputDataError);
+    expect([empty!.message, empty!.location]).toEqual(['has no data rows (only a header)', { file: 'header.csv', line: 1 }]);
+    const reference = await failure(validateData({ data: rows, reference: { source: await openTable(headerOnly), shown: 'reference.csv' } }));
+    expect([reference!.message, reference!.location]).toEqual(['has no data rows (only a header)', { file: 'reference.csv', line: 1 }]);
   });
 });

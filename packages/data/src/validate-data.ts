@@ -11,7 +11,7 @@ import { comparableCounts, valueCounts } from './profile/distribution.js';
 import type { ColumnProfileJson } from './profile/json.js';
 import { SchemaValidator, type ValidateOptions } from './schema/validate.js';
 import type { CsvSource } from './readers/csv.js';
-import type { TableSource } from './table.js';
+import { requireRows, type TableSource } from './table.js';
 import { CHUNK_BYTES_PER_COLUMN, chunkCuts, DEFAULT_CHUNK_BYTES, PassState, readChunked, type ChunkRunner } from './validate-chunks.js';
 
 type Schema = z.output<typeof DataSchemaFile>;
@@ -83,6 +83,7 @@ export async function validateData(options: DataValidationOptions): Promise<Data
       // Its own seed: the reference's keys must not repeat the data's first chunk's.
       reference = new PassState(options.reference.source.columns, options.reference.source.columns, sampleSize, REFERENCE_SEED);
       await reference.addAll(options.reference.source.batches());
+      requireRows(options.reference.source, reference.rows, options.reference.shown);
     }
     const referenceProfile = reference?.profiler.toJSON();
     const numericInReference = new Set(referenceProfile?.columns.filter(isNumeric).map((column) => column.name));
@@ -111,6 +112,7 @@ export async function validateData(options: DataValidationOptions): Promise<Data
   } finally {
     runner?.close();
   }
+  requireRows(source, current.rows, options.data.shown);
   const [dataSha, schemaSha, referenceSha] = await Promise.all([options.data.sha256, options.schema?.sha256, options.reference?.sha256]);
   const { data: _data, schema: _schema, reference: _reference, ...rest } = options;
   const hashed: ReportOptions = {

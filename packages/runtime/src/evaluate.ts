@@ -6,7 +6,7 @@
  */
 import { performance } from 'node:perf_hooks';
 import { InputDataError, type Logger } from '@modelgate/core';
-import type { Cell, TableBatch, TableSource } from '@modelgate/data';
+import { requireRows, type Cell, type TableBatch, type TableSource } from '@modelgate/data';
 import { batchToFeeds, planInputs, type FeedTensor, type InputPlan, type ModelInput } from './feed.js';
 import { decodeBatch, planOutputs, type ModelOutput, type OutputPlan } from './outputs.js';
 import type { ModelSession } from './session.js';
@@ -107,6 +107,7 @@ export async function scoreTable(options: ScoreOptions): Promise<Scored> {
     if (previous) await previous;
   }
   if (inFlight) await inFlight;
+  requireRows(source, collector.rows, dataFile);
 
   const latency: Scored['latency'] = {};
   if (batchTimes.length > 0) latency.batch = { ...percentiles(batchTimes), batch_size: batchSize };
