@@ -6,7 +6,7 @@
 import type { ArtifactBody } from '@modelgate/core';
 import type { z } from 'zod';
 import type { DataSchemaFile } from '@modelgate/core';
-import { categoricalDrift, chooseTest, datasetDrift, distinctUnion, NumericReservoir, numericDrift, type DriftTestName } from './drift/index.js';
+import { categoricalDrift, CHOICE_UNIQUES, chooseTest, datasetDrift, distinctUnion, NumericReservoir, numericDrift, type DriftTestName } from './drift/index.js';
 import { comparableCounts, valueCounts } from './profile/distribution.js';
 import type { ColumnProfileJson } from './profile/json.js';
 import { SchemaValidator, type ValidateOptions } from './schema/validate.js';
@@ -186,8 +186,8 @@ function driftColumns(current: Pass, reference: Pass, options: DataValidationOpt
     if (numeric) {
       const refValues = reference.samples.get(column.name)!.sample();
       const curValues = current.samples.get(column.name)!.sample();
-      // Both samples come sorted: distinct values counted by a merge, not a Set of every value.
-      const test = (name || chooseTest('numeric', reference.rows, distinctUnion(refValues, curValues))) as DriftTestName;
+      // Both samples come sorted: distinct values counted by a merge (up to what the choice needs).
+      const test = (name || chooseTest('numeric', reference.rows, distinctUnion(refValues, curValues, CHOICE_UNIQUES))) as DriftTestName;
       result = numericDrift(refValues, curValues, test, threshold ? Number(threshold) : undefined, driftOptions);
     } else {
       const [refCounts, curCounts] = comparableCounts(valueCounts(ref), valueCounts(column));

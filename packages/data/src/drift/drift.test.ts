@@ -8,6 +8,7 @@ import {
   chooseTest,
   cleanSorted,
   datasetDrift,
+  distinctUnion,
   isDrifted,
   numericDrift,
 } from './index.js';
@@ -28,6 +29,16 @@ describe('test selection (Evidently _get_default_stattest)', () => {
     ['categorical', 5000, 40, 'jensen_shannon'],
   ] as const)('%s, %i reference rows, %i distinct → %s', (kind, rows, uniques, test) => {
     expect(chooseTest(kind, rows, uniques)).toBe(test);
+  });
+
+  it('distinctUnion counts the distinct values of two sorted samples, up to stopAt', () => {
+    const a = Float64Array.of(1, 1, 2, 3, 3);
+    const b = Float64Array.of(0, 3, 4, 5, 6, 7, 7);
+    expect(distinctUnion(a, b)).toBe(8);
+    expect(distinctUnion(b, a)).toBe(8);
+    expect(distinctUnion(a, new Float64Array(0))).toBe(3);
+    expect(distinctUnion(a, b, 6)).toBe(6);
+    expect(distinctUnion(a, b, 100)).toBe(8);
   });
 });
 

@@ -76,12 +76,15 @@ export const P_VALUE_TESTS: ReadonlySet<DriftTestName> = new Set(['ks', 'chi2', 
  * Evidently's `_get_default_stattest` (registry.py). `uniques` = distinct non-missing values of
  * reference and current *combined* (`pd.concat([ref, cur]).nunique()`).
  */
+/** chooseTest never needs to know of more distinct values than this. */
+export const CHOICE_UNIQUES = 6;
+
 export function chooseTest(kind: 'numeric' | 'categorical', referenceRows: number, uniques: number): DriftTestName {
   if (referenceRows <= 1000) {
-    if (kind === 'numeric' && uniques > 5) return 'ks';
+    if (kind === 'numeric' && uniques >= CHOICE_UNIQUES) return 'ks';
     return uniques > 2 ? 'chi2' : 'z';
   }
-  if (kind === 'numeric' && uniques > 5) return 'wasserstein';
+  if (kind === 'numeric' && uniques >= CHOICE_UNIQUES) return 'wasserstein';
   return 'jensen_shannon';
 }
 
@@ -123,9 +126,10 @@ function distinctSorted(a: Float64Array): number {
   for (let i = 0; i < a.length; i++) if (i === 0 || a[i] !== a[i - 1]) n++;
   return n;
 }
-export function distinctUnion(a: Float64Array, b: Float64Array): number {
+/** `stopAt`: count no further (a test choice only asks whether there are more than 5). */
+export function distinctUnion(a: Float64Array, b: Float64Array, stopAt = Infinity): number {
   let i = 0, j = 0, n = 0;
-  while (i < a.length || j < b.length) {
+  while ((i < a.length || j < b.length) && n < stopAt) {
     const v = j >= b.length || (i < a.length && a[i]! <= b[j]!) ? a[i]! : b[j]!;
     while (i < a.length && a[i] === v) i++;
     while (j < b.length && b[j] === v) j++;
@@ -168,7 +172,7 @@ export function numericDrift(
   const cur = cleanSorted(current);
   requireNonEmpty(ref.length, 'reference');
   requireNonEmpty(cur.length, 'current');
-  const name = test ?? chooseTest('numeric', ref.length, distinctUnion(ref, cur));
+  const name = test ?? chooseTest('numeric', ref.length, distinctUnion(ref, cur, CHOICE_UNIQUES));
   const rows = { reference_rows: ref.length, current_rows: cur.length };
   switch (name) {
     case 'ks': {
