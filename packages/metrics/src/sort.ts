@@ -1,17 +1,28 @@
 /**
- * Ascending sort of finite float64 values: LSD radix sort on the IEEE-754 bits (four 16-bit
- * digits, digits on which all keys agree skipped), several times faster than
- * `Float64Array.prototype.sort` on a million scores. Order equals the built-in numeric sort,
- * including -0 before +0. Small arrays and big-endian platforms use the built-in sort.
+ * Ascending sort of finite float64 values. Order equals the built-in numeric sort, including -0
+ * before +0.
+ *
+ * Up to 2^18 values it is the built-in sort: V8's typed-array sort is native code, ready from the
+ * first call, while a radix sort's loops start in the interpreter. A one-shot evaluation of 100k
+ * rows sorts its scores a few times, cold: 45 ms less this way. From 2^18 values on, an LSD radix
+ * sort on the IEEE-754 bits (`radixSortFloat64`) is several times faster.
  */
 
 const LITTLE_ENDIAN = new Uint8Array(new Uint32Array([1]).buffer)[0] === 1;
-const RADIX_MIN = 4096;
+const RADIX_MIN = 1 << 18;
 
 /** Sorts `values` in place and returns it. Values must not be NaN. */
 export function sortFloat64(values: Float64Array): Float64Array {
+  return values.length < RADIX_MIN ? values.sort() : radixSortFloat64(values);
+}
+
+/**
+ * LSD radix sort on the IEEE-754 bits (four 16-bit digits, digits on which all keys agree
+ * skipped); big-endian platforms fall back to the built-in sort. In place; values must not be NaN.
+ */
+export function radixSortFloat64(values: Float64Array): Float64Array {
   const n = values.length;
-  if (n < RADIX_MIN || !LITTLE_ENDIAN) return values.sort();
+  if (!LITTLE_ENDIAN) return values.sort();
   const words = new Uint32Array(values.buffer, values.byteOffset, 2 * n);
   // Order-preserving unsigned keys: flip every bit of negatives, only the sign bit of the rest.
   let lo = new Uint32Array(n);
