@@ -49,7 +49,11 @@ function selectIndexRows(values: ArrayLike<number>, rows: Int32Array): Int32Arra
 /** The given rows of a row-major [N, width] matrix, keeping its float type. */
 export function selectMatrixRows<T extends Probabilities>(matrix: T, width: number, rows: Int32Array): T {
   const out = (matrix instanceof Float32Array ? new Float32Array(rows.length * width) : new Float64Array(rows.length * width)) as T;
-  for (let i = 0; i < rows.length; i++) out.set(matrix.subarray(rows[i]! * width, (rows[i]! + 1) * width), i * width);
+  // Element by element: a subarray per row would allocate an object per row.
+  for (let i = 0; i < rows.length; i++) {
+    const from = rows[i]! * width;
+    for (let c = 0; c < width; c++) out[i * width + c] = matrix[from + c]!;
+  }
   return out;
 }
 
