@@ -5,8 +5,6 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { REPO_ROOT, runActionBundle } from './harness/run-action.js';
 import { webhookPayload } from './harness/payloads.js';
 import { startFakeGitHub } from './github/fake-github.js';
-import { ACTIONS } from '../packages/cli/src/actions/index.js';
-import { VERSION } from '../packages/cli/src/version.js';
 
 /** Lines a reader of the log sees (the runner hides ::debug:: lines). */
 import { visibleLines as visible } from './harness/file-commands.js';

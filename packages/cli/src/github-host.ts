@@ -2,7 +2,7 @@ import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { tmpdir } from 'node:os';
 import * as core from '@actions/core';
-import { ConfigurationError, type ActionHost, type AnnotationLocation, type Logger, type RunEnvironment } from '@modelgate/core';
+import { type ActionHost, type AnnotationLocation, type Logger, type RunEnvironment } from '@modelgate/core';
 import { readTextFileIfExists } from './files.js';
 
 /** Logger that speaks the runner's workflow commands (annotations, groups, masked debug). */

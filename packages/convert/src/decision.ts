@@ -17,7 +17,7 @@
  *  - LightGBM CategoricalDecision: NaN → right; `int_fval = static_cast<int>(fval)` (truncation),
  *    negative → right; left iff bit `int_fval` is set in the node's cat_threshold bitset.
  */
-import { MISSING_NAN, MISSING_ZERO, RULE_CAT, RULE_LEQ, RULE_LT, floor32, nextDown32, nextUp32, type Tree } from './model.js';
+import { MISSING_NAN, MISSING_ZERO, RULE_LEQ, RULE_LT, floor32, nextDown32, nextUp32, type Tree } from './model.js';
 
 /** LightGBM's kZeroThreshold: the float literal 1e-35f widened to double. */
 export const LIGHTGBM_ZERO = Math.fround(1e-35);

@@ -44,8 +44,6 @@ export function actionOptions(action: AnyAction, aliases: Record<string, string>
   });
 }
 
-const out = (what: string): OptionSpec => ({ name: 'out', value: 'file', description: `Where to write ${what}` });
-
 export const COMMANDS: readonly CommandSpec[] = [
   {
     name: 'infer-schema',

@@ -67,10 +67,10 @@ export class SchemaValidator {
   rows = 0;
 
   constructor(
-    private readonly schema: Schema,
+    schema: Schema,
     columns: readonly string[],
     private readonly file: string,
-    private readonly options: ValidateOptions = {},
+    options: ValidateOptions = {},
   ) {
     this.maxSamples = options.maxSamples ?? 5;
     const present = new Set(columns);
