@@ -42,7 +42,6 @@ export function startSha256File(path: string): Promise<string> {
   return hashing;
 }
 
-
 /** Absolute path for I/O, and the path as the user wrote it (workspace-relative) for reports. */
 export function workspacePath(workspace: string, path: string): { absolute: string; shown: string } {
   const absolute = resolve(workspace, path);
