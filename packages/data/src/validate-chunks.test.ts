@@ -8,7 +8,7 @@ import { openTable } from './readers/index.js';
 import { profileSource } from './profile/index.js';
 import { inferSchema } from './schema/infer.js';
 import { incomeCsvChunks } from './synthetic/income.js';
-import { chunkCuts, chunkScanner, readChunked, type ChunkRunner } from './validate-chunks.js';
+import { chunkCuts, chunkScanner, MAX_AHEAD, readChunked, type ChunkRunner, type ChunkTask } from './validate-chunks.js';
 import { validateData, type DataValidationOptions } from './validate-data.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'modelgate-chunks-'));
@@ -145,6 +145,35 @@ describe('chunked validation', () => {
     expect(chunked.profile.rows).toBe(8000);
     expect(chunked.reading.threads).toBe(2);
     expect(log.length).toBeGreaterThan(chunked.reading.chunks / 4);
+  });
+
+  it('keeps the other thread at most MAX_AHEAD chunks ahead of the merge, with the same result', async () => {
+    // A runner that answers at once (every chunk's state computed beforehand) outpaces this
+    // thread's own reading: without the limit it takes every chunk while this one reads its first.
+    const path = write('ahead.csv', income('holdout', 20_000));
+    const chunkBytes = 32 << 10;
+    const scan = chunkScanner();
+    let template: ChunkTask | undefined;
+    const first = await validateData({
+      data: { source: await openTable(path), shown: 'data.csv' },
+      chunkBytes,
+      chunkRunner: () => ({ run: (task) => scan((template ??= task)), close() {} }),
+    });
+    const cuts = chunkCuts((await openTable(path)) as CsvSource, chunkBytes);
+    const states = await Promise.all(cuts.map((cut, index) => (index === 0 ? undefined : scan({ ...template!, index, range: { from: cut, to: cuts[index + 1] ?? Infinity } }))));
+    let merged = 0;
+    let ahead = 0;
+    const replaying = (): ChunkRunner => ({
+      run(task) {
+        ahead = Math.max(ahead, task.index - merged);
+        return Promise.resolve(structuredClone(states[task.index]!));
+      },
+      close() {},
+    });
+    const second = await validateData({ data: { source: await openTable(path), shown: 'data.csv' }, chunkBytes, chunkRunner: replaying, onProgress: () => (merged += 1) });
+    expect(cuts.length).toBeGreaterThan(40);
+    expect(ahead).toBe(MAX_AHEAD);
+    expect(second.profile).toEqual(first.profile);
   });
 
   it('raises the error a single pass raises, at the same line, for a broken row deep in the file', async () => {
