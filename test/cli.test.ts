@@ -43,6 +43,7 @@ describe('modelgate CLI', () => {
     const dir = mkdtempSync(join(tmpdir(), 'modelgate-cli-'));
     writeFileSync(join(dir, 'new.csv'), 'age,income\n35,a\n');
     expect(modelgate('validate', '--data', join(dir, 'new.csv'), '--drift-share', '2')).toEqual({ status: 1, stdout: '', stderr: "modelgate: option '--drift-share' expected a number ≤ 1, got 2\n" });
+    expect(modelgate('inspect', '--model', 'm.onnx', '--max-growth', 'ten')).toMatchObject({ status: 1, stderr: "modelgate: option '--max-growth' expected a percentage like 10%, got 'ten'\n" });
     // Messages of the action's own checks too; an input renamed on the command line by its flag.
     expect(modelgate('eval', '--data', join(dir, 'new.csv'), '--label', 'income').stderr).toBe("modelgate: option '--model' is required (or set `model` in modelgate.yml)\n");
     expect(modelgate('eval', '--model', 'm.onnx', '--data', 'd.csv', '--label', 'y', '--gate', 'f1 >=').stderr).toMatch(/^modelgate: .*f1 >=/);

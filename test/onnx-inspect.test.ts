@@ -107,6 +107,6 @@ describe('onnx-inspect bundle', () => {
   it('a bad budget value names the input', async () => {
     const run = await runActionBundle('onnx-inspect', { inputs: { model: 'm.onnx', 'max-bytes': 'fifty megs' }, files: { 'm.onnx': head } });
     expect(run.exitCode).toBe(1);
-    expect(visible(run.stdout)).toEqual(["::error::max-bytes: expected a size like 50MB, 1.5GiB or 1024, got 'fifty megs'"]);
+    expect(visible(run.stdout)).toEqual(["::error::input 'max-bytes' expected a size like 50MB, 1.5GiB or 1024, got 'fifty megs'"]);
   });
 });

@@ -38,6 +38,10 @@ describe('parseInputs', () => {
     expect(() => parseInputs(shape, from({ model: 'm', 'batch-size': '2.5' }))).toThrow("input 'batch-size' expected an integer, got '2.5'");
     expect(() => parseInputs(shape, from({ model: 'm', mode: 'both' }))).toThrow("input 'mode' expected one of collect, publish, got 'both'");
     expect(() => parseInputs(shape, from({}))).toThrow("input 'model' is required");
+    const sized = { size: input.string({ description: 'x' }, { pattern: /^\d+MB$/, expected: 'a size like 50MB' }) };
+    expect(parseInputs(sized, from({ size: '50MB' })).size).toBe('50MB');
+    expect(parseInputs(sized, from({})).size).toBeUndefined();
+    expect(() => parseInputs(sized, from({ size: 'fifty' }))).toThrow("input 'size' expected a size like 50MB, got 'fifty'");
     try {
       parseInputs(shape, from({}));
     } catch (error) {

@@ -39,9 +39,16 @@ const FALSE = ['false', 'False', 'FALSE'];
 
 /** Builders for the input kinds our actions use. */
 export const input = {
-  /** Optional free text; `undefined` when empty. */
-  string(meta: InputMeta): InputSchema<string | undefined> {
-    return declare(z.string().optional(), { kind: 'string', ...meta });
+  /** Optional free text; `undefined` when empty. `format`: the text must match, `expected` says how. */
+  string(meta: InputMeta, format?: { pattern: RegExp; expected: string }): InputSchema<string | undefined> {
+    const text = z.string().optional();
+    if (!format) return declare(text, { kind: 'string', ...meta });
+    return declare(
+      text.superRefine((value, ctx) => {
+        if (value !== undefined && !format.pattern.test(value)) ctx.addIssue({ code: 'custom', message: `expected ${format.expected}, got '${value}'` });
+      }),
+      { kind: 'string', ...meta },
+    );
   },
 
   /** Text that must be given (by the user or by the default). */

@@ -2,7 +2,7 @@ import { execFile } from 'node:child_process';
 import { mkdtemp, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
-import { ConfigurationError, defineAction, input, InputDataError, parseByteSize, parsePercent, type Config, sha256Hex } from '@modelgate/core';
+import { BYTE_SIZE_PATTERN, ConfigurationError, defineAction, input, InputDataError, parseByteSize, parsePercent, PERCENT_PATTERN, type Config, sha256Hex } from '@modelgate/core';
 import {
   checkModel,
   diffFigures,
@@ -29,9 +29,9 @@ export const onnxInspect = defineAction({
     'base-ref': input.string({
       description: 'Git ref to read the base model from, at the same path as `model` (e.g. `${{ github.event.pull_request.base.sha }}`; needs that commit fetched).',
     }),
-    'max-bytes': input.string({ description: 'Size budget of model + external data, e.g. `50MB`, `1.5GiB` or a byte count.' }),
+    'max-bytes': input.string({ description: 'Size budget of model + external data, e.g. `50MB`, `1.5GiB` or a byte count.' }, { pattern: BYTE_SIZE_PATTERN, expected: 'a size like 50MB, 1.5GiB or 1024' }),
     'max-parameters': input.number({ description: 'Largest allowed number of parameters.' }, { min: 0, integer: true }),
-    'max-growth': input.string({ description: 'Largest allowed growth in bytes against the base model, e.g. `10%`.' }),
+    'max-growth': input.string({ description: 'Largest allowed growth in bytes against the base model, e.g. `10%`.' }, { pattern: PERCENT_PATTERN, expected: 'a percentage like 10%' }),
     'allowed-ops': input.list({ description: 'Operators the model may use, one per line (`Gemm` or `ai.onnx.ml:TreeEnsembleClassifier`).' }),
     'max-opset': input.number({ description: 'Highest ai.onnx opset the model may import.' }, { min: 1, integer: true }),
     'target-runtime': input.string({ description: 'Runtime the model must load in, e.g. `onnxruntime 1.17`: its IR and opset limits become budgets.' }),
