@@ -1,3 +1,4 @@
+import { quickselect } from '../quickselect.js';
 import type { Cell } from '../table.js';
 
 /** A sample in transit between threads: keys and values, same length. */
@@ -99,44 +100,13 @@ export class NumericReservoir {
     this.values = values;
   }
 
-  /** Keeps the `capacity` pairs with the smallest keys (quickselect on the keys, values alongside). */
+  /** Keeps the `capacity` pairs with the smallest keys (values move with their keys). */
   private select(): void {
     const k = this.capacity;
     if (this.size <= k) return;
-    const keys = this.keys;
-    const values = this.values;
-    let low = 0;
-    let high = this.size - 1;
-    // Hoare partitions around a median of three, narrowing to the side that holds position k - 1.
-    while (low < high) {
-      const mid = (low + high) >>> 1;
-      const a = keys[low]!;
-      const b = keys[mid]!;
-      const c = keys[high]!;
-      const pivot = a < b ? (b < c ? b : a < c ? c : a) : a < c ? a : b < c ? c : b;
-      let i = low;
-      let j = high;
-      while (i <= j) {
-        while (keys[i]! < pivot) i += 1;
-        while (keys[j]! > pivot) j -= 1;
-        if (i <= j) {
-          const key = keys[i]!;
-          keys[i] = keys[j]!;
-          keys[j] = key;
-          const value = values[i]!;
-          values[i] = values[j]!;
-          values[j] = value;
-          i += 1;
-          j -= 1;
-        }
-      }
-      if (k - 1 <= j) high = j;
-      else if (k - 1 >= i) low = i;
-      else break;
-    }
+    // The k-th smallest key is the largest one kept.
+    const largest = quickselect(this.keys.subarray(0, this.size), k - 1, this.values.subarray(0, this.size));
     this.size = k;
-    let largest = 0;
-    for (let i = 0; i < k; i += 1) if (keys[i]! > largest) largest = keys[i]!;
     this.limit = Math.min(this.bound, largest);
   }
 

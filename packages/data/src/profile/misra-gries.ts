@@ -16,6 +16,7 @@
  */
 import type { Key } from './classify.js';
 import { HASH, hashKey } from './hash.js';
+import { quickselect } from '../quickselect.js';
 
 export const MISRA_GRIES_K = 256;
 
@@ -129,7 +130,7 @@ export class MisraGries {
     if (this.size <= this.k) return;
     const scratch = this.scratch.subarray(0, this.size);
     scratch.set(this.slotCounts.subarray(0, this.size));
-    const cut = select(scratch, this.size - 1 - this.k);
+    const cut = quickselect(scratch, this.size - 1 - this.k);
     this.table.fill(0);
     let kept = 0;
     for (let slot = 0; slot < this.size; slot += 1) {
@@ -149,30 +150,4 @@ export class MisraGries {
     this.size = kept;
     this.decrement += cut;
   }
-}
-
-/** The value that would be at `rank` if `values` were sorted ascending (Hoare's quickselect; reorders `values`). */
-function select(values: Float64Array, rank: number): number {
-  let lo = 0;
-  let hi = values.length - 1;
-  while (lo < hi) {
-    const pivot = values[(lo + hi) >>> 1]!;
-    let i = lo;
-    let j = hi;
-    while (i <= j) {
-      while (values[i]! < pivot) i += 1;
-      while (values[j]! > pivot) j -= 1;
-      if (i <= j) {
-        const t = values[i]!;
-        values[i] = values[j]!;
-        values[j] = t;
-        i += 1;
-        j -= 1;
-      }
-    }
-    if (rank <= j) hi = j;
-    else if (rank >= i) lo = i;
-    else return values[rank]!;
-  }
-  return values[rank]!;
 }
