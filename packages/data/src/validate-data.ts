@@ -113,33 +113,17 @@ export async function validateData(options: DataValidationOptions): Promise<Data
     runner?.close();
   }
   requireRows(source, current.rows, options.data.shown);
-  const [dataSha, schemaSha, referenceSha] = await Promise.all([options.data.sha256, options.schema?.sha256, options.reference?.sha256]);
-  const { data: _data, schema: _schema, reference: _reference, ...rest } = options;
-  const hashed: ReportOptions = {
-    ...rest,
-    data: withSha(options.data, dataSha),
-    ...(options.schema ? { schema: withSha(options.schema, schemaSha) } : {}),
-    ...(options.reference ? { reference: withSha(options.reference, referenceSha) } : {}),
-  };
-  return { ...report(hashed, toPass(current), current.validator, reference && toPass(reference)), reading };
+  const [data, schema, referenceFile] = await Promise.all([options.data.sha256, options.schema?.sha256, options.reference?.sha256]);
+  return { ...report(options, { data, schema, reference: referenceFile }, toPass(current), current.validator, reference && toPass(reference)), reading };
 }
 
-type Hashed<T> = Omit<T, 'sha256'> & { sha256?: string };
-type ReportOptions = Omit<DataValidationOptions, 'data' | 'schema' | 'reference'> & {
-  data: Hashed<DataValidationOptions['data']>;
-  schema?: Hashed<NonNullable<DataValidationOptions['schema']>>;
-  reference?: Hashed<NonNullable<DataValidationOptions['reference']>>;
-};
-
-function withSha<T extends { sha256?: Sha256 }>(file: T, sha256: string | undefined): Hashed<T> {
-  const { sha256: _pending, ...rest } = file;
-  return { ...rest, ...(sha256 ? { sha256 } : {}) };
-}
+/** The files' SHA-256, once the promises the caller may have given are settled. */
+type Hashes = { data: string | undefined; schema: string | undefined; reference: string | undefined };
 
 const toPass = (state: PassState): Pass => ({ rows: state.rows, profile: state.profiler.toJSON(), samples: state.samples });
 
-function report(options: ReportOptions, current: Pass, validator: SchemaValidator | undefined, reference: Pass | undefined): Omit<DataValidationResult, 'reading'> {
-  const file = { path: options.data.shown, ...(options.data.sha256 ? { sha256: options.data.sha256 } : {}) };
+function report(options: DataValidationOptions, hashes: Hashes, current: Pass, validator: SchemaValidator | undefined, reference: Pass | undefined): Omit<DataValidationResult, 'reading'> {
+  const file = { path: options.data.shown, ...(hashes.data ? { sha256: hashes.data } : {}) };
 
   const result: Omit<DataValidationResult, 'reading'> = { profile: { source: { files: [file] }, rows: current.rows, columns: current.profile.columns } };
   if (validator && options.schema) {
@@ -147,7 +131,7 @@ function report(options: ReportOptions, current: Pass, validator: SchemaValidato
     const errors = anomalies.filter((anomaly) => anomaly.severity === 'error').length;
     result.validation = {
       data: [{ ...file, rows: current.rows }],
-      schema: { path: options.schema.shown, ...(options.schema.sha256 ? { sha256: options.schema.sha256 } : {}) },
+      schema: { path: options.schema.shown, ...(hashes.schema ? { sha256: hashes.schema } : {}) },
       ...(options.validate?.environment ? { environment: options.validate.environment } : {}),
       anomalies,
       errors,
@@ -158,7 +142,7 @@ function report(options: ReportOptions, current: Pass, validator: SchemaValidato
   if (options.reference && reference) {
     const columns = driftColumns(current, reference, options);
     result.drift = {
-      reference: { path: options.reference.shown, ...(options.reference.sha256 ? { sha256: options.reference.sha256 } : {}), rows: reference.rows },
+      reference: { path: options.reference.shown, ...(hashes.reference ? { sha256: hashes.reference } : {}), rows: reference.rows },
       current: { ...file, rows: current.rows },
       columns,
       ...datasetDrift(columns, options.driftShare ?? 0.5),
