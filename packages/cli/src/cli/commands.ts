@@ -4,6 +4,8 @@ import { ACTION_LOADERS, type AnyAction } from '../actions/lazy.js';
 /** The `modelgate` commands (ARCHITECTURE.md §4): each runs an action definition, flags = its inputs. */
 export interface OptionSpec {
   name: string;
+  /** The action input this flag sets, when it has another name (`--gate` sets `gates`). */
+  input?: string;
   /** Placeholder shown in help; absent for boolean flags. */
   value?: string;
   /** A boolean flag that is on by default: help shows `--[no-]name`. */
@@ -35,6 +37,7 @@ export function actionOptions(action: AnyAction, aliases: Record<string, string>
     const value = meta.kind === 'boolean' ? undefined : meta.kind === 'number' ? 'n' : 'value';
     return {
       name,
+      ...(name !== inputName ? { input: inputName } : {}),
       ...(value ? { value } : {}),
       ...(meta.kind === 'boolean' && meta.default === 'true' ? { defaultOn: true } : {}),
       description: meta.default !== undefined ? `${meta.description} (default ${meta.default})` : meta.description,

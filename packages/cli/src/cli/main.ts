@@ -56,16 +56,17 @@ async function dispatch(argv: readonly string[], io: CliIO, env: NodeJS.ProcessE
 }
 
 async function runCommandAction(command: LoadedCommand, values: Record<string, unknown>, io: CliIO, env: NodeJS.ProcessEnv): Promise<number> {
+  const inputOf = (flag: string) => command.options.find((option) => option.name === flag)?.input ?? flag;
   const inputs: Record<string, string | undefined> = {};
   for (const [flag, value] of Object.entries(values)) {
-    const name = command.aliases?.[flag] ?? flag;
+    const name = inputOf(flag);
     if (Array.isArray(value)) inputs[name] = value.join('\n');
     else if (typeof value === 'boolean') inputs[name] = value ? 'true' : 'false';
     else if (typeof value === 'string') inputs[name] = value;
   }
   const json = values['json'] === true;
-  const aliasOf = Object.fromEntries(Object.entries(command.aliases ?? {}).map(([flag, input]) => [input, flag]));
-  const flags = Object.fromEntries(['config', ...Object.keys(command.definition.inputs)].map((input) => [input, aliasOf[input] ?? input]));
+  // `--config` is the common input `config`; the command's flags are its action's inputs.
+  const flags = Object.fromEntries([{ name: 'config' }, ...command.options].map((option) => [inputOf(option.name), option.name]));
   const host = new CliHost({ io, values: inputs, json, flags, quiet: values['quiet'] === true, debug: values['debug'] === true, env, tty: io === processIO && process.stderr.isTTY === true });
   await runAction(command.definition, host);
   const artifact = command.artifactOutput ? host.outputs[command.artifactOutput] : undefined;
