@@ -1,8 +1,8 @@
 /**
  * Score a table with a model: stream batches from a reader, feed them, decode outputs, collect
- * per-row predictions (for metrics, slices and predictions-out) and latency. Parsing the next
- * batch overlaps with inference of the current one (one run in flight), so end-to-end time
- * stays close to the model's own.
+ * per-row predictions (for metrics, slices and predictions-out) and latency. One run is kept in
+ * flight while the next batch is read. onnxruntime-node runs a session on this thread (its own
+ * intra-op threads aside), so reading and inference interleave rather than overlap.
  */
 import { performance } from 'node:perf_hooks';
 import { InputDataError, type Logger } from '@modelgate/core';
@@ -103,7 +103,7 @@ export async function scoreTable(options: ScoreOptions): Promise<Scored> {
       collector.add(batch, decodeBatch(plan, outputs as never, batch.rowCount));
       options.onProgress?.(collector.rows);
     })();
-    // Keep one run in flight: wait for the one before it while the next batch parses.
+    // Keep one run in flight: wait for the one before it before reading further.
     if (previous) await previous;
   }
   if (inFlight) await inFlight;
