@@ -23,6 +23,32 @@ export interface TableBatch {
    * line; Parquet: row number + 1, so messages stay "line N" across formats).
    */
   readonly lines: Int32Array;
+  /**
+   * CSV: per column, the cells' codes (see ColumnCodes); absent for other formats. Unlike the
+   * cells, valid only until the next batch is read (the reader reuses their memory).
+   */
+  readonly codes?: readonly ColumnCodes[];
+}
+
+/**
+ * Distinct values a reader has made strings for, by code. Append-only: a code never changes its
+ * value. A value may have several codes (the reader's cache forgets), so consumers key what they
+ * compute by value and use codes only as a shortcut to it. A reader starts a new dictionary (a new
+ * object) when one grows large; consumers compare dictionaries by identity.
+ */
+export interface CellDictionary {
+  readonly values: readonly Cell[];
+}
+
+/**
+ * A column's cells as codes: the CSV reader returns one string object per repeated value, and with
+ * it that value's code, so per-value work (a count, a verdict, a parsed number) can live in arrays
+ * indexed by code instead of costing a hash per cell.
+ */
+export interface ColumnCodes {
+  /** Per row: the cell's code in `dictionary`, or -1 (no code: read the cell itself). */
+  readonly codes: Int32Array;
+  readonly dictionary: CellDictionary;
 }
 
 export interface ReadOptions {

@@ -12,9 +12,10 @@
  *
  * The hot loop is one Map lookup per cell, avoided for most string cells by a 512-slot
  * direct-mapped cache keyed by the string object itself (the CSV reader returns the same string
- * object for repeated values, so `===` hits are pointer comparisons).
+ * object for repeated values, so `===` hits are pointer comparisons). With the reader's codes
+ * (CSV), a per-code entry index skips even that.
  */
-import type { Cell } from '../table.js';
+import type { Cell, CellDictionary, ColumnCodes } from '../table.js';
 import { classifyCell, isNumericKind, KIND_COUNT, keyOf, parsed, textLength, type Key } from './classify.js';
 import { HASH, hashKey, stringSlot } from './hash.js';
 import { HyperLogLog } from './hll.js';
@@ -79,6 +80,9 @@ export class ColumnProfiler {
   private readonly hashB: Int32Array;
   private readonly slotCells: (string | null)[] = new Array<string | null>(SLOTS).fill(null);
   private readonly slotEntries = new Int32Array(SLOTS);
+  /** Entry per code of `codedBy` (-1: not known yet). */
+  private entryOfCode = new Int32Array(0);
+  private codedBy: CellDictionary | null = null;
   /** Null in the exact regime. */
   sketches: Sketches | null = null;
   private buffer: Float64Array | null = null;
@@ -104,8 +108,8 @@ export class ColumnProfiler {
     return this.sketches === null;
   }
 
-  /** Profiles the first `rows` cells of a batch column. */
-  add(column: readonly Cell[], rows: number = column.length): void {
+  /** Profiles the first `rows` cells of a batch column; `coded`: the reader's codes of those cells. */
+  add(column: readonly Cell[], rows: number = column.length, coded?: ColumnCodes): void {
     if (this.sketches !== null && !this.probing) {
       this.addUncached(column, rows);
       return;
@@ -115,13 +119,24 @@ export class ColumnProfiler {
     const counts = this.counts;
     const slotCells = this.slotCells;
     const slotEntries = this.slotEntries;
+    const codes = coded?.codes;
+    const entryOfCode = coded ? this.entriesOf(coded.dictionary) : this.entryOfCode;
     let missing = 0;
     for (let i = 0; i < rows; i += 1) {
+      const code = codes === undefined ? -1 : codes[i]!;
+      if (code >= 0) {
+        const known = entryOfCode[code]!;
+        if (known >= 0) {
+          counts[known]! += 1;
+          continue;
+        }
+      }
       const value = column[i] as Cell;
       if (typeof value === 'string') {
         const slot = stringSlot(value, SLOTS);
         if (slotCells[slot] === value) {
           counts[slotEntries[slot]!]! += 1;
+          if (code >= 0) entryOfCode[code] = slotEntries[slot]!;
           continue;
         }
         const entry = table.get(value);
@@ -129,8 +144,12 @@ export class ColumnProfiler {
           counts[entry]! += 1;
           slotCells[slot] = value;
           slotEntries[slot] = entry;
+          if (code >= 0) entryOfCode[code] = entry;
           continue;
         }
+        const inserted = this.miss(value, 1);
+        if (code >= 0 && inserted >= 0) entryOfCode[code] = inserted;
+        continue;
       } else if (value === null) {
         missing += 1;
         continue;
@@ -150,6 +169,20 @@ export class ColumnProfiler {
       if (this.misses * 2 > rows - missing) this.skipped = 0;
       this.flush();
     }
+  }
+
+  /** The entry per code of `dictionary`, long enough for every code it has now. */
+  private entriesOf(dictionary: CellDictionary): Int32Array {
+    const size = dictionary.values.length;
+    if (dictionary !== this.codedBy) {
+      this.codedBy = dictionary;
+      this.entryOfCode = new Int32Array(Math.max(size, 256)).fill(-1);
+    } else if (size > this.entryOfCode.length) {
+      const grown = new Int32Array(Math.max(size, 2 * this.entryOfCode.length)).fill(-1);
+      grown.set(this.entryOfCode);
+      this.entryOfCode = grown;
+    }
+    return this.entryOfCode;
   }
 
   /** Sketch regime without table lookups, for columns whose values rarely repeat. */
@@ -178,13 +211,11 @@ export class ColumnProfiler {
     else this.miss(value, weight);
   }
 
-  private miss(value: Exclude<Cell, null>, weight: number): void {
+  /** A cell the table does not have: a new entry (its index) in the exact regime, else to the sketches (-1). */
+  private miss(value: Exclude<Cell, null>, weight: number): number {
     this.misses += 1;
     if (this.sketches === null) {
-      if (this.cells.length < this.options.exactLimit) {
-        this.insert(value, weight);
-        return;
-      }
+      if (this.cells.length < this.options.exactLimit) return this.insert(value, weight);
       this.toSketches();
     }
     const s = this.sketches!;
@@ -207,9 +238,10 @@ export class ColumnProfiler {
     const b = HASH[1]!;
     s.hll.add(a, b);
     s.mg.addHashed(key, a, b, weight);
+    return -1;
   }
 
-  private insert(value: Exclude<Cell, null>, weight: number): void {
+  private insert(value: Exclude<Cell, null>, weight: number): number {
     const entry = this.cells.length;
     const kind = classifyCell(value);
     this.cells.push(value);
@@ -222,6 +254,7 @@ export class ColumnProfiler {
     hashKey(this.keys[entry]!);
     this.hashA[entry] = HASH[0]!;
     this.hashB[entry] = HASH[1]!;
+    return entry;
   }
 
   private addNumber(x: number, weight: number): void {

@@ -33,7 +33,7 @@ export class TableProfiler {
     if (batch.columns.length !== this.columns.length || batch.columns.some((name, j) => name !== this.columns[j]!.name)) {
       throw new Error(`batch columns [${batch.columns.join(', ')}] differ from the profiled columns [${this.columns.map((c) => c.name).join(', ')}]`);
     }
-    for (let j = 0; j < this.columns.length; j += 1) this.columns[j]!.add(batch.data[j]!, batch.rowCount);
+    for (let j = 0; j < this.columns.length; j += 1) this.columns[j]!.add(batch.data[j]!, batch.rowCount, batch.codes?.[j]);
     this.rows += batch.rowCount;
   }
 

@@ -13,15 +13,19 @@
  * Strings are latin1 when the bytes are ASCII, else decoded with a fatal UTF-8 decoder (invalid
  * UTF-8 → InputDataError with the row's line and column). A cached or long string is always a flat
  * copy, never a slice of the read buffer's text, so holding a value never pins a megabyte of text.
+ *
+ * Each cached value also gets a code in its column's dictionary (see ColumnCodes), written next to
+ * the cell, so consumers can skip hashing the string. Null, escaped, long and uncached cells have
+ * no code (-1).
  */
 import { InputDataError } from '@modelgate/core';
-import type { Cell } from '../table.js';
+import type { Cell, CellDictionary } from '../table.js';
 import { ESCAPED, type CsvScanner } from './csv-scan.js';
 
 const SLOT_BITS = 10;
 const SLOTS = 1 << SLOT_BITS;
-/** Int32 words per slot: length | pool offset << 8, first word, second word, last word. */
-const STRIDE = 4;
+/** Int32 words per slot: length | pool offset << 8, first word, second word, last word, code (next to the keys: one cache line per probe, mostly). */
+const STRIDE = 5;
 const MAX_INTERNED = 48;
 const POOL_BYTES = SLOTS * 24;
 /** Rows per sampling window, and how many rows a column then skips its cache. */
@@ -36,10 +40,18 @@ const SLICE_COPY_LIMIT = 13;
 const TEXT_SHIFT = 8;
 
 const LOW_BYTES = Int32Array.of(0, 0xff, 0xffff, 0xffffff);
+/** Codes per dictionary: past it a column starts a new one at the next batch (a consumer's per-code arrays stay small). */
+const DICTIONARY_LIMIT = 1 << 16;
+
+interface Dictionary extends CellDictionary {
+  readonly values: Cell[];
+}
 
 export class CellDecoder {
   private readonly keys: Int32Array;
   private readonly values: Cell[];
+  /** Per output column, its current dictionary. */
+  readonly dictionaries: Dictionary[];
   private readonly pools: DataView[];
   private readonly used: Int32Array;
   private readonly sampled: Int32Array;
@@ -59,6 +71,7 @@ export class CellDecoder {
     this.keys = new Int32Array(width * SLOTS * STRIDE);
     for (let slot = 0; slot < width * SLOTS; slot += 1) this.keys[slot * STRIDE] = -1;
     this.values = new Array<Cell>(width * SLOTS).fill(null);
+    this.dictionaries = columns.map(() => ({ values: [] }));
     this.pools = columns.map(() => new DataView(new ArrayBuffer(POOL_BYTES)));
     this.used = new Int32Array(width);
     this.sampled = new Int32Array(width);
@@ -67,11 +80,18 @@ export class CellDecoder {
   }
 
   /**
-   * Call after each batch of `rows` rows: a column that missed its cache for more than half of
-   * a window's rows makes fresh strings for the next PAUSE rows, then samples again.
+   * Call after each batch of `rows` rows (once the batch holds its dictionaries): a column that
+   * missed its cache for more than half of a window's rows makes fresh strings for the next PAUSE
+   * rows, then samples again.
    */
   endBatch(rows: number): void {
     for (let j = 0; j < this.columns.length; j += 1) {
+      if (this.dictionaries[j]!.values.length >= DICTIONARY_LIMIT) {
+        // Between batches, so a batch's codes all belong to one dictionary; the column's cached
+        // slots hold codes of the old one.
+        this.dictionaries[j] = { values: [] };
+        for (let s = j << SLOT_BITS; s < (j + 1) << SLOT_BITS; s += 1) this.keys[s * STRIDE] = -1;
+      }
       if (this.paused[j]! > 0) {
         this.paused[j] = Math.max(0, this.paused[j]! - rows);
         continue;
@@ -89,8 +109,8 @@ export class CellDecoder {
     this.madeInFill = 0;
   }
 
-  /** Stores the current row's selected fields in `data[j][row]`. */
-  putRow(data: Cell[][], row: number): void {
+  /** Stores the current row's selected fields in `data[j][row]`, and their codes in `codes[j * stride + row]`. */
+  putRow(data: Cell[][], codes: Int32Array, stride: number, row: number): void {
     const scanner = this.scanner;
     const starts = scanner.starts;
     const ends = scanner.ends;
@@ -98,12 +118,13 @@ export class CellDecoder {
     const view = scanner.view;
     const keys = this.keys;
     const columns = this.columns;
-    for (let j = 0; j < columns.length; j += 1) {
+    for (let j = 0, out = row; j < columns.length; j += 1, out += stride) {
       const field = columns[j]!;
       const start = starts[field]!;
       const end = ends[field]!;
       const len = end - start;
       let value: Cell;
+      let code = -1;
       if (len === 0) value = null;
       else if (flags[field] === ESCAPED) value = this.escaped(start, end, field);
       else if (len > MAX_INTERNED || this.paused[j]! > 0) value = this.fresh(start, end, field);
@@ -117,8 +138,11 @@ export class CellDecoder {
           if (len < 8) hi &= LOW_BYTES[len - 4]!;
           else if (len > 8) last = view.getInt32(end - 4, true);
         }
-        const hash = Math.imul(lo ^ len, 0x9e3779b1) + Math.imul(hi, 0x85ebca77) + Math.imul(last, 0xc2b2ae35);
-        const slot = (j << SLOT_BITS) | ((hash ^ (hash >>> 15)) & (SLOTS - 1));
+        const sum = Math.imul(lo ^ len, 0x9e3779b1) + Math.imul(hi, 0x85ebca77) + Math.imul(last, 0xc2b2ae35);
+        // The slot is the top bits of a second product: they depend on every input bit. (The low
+        // bits of a product never see the high bits of a word: values differing in their 4th or
+        // 8th byte only, like `item-1` … `item-9`, would share a slot and evict each other.)
+        const slot = (j << SLOT_BITS) | (Math.imul(sum ^ (sum >>> 16), 0x7feb352d) >>> (32 - SLOT_BITS));
         const at = slot * STRIDE;
         const head = keys[at]!;
         if ((head & 0xff) === len && keys[at + 1] === lo && keys[at + 2] === hi && keys[at + 3] === last && (len <= 12 || this.sameMiddle(j, head >>> 8, start, end))) {
@@ -126,8 +150,10 @@ export class CellDecoder {
         } else {
           value = this.miss(j, slot, lo, hi, last, start, end, field);
         }
+        code = keys[at + 4]!;
       }
       data[j]![row] = value;
+      codes[out] = code;
     }
   }
 
@@ -160,11 +186,18 @@ export class CellDecoder {
       head |= offset << 8;
       this.used[j] = offset + len;
     }
+    let code = -1;
+    if (value !== null) {
+      const dictionary = this.dictionaries[j]!;
+      code = dictionary.values.length;
+      dictionary.values.push(value);
+    }
     this.keys[at] = head;
     this.keys[at + 1] = lo;
     this.keys[at + 2] = hi;
     this.keys[at + 3] = last;
     this.values[slot] = value;
+    this.keys[at + 4] = code;
     return value;
   }
 

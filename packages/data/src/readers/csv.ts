@@ -157,6 +157,8 @@ class RowReader {
   next: RowPosition | null = null;
   private offset = 0;
   private data: Cell[][];
+  /** Codes of column j at [j * batchRows, (j + 1) * batchRows); one buffer for every batch (see TableBatch.codes). */
+  private codes: Int32Array;
   private lines: Int32Array;
 
   constructor(
@@ -170,6 +172,7 @@ class RowReader {
     private readonly reuse: boolean,
   ) {
     this.data = this.newData();
+    this.codes = new Int32Array(columns.length * batchRows);
     this.lines = new Int32Array(batchRows);
   }
 
@@ -178,6 +181,7 @@ class RowReader {
     const scanner = this.scanner;
     const decoder = this.decoder;
     const data = this.data;
+    const codes = this.codes;
     const lines = this.lines;
     let count = this.count;
     try {
@@ -193,7 +197,7 @@ class RowReader {
         if (scanner.fieldCount !== this.width) {
           throw new InputDataError(`expected ${this.width} fields (header has ${this.width}), found ${scanner.fieldCount}`, { file: this.file, line: scanner.rowLine });
         }
-        decoder.putRow(data, count);
+        decoder.putRow(data, codes, this.batchRows, count);
         lines[count] = scanner.rowLine;
         count += 1;
       }
@@ -206,12 +210,15 @@ class RowReader {
   take(): TableBatch {
     const rowCount = this.count;
     let data = this.data;
+    const codes = this.codes;
     let lines = this.lines;
     if (rowCount < this.batchRows) {
       for (const column of data) column.length = rowCount;
       lines = lines.slice(0, rowCount);
     }
-    const batch: TableBatch = { columns: this.columns, data, rowCount, offset: this.offset, lines };
+    const dictionaries = this.decoder.dictionaries;
+    const columnCodes = dictionaries.map((dictionary, j) => ({ codes: codes.subarray(j * this.batchRows, j * this.batchRows + rowCount), dictionary }));
+    const batch: TableBatch = { columns: this.columns, data, rowCount, offset: this.offset, lines, codes: columnCodes };
     this.decoder.endBatch(rowCount);
     this.offset += rowCount;
     this.count = 0;
@@ -225,6 +232,7 @@ class RowReader {
   private newData(): Cell[][] {
     return this.columns.map(() => new Array<Cell>(this.batchRows));
   }
+
 }
 
 async function readHeader(path: string, shown: string, delimiter: number, tuning: { chunkSize: number; maxRowBytes: number }): Promise<Header> {

@@ -3,7 +3,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { formatUserError, isUserError } from '@modelgate/core';
-import type { Cell, TableSource } from '../table.js';
+import type { Cell, TableBatch, TableSource } from '../table.js';
 import { openTable, type OpenOptions } from './index.js';
 
 export interface Drained {
@@ -23,6 +23,7 @@ export async function drain(source: TableSource): Promise<Drained> {
     if (batch.offset !== rows.length) throw new Error(`batch offset ${batch.offset}, expected ${rows.length}`);
     if (batch.lines.length !== batch.rowCount || batch.data.length !== batch.columns.length) throw new Error('batch shape mismatch');
     for (const column of batch.data) if (column.length !== batch.rowCount) throw new Error(`column length ${column.length} != rowCount ${batch.rowCount}`);
+    checkCodes(batch);
     for (let i = 0; i < batch.rowCount; i += 1) {
       rows.push(batch.data.map((column) => column[i]!));
       lines.push(batch.lines[i]!);
@@ -30,6 +31,23 @@ export async function drain(source: TableSource): Promise<Drained> {
     batchSizes.push(batch.rowCount);
   }
   return { columns: source.columns, rows, lines, batchSizes };
+}
+
+/** A batch's codes (CSV) name the very cells they stand for; null cells have none. */
+export function checkCodes(batch: TableBatch): void {
+  if (batch.codes === undefined) return;
+  if (batch.codes.length !== batch.columns.length) throw new Error(`${batch.codes.length} code columns for ${batch.columns.length} columns`);
+  batch.codes.forEach(({ codes, dictionary }, j) => {
+    if (codes.length !== batch.rowCount) throw new Error(`code column length ${codes.length} != rowCount ${batch.rowCount}`);
+    for (let i = 0; i < batch.rowCount; i += 1) {
+      const code = codes[i]!;
+      if (code === -1) continue;
+      const cell = batch.data[j]![i];
+      if (code < 0 || code >= dictionary.values.length || dictionary.values[code] !== cell || cell === null) {
+        throw new Error(`row ${batch.offset + i}, column ${batch.columns[j]}: code ${code} stands for ${JSON.stringify(dictionary.values[code])}, the cell is ${JSON.stringify(cell)}`);
+      }
+    }
+  });
 }
 
 export async function readTable(path: string, options: OpenOptions = {}, shown?: string): Promise<Drained> {

@@ -6,7 +6,7 @@
 import type { z } from 'zod';
 import type { Anomaly, ColumnSchema, DataSchemaFile } from '@modelgate/core';
 import { stringSlot } from '../profile/hash.js';
-import type { Cell, TableBatch } from '../table.js';
+import type { Cell, CellDictionary, TableBatch } from '../table.js';
 
 type Schema = z.output<typeof DataSchemaFile>;
 type Column = z.output<typeof ColumnSchema>;
@@ -57,6 +57,9 @@ export class SchemaValidator {
     cache: Map<string, NonNullable<Verdict>>;
     slotCells: (string | null)[];
     slotVerdicts: (NonNullable<Verdict> | undefined)[];
+    /** Verdict per code of `codedBy` (the reader's codes: see ColumnCodes). */
+    codeVerdicts: (NonNullable<Verdict> | undefined)[];
+    codedBy: CellDictionary | null;
     present: number;
     missingSamples: Tally;
   }[] = [];
@@ -96,6 +99,8 @@ export class SchemaValidator {
         cache: new Map(),
         slotCells: new Array<string | null>(SLOTS).fill(null),
         slotVerdicts: new Array<NonNullable<Verdict> | undefined>(SLOTS).fill(undefined),
+        codeVerdicts: [],
+        codedBy: null,
         present: 0,
         missingSamples: { count: 0, samples: [], reasons: new Map() },
       });
@@ -111,13 +116,28 @@ export class SchemaValidator {
     for (const entry of this.active) {
       const cells = batch.data[entry.index]!;
       const { cache, check, column, slotCells, slotVerdicts } = entry;
+      const coded = batch.codes?.[entry.index];
+      const codes = coded?.codes;
+      if (coded && coded.dictionary !== entry.codedBy) {
+        entry.codedBy = coded.dictionary;
+        entry.codeVerdicts = [];
+      }
+      const codeVerdicts = entry.codeVerdicts;
+      let present = entry.present;
+      // Codes the dictionary has now are all a batch can hold: the array is not grown in the loop.
+      if (coded) while (codeVerdicts.length < coded.dictionary.values.length) codeVerdicts.push(undefined);
       for (let i = 0; i < batch.rowCount; i += 1) {
+        const code = codes === undefined ? -1 : codes[i]!;
+        if (code >= 0 && codeVerdicts[code] === FINE) {
+          present += 1;
+          continue;
+        }
         const cell = cells[i]!;
         if (cell === null) {
           this.sample(entry.missingSamples, batch.lines[i]!, undefined, 'missing');
           continue;
         }
-        entry.present += 1;
+        present += 1;
         let verdict: Verdict;
         if (typeof cell === 'string') {
           // The readers hand out one string object per repeated value: an identity hit in the slot
@@ -133,11 +153,13 @@ export class SchemaValidator {
             slotCells[slot] = cell;
             slotVerdicts[slot] = cached;
           }
+          if (code >= 0) codeVerdicts[code] = cached;
           if (cached === FINE) continue;
           verdict = cached;
         } else verdict = check(cell);
         if (verdict) this.record(column.name, verdict, batch.lines[i]!, String(cell));
       }
+      entry.present = present;
     }
     if (this.duplicates) this.findDuplicates(batch);
     this.rows += batch.rowCount;

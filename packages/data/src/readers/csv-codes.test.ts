@@ -1,0 +1,120 @@
+/**
+ * The CSV reader's codes (ColumnCodes) are a shortcut only: they must name the cell they stand for,
+ * survive a dictionary change between batches, and leave every profile and validation exactly as
+ * the cells alone give them.
+ */
+import { join } from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import type { z } from 'zod';
+import type { DataSchemaFile } from '@modelgate/core';
+import { TableProfiler } from '../profile/table.js';
+import { SchemaValidator } from '../schema/validate.js';
+import type { TableBatch } from '../table.js';
+import { openTable } from './index.js';
+import { checkCodes, TempDir } from './testing.js';
+
+type Schema = z.output<typeof DataSchemaFile>;
+
+const dir = new TempDir();
+afterAll(() => dir.remove());
+
+const income = join(import.meta.dirname, '..', '..', '..', '..', 'fixtures', 'income', 'train.csv');
+
+/**
+ * 200 000 rows. `mixed`: 60% one of ten values, 40% a value never seen before — a miss rate the
+ * reader keeps caching through, so its dictionary outgrows one (65 536 codes) and is replaced.
+ * `cat`: a few values, empty fields, the null token NA, quoted values with "" escapes. `num`: small ints, some out of range.
+ */
+function mixedCsv(): string {
+  let state = 0x2545f491;
+  const random = () => {
+    state ^= state << 13;
+    state ^= state >>> 17;
+    state ^= state << 5;
+    return (state >>> 0) / 4_294_967_296;
+  };
+  const lines = ['mixed,cat,num'];
+  for (let i = 0; i < 200_000; i += 1) {
+    const mixed = random() < 0.6 ? `common-${Math.floor(random() * 10)}` : `id-${i}`;
+    const r = random();
+    const cat = r < 0.05 ? '' : r < 0.08 ? 'NA' : r < 0.12 ? '"say ""hi"""' : ['red', 'green', 'blue'][Math.floor(random() * 3)]!;
+    lines.push(`${mixed},${cat},${Math.floor(random() * 120) - 5}`);
+  }
+  return `${lines.join('\n')}\n`;
+}
+
+const mixedSchema: Schema = {
+  kind: 'schema',
+  version: 1,
+  default_environments: [],
+  columns: [
+    { name: 'mixed', type: 'string', presence: { min_fraction: 1 }, values: Array.from({ length: 10 }, (_, k) => `common-${k}`) },
+    { name: 'cat', type: 'string', presence: { min_fraction: 0.5 }, values: ['red', 'green', 'blue'] },
+    { name: 'num', type: 'int', presence: { min_fraction: 1 }, domain: { min: 0, max: 100 } },
+  ],
+};
+
+/** Profile and validation of a file, from the batches as read or with their codes taken away. */
+async function profileAndValidate(file: string, schema: Schema, withCodes: boolean) {
+  const table = await openTable(file, { nullValues: ['NA'] });
+  const profiler = new TableProfiler(table.columns);
+  const validator = new SchemaValidator(schema, table.columns, 'data.csv');
+  let coded = 0;
+  let cells = 0;
+  for await (const read of table.batches()) {
+    checkCodes(read);
+    const { codes, ...plain } = read;
+    for (const column of codes ?? []) for (const code of column.codes) coded += code >= 0 ? 1 : 0;
+    cells += read.rowCount * read.columns.length;
+    const batch: TableBatch = withCodes ? read : plain;
+    profiler.add(batch);
+    validator.addBatch(batch);
+  }
+  return { profile: profiler.toJSON(), anomalies: validator.finish(), codedShare: coded / cells };
+}
+
+describe('CSV cell codes', () => {
+  const mixed = dir.write('mixed.csv', mixedCsv());
+
+  it('name the cell they stand for, across a change of dictionary', async () => {
+    const table = await openTable(mixed, { nullValues: ['NA'] });
+    const dictionaries = new Set<unknown>();
+    let batches = 0;
+    for await (const batch of table.batches()) {
+      checkCodes(batch);
+      dictionaries.add(batch.codes![0]!.dictionary);
+      batches += 1;
+    }
+    expect(batches).toBeGreaterThan(10);
+    // ~80 000 new values in `mixed`: more than one dictionary holds.
+    expect(dictionaries.size).toBeGreaterThanOrEqual(2);
+  });
+
+  it('are few for values that differ in one byte (the reader caches them)', async () => {
+    // Values that differ only in the last byte of a 32-bit word: the 4th, the 8th, the 12th.
+    const digits = ['0', '1', '2', '3', '4', '5', '6', '7', '8', '9'];
+    const values = digits.flatMap((d) => [`A00${d}`, `common-${d}`, `size-123456${d}`]);
+    const rows = Array.from({ length: 40_000 }, (_, i) => values[(i * 7) % values.length]!);
+    const table = await openTable(dir.write('one-byte.csv', `value\n${rows.join('\n')}\n`));
+    let codes = 0;
+    for await (const batch of table.batches()) codes = batch.codes![0]!.dictionary.values.length;
+    // One code per value unless two values share a slot; a cache that thrashed would hand out thousands.
+    expect(codes).toBeLessThanOrEqual(2 * values.length);
+  });
+
+  it('leave profiles and anomalies exactly as the cells give them', async () => {
+    const incomeSchema: Schema = { kind: 'schema', version: 1, default_environments: [], columns: [{ name: 'workclass', type: 'string', presence: { min_fraction: 1 }, values: ['Private'] }, { name: 'age', type: 'int', presence: { min_fraction: 1 }, domain: { min: 20, max: 60 } }] };
+    for (const [file, schema] of [
+      [mixed, mixedSchema],
+      [income, incomeSchema],
+    ] as const) {
+      const coded = await profileAndValidate(file, schema, true);
+      const plain = await profileAndValidate(file, schema, false);
+      // The shortcut was taken: most cells came with a code.
+      expect(coded.codedShare).toBeGreaterThan(0.5);
+      expect(coded.anomalies.length).toBeGreaterThan(0);
+      expect(coded.profile).toEqual(plain.profile);
+      expect(coded.anomalies).toEqual(plain.anomalies);
+    }
+  });
+});
