@@ -21,6 +21,7 @@
 import { InputDataError } from '@modelgate/core';
 import type { Cell, CellDictionary } from '../table.js';
 import { ESCAPED, type CsvScanner } from './csv-scan.js';
+import { giveBack, takeBuffer } from './spare-buffers.js';
 
 const SLOT_BITS = 10;
 const SLOTS = 1 << SLOT_BITS;
@@ -68,11 +69,13 @@ export class CellDecoder {
     private readonly nulls: ReadonlySet<string> | undefined,
   ) {
     const width = columns.length;
-    this.keys = new Int32Array(width * SLOTS * STRIDE);
+    // Spare memory of an earlier reader: every slot is marked empty below, so old words never match.
+    this.keys = new Int32Array(takeBuffer(width * SLOTS * STRIDE * 4));
     for (let slot = 0; slot < width * SLOTS; slot += 1) this.keys[slot * STRIDE] = -1;
     this.values = new Array<Cell>(width * SLOTS).fill(null);
     this.dictionaries = columns.map(() => ({ values: [] }));
-    this.pools = columns.map(() => new DataView(new ArrayBuffer(POOL_BYTES)));
+    const pools = takeBuffer(width * POOL_BYTES);
+    this.pools = columns.map((_, j) => new DataView(pools, j * POOL_BYTES, POOL_BYTES));
     this.used = new Int32Array(width);
     this.sampled = new Int32Array(width);
     this.misses = new Int32Array(width);
@@ -102,6 +105,12 @@ export class CellDecoder {
       this.sampled[j] = 0;
       this.misses[j] = 0;
     }
+  }
+
+  /** Gives the cache's memory back for the next reader (see spare-buffers.ts); this decoder is done. */
+  release(): void {
+    giveBack(this.keys.buffer as ArrayBuffer);
+    if (this.pools.length > 0) giveBack(this.pools[0]!.buffer as ArrayBuffer);
   }
 
   /** Call after each fill of the scanner's buffer. */
@@ -182,7 +191,7 @@ export class CellDecoder {
       }
       const offset = this.used[j]!;
       const pool = this.pools[j]!;
-      new Uint8Array(pool.buffer, offset, len).set(this.scanner.buf.subarray(start, end));
+      new Uint8Array(pool.buffer, pool.byteOffset + offset, len).set(this.scanner.buf.subarray(start, end));
       head |= offset << 8;
       this.used[j] = offset + len;
     }

@@ -10,6 +10,7 @@ import type { DataSchemaFile } from '@modelgate/core';
 import { TableProfiler } from '../profile/table.js';
 import { SchemaValidator } from '../schema/validate.js';
 import type { TableBatch } from '../table.js';
+import type { CsvSource } from './csv.js';
 import { openTable } from './index.js';
 import { checkCodes, TempDir } from './testing.js';
 
@@ -90,16 +91,58 @@ describe('CSV cell codes', () => {
     expect(dictionaries.size).toBeGreaterThanOrEqual(2);
   });
 
-  it('are few for values that differ in one byte (the reader caches them)', async () => {
-    // Values that differ only in the last byte of a 32-bit word: the 4th, the 8th, the 12th.
+  it('are few for repeated values, short or long (the reader caches them)', async () => {
+    // Values that differ only in the last byte of a 32-bit word (the 4th, 8th, 12th), and values
+    // over 12 bytes, which the cache compares against a copy (in the second column, so at an offset).
     const digits = ['0', '1', '2', '3', '4', '5', '6', '7', '8', '9'];
-    const values = digits.flatMap((d) => [`A00${d}`, `common-${d}`, `size-123456${d}`]);
-    const rows = Array.from({ length: 40_000 }, (_, i) => values[(i * 7) % values.length]!);
-    const table = await openTable(dir.write('one-byte.csv', `value\n${rows.join('\n')}\n`));
-    let codes = 0;
-    for await (const batch of table.batches()) codes = batch.codes![0]!.dictionary.values.length;
+    const short = digits.flatMap((d) => [`A00${d}`, `common-${d}`, `size-123456${d}`]);
+    const long = digits.flatMap((d) => [`Married-civ-spouse-${d}`, `a-long-category-name-number-${d}`]);
+    const rows = Array.from({ length: 40_000 }, (_, i) => `${short[(i * 7) % short.length]!},${long[(i * 11) % long.length]!}`);
+    const table = await openTable(dir.write('repeated.csv', `short,long\n${rows.join('\n')}\n`));
+    let codes = [0, 0];
+    for await (const batch of table.batches()) codes = batch.codes!.map((column) => column.dictionary.values.length);
     // One code per value unless two values share a slot; a cache that thrashed would hand out thousands.
-    expect(codes).toBeLessThanOrEqual(2 * values.length);
+    expect(codes[0]).toBeLessThanOrEqual(2 * short.length);
+    expect(codes[1]).toBeLessThanOrEqual(2 * long.length);
+  });
+
+  it('readers that reuse memory (one after another, or interleaved) read what a fresh reader reads', async () => {
+    // Rows as text, codes checked batch by batch: a buffer shared by two live readers would garble both.
+    const read = async (batches: AsyncIterable<TableBatch> | Iterable<TableBatch>, out: string[]) => {
+      for await (const batch of batches) {
+        checkCodes(batch);
+        for (let i = 0; i < batch.rowCount; i += 1) out.push(batch.data.map((column) => String(column[i])).join(','));
+      }
+    };
+    const other = dir.write('other.csv', `a,b,c\n${Array.from({ length: 30_000 }, (_, i) => `x${i % 13},y${i % 101},long-value-number-${i % 7}`).join('\n')}\n`);
+    const [mixedTable, otherTable] = await Promise.all([openTable(mixed, { nullValues: ['NA'] }), openTable(other)]);
+    const fresh = { mixed: [] as string[], other: [] as string[] };
+    await read((mixedTable as CsvSource).csv.readRange({ from: (mixedTable as CsvSource).csv.dataStart, to: Infinity }).batches(), fresh.mixed);
+    await read((otherTable as CsvSource).csv.readRange({ from: (otherTable as CsvSource).csv.dataStart, to: Infinity }).batches(), fresh.other);
+    const reused = () => ({
+      mixed: (mixedTable as CsvSource).csv.readRange({ from: (mixedTable as CsvSource).csv.dataStart, to: Infinity, reuseBatches: true }).batches()[Symbol.asyncIterator](),
+      other: (otherTable as CsvSource).csv.readRange({ from: (otherTable as CsvSource).csv.dataStart, to: Infinity, reuseBatches: true }).batches()[Symbol.asyncIterator](),
+    });
+    // One after another, twice: the second pair takes the buffers the first gave back.
+    for (let round = 0; round < 2; round += 1) {
+      const again = { mixed: [] as string[], other: [] as string[] };
+      const { mixed: m, other: o } = reused();
+      await read({ [Symbol.asyncIterator]: () => m }, again.mixed);
+      await read({ [Symbol.asyncIterator]: () => o }, again.other);
+      expect(again).toEqual(fresh);
+    }
+    // Interleaved: both readers live at once, a batch of each in turn.
+    const both = { mixed: [] as string[], other: [] as string[] };
+    const { mixed: m, other: o } = reused();
+    for (let done = [false, false]; !done[0] || !done[1]; ) {
+      for (const [k, iterator] of [[0, m], [1, o]] as const) {
+        if (done[k]) continue;
+        const next = await iterator.next();
+        if (next.done) done[k] = true;
+        else await read([next.value], k === 0 ? both.mixed : both.other);
+      }
+    }
+    expect(both).toEqual(fresh);
   });
 
   it('leave profiles and anomalies exactly as the cells give them', async () => {

@@ -15,6 +15,7 @@ import { isAscii } from 'node:buffer';
 import type { FileHandle } from 'node:fs/promises';
 import { InputDataError } from '@modelgate/core';
 import { formatBytes } from './common.js';
+import { giveBack, takeBuffer } from './spare-buffers.js';
 
 export const ROW = 0;
 export const NEED_MORE = 1;
@@ -84,7 +85,7 @@ export class CsvScanner {
     this.filePos = options.start;
     this.base = options.start;
     this.line = options.line;
-    this.buf = Buffer.allocUnsafeSlow(Math.min(options.chunkSize, 1 << 24) + SLACK);
+    this.buf = Buffer.from(takeBuffer(Math.min(options.chunkSize, 1 << 24) + SLACK));
     this.view = new DataView(this.buf.buffer, this.buf.byteOffset, this.buf.length);
     this.buf[0] = LF;
   }
@@ -116,6 +117,15 @@ export class CsvScanner {
     this.buf[this.n] = LF;
     this.text = undefined;
     this.ascii = isAscii(this.buf.subarray(0, this.n));
+  }
+
+  /** Gives the read buffer back for the next scanner (see spare-buffers.ts); this scanner is done. */
+  release(): void {
+    giveBack(this.buf.buffer as ArrayBuffer);
+    this.buf = Buffer.alloc(0);
+    this.view = new DataView(this.buf.buffer, 0, 0);
+    this.n = 0;
+    this.pos = 0;
   }
 
   /** Skips `count` bytes at the current position (a BOM). */

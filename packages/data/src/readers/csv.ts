@@ -8,6 +8,7 @@ import { ConfigurationError, InputDataError } from '@modelgate/core';
 import type { Cell, TableBatch, TableSource } from '../table.js';
 import { batchRowsOf, checkDataFile, openDataFile, projectColumns, tuningOf, type OpenOptions } from './common.js';
 import { CellDecoder } from './csv-cells.js';
+import { giveBack, takeBuffer } from './spare-buffers.js';
 import { CsvScanner, END, ESCAPED, NEED_MORE, PLAIN, ROW } from './csv-scan.js';
 
 const FULL = 3;
@@ -118,6 +119,8 @@ export async function openCsv(path: string, shown: string, options: OpenOptions,
           } finally {
             reader.start = rows.start;
             reader.next = rows.next;
+            rows.release();
+            scanner.release();
           }
         } finally {
           await fh.close();
@@ -172,7 +175,8 @@ class RowReader {
     private readonly reuse: boolean,
   ) {
     this.data = this.newData();
-    this.codes = new Int32Array(columns.length * batchRows);
+    // A reader whose batches are reused is read one batch at a time: its codes' memory can go to the next reader.
+    this.codes = new Int32Array(reuse ? takeBuffer(columns.length * batchRows * 4) : new ArrayBuffer(columns.length * batchRows * 4));
     this.lines = new Int32Array(batchRows);
   }
 
@@ -207,6 +211,12 @@ class RowReader {
     }
   }
 
+  /** Gives the decoder's memory (and, when batches are reused, the codes') to the next reader. */
+  release(): void {
+    this.decoder.release();
+    if (this.reuse) giveBack(this.codes.buffer as ArrayBuffer);
+  }
+
   take(): TableBatch {
     const rowCount = this.count;
     let data = this.data;
@@ -232,13 +242,12 @@ class RowReader {
   private newData(): Cell[][] {
     return this.columns.map(() => new Array<Cell>(this.batchRows));
   }
-
 }
 
 async function readHeader(path: string, shown: string, delimiter: number, tuning: { chunkSize: number; maxRowBytes: number }): Promise<Header> {
   const fh = await openDataFile(path, shown);
+  const scanner = new CsvScanner(fh, shown, { delimiter, ...tuning, start: 0, line: 1 });
   try {
-    const scanner = new CsvScanner(fh, shown, { delimiter, ...tuning, start: 0, line: 1 });
     while (scanner.n < 3 && !scanner.eof) await scanner.fill();
     const buf = scanner.buf;
     if (scanner.n >= 3 && buf[0] === 0xef && buf[1] === 0xbb && buf[2] === 0xbf) scanner.skip(3);
@@ -252,6 +261,7 @@ async function readHeader(path: string, shown: string, delimiter: number, tuning
     const names = headerNames(scanner, shown, line);
     return { names, line, dataStart: scanner.offset, dataLine: scanner.line };
   } finally {
+    scanner.release();
     await fh.close();
   }
 }
