@@ -1,6 +1,9 @@
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { ConfigurationError, InputDataError } from '@modelgate/core';
-import type { TableBatch } from '@modelgate/data';
+import { ConfigurationError, formatUserError, InputDataError } from '@modelgate/core';
+import { openTable, type TableBatch } from '@modelgate/data';
 import { batchToFeeds, planInputs, type ModelInput } from './feed.js';
 import { decodeBatch, planOutputs } from './outputs.js';
 
@@ -64,6 +67,46 @@ describe('batchToFeeds', () => {
     expect(() => batchToFeeds(ints, batch([['', 'a', '1', 'x']]), 'd.csv')).toThrow("column 'age' is missing a value, but the model's input is int64 (integers have no missing value)");
     expect(() => batchToFeeds(ints, batch([['3.5', 'a', '1', 'x']]), 'd.csv')).toThrow("column 'age': '3.5' is not an integer, but the model's input is int64");
     expect(Array.from(batchToFeeds(ints, batch([['7', 'a', '1', 'x']]), 'd.csv')[0]!.data as BigInt64Array)).toEqual([7n]);
+  });
+
+  it("feeds CSV batches by their cells' codes exactly as by the cells, and fails at the same line", async () => {
+    // Values repeat (so most cells have codes); blanks, NaN spellings, spaces; a bad value first at line 700.
+    const values = ['39', ' 40 ', '', 'nan', '1e3', '-0.5', '17', '90'];
+    const lines = Array.from({ length: 20_000 }, (_, i) => `${values[i % values.length]},w,${values[(i * 3) % values.length]},${i === 698 || i === 5000 ? 'x' : values[i % 3]}`);
+    const dir = mkdtempSync(join(tmpdir(), 'modelgate-feed-'));
+    try {
+      const file = join(dir, 'd.csv');
+      writeFileSync(file, `age,workclass,hours,score\n${lines.join('\n')}\n`);
+      const feedsOf = async (plan: ReturnType<typeof planInputs>, withCodes: boolean) => {
+        const out: number[] = [];
+        let coded = 0;
+        for await (const read of (await openTable(file, { batchRows: 4096 })).batches()) {
+          const { codes, ...plain } = read;
+          coded += codes?.reduce((sum, column) => sum + column.codes.filter((code) => code >= 0).length, 0) ?? 0;
+          for (const feed of batchToFeeds(plan, withCodes ? read : plain, 'd.csv')) out.push(...(feed.data as Float32Array | Float64Array));
+        }
+        return { out, coded };
+      };
+      const matrix = planInputs([{ name: 'input', dtype: 'float32', shape: ['N', 2] }], ['age', 'workclass', 'hours', 'score'], { label: 'score', file: 'd.csv', featureNames: ['age', 'hours'] });
+      const doubles = planInputs([{ name: 'age', dtype: 'float64', shape: ['N', 1] }, { name: 'hours', dtype: 'float64', shape: ['N', 1] }], ['age', 'workclass', 'hours', 'score'], { label: 'score', file: 'd.csv' });
+      // Row by row [age, hours] for the matrix; column by column for one input per column.
+      for (const [plan, first] of [
+        [matrix, [39, 39, 40, Number.NaN]],
+        [doubles, [39, 40, Number.NaN, Number.NaN]],
+      ] as const) {
+        const coded = await feedsOf(plan, true);
+        const plain = await feedsOf(plan, false);
+        expect(coded.coded).toBeGreaterThan(50_000);
+        expect(coded.out.slice(0, 4)).toEqual(first);
+        expect(coded.out).toEqual(plain.out);
+      }
+      const score = planInputs([{ name: 'score', dtype: 'float32', shape: ['N', 1] }], ['age', 'workclass', 'hours', 'score'], { label: 'age', file: 'd.csv' });
+      const failure = async (withCodes: boolean) => feedsOf(score, withCodes).then(() => 'no error', (error: unknown) => formatUserError(error as InputDataError));
+      expect(await failure(true)).toBe("d.csv:700: column 'score': 'x' is not a number");
+      expect(await failure(false)).toBe(await failure(true));
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 });
 

@@ -8,7 +8,7 @@
  * Pure: produces typed arrays; the session wrapper wraps them as onnxruntime tensors.
  */
 import { ConfigurationError, InputDataError } from '@modelgate/core';
-import type { Cell, TableBatch } from '@modelgate/data';
+import type { Cell, CellDictionary, ColumnCodes, TableBatch } from '@modelgate/data';
 
 export type FeedType = 'float32' | 'float64' | 'int64' | 'int32' | 'bool' | 'string';
 
@@ -93,14 +93,12 @@ export interface FeedTensor {
 export function batchToFeeds(plan: InputPlan, batch: TableBatch, file: string): FeedTensor[] {
   const index = new Map(batch.columns.map((name, i) => [name, i]));
   const column = (name: string): Cell[] => batch.data[index.get(name)!]!;
+  const codesOf = (name: string): ColumnCodes | undefined => batch.codes?.[index.get(name)!];
   const rows = batch.rowCount;
   if (plan.kind === 'matrix') {
     const width = plan.columns.length;
     const data = allocate(plan.type, rows * width) as Float32Array | Float64Array | BigInt64Array | Int32Array | Uint8Array;
-    plan.columns.forEach((name, j) => {
-      const cells = column(name);
-      for (let i = 0; i < rows; i += 1) write(data, i * width + j, cells[i]!, plan.type, name, batch.lines[i]!, file);
-    });
+    plan.columns.forEach((name, j) => writeColumn(data, j, width, column(name), codesOf(name), plan.type, name, batch, file));
     return [{ name: plan.input, type: plan.type, data, dims: [rows, width] }];
   }
   return plan.inputs.map(({ input, column: name, type, rank }) => {
@@ -108,9 +106,60 @@ export function batchToFeeds(plan: InputPlan, batch: TableBatch, file: string): 
     const dims = rank === 1 ? [rows] : [rows, 1];
     if (type === 'string') return { name: input, type, data: cells.map((cell) => (cell === null ? '' : String(cell))), dims };
     const data = allocate(type, rows) as Float32Array | Float64Array | BigInt64Array | Int32Array | Uint8Array;
-    for (let i = 0; i < rows; i += 1) write(data, i, cells[i]!, type, name, batch.lines[i]!, file);
+    writeColumn(data, 0, 1, cells, codesOf(name), type, name, batch, file);
     return { name: input, type, data, dims };
   });
+}
+
+/** Per code of a CSV column's dictionary: its float value, parsed once (`parsed[code]` says whether it is). */
+interface ParsedCodes {
+  values: Float64Array;
+  parsed: Uint8Array;
+}
+const parsedCodes = new WeakMap<CellDictionary, ParsedCodes>();
+
+/**
+ * Writes one column's cells to `data[i * width + j]`. Float inputs from CSV parse each distinct
+ * value once, by its code (see ColumnCodes): the first row holding a bad value still fails first.
+ */
+function writeColumn(data: Float32Array | Float64Array | BigInt64Array | Int32Array | Uint8Array, j: number, width: number, cells: Cell[], coded: ColumnCodes | undefined, type: FeedType, name: string, batch: TableBatch, file: string): void {
+  const rows = batch.rowCount;
+  if (coded === undefined || (type !== 'float32' && type !== 'float64')) {
+    for (let i = 0; i < rows; i += 1) write(data, i * width + j, cells[i]!, type, name, batch.lines[i]!, file);
+    return;
+  }
+  const { codes, dictionary } = coded;
+  const cache = parsedCodesOf(dictionary);
+  const { values, parsed } = cache;
+  const target = data as Float32Array | Float64Array;
+  for (let i = 0; i < rows; i += 1) {
+    const code = codes[i]!;
+    if (code < 0) {
+      target[i * width + j] = toFloat(cells[i]!, name, batch.lines[i]!, file);
+      continue;
+    }
+    if (parsed[code] === 0) {
+      values[code] = toFloat(cells[i]!, name, batch.lines[i]!, file);
+      parsed[code] = 1;
+    }
+    target[i * width + j] = values[code]!;
+  }
+}
+
+/** The dictionary's parse cache, long enough for every code it has now. */
+function parsedCodesOf(dictionary: CellDictionary): ParsedCodes {
+  const size = dictionary.values.length;
+  let cache = parsedCodes.get(dictionary);
+  if (cache === undefined || cache.values.length < size) {
+    const length = Math.max(size, 2 * (cache?.values.length ?? 128));
+    const grown = { values: new Float64Array(length), parsed: new Uint8Array(length) };
+    if (cache) {
+      grown.values.set(cache.values);
+      grown.parsed.set(cache.parsed);
+    }
+    parsedCodes.set(dictionary, (cache = grown));
+  }
+  return cache;
 }
 
 function allocate(type: FeedType, length: number): FeedData {
