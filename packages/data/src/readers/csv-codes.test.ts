@@ -81,13 +81,17 @@ describe('CSV cell codes', () => {
     const table = await openTable(mixed, { nullValues: ['NA'] });
     const dictionaries = new Set<unknown>();
     let batches = 0;
+    let largest = 0;
     for await (const batch of table.batches()) {
       checkCodes(batch);
       dictionaries.add(batch.codes![0]!.dictionary);
+      largest = Math.max(largest, ...batch.codes!.map((column) => column.dictionary.values.length));
       batches += 1;
     }
     expect(batches).toBeGreaterThan(10);
-    // ~80 000 new values in `mixed`: more than one dictionary holds.
+    // A dictionary holds its strings: capped at twice the cache's 1 024 slots.
+    expect(largest).toBe(2048);
+    // ~80 000 new values in `mixed`: one dictionary per batch or so.
     expect(dictionaries.size).toBeGreaterThanOrEqual(2);
   });
 
@@ -104,6 +108,17 @@ describe('CSV cell codes', () => {
     // One code per value unless two values share a slot; a cache that thrashed would hand out thousands.
     expect(codes[0]).toBeLessThanOrEqual(2 * short.length);
     expect(codes[1]).toBeLessThanOrEqual(2 * long.length);
+  });
+
+  it('are few for a column of many small values (two values sharing a cache set both stay)', async () => {
+    // Ages 17–99 and hours 1–99 in turn, as in the income data: some pairs of them share a set.
+    const rows = Array.from({ length: 40_000 }, (_, i) => `${17 + ((i * 7) % 83)},${1 + ((i * 13) % 99)}`);
+    const table = await openTable(dir.write('small-values.csv', `age,hours\n${rows.join('\n')}\n`));
+    let codes = [0, 0];
+    for await (const batch of table.batches()) codes = batch.codes!.map((column) => column.dictionary.values.length);
+    // 83 and 99 distinct values; a direct-mapped cache handed out 3 931 and 3 323 codes here.
+    expect(codes[0]).toBeLessThanOrEqual(100);
+    expect(codes[1]).toBeLessThanOrEqual(120);
   });
 
   it('readers that reuse memory (one after another, or interleaved) read what a fresh reader reads', async () => {
@@ -143,6 +158,31 @@ describe('CSV cell codes', () => {
       }
     }
     expect(both).toEqual(fresh);
+  });
+
+  it('readers of the same file, one a batch ahead of the other, read what a fresh reader reads', async () => {
+    // Same bytes in both: a cache or read buffer shared by the two would hand one reader the other's cells.
+    const source = (await openTable(mixed, { nullValues: ['NA'] })) as CsvSource;
+    const rows = (batch: TableBatch, out: string[]) => {
+      checkCodes(batch);
+      for (let i = 0; i < batch.rowCount; i += 1) out.push(batch.data.map((column) => String(column[i])).join(','));
+    };
+    const fresh: string[] = [];
+    for await (const batch of source.csv.readRange({ from: source.csv.dataStart, to: Infinity }).batches()) rows(batch, fresh);
+    const readers = [0, 1].map(() => source.csv.readRange({ from: source.csv.dataStart, to: Infinity, reuseBatches: true }).batches()[Symbol.asyncIterator]());
+    const read: string[][] = [[], []];
+    const ahead = await readers[0]!.next();
+    rows(ahead.value as TableBatch, read[0]!);
+    for (let done = [false, false]; !done[0] || !done[1]; ) {
+      for (const k of [0, 1]) {
+        if (done[k]) continue;
+        const next = await readers[k]!.next();
+        if (next.done) done[k] = true;
+        else rows(next.value, read[k]!);
+      }
+    }
+    expect(read[0]).toEqual(fresh);
+    expect(read[1]).toEqual(fresh);
   });
 
   it('leave profiles and anomalies exactly as the cells give them', async () => {

@@ -70,6 +70,8 @@ export class CsvScanner {
   private readonly delimiter: number;
   private readonly chunkSize: number;
   private readonly maxRowBytes: number;
+  /** Size of the read buffer as taken (it grows for long rows). */
+  private readonly initialBytes: number;
   private filePos: number;
   /** Line where a quote opened in the row that was cut by the end of the buffer (0: none). */
   private openQuoteLine = 0;
@@ -85,7 +87,8 @@ export class CsvScanner {
     this.filePos = options.start;
     this.base = options.start;
     this.line = options.line;
-    this.buf = Buffer.from(takeBuffer(Math.min(options.chunkSize, 1 << 24) + SLACK));
+    this.initialBytes = Math.min(options.chunkSize, 1 << 24) + SLACK;
+    this.buf = Buffer.from(takeBuffer(this.initialBytes));
     this.view = new DataView(this.buf.buffer, this.buf.byteOffset, this.buf.length);
     this.buf[0] = LF;
   }
@@ -121,7 +124,8 @@ export class CsvScanner {
 
   /** Gives the read buffer back for the next scanner (see spare-buffers.ts); this scanner is done. */
   release(): void {
-    giveBack(this.buf.buffer as ArrayBuffer);
+    // A buffer grown for a long row is left to the collector: the next scanner asks for the usual size.
+    if (this.buf.length === this.initialBytes) giveBack(this.buf.buffer as ArrayBuffer);
     this.buf = Buffer.alloc(0);
     this.view = new DataView(this.buf.buffer, 0, 0);
     this.n = 0;

@@ -246,8 +246,9 @@ class RowReader {
 
 async function readHeader(path: string, shown: string, delimiter: number, tuning: { chunkSize: number; maxRowBytes: number }): Promise<Header> {
   const fh = await openDataFile(path, shown);
-  const scanner = new CsvScanner(fh, shown, { delimiter, ...tuning, start: 0, line: 1 });
+  let scanner: CsvScanner | undefined;
   try {
+    scanner = new CsvScanner(fh, shown, { delimiter, ...tuning, start: 0, line: 1 });
     while (scanner.n < 3 && !scanner.eof) await scanner.fill();
     const buf = scanner.buf;
     if (scanner.n >= 3 && buf[0] === 0xef && buf[1] === 0xbb && buf[2] === 0xbf) scanner.skip(3);
@@ -261,7 +262,7 @@ async function readHeader(path: string, shown: string, delimiter: number, tuning
     const names = headerNames(scanner, shown, line);
     return { names, line, dataStart: scanner.offset, dataLine: scanner.line };
   } finally {
-    scanner.release();
+    scanner?.release();
     await fh.close();
   }
 }

@@ -10,16 +10,25 @@
 
 /** Buffers kept per size: one reader at a time per thread is the common case, two leave room. */
 const KEEP = 2;
+/** Bytes kept in all: readers of files of other widths, or a read buffer grown for a long row, are not kept forever. */
+const KEEP_BYTES = 16 << 20;
 const spare = new Map<number, ArrayBuffer[]>();
+let kept = 0;
 
 /** A buffer of exactly `bytes` bytes: a spare one (old contents) or a new one (zeros). */
 export function takeBuffer(bytes: number): ArrayBuffer {
-  return spare.get(bytes)?.pop() ?? new ArrayBuffer(bytes);
+  const buffer = spare.get(bytes)?.pop();
+  if (buffer === undefined) return new ArrayBuffer(bytes);
+  kept -= bytes;
+  return buffer;
 }
 
 /** Gives a buffer back; the caller must hold no view of it any more. */
 export function giveBack(buffer: ArrayBuffer): void {
   let list = spare.get(buffer.byteLength);
   if (list === undefined) spare.set(buffer.byteLength, (list = []));
-  if (list.length < KEEP && !list.includes(buffer)) list.push(buffer);
+  if (list.length < KEEP && kept + buffer.byteLength <= KEEP_BYTES && !list.includes(buffer)) {
+    list.push(buffer);
+    kept += buffer.byteLength;
+  }
 }
