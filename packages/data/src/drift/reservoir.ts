@@ -148,6 +148,8 @@ export class RowSampler {
       // 53 random bits: 27 from one hash of (seed, row), 26 from another.
       const row = first + i;
       const high = fmix32(fmix32(row + 0x9e3779b9) ^ seedHigh) >>> 5;
+      // The key is at least high / 2^27: most rows are turned away before the second hash.
+      if (high / 134_217_728 >= bar) continue;
       const low = fmix32(fmix32(row + 0x7f4a7c15) ^ seedLow) >>> 6;
       const key = (high * 67_108_864 + low) / 9_007_199_254_740_992;
       if (key >= bar) continue;
