@@ -62,7 +62,6 @@ export function createGitHubHost(env: NodeJS.ProcessEnv = process.env): ActionHo
   };
 }
 
-/** File text, or undefined when nothing is there; a directory is the user's mistake. */
 export function readRunEnvironment(env: NodeJS.ProcessEnv): RunEnvironment {
   const eventPath = env['GITHUB_EVENT_PATH'];
   let event: Record<string, unknown> | undefined;

@@ -75,12 +75,12 @@ export interface TreeModel {
   notes: string[];
 }
 
-/** One-line InputDataError naming the file and the offending field. */
 /** A problem with the file as a whole ("is empty", "is not UTF-8 text"): no field to name. */
 export function fileError(file: string, message: string): InputDataError {
   return new InputDataError(message, { file });
 }
 
+/** One-line InputDataError naming the file and the offending field. */
 export function inputError(file: string, field: string, message: string, line?: number): InputDataError {
   const location = line === undefined ? { file, field } : { file, field, line };
   return new InputDataError(`${field}: ${message}`, location);

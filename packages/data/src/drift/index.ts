@@ -72,13 +72,13 @@ export const DEFAULT_THRESHOLDS: Readonly<Record<DriftTestName, number>> = {
 /** Tests reporting a p-value (drift when small) rather than a distance (drift when large). */
 export const P_VALUE_TESTS: ReadonlySet<DriftTestName> = new Set(['ks', 'chi2', 'z']);
 
+/** chooseTest never needs to know of more distinct values than this. */
+export const CHOICE_UNIQUES = 6;
+
 /**
  * Evidently's `_get_default_stattest` (registry.py). `uniques` = distinct non-missing values of
  * reference and current *combined* (`pd.concat([ref, cur]).nunique()`).
  */
-/** chooseTest never needs to know of more distinct values than this. */
-export const CHOICE_UNIQUES = 6;
-
 export function chooseTest(kind: 'numeric' | 'categorical', referenceRows: number, uniques: number): DriftTestName {
   if (referenceRows <= 1000) {
     if (kind === 'numeric' && uniques >= CHOICE_UNIQUES) return 'ks';
