@@ -1,7 +1,6 @@
 // Child process of model-eval.bench.ts: one measurement, printed as a JSON line.
 import { peakRssMb } from './peak-rss.js';
-import { createWriteStream, mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { createWriteStream, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import * as ort from 'onnxruntime-node';
@@ -11,6 +10,7 @@ import { AttributeType, encodeModel, inspectModel, decodeModel } from '@modelgat
 import { createSession, scoreTable } from '@modelgate/runtime';
 import { assembleMetrics } from '../packages/cli/src/eval/assemble.js';
 import { graph, info, model as buildModel, node, seededRandom } from '../packages/onnx/src/test-models.js';
+import { timeCliCommand } from './cli-in-process.js';
 
 const [mode, modelFile, dataFile] = process.argv.slice(2) as [string, string, string];
 const report = (ms: number, extra: Record<string, unknown> = {}) => console.log(JSON.stringify({ ms, maxRssMb: peakRssMb(), ...extra }));
@@ -74,17 +74,12 @@ if (mode === 'generate') {
   }
   report(0);
 } else if (mode === 'cli') {
-  // As a user runs `modelgate eval` (defaults: 200 row-latency runs): the bundle's CLI loaded and
-  // run inside the clock, with onnxruntime's resolution, the model's load and session, hashing,
-  // metrics.json and the summary (only Node's own start is left out).
-  const out = mkdtempSync(join(tmpdir(), 'modelgate-bench-eval-'));
-  const silent = { out: () => undefined, err: () => undefined };
-  const start = performance.now();
-  const { main } = (await import(new URL('../../dist/index.js', import.meta.url).href)) as { main: (argv: string[], io: typeof silent) => Promise<number> };
-  const code = await main(['eval', '--model', modelFile, '--data', dataFile, '--label', 'income', '--positive', '>50K', '--slice', 'sex', '--out', join(out, 'metrics.json'), '--quiet'], silent);
-  const ms = performance.now() - start;
-  const metrics = JSON.parse(readFileSync(join(out, 'metrics.json'), 'utf8')) as { rows: number; metrics: Record<string, number> };
-  rmSync(out, { recursive: true, force: true });
+  // As a user runs `modelgate eval` (defaults: 200 row-latency runs): onnxruntime's resolution, the
+  // model's load and session, hashing, metrics.json and the summary.
+  const { ms, code, result: metrics } = await timeCliCommand(
+    (out) => ['eval', '--model', modelFile, '--data', dataFile, '--label', 'income', '--positive', '>50K', '--slice', 'sex', '--out', join(out, 'metrics.json'), '--quiet'],
+    (out) => JSON.parse(readFileSync(join(out, 'metrics.json'), 'utf8')) as { rows: number; metrics: Record<string, number> },
+  );
   report(ms, { rows: metrics.rows, accuracy: metrics.metrics['accuracy'], code });
 } else {
   const bytes = readFileSync(modelFile);
