@@ -176,6 +176,39 @@ describe('chunked validation', () => {
     expect(second.profile).toEqual(first.profile);
   });
 
+  it('gives the other thread chunks while this one reads the reference; an error of the reference still comes first', async () => {
+    // The reference's last batch waits until the other thread has been given a chunk.
+    let chunkGiven!: () => void;
+    const given = new Promise<void>((resolve) => (chunkGiven = resolve));
+    const source = await openTable(train);
+    const watched = {
+      ...source,
+      batches: () =>
+        (async function* () {
+          yield* source.batches();
+          await Promise.race([given, new Promise((_, reject) => setTimeout(() => reject(new Error('no chunk for the other thread while the reference was read')), 2000))]);
+        })(),
+    };
+    const runner = inProcessRunner();
+    const logged = () => {
+      const inner = runner();
+      return { run: (task: ChunkTask) => (chunkGiven(), inner.run(task)), close() {} };
+    };
+    const path = write('concurrent.csv', income('holdout', 5000));
+    const result = await validate(path, { chunkBytes: 32 << 10, chunkRunner: logged, reference: { source: watched, shown: 'train.csv' } });
+    expect(result.reading.threads).toBe(2);
+    expect({ ...result, reading: undefined }).toEqual({ ...(await validate(path, { chunkBytes: 32 << 10 })), reading: undefined });
+
+    const trainLines = income('train', 3000).split('\n');
+    trainLines[2500] = `${trainLines[2500]},extra`;
+    const badReference = write('bad-reference.csv', trainLines.join('\n'));
+    const dataLines = income('holdout', 5000).split('\n');
+    dataLines[3] = `${dataLines[3]},extra`;
+    const badData = write('bad-data.csv', dataLines.join('\n'));
+    const failure = validate(badData, { chunkBytes: 32 << 10, chunkRunner: inProcessRunner(), reference: { source: await openTable(badReference, {}, 'train.csv'), shown: 'train.csv' } });
+    await expect(failure).rejects.toMatchObject({ name: 'InputDataError', location: { file: 'train.csv', line: 2501 } });
+  });
+
   it('raises the error a single pass raises, at the same line, for a broken row deep in the file', async () => {
     const lines = income('holdout', 20_000).split('\n');
     lines[15_001] = `${lines[15_001]},extra`;
@@ -211,19 +244,23 @@ describe('chunked validation', () => {
   });
 
   it('draws a sample again when the estimated bound was too tight, with the result an unbounded draw gives', async () => {
-    // A mostly-empty column whose share of numbers is claimed to be 1: the bound lets too few through.
+    // Column x has a value in every row of the head the bounds are estimated from, then in one row
+    // of 50: the bound lets too few of its values through.
     const rows = ['x,y'];
-    for (let i = 0; i < 30_000; i += 1) rows.push(`${i % 20 === 0 ? i : ''},${i % 7}`);
+    for (let i = 0; i < 30_000; i += 1) rows.push(`${i < 2000 || i % 50 === 0 ? i : ''},${i % 7}`);
     const path = write('sparse.csv', `${rows.join('\n')}\n`);
-    const read = async (share: number) => {
+    const read = async (headBytes: number) => {
       const source = (await openTable(path)) as CsvSource;
-      const { pass: state } = await readChunked({ source, cuts: chunkCuts(source, 16 << 10), task: { sampled: ['x', 'y'], sampleSize: 400 }, sampleShares: [share, 1] });
-      return [state.samples.get('x')!.sample(), state.samples.get('y')!.sample()];
+      const { pass: state, resampled } = await readChunked({ source, cuts: chunkCuts(source, 16 << 10), task: { sampled: ['x', 'y'], sampleSize: 400 }, headBytes });
+      return { samples: [state.samples.get('x')!.sample(), state.samples.get('y')!.sample()], resampled };
     };
-    const tight = await read(1);
-    const unbounded = await read(1e-9);
-    expect(tight[0]).toHaveLength(400);
-    expect(tight).toEqual(unbounded);
+    const tight = await read(4096);
+    // No head, no estimate: no bound.
+    const unbounded = await read(0);
+    expect(tight.resampled).toEqual(['x']);
+    expect(unbounded.resampled).toEqual([]);
+    expect(tight.samples[0]).toHaveLength(400);
+    expect(tight.samples).toEqual(unbounded.samples);
   });
 
   it('compares a high-cardinality column with itself as undrifted, chunked or not', async () => {

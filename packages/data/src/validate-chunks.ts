@@ -10,7 +10,6 @@
  * again from the exact boundary, with the file's own line numbers. So results never depend on
  * which thread read what, and errors are the ones a single pass would raise.
  */
-import { open } from 'node:fs/promises';
 import type { z } from 'zod';
 import type { DataSchemaFile } from '@modelgate/core';
 import { RowSampler, type NumericReservoir, type SampleState } from './drift/reservoir.js';
@@ -109,6 +108,7 @@ export class PassState {
     this.sampler.add(
       this.sampledIndexes.map((index) => batch.data[index]!),
       batch.rowCount,
+      batch.codes && this.sampledIndexes.map((index) => batch.codes![index]),
     );
   }
 
@@ -186,10 +186,16 @@ export interface ChunkedReadOptions {
   task: Omit<ChunkTask, 'path' | 'shown' | 'read' | 'range' | 'index' | 'sampleBounds' | 'validatorFile'>;
   /** The file name anomaly samples carry (default: the source's shown path). */
   validatorFile?: string;
-  /** Per sampled column, the share of rows expected to hold a number (from the reference); default 1. */
-  sampleShares?: number[];
   /** Runs chunks on another thread too; without it the chunks are all read here, in order. */
   runner?: ChunkRunner;
+  /**
+   * Work for this thread before it reads any chunk (the reference), started once the chunks can be
+   * handed out: the runner reads them meanwhile. Its error is thrown from here, before any error
+   * of the data.
+   */
+  first?: () => Promise<void>;
+  /** Bytes at the start of the data read to estimate the sample bounds (default 256 KiB); for tests. */
+  headBytes?: number;
   /** Rows merged so far, after each chunk. */
   onRows?: (rows: number) => void;
 }
@@ -206,11 +212,11 @@ export const MAX_AHEAD = 4;
  * Reads every chunk (here and on the runner, taking the next unread chunk whenever one finishes)
  * and absorbs them in file order into one PassState.
  */
-export async function readChunked(options: ChunkedReadOptions): Promise<{ pass: PassState; chunks: number; onRunner: number }> {
+export async function readChunked(options: ChunkedReadOptions): Promise<{ pass: PassState; chunks: number; onRunner: number; resampled: string[] }> {
   const { source, cuts, runner } = options;
   const { sampled, sampleSize } = options.task;
   const count = cuts.length;
-  const sampleBounds = count > 1 ? await estimateSampleBounds(source, sampleSize, sampled.map((_, j) => options.sampleShares?.[j] ?? 1)) : sampled.map(() => 1);
+  const sampleBounds = count > 1 ? await estimateSampleBounds(source, sampled, sampleSize, options.headBytes ?? HEAD_BYTES) : sampled.map(() => 1);
   const validatorFile = options.validatorFile ?? source.path;
   const taskOf = (index: number, range: CsvRange): ChunkTask => ({ ...options.task, path: source.csv.file, shown: source.path, read: source.csv.options, validatorFile, range, index, sampleBounds });
   const rangeOf = (index: number): CsvRange => ({ from: index === 0 ? source.csv.dataStart : cuts[index]!, to: cuts[index + 1] ?? Infinity });
@@ -267,8 +273,9 @@ export async function readChunked(options: ChunkedReadOptions): Promise<{ pass: 
   };
 
   const settle = (promise: Promise<ChunkState>): Promise<Outcome> => promise.then((state) => ({ state }), (error: unknown) => ({ error }));
-  // This thread takes the first chunk (the runner is still starting), the runner the next.
-  let index = taken++;
+  // Without `first`, this thread takes the first chunk (the runner is still starting), the runner
+  // the next; with it, the runner takes chunks as soon as it is up.
+  let index = options.first ? -1 : taken++;
   const remote = runner
     ? (async () => {
         // A data error is the chunk's (it may have started inside a quoted field); a few other
@@ -292,11 +299,14 @@ export async function readChunked(options: ChunkedReadOptions): Promise<{ pass: 
       })()
     : undefined;
   try {
-    for (;;) {
+    if (options.first) {
+      await options.first();
+      index = taken < count ? taken++ : -1;
+    }
+    while (index >= 0) {
       outcomes[index] = await settle(scanHere(index, rangeOf(index)));
       await absorbReady();
-      if (taken >= count) break;
-      index = taken++;
+      index = taken < count ? taken++ : -1;
     }
     await remote;
     await absorbReady();
@@ -316,36 +326,43 @@ export async function readChunked(options: ChunkedReadOptions): Promise<{ pass: 
     short = short.filter((name) => numeric.has(name));
   }
   if (short.length > 0) await resample(source, cuts, starts, short, sampleSize, total!);
-  return { pass: total!, chunks: count, onRunner };
+  return { pass: total!, chunks: count, onRunner, resampled: short };
 }
 
 /** How many times the expected sample a bound lets through: far more than the estimate can be off by. */
 const BOUND_SLACK = 3;
+const HEAD_BYTES = 64 << 10;
 
 /**
  * Per sampled column, a key bound that lets about three times the sample size through: from the
- * rows per byte of the data's first 256 KiB and the share of rows expected to hold numbers.
+ * rows per byte of the data's first `headBytes` and the share of those rows with a value in the
+ * column. A guess (see readChunked): a bad row in the head ends it, and is reported when its chunk
+ * is read.
  */
-async function estimateSampleBounds(source: CsvSource, sampleSize: number, shares: number[]): Promise<number[]> {
+async function estimateSampleBounds(source: CsvSource, sampled: readonly string[], sampleSize: number, headBytes: number): Promise<number[]> {
   const { size, dataStart } = source.csv;
-  const fh = await open(source.csv.file, 'r');
-  let rows: number;
+  const indexes = sampled.map((name) => source.columns.indexOf(name));
+  const present = sampled.map(() => 0);
+  let rows = 0;
+  let bytes = 0;
+  const reader = source.csv.readRange({ from: dataStart, to: dataStart.offset + headBytes, reuseBatches: true });
   try {
-    const head = Buffer.alloc(Math.min(1 << 18, size - dataStart.offset));
-    const { bytesRead } = await fh.read(head, 0, head.length, dataStart.offset);
-    // Rows, not lines: a line break inside a quoted field does not end a row.
-    let lines = 0;
-    let quoted = false;
-    for (let at = 0; at < bytesRead; at += 1) {
-      const byte = head[at]!;
-      if (byte === 34) quoted = !quoted;
-      else if (byte === 10 && !quoted) lines += 1;
+    for await (const batch of reader.batches()) {
+      indexes.forEach((index, j) => {
+        const cells = batch.data[index]!;
+        let count = 0;
+        for (let i = 0; i < batch.rowCount; i += 1) if (cells[i] !== null) count += 1;
+        present[j]! += count;
+      });
+      rows += batch.rowCount;
     }
-    rows = lines === 0 ? 0 : ((size - dataStart.offset) * lines) / bytesRead;
-  } finally {
-    await fh.close();
+    bytes = (reader.next?.offset ?? size) - dataStart.offset;
+  } catch {
+    rows = 0;
   }
-  return shares.map((share) => (rows === 0 ? 1 : Math.min(1, (BOUND_SLACK * sampleSize) / (rows * Math.max(share, 1e-3)))));
+  if (rows === 0 || bytes <= 0) return sampled.map(() => 1);
+  const total = ((size - dataStart.offset) * rows) / bytes;
+  return present.map((count) => Math.min(1, (BOUND_SLACK * sampleSize) / (total * Math.max(count / rows, 1e-3))));
 }
 
 /** Draws the samples of `columns` again, chunk by chunk from the known starts, with no bound. */
@@ -355,7 +372,7 @@ async function resample(source: CsvSource, cuts: number[], starts: RowPosition[]
   for (let index = 0; index < starts.length; index += 1) {
     const sampler = new RowSampler(columns.length, sampleSize, sampleSeed(index));
     const reader = source.csv.readRange({ from: starts[index]!, to: cuts[index + 1] ?? Infinity, reuseBatches: true });
-    for await (const batch of reader.batches()) sampler.add(indexes.map((i) => batch.data[i]!), batch.rowCount);
+    for await (const batch of reader.batches()) sampler.add(indexes.map((i) => batch.data[i]!), batch.rowCount, batch.codes && indexes.map((i) => batch.codes![i]));
     if (!merged) merged = sampler;
     else sampler.reservoirs.forEach((reservoir, j) => merged!.reservoirs[j]!.absorb(reservoir.exportState()));
   }

@@ -77,36 +77,38 @@ export async function validateData(options: DataValidationOptions): Promise<Data
   const allCuts = 'csv' in source && !validateOptions.duplicateRows ? chunkCuts(source as CsvSource, chunkBytes) : [];
   const cuts = allCuts.length >= MIN_CHUNKS ? allCuts : allCuts.slice(0, 1);
   const runner = cuts.length > 1 ? options.chunkRunner?.() : undefined;
+  // Numeric columns of both files are sampled for drift tests. Their types are not known yet, so
+  // every column the reference also has is sampled; a sample stops at its first value that is not
+  // a number (see NumericReservoir), and only those of columns numeric on both sides are used.
+  const inReference = new Set(options.reference?.source.columns);
+  const sampled = source.columns.filter((name) => inReference.has(name));
+  const readReference = async (): Promise<PassState | undefined> => {
+    if (!options.reference) return undefined;
+    // Its own seed: the reference's keys must not repeat the data's first chunk's.
+    const pass = new PassState(options.reference.source.columns, options.reference.source.columns, sampleSize, REFERENCE_SEED);
+    await pass.addAll(options.reference.source.batches());
+    requireRows(options.reference.source, pass.rows, options.reference.shown);
+    return pass;
+  };
   let current: PassState;
   let reference: PassState | undefined;
   let reading = { chunks: 1, threads: 1 };
   try {
-    // The reference first (usually the smaller file): its types say which columns need numeric samples.
-    if (options.reference) {
-      // Its own seed: the reference's keys must not repeat the data's first chunk's.
-      reference = new PassState(options.reference.source.columns, options.reference.source.columns, sampleSize, REFERENCE_SEED);
-      await reference.addAll(options.reference.source.batches());
-      requireRows(options.reference.source, reference.rows, options.reference.shown);
-    }
-    const referenceProfile = reference?.profiler.toJSON();
-    const numericInReference = new Set(referenceProfile?.columns.filter(isNumeric).map((column) => column.name));
-    const sampled = source.columns.filter((name) => numericInReference.has(name));
     if (cuts.length > 0) {
       const chunked = await readChunked({
         source: source as CsvSource,
         cuts,
         validatorFile: options.data.shown,
         task: { ...(options.schema ? { schema: options.schema.schema } : {}), validate: validateOptions, sampled, sampleSize },
-        sampleShares: sampled.map((name) => {
-          const column = referenceProfile?.columns.find((candidate) => candidate.name === name);
-          return column && referenceProfile!.rows > 0 ? column.count / referenceProfile!.rows : 1;
-        }),
         ...(runner ? { runner } : {}),
+        // Read on this thread while the runner starts on the data's chunks.
+        ...(options.reference ? { first: async () => void (reference = await readReference()) } : {}),
         onRows: (rows) => options.onProgress?.(rows),
       });
       current = chunked.pass;
       reading = { chunks: chunked.chunks, threads: chunked.onRunner > 0 ? 2 : 1 };
     } else {
+      reference = await readReference();
       const validator = options.schema ? new SchemaValidator(options.schema.schema, source.columns, options.data.shown, validateOptions) : undefined;
       const pass = new PassState(source.columns, sampled, sampleSize, 0x9e3779b9, validator);
       await pass.addAll(source.batches(), () => options.onProgress?.(pass.rows));

@@ -6,10 +6,28 @@ import { RowSampler } from './reservoir.js';
 const column = (from: number, to: number): Cell[] => Array.from({ length: to - from }, (_, i) => String(from + i));
 
 describe('RowSampler', () => {
-  it('keeps every value while there are fewer than the capacity, skipping nulls and non-numbers', () => {
+  it('keeps every value while there are fewer than the capacity, skipping nulls, NaN and infinities', () => {
     const sampler = new RowSampler(1, 10, 7);
-    sampler.add([['3', null, 'x', '1.5', ' ', 'Infinity', '-2']], 7);
-    expect([...sampler.reservoirs[0]!.sample()]).toEqual([-2, 1.5, 3]);
+    sampler.add([['3', null, '1.5', 'nan', 'Infinity', '-inf', '-2', 7, 2n]], 9);
+    expect([...sampler.reservoirs[0]!.sample()]).toEqual([-2, 1.5, 2, 3, 7]);
+    expect(sampler.reservoirs[0]!.stopped).toBe(false);
+  });
+
+  it('stops a column at its first value the profiler would not call a number, and the merge of its parts too', () => {
+    // Each of these makes the column's profiled type string, bool or timestamp: its sample is never used.
+    for (const odd of ['x', ' ', ' 12', '0x1A', '1_000', 'true', '2024-01-05', true]) {
+      const sampler = new RowSampler(2, 10, 7);
+      sampler.add([['3', odd, '4'], ['1', '2', '3']], 3);
+      expect(sampler.reservoirs[0]!.stopped, String(odd)).toBe(true);
+      expect(sampler.reservoirs[0]!.sample()).toHaveLength(0);
+      // The other column, of the same rows, is sampled as before.
+      expect([...sampler.reservoirs[1]!.sample()]).toEqual([1, 2, 3]);
+      const whole = new RowSampler(1, 10, 8);
+      whole.add([['5', '6']], 2);
+      whole.reservoirs[0]!.absorb(sampler.reservoirs[0]!.exportState());
+      expect(whole.reservoirs[0]!.stopped).toBe(true);
+      expect(whole.reservoirs[0]!.sample()).toHaveLength(0);
+    }
   });
 
   it('merges samples of consecutive parts into the bottom-k of all their keys', () => {

@@ -1,10 +1,13 @@
+import { classifyString, FLOAT, INT } from '../profile/classify.js';
 import { quickselect } from '../quickselect.js';
-import type { Cell } from '../table.js';
+import type { Cell, CellDictionary, ColumnCodes } from '../table.js';
 
 /** A sample in transit between threads: keys and values, same length. */
 export interface SampleState {
   keys: Float64Array;
   values: Float64Array;
+  /** The part saw a value that is not a number: the column is not numeric (see NumericReservoir). */
+  stopped?: boolean;
 }
 
 /**
@@ -19,6 +22,11 @@ export interface SampleState {
  * Kept pairs are appended to a buffer of twice the capacity; when it fills, a selection keeps the
  * smallest half and the largest kept key becomes the bar a new key must beat. Once the sample is
  * full, most cells of a large file are never parsed.
+ *
+ * A present value that is not an int or a float (as the profiler classifies it: a word, a date, a
+ * boolean) means the column's type is not numeric, so its sample will never be used: the
+ * reservoir stops there, empty, and costs nothing more. This lets columns be sampled before
+ * anyone knows their types (the data's chunks are read while the reference still is).
  */
 export class NumericReservoir {
   private keys: Float64Array;
@@ -30,8 +38,14 @@ export class NumericReservoir {
   /** Keys at or above this are not kept: the bound, or the largest key kept at the last selection. */
   limit: number;
 
-  /** Parsed value per distinct string: values repeat, parsing is the cost. */
+  /** Parsed value per distinct numeric string: values repeat, parsing is the cost. */
   private readonly parsed = new Map<string, number>();
+  /** The same by code, for cells with one (see ColumnCodes): `codeParsed[code]` says whether it is. */
+  private dictionary: CellDictionary | undefined;
+  private codeValues = new Float64Array(0);
+  private codeParsed = new Uint8Array(0);
+  /** Saw a value that is not a number (see the class comment). */
+  stopped = false;
 
   constructor(
     readonly capacity = 100_000,
@@ -44,29 +58,80 @@ export class NumericReservoir {
     this.limit = capacity > 0 ? bound : 0;
   }
 
-  /** Offers a cell under a key below `limit`: kept when it is a finite number. */
-  offer(key: number, cell: Cell): void {
+  /**
+   * Offers a present cell under a key below `limit`: kept when it is a finite number (`nan` and
+   * `inf` are numbers, not kept); any other value stops the reservoir.
+   */
+  offer(key: number, cell: Exclude<Cell, null>): void {
     let value: number;
     if (typeof cell === 'number') value = cell;
     else if (typeof cell === 'string') {
       const known = this.parsed.get(cell);
       if (known !== undefined) value = known;
       else {
-        value = cell.trim() === '' ? Number.NaN : Number(cell);
+        const parsed = this.parse(cell);
+        if (parsed === undefined) return;
+        value = parsed;
         if (this.parsed.size < 65_536) this.parsed.set(cell, value);
       }
-    } else value = typeof cell === 'bigint' ? Number(cell) : Number.NaN;
+    } else if (typeof cell === 'bigint') value = Number(cell);
+    else return this.stop();
     if (Number.isFinite(value)) this.keep(key, value);
+  }
+
+  /** `offer` for a cell with a code in the dictionary of the last `useCodes`. */
+  offerCoded(key: number, cell: string, code: number): void {
+    let value: number;
+    if (this.codeParsed[code] === 1) value = this.codeValues[code]!;
+    else {
+      const parsed = this.parse(cell);
+      if (parsed === undefined) return;
+      value = parsed;
+      this.codeValues[code] = value;
+      this.codeParsed[code] = 1;
+    }
+    if (Number.isFinite(value)) this.keep(key, value);
+  }
+
+  /** Codes of the next cells offered come from `dictionary` (as it is now: it only grows between batches). */
+  useCodes(dictionary: CellDictionary): void {
+    const size = dictionary.values.length;
+    if (dictionary !== this.dictionary) {
+      this.dictionary = dictionary;
+      if (this.codeValues.length < size) {
+        this.codeValues = new Float64Array(Math.max(size, 256));
+        this.codeParsed = new Uint8Array(this.codeValues.length);
+      } else this.codeParsed.fill(0);
+    } else if (this.codeValues.length < size) {
+      const values = new Float64Array(Math.max(size, 2 * this.codeValues.length));
+      const parsed = new Uint8Array(values.length);
+      values.set(this.codeValues);
+      parsed.set(this.codeParsed);
+      this.codeValues = values;
+      this.codeParsed = parsed;
+    }
+  }
+
+  /** A string's number, or undefined once it has stopped the reservoir (not an int or a float). */
+  private parse(cell: string): number | undefined {
+    const kind = classifyString(cell);
+    if (kind !== INT && kind !== FLOAT) {
+      this.stop();
+      return undefined;
+    }
+    return Number(cell);
   }
 
   /** The sample's keys and values (copies), to send to another thread and `absorb` there. */
   exportState(): SampleState {
     this.select();
-    return { keys: this.keys.slice(0, this.size), values: this.values.slice(0, this.size) };
+    return { keys: this.keys.slice(0, this.size), values: this.values.slice(0, this.size), ...(this.stopped ? { stopped: true } : {}) };
   }
 
   /** Makes this the sample of its values and `other`'s (a sample of other rows, with keys from another seed). */
   absorb(other: SampleState): void {
+    if (other.stopped) this.stop();
+    if (this.stopped) return;
     const { keys, values } = other;
     for (let i = 0; i < keys.length; i += 1) if (keys[i]! < this.limit) this.keep(keys[i]!, values[i]!);
   }
@@ -80,6 +145,19 @@ export class NumericReservoir {
     return this.values.slice(0, this.size).sort();
   }
 
+  /** The column is not numeric: nothing more is kept, nor offered (the limit is 0). */
+  private stop(): void {
+    this.stopped = true;
+    this.size = 0;
+    this.limit = 0;
+    this.keys = new Float64Array(0);
+    this.values = new Float64Array(0);
+    this.parsed.clear();
+    this.dictionary = undefined;
+    this.codeValues = new Float64Array(0);
+    this.codeParsed = new Uint8Array(0);
+  }
+
   private keep(key: number, value: number): void {
     if (this.size === this.keys.length) {
       if (this.size < 2 * this.capacity) this.grow();
@@ -91,7 +169,8 @@ export class NumericReservoir {
   }
 
   private grow(): void {
-    const length = Math.min(2 * this.capacity, 2 * this.keys.length);
+    // Fourfold: a chunk's sample (tens of thousands) is copied three times on the way, not six.
+    const length = Math.min(2 * this.capacity, 4 * this.keys.length);
     const keys = new Float64Array(length);
     const values = new Float64Array(length);
     keys.set(this.keys);
@@ -133,14 +212,25 @@ export class RowSampler {
     this.seedLow = fmix32(seed ^ 0xa54ff53a);
   }
 
-  /** Adds `rows` rows; `columns[j]` holds the cells of reservoir j. */
-  add(columns: readonly (readonly Cell[])[], rows: number): void {
-    const reservoirs = this.reservoirs;
+  /** Adds `rows` rows; `columns[j]` holds the cells of reservoir j, `codes[j]` their codes if the reader gave them. */
+  add(columns: readonly (readonly Cell[])[], rows: number, codes?: readonly (ColumnCodes | undefined)[]): void {
+    // Stopped reservoirs (columns that are not numeric) are left out of the row loop.
+    const reservoirs: NumericReservoir[] = [];
+    const cells: (readonly Cell[])[] = [];
+    const cellCodes: Int32Array[] = [];
+    this.reservoirs.forEach((reservoir, j) => {
+      if (reservoir.stopped) return;
+      reservoirs.push(reservoir);
+      cells.push(columns[j]!);
+      const coded = codes?.[j];
+      if (coded) reservoir.useCodes(coded.dictionary);
+      cellCodes.push(coded ? coded.codes : uncoded(rows));
+    });
     if (reservoirs.length === 0) {
       this.row += rows;
       return;
     }
-    let bar = this.bar();
+    let bar = barOf(reservoirs);
     const seedHigh = this.seedHigh;
     const seedLow = this.seedLow;
     const first = this.row;
@@ -155,20 +245,30 @@ export class RowSampler {
       if (key >= bar) continue;
       for (let j = 0; j < reservoirs.length; j += 1) {
         const reservoir = reservoirs[j]!;
-        const cell = columns[j]![i]!;
-        if (key < reservoir.limit && cell !== null) reservoir.offer(key, cell);
+        const cell = cells[j]![i]!;
+        if (key >= reservoir.limit || cell === null) continue;
+        const code = cellCodes[j]![i]!;
+        if (code >= 0) reservoir.offerCoded(key, cell as string, code);
+        else reservoir.offer(key, cell);
       }
-      bar = this.bar();
+      bar = barOf(reservoirs);
     }
     this.row = first + rows;
   }
+}
 
-  /** The largest limit: a row whose key is at or above it is kept by no reservoir. */
-  private bar(): number {
-    let bar = 0;
-    for (const reservoir of this.reservoirs) if (reservoir.limit > bar) bar = reservoir.limit;
-    return bar;
-  }
+let noCodes = new Int32Array(0);
+/** Codes for cells that have none: -1 for `rows` rows. */
+function uncoded(rows: number): Int32Array {
+  if (noCodes.length < rows) noCodes = new Int32Array(rows).fill(-1);
+  return noCodes;
+}
+
+/** The largest limit: a row whose key is at or above it is kept by no reservoir. */
+function barOf(reservoirs: readonly NumericReservoir[]): number {
+  let bar = 0;
+  for (let j = 0; j < reservoirs.length; j += 1) if (reservoirs[j]!.limit > bar) bar = reservoirs[j]!.limit;
+  return bar;
 }
 
 /** MurmurHash3's finalizer: a bijection on 32-bit integers that mixes every input bit into every output bit. */

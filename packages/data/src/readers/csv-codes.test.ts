@@ -7,6 +7,7 @@ import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import type { z } from 'zod';
 import type { DataSchemaFile } from '@modelgate/core';
+import { RowSampler } from '../drift/reservoir.js';
 import { TableProfiler } from '../profile/table.js';
 import { SchemaValidator } from '../schema/validate.js';
 import type { TableBatch } from '../table.js';
@@ -55,11 +56,12 @@ const mixedSchema: Schema = {
   ],
 };
 
-/** Profile and validation of a file, from the batches as read or with their codes taken away. */
+/** Profile, validation and drift samples of a file, from the batches as read or with their codes taken away. */
 async function profileAndValidate(file: string, schema: Schema, withCodes: boolean) {
   const table = await openTable(file, { nullValues: ['NA'] });
   const profiler = new TableProfiler(table.columns);
   const validator = new SchemaValidator(schema, table.columns, 'data.csv');
+  const sampler = new RowSampler(table.columns.length, 5000, 11);
   let coded = 0;
   let cells = 0;
   for await (const read of table.batches()) {
@@ -70,8 +72,10 @@ async function profileAndValidate(file: string, schema: Schema, withCodes: boole
     const batch: TableBatch = withCodes ? read : plain;
     profiler.add(batch);
     validator.addBatch(batch);
+    sampler.add(batch.data, batch.rowCount, batch.codes);
   }
-  return { profile: profiler.toJSON(), anomalies: validator.finish(), codedShare: coded / cells };
+  const samples = sampler.reservoirs.map((reservoir) => ({ stopped: reservoir.stopped, values: [...reservoir.sample()] }));
+  return { profile: profiler.toJSON(), anomalies: validator.finish(), samples, codedShare: coded / cells };
 }
 
 describe('CSV cell codes', () => {
@@ -185,11 +189,15 @@ describe('CSV cell codes', () => {
     expect(read[1]).toEqual(fresh);
   });
 
-  it('leave profiles and anomalies exactly as the cells give them', async () => {
+  it('leave profiles, anomalies and drift samples exactly as the cells give them', async () => {
     const incomeSchema: Schema = { kind: 'schema', version: 1, default_environments: [], columns: [{ name: 'workclass', type: 'string', presence: { min_fraction: 1 }, values: ['Private'] }, { name: 'age', type: 'int', presence: { min_fraction: 1 }, domain: { min: 20, max: 60 } }] };
+    // Numbers that keep filling the dictionary (40% never seen before): it is replaced mid-file.
+    const amounts = dir.write('amounts.csv', `${['amount', ...Array.from({ length: 120_000 }, (_, i) => (i % 5 < 3 ? String(i % 10) : `${i * 7}.5`))].join('\n')}\n`);
+    const amountSchema: Schema = { kind: 'schema', version: 1, default_environments: [], columns: [{ name: 'amount', type: 'float', presence: { min_fraction: 1 }, domain: { min: 0, max: 100 } }] };
     for (const [file, schema] of [
       [mixed, mixedSchema],
       [income, incomeSchema],
+      [amounts, amountSchema],
     ] as const) {
       const coded = await profileAndValidate(file, schema, true);
       const plain = await profileAndValidate(file, schema, false);
@@ -198,6 +206,10 @@ describe('CSV cell codes', () => {
       expect(coded.anomalies.length).toBeGreaterThan(0);
       expect(coded.profile).toEqual(plain.profile);
       expect(coded.anomalies).toEqual(plain.anomalies);
+      expect(coded.samples).toEqual(plain.samples);
+      // Numeric columns were sampled (the 2 000-row fixture whole), the others stopped.
+      expect(coded.samples.filter((sample) => !sample.stopped && sample.values.length >= 2000).length).toBeGreaterThan(0);
+      expect(coded.samples.some((sample) => sample.stopped)).toBe(file !== amounts);
     }
   });
 });
