@@ -6,7 +6,7 @@
  * (the fastest JavaScript CSV parser we know) producing the same column-major batches.
  *
  * Each measurement runs in a fresh child process (this file, bundled with esbuild and run as plain
- * Node with `--readers-bench-worker`) so its peak RSS (sampled in-process, see peak-rss.ts) is its own;
+ * Node with `--readers-bench-worker`) so its peak RSS (the kernel's high-water mark, see peak-rss.ts) is its own;
  * the 3-pass run shows that RSS does not grow with the amount of data read.
  */
 import { createReadStream, createWriteStream, existsSync, mkdirSync, renameSync, statSync } from 'node:fs';
