@@ -95,12 +95,30 @@ describe('chunked validation', () => {
     expect(schemaOf(chunked)).toEqual(schemaOf(single));
   });
 
+  it('cuts whole chunks, then the last two chunks or less in equal parts of at most half a chunk', () => {
+    const cutsOf = (size: number, chunkBytes: number) => chunkCuts({ csv: { size, dataStart: { offset: 100, line: 2 } } } as unknown as CsvSource, chunkBytes);
+    const lengths = (size: number, chunkBytes: number) => cutsOf(size, chunkBytes).map((cut, i, cuts) => (cuts[i + 1] ?? size) - cut);
+    expect(lengths(100 + 1000, 1000)).toEqual([500, 500]);
+    expect(lengths(100 + 2000, 1000)).toEqual([500, 500, 500, 500]);
+    expect(lengths(100 + 2001, 1000)).toEqual([1000, 333, 334, 334]);
+    expect(lengths(100 + 5600, 1000)).toEqual([1000, 1000, 1000, 1000, 400, 400, 400, 400]);
+    expect(lengths(100 + 300, 1000)).toEqual([300]);
+    for (let size = 101; size < 9000; size += 37) {
+      const parts = lengths(size, 1000);
+      expect(parts.reduce((a, b) => a + b, 0)).toBe(size - 100);
+      const whole = parts.filter((part) => part === 1000).length;
+      // Whole chunks first, then at most four parts of at most 500 bytes.
+      expect(parts.slice(0, whole).every((part) => part === 1000) && parts.slice(whole).every((part) => part <= 500 && part > 0)).toBe(true);
+      expect(parts.length - whole).toBeLessThanOrEqual(4);
+    }
+  });
+
   it('gives the same result with or without a second thread, also when it samples', async () => {
     const holdout = write('holdout.csv', income('holdout', 20_000));
     const alone = await validate(holdout, { chunkBytes: 48 << 10, sampleSize: 700 });
     const shared = await validate(holdout, { chunkBytes: 48 << 10, sampleSize: 700, chunkRunner: inProcessRunner() });
-    expect(alone.reading).toEqual({ chunks: 41, threads: 1 });
-    expect(shared.reading).toEqual({ chunks: 41, threads: 2 });
+    expect(alone.reading).toEqual({ chunks: 43, threads: 1 });
+    expect(shared.reading).toEqual({ chunks: 43, threads: 2 });
     expect({ ...shared, reading: undefined }).toEqual({ ...alone, reading: undefined });
   });
 

@@ -171,12 +171,21 @@ export function chunkScanner(): (task: ChunkTask) => Promise<ChunkState> {
   };
 }
 
-/** The cuts of a CSV source's data: [dataStart, cut1, cut2, …]; one entry means one chunk. */
+/**
+ * The cuts of a CSV source's data: [dataStart, cut1, cut2, …]; one entry means one chunk. Chunks
+ * are `chunkBytes` long, but the last `2 × chunkBytes` or less are cut in equal parts of at most
+ * half a chunk: the thread that finishes first then waits for at most half a chunk (the other
+ * thread's last one), not a whole one. The cuts depend on the file's size only, never on the
+ * threads.
+ */
 export function chunkCuts(source: CsvSource, chunkBytes: number): number[] {
   if (!Number.isSafeInteger(chunkBytes) || chunkBytes < 1) throw new RangeError(`chunkBytes must be a positive integer, got ${chunkBytes}`);
   const { size, dataStart } = source.csv;
   const cuts = [dataStart.offset];
-  for (let cut = dataStart.offset + chunkBytes; cut < size; cut += chunkBytes) cuts.push(cut);
+  let at = dataStart.offset;
+  while (size - at > 2 * chunkBytes) cuts.push((at += chunkBytes));
+  const parts = Math.ceil((size - at) / Math.max(1, chunkBytes >> 1));
+  for (let part = 1; part < parts; part += 1) cuts.push(at + Math.floor(((size - at) * part) / parts));
   return cuts;
 }
 

@@ -56,10 +56,11 @@ interface Pass {
 }
 
 /**
- * A file is read in chunks (on two threads) from this many chunks on: more than 32 MiB at the
- * default size. Below it the second thread costs more to start (and to warm up) than it saves.
+ * A file is read in chunks (on two threads) when its data is longer than this many chunks: more
+ * than 32 MiB at the default size. Below it the second thread costs more to start (and to warm
+ * up) than it saves.
  */
-const MIN_CHUNKS = 3;
+const MIN_CHUNKS = 2;
 
 /** Seed of the reference's sample keys (the data's chunks use their index). */
 const REFERENCE_SEED = 0x52454631;
@@ -73,9 +74,9 @@ export async function validateData(options: DataValidationOptions): Promise<Data
   // A CSV file larger than one chunk is read in chunks (on two threads when a runner is given);
   // duplicate rows need every row in one validator, so they keep the single pass.
   const chunkBytes = options.chunkBytes ?? Math.max(DEFAULT_CHUNK_BYTES, source.columns.length * CHUNK_BYTES_PER_COLUMN);
-  // Fewer than MIN_CHUNKS chunks: one pass.
-  const allCuts = 'csv' in source && !validateOptions.duplicateRows ? chunkCuts(source as CsvSource, chunkBytes) : [];
-  const cuts = allCuts.length >= MIN_CHUNKS ? allCuts : allCuts.slice(0, 1);
+  const csv = 'csv' in source && !validateOptions.duplicateRows ? (source as CsvSource).csv : undefined;
+  // Up to MIN_CHUNKS chunks of data: one pass.
+  const cuts = !csv ? [] : csv.size - csv.dataStart.offset > MIN_CHUNKS * chunkBytes ? chunkCuts(source as CsvSource, chunkBytes) : [csv.dataStart.offset];
   const runner = cuts.length > 1 ? options.chunkRunner?.() : undefined;
   // Numeric columns of both files are sampled for drift tests. Their types are not known yet, so
   // every column the reference also has is sampled; a sample stops at its first value that is not

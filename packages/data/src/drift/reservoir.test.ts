@@ -47,6 +47,30 @@ describe('RowSampler', () => {
     expect([...merged.sample()]).toEqual(pairs.slice(0, 400).map(([, value]) => value).sort((a, b) => a - b));
   });
 
+  it('merges any number of parts, whole or bounded, into the bottom-k of all their keys', () => {
+    // Parts of random sizes, some bounded (keys at or above the bound dropped), absorbed in turn:
+    // in bulk while every pair passes, pair by pair once a selection has lowered the limit.
+    let state = 99;
+    const random = () => ((state = (Math.imul(state, 1103515245) + 12345) >>> 0) / 2 ** 32);
+    for (let trial = 0; trial < 40; trial += 1) {
+      const capacity = 1 + Math.floor(random() * 300);
+      const bound = random() < 0.5 ? 1 : 0.2 + random() * 0.8;
+      let next = 0;
+      const parts = Array.from({ length: 1 + Math.floor(random() * 6) }, (_, i) => {
+        const cells = column(next, (next += Math.floor(random() * 700)));
+        const capped = new RowSampler(1, capacity, 500 + i, [bound]);
+        const whole = new RowSampler(1, 100_000, 500 + i);
+        capped.add([cells], cells.length);
+        whole.add([cells], cells.length);
+        return { capped: capped.reservoirs[0]!.exportState(), whole: whole.reservoirs[0]!.exportState() };
+      });
+      const merged = new RowSampler(1, capacity, 1, [bound]).reservoirs[0]!;
+      for (const part of parts) merged.absorb(part.capped);
+      const pairs = parts.flatMap(({ whole }) => [...whole.keys].map((key, i) => [key, whole.values[i]!] as const)).filter(([key]) => key < bound).sort((a, b) => a[0] - b[0]);
+      expect([...merged.sample()], `trial ${trial}`).toEqual(pairs.slice(0, capacity).map(([, value]) => value).sort((a, b) => a - b));
+    }
+  });
+
   it('draws every value with the same probability (5 000 seeded draws of 10 from 50)', () => {
     const hits = new Array<number>(50).fill(0);
     for (let seed = 1; seed <= 5000; seed += 1) {

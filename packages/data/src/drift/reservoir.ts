@@ -6,6 +6,8 @@ import type { Cell, CellDictionary, ColumnCodes } from '../table.js';
 export interface SampleState {
   keys: Float64Array;
   values: Float64Array;
+  /** The largest key (0 when there is none). */
+  largest: number;
   /** The part saw a value that is not a number: the column is not numeric (see NumericReservoir). */
   stopped?: boolean;
 }
@@ -33,6 +35,8 @@ export class NumericReservoir {
   private values: Float64Array;
   /** Pairs held (up to twice the capacity until the next selection). */
   size = 0;
+  /** The largest key held. */
+  private largest = 0;
   /** Keys at or above `bound` can never be in the final sample (set by whoever merges the samples). */
   private readonly bound: number;
   /** Keys at or above this are not kept: the bound, or the largest key kept at the last selection. */
@@ -125,7 +129,7 @@ export class NumericReservoir {
   /** The sample's keys and values (copies), to send to another thread and `absorb` there. */
   exportState(): SampleState {
     this.select();
-    return { keys: this.keys.slice(0, this.size), values: this.values.slice(0, this.size), ...(this.stopped ? { stopped: true } : {}) };
+    return { keys: this.keys.slice(0, this.size), values: this.values.slice(0, this.size), largest: this.largest, ...(this.stopped ? { stopped: true } : {}) };
   }
 
   /** Makes this the sample of its values and `other`'s (a sample of other rows, with keys from another seed). */
@@ -133,7 +137,18 @@ export class NumericReservoir {
     if (other.stopped) this.stop();
     if (this.stopped) return;
     const { keys, values } = other;
-    for (let i = 0; i < keys.length; i += 1) if (keys[i]! < this.limit) this.keep(keys[i]!, values[i]!);
+    let i = 0;
+    if (other.largest < this.limit) {
+      // Every pair passes: copied in bulk, as far as the buffer goes before a selection.
+      const bulk = Math.min(keys.length, 2 * this.capacity - this.size);
+      if (this.keys.length < this.size + bulk) this.grow(this.size + bulk);
+      this.keys.set(keys.subarray(0, bulk), this.size);
+      this.values.set(values.subarray(0, bulk), this.size);
+      this.size += bulk;
+      if (bulk > 0 && other.largest > this.largest) this.largest = other.largest;
+      i = bulk;
+    }
+    for (; i < keys.length; i += 1) if (keys[i]! < this.limit) this.keep(keys[i]!, values[i]!);
   }
 
   /**
@@ -149,6 +164,7 @@ export class NumericReservoir {
   private stop(): void {
     this.stopped = true;
     this.size = 0;
+    this.largest = 0;
     this.limit = 0;
     this.keys = new Float64Array(0);
     this.values = new Float64Array(0);
@@ -166,11 +182,13 @@ export class NumericReservoir {
     this.keys[this.size] = key;
     this.values[this.size] = value;
     this.size += 1;
+    if (key > this.largest) this.largest = key;
   }
 
-  private grow(): void {
+  /** Room for at least `least` pairs (at most twice the capacity). */
+  private grow(least = 0): void {
     // Fourfold: a chunk's sample (tens of thousands) is copied three times on the way, not six.
-    const length = Math.min(2 * this.capacity, 4 * this.keys.length);
+    const length = Math.min(2 * this.capacity, Math.max(least, 4 * this.keys.length));
     const keys = new Float64Array(length);
     const values = new Float64Array(length);
     keys.set(this.keys);
@@ -186,6 +204,7 @@ export class NumericReservoir {
     // The k-th smallest key is the largest one kept.
     const largest = quickselect(this.keys.subarray(0, this.size), k - 1, this.values.subarray(0, this.size));
     this.size = k;
+    this.largest = largest;
     this.limit = Math.min(this.bound, largest);
   }
 
