@@ -83,6 +83,24 @@ export class NumericReservoir {
     if (Number.isFinite(value)) this.keep(key, value);
   }
 
+  /**
+   * Offers the cells of rows `rows[0, count)` under keys `keys[0, count)`, with their codes (-1:
+   * none) in the dictionary of the last `useCodes`.
+   */
+  offerRows(cells: readonly Cell[], codes: Int32Array, rows: Int32Array, keys: Float64Array, count: number): void {
+    for (let n = 0; n < count; n += 1) {
+      const key = keys[n]!;
+      if (key >= this.limit) continue;
+      const row = rows[n]!;
+      const cell = cells[row]!;
+      if (cell === null) continue;
+      const code = codes[row]!;
+      if (code >= 0) this.offerCoded(key, cell as string, code);
+      else this.offer(key, cell);
+      if (this.stopped) return;
+    }
+  }
+
   /** `offer` for a cell with a code in the dictionary of the last `useCodes`. */
   offerCoded(key: number, cell: string, code: number): void {
     let value: number;
@@ -223,6 +241,9 @@ export class RowSampler {
   private readonly seedHigh: number;
   private readonly seedLow: number;
   private row = 0;
+  /** Scratch: the rows of a batch that may be kept, and their keys. */
+  private candidateRows = new Int32Array(0);
+  private candidateKeys = new Float64Array(0);
 
   /** `bounds[j]`: see NumericReservoir; keys are a function of the seed and the row's position only. */
   constructor(columns: number, capacity: number, seed: number, bounds?: readonly number[]) {
@@ -249,10 +270,19 @@ export class RowSampler {
       this.row += rows;
       return;
     }
-    let bar = barOf(reservoirs);
+    // The rows whose key is below every limit's maximum, with their keys; then each reservoir
+    // takes its cells of those rows (its limit may drop on the way: it checks each key itself).
+    const bar = barOf(reservoirs);
+    if (this.candidateRows.length < rows) {
+      this.candidateRows = new Int32Array(rows);
+      this.candidateKeys = new Float64Array(rows);
+    }
+    const candidateRows = this.candidateRows;
+    const candidateKeys = this.candidateKeys;
     const seedHigh = this.seedHigh;
     const seedLow = this.seedLow;
     const first = this.row;
+    let count = 0;
     for (let i = 0; i < rows; i += 1) {
       // 53 random bits: 27 from one hash of (seed, row), 26 from another.
       const row = first + i;
@@ -262,16 +292,11 @@ export class RowSampler {
       const low = fmix32(fmix32(row + 0x7f4a7c15) ^ seedLow) >>> 6;
       const key = (high * 67_108_864 + low) / 9_007_199_254_740_992;
       if (key >= bar) continue;
-      for (let j = 0; j < reservoirs.length; j += 1) {
-        const reservoir = reservoirs[j]!;
-        const cell = cells[j]![i]!;
-        if (key >= reservoir.limit || cell === null) continue;
-        const code = cellCodes[j]![i]!;
-        if (code >= 0) reservoir.offerCoded(key, cell as string, code);
-        else reservoir.offer(key, cell);
-      }
-      bar = barOf(reservoirs);
+      candidateRows[count] = i;
+      candidateKeys[count] = key;
+      count += 1;
     }
+    for (let j = 0; j < reservoirs.length; j += 1) reservoirs[j]!.offerRows(cells[j]!, cellCodes[j]!, candidateRows, candidateKeys, count);
     this.row = first + rows;
   }
 }
