@@ -103,6 +103,9 @@ describe('chunked validation', () => {
     expect(lengths(100 + 2001, 1000)).toEqual([1000, 333, 334, 334]);
     expect(lengths(100 + 5600, 1000)).toEqual([1000, 1000, 1000, 1000, 400, 400, 400, 400]);
     expect(lengths(100 + 300, 1000)).toEqual([300]);
+    // Chunks of 2 GiB and more (wide files) do not wrap around 32 bits.
+    expect(lengths(100 + 1000, 2 ** 31)).toEqual([1000]);
+    expect(lengths(100 + 2 ** 33 + 1, 2 ** 32)).toHaveLength(4);
     for (let size = 101; size < 9000; size += 37) {
       const parts = lengths(size, 1000);
       expect(parts.reduce((a, b) => a + b, 0)).toBe(size - 100);
@@ -279,6 +282,29 @@ describe('chunked validation', () => {
     expect(unbounded.resampled).toEqual([]);
     expect(tight.samples[0]).toHaveLength(400);
     expect(tight.samples).toEqual(unbounded.samples);
+  });
+
+  it('draws no sample again for a column the reference does not have as numbers', async () => {
+    // Column x is numeric in the data (dense in the 64 KiB the bounds are estimated from, then one
+    // row in 400: its bound is too tight) but words in one reference: its sample is never used,
+    // so the data is not read again.
+    const rows = ['x,y'];
+    for (let i = 0; i < 112_000; i += 1) rows.push(`${i < 12_000 || i % 400 === 0 ? i : ''},${i % 7}`);
+    const path = write('sparse-data.csv', `${rows.join('\n')}\n`);
+    const numbers = write('reference-numbers.csv', `x,y\n${Array.from({ length: 50 }, (_, i) => `${i},${i % 7}`).join('\n')}\n`);
+    const words = write('reference-words.csv', `x,y\n${Array.from({ length: 50 }, (_, i) => `n/a,${i % 7}`).join('\n')}\n`);
+    const reads = async (reference: string) => {
+      const source = (await openTable(path)) as CsvSource;
+      let count = 0;
+      const readRange = source.csv.readRange;
+      const counted = { ...source, csv: { ...source.csv, readRange: (range: Parameters<typeof readRange>[0]) => (count++, readRange(range)) } };
+      await validateData({ data: { source: counted, shown: 'data.csv' }, reference: { source: await openTable(reference), shown: 'reference.csv' }, chunkBytes: 16 << 10, sampleSize: 400 });
+      return count;
+    };
+    const cuts = chunkCuts((await openTable(path)) as CsvSource, 16 << 10).length;
+    // The head read for the estimate, each chunk once, and with a numeric reference each chunk again.
+    expect(await reads(numbers)).toBe(1 + 2 * cuts);
+    expect(await reads(words)).toBe(1 + cuts);
   });
 
   it('compares a high-cardinality column with itself as undrifted, chunked or not', async () => {

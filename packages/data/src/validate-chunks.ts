@@ -184,7 +184,8 @@ export function chunkCuts(source: CsvSource, chunkBytes: number): number[] {
   const cuts = [dataStart.offset];
   let at = dataStart.offset;
   while (size - at > 2 * chunkBytes) cuts.push((at += chunkBytes));
-  const parts = Math.ceil((size - at) / Math.max(1, chunkBytes >> 1));
+  // Not `>> 1`: chunks of 2 GiB or more (wide files) would wrap around 32 bits.
+  const parts = Math.ceil((size - at) / Math.max(1, Math.floor(chunkBytes / 2)));
   for (let part = 1; part < parts; part += 1) cuts.push(at + Math.floor(((size - at) * part) / parts));
   return cuts;
 }
@@ -203,8 +204,13 @@ export interface ChunkedReadOptions {
    * of the data.
    */
   first?: () => Promise<void>;
-  /** Bytes at the start of the data read to estimate the sample bounds (default 256 KiB); for tests. */
+  /** Bytes at the start of the data read to estimate the sample bounds (default 64 KiB); for tests. */
   headBytes?: number;
+  /**
+   * Whether a sampled column's sample is used (asked once all chunks are in, after `first`): a
+   * short sample is drawn again only if so. Default: every column whose data is numeric.
+   */
+  sampleUsed?: (column: string) => boolean;
   /** Rows merged so far, after each chunk. */
   onRows?: (rows: number) => void;
 }
@@ -332,7 +338,7 @@ export async function readChunked(options: ChunkedReadOptions): Promise<{ pass: 
   let short = sampled.filter((name, j) => sampleBounds[j]! < 1 && total!.samples.get(name)!.size < sampleSize);
   if (short.length > 0) {
     const numeric = new Set(total!.profiler.toJSON().columns.filter((column) => column.type === 'int' || column.type === 'float').map((column) => column.name));
-    short = short.filter((name) => numeric.has(name));
+    short = short.filter((name) => numeric.has(name) && (options.sampleUsed?.(name) ?? true));
   }
   if (short.length > 0) await resample(source, cuts, starts, short, sampleSize, total!);
   return { pass: total!, chunks: count, onRunner, resampled: short };

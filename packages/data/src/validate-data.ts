@@ -104,6 +104,8 @@ export async function validateData(options: DataValidationOptions): Promise<Data
         ...(runner ? { runner } : {}),
         // Read on this thread while the runner starts on the data's chunks.
         ...(options.reference ? { first: async () => void (reference = await readReference()) } : {}),
+        // A data column's sample is used only if the reference's is numeric too.
+        sampleUsed: (name) => isNumeric(reference?.profiler.toJSON().columns.find((column) => column.name === name)),
         onRows: (rows) => options.onProgress?.(rows),
       });
       current = chunked.pass;
