@@ -1,9 +1,29 @@
 import { describe, expect, it } from 'vitest';
 import type { Cell } from '../table.js';
 import { sampleSeed } from '../validate-chunks.js';
-import { RowSampler } from './reservoir.js';
+import { RowSampler, sortedCopy } from './reservoir.js';
 
 const column = (from: number, to: number): Cell[] => Array.from({ length: to - from }, (_, i) => String(from + i));
+
+describe('sortedCopy', () => {
+  it('sorts exactly as the built-in sort does: counted integers, or not', () => {
+    let state = 5;
+    const random = () => ((state = (Math.imul(state, 1103515245) + 12345) >>> 0) / 2 ** 32);
+    const cases: number[][] = [[], [0], [3, -2, 3, 7, -2], [-0, 0, 1, -0], [0.5, 2, 1], [2 ** 31, 1, 0], [-(2 ** 31), 5], [1e9, -1e9, 0]];
+    for (let trial = 0; trial < 200; trial += 1) {
+      const n = Math.floor(random() * 3000);
+      const range = [10, 100, 5000, 1e6][trial % 4]!;
+      cases.push(Array.from({ length: n }, () => Math.floor(random() * range) - (trial % 3 === 0 ? range / 2 : 0) + (trial % 17 === 0 && random() < 0.01 ? 0.5 : 0)));
+    }
+    for (const values of cases) {
+      const array = Float64Array.from(values);
+      const sorted = sortedCopy(array);
+      expect(sorted).not.toBe(array);
+      expect([...sorted].map((v) => (Object.is(v, -0) ? '-0' : v))).toEqual([...array.slice().sort()].map((v) => (Object.is(v, -0) ? '-0' : v)));
+      expect([...array]).toEqual(values); // the input is left as it was
+    }
+  });
+});
 
 describe('RowSampler', () => {
   it('keeps every value while there are fewer than the capacity, skipping nulls, NaN and infinities', () => {

@@ -175,7 +175,7 @@ export class NumericReservoir {
    */
   sample(): Float64Array {
     this.select();
-    return this.values.slice(0, this.size).sort();
+    return sortedCopy(this.values.subarray(0, this.size));
   }
 
   /** The column is not numeric: nothing more is kept, nor offered (the limit is 0). */
@@ -299,6 +299,33 @@ export class RowSampler {
     for (let j = 0; j < reservoirs.length; j += 1) reservoirs[j]!.offerRows(cells[j]!, cellCodes[j]!, candidateRows, candidateKeys, count);
     this.row = first + rows;
   }
+}
+
+/**
+ * `values` in ascending order, in a new array: counted when they are integers whose range is at
+ * most four times their number (ages, counts, amounts: the usual numeric column), which takes
+ * linear time where the built-in sort of 100 000 values takes about 9 ms; else the built-in sort.
+ * The same array either way (-0, which counting would make 0, goes to the built-in sort).
+ */
+export function sortedCopy(values: Float64Array): Float64Array {
+  const n = values.length;
+  let min = Infinity;
+  let max = -Infinity;
+  for (let i = 0; i < n; i += 1) {
+    const value = values[i]!;
+    if ((value | 0) !== value || Object.is(value, -0)) return values.slice().sort();
+    if (value < min) min = value;
+    if (value > max) max = value;
+  }
+  if (n === 0 || max - min >= 4 * n + 1024) return values.slice().sort();
+  const counts = new Int32Array(max - min + 1);
+  for (let i = 0; i < n; i += 1) counts[values[i]! - min]! += 1;
+  const out = new Float64Array(n);
+  for (let offset = 0, at = 0; offset < counts.length; offset += 1) {
+    const count = counts[offset]!;
+    if (count > 0) out.fill(min + offset, at, (at += count));
+  }
+  return out;
 }
 
 let noCodes = new Int32Array(0);
