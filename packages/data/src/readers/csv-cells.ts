@@ -140,6 +140,8 @@ export class CellDecoder {
     const flags = scanner.flags;
     const view = scanner.view;
     const keys = this.keys;
+    const values = this.values;
+    const paused = this.paused;
     const columns = this.columns;
     for (let j = 0, out = row; j < columns.length; j += 1, out += stride) {
       const field = columns[j]!;
@@ -150,7 +152,7 @@ export class CellDecoder {
       let code = -1;
       if (len === 0) value = null;
       else if (flags[field] === ESCAPED) value = this.escaped(start, end, field);
-      else if (len > MAX_INTERNED || this.paused[j]! > 0) value = this.fresh(start, end, field);
+      else if (len > MAX_INTERNED || paused[j]! > 0) value = this.fresh(start, end, field);
       else {
         let lo = view.getInt32(start, true);
         let hi = 0;
@@ -183,7 +185,7 @@ export class CellDecoder {
           }
         }
         if (slot >= 0) {
-          value = this.values[slot]!;
+          value = values[slot]!;
           code = keys[at + 4]!;
         } else {
           value = this.miss(j, set, lo, hi, last, start, end, field);
