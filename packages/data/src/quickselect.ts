@@ -37,3 +37,48 @@ export function quickselect(keys: Float64Array, rank: number, companion?: Float6
   }
   return keys[rank]!;
 }
+
+/** Buckets of `selectSmallest`: about 50 keys each for the 200 000 a full reservoir holds. */
+const BUCKETS = 4096;
+
+/**
+ * Moves the pairs of the `k` smallest of `keys[0, n)` (every key in [0, top]) to the front, in
+ * any order, with `values` moving along, and returns the largest of them. For keys spread evenly
+ * over [0, top], as a reservoir's random keys are, this is two linear passes: a histogram over
+ * BUCKETS ranges of keys finds the range holding the k-th smallest, the ranges below it are kept
+ * whole, and quickselect sorts out the few keys of that range. (Quickselect over everything moves
+ * each pair several times; this moves each at most twice.)
+ */
+export function selectSmallest(keys: Float64Array, values: Float64Array, n: number, k: number, top: number): number {
+  if (k <= 0 || k > n) throw new RangeError(`k must be in 1..${n}, got ${k}`);
+  if (!(top > 0) || !Number.isFinite(top)) return quickselect(keys.subarray(0, n), k - 1, values.subarray(0, n));
+  const scale = BUCKETS / top;
+  const counts = new Int32Array(BUCKETS);
+  for (let i = 0; i < n; i += 1) counts[Math.min(BUCKETS - 1, Math.floor(keys[i]! * scale))]! += 1;
+  // The bucket of the k-th smallest key, and how many keys lie below it.
+  let bucket = 0;
+  let below = 0;
+  while (below + counts[bucket]! < k) below += counts[bucket++]!;
+  const edgeKeys = new Float64Array(counts[bucket]!);
+  const edgeValues = new Float64Array(counts[bucket]!);
+  let kept = 0;
+  let edge = 0;
+  for (let i = 0; i < n; i += 1) {
+    const key = keys[i]!;
+    const b = Math.min(BUCKETS - 1, Math.floor(key * scale));
+    if (b < bucket) {
+      keys[kept] = key;
+      values[kept] = values[i]!;
+      kept += 1;
+    } else if (b === bucket) {
+      edgeKeys[edge] = key;
+      edgeValues[edge] = values[i]!;
+      edge += 1;
+    }
+  }
+  // Every key of a lower bucket is below every key of this one: its smallest make up the rest.
+  const largest = quickselect(edgeKeys, k - below - 1, edgeValues);
+  keys.set(edgeKeys.subarray(0, k - below), kept);
+  values.set(edgeValues.subarray(0, k - below), kept);
+  return largest;
+}

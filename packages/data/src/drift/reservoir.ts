@@ -1,5 +1,5 @@
 import { classifyString, FLOAT, INT } from '../profile/classify.js';
-import { quickselect } from '../quickselect.js';
+import { selectSmallest } from '../quickselect.js';
 import type { Cell, CellDictionary, ColumnCodes } from '../table.js';
 
 /** A sample in transit between threads: keys and values, same length. */
@@ -220,7 +220,7 @@ export class NumericReservoir {
     const k = this.capacity;
     if (this.size <= k) return;
     // The k-th smallest key is the largest one kept.
-    const largest = quickselect(this.keys.subarray(0, this.size), k - 1, this.values.subarray(0, this.size));
+    const largest = selectSmallest(this.keys, this.values, this.size, k, this.largest);
     this.size = k;
     this.largest = largest;
     this.limit = Math.min(this.bound, largest);
