@@ -159,7 +159,8 @@ class RowReader {
   start: RowPosition | null = null;
   next: RowPosition | null = null;
   private offset = 0;
-  private data: Cell[][];
+  /** The next batch's columns; made when the next batch starts (none after the last, short one). */
+  private data: Cell[][] | undefined;
   /** Codes of column j at [j * batchRows, (j + 1) * batchRows); one buffer for every batch (see TableBatch.codes). */
   private codes: Int32Array;
   private lines: Int32Array;
@@ -184,7 +185,7 @@ class RowReader {
   fill(): number {
     const scanner = this.scanner;
     const decoder = this.decoder;
-    const data = this.data;
+    const data = (this.data ??= this.newData());
     const codes = this.codes;
     const lines = this.lines;
     let count = this.count;
@@ -219,7 +220,7 @@ class RowReader {
 
   take(): TableBatch {
     const rowCount = this.count;
-    let data = this.data;
+    let data = this.data!;
     const codes = this.codes;
     let lines = this.lines;
     if (rowCount < this.batchRows) {
@@ -233,7 +234,8 @@ class RowReader {
     this.offset += rowCount;
     this.count = 0;
     if (!this.reuse || rowCount < this.batchRows) {
-      this.data = this.newData();
+      // Made when the next batch starts: after a short batch (the last) there is none.
+      this.data = undefined;
       this.lines = new Int32Array(this.batchRows);
     }
     return batch;
