@@ -71,7 +71,7 @@ export async function validateData(options: DataValidationOptions): Promise<Data
   const sampleSize = options.sampleSize ?? 100_000;
   const source = options.data.source;
   const validateOptions = options.validate ?? {};
-  // A CSV file larger than one chunk is read in chunks (on two threads when a runner is given);
+  // A CSV file longer than MIN_CHUNKS chunks is read in chunks (on two threads when a runner is given);
   // duplicate rows need every row in one validator, so they keep the single pass.
   const chunkBytes = options.chunkBytes ?? Math.max(DEFAULT_CHUNK_BYTES, source.columns.length * CHUNK_BYTES_PER_COLUMN);
   const csv = 'csv' in source && !validateOptions.duplicateRows ? (source as CsvSource).csv : undefined;

@@ -6,7 +6,7 @@ import type { Cell, CellDictionary, ColumnCodes } from '../table.js';
 export interface SampleState {
   keys: Float64Array;
   values: Float64Array;
-  /** The largest key (0 when there is none). */
+  /** No key is larger (the largest, but after a partial bulk merge; 0 when there is none). */
   largest: number;
   /** The part saw a value that is not a number: the column is not numeric (see NumericReservoir). */
   stopped?: boolean;
@@ -35,7 +35,7 @@ export class NumericReservoir {
   private values: Float64Array;
   /** Pairs held (up to twice the capacity until the next selection). */
   size = 0;
-  /** The largest key held. */
+  /** No key held is larger (the largest, but after a partial bulk absorb: see SampleState). */
   private largest = 0;
   /** Keys at or above `bound` can never be in the final sample (set by whoever merges the samples). */
   private readonly bound: number;
