@@ -51,6 +51,34 @@ export interface ColumnCodes {
   readonly dictionary: CellDictionary;
 }
 
+/**
+ * A number per code of one dictionary at a time (a cell's parsed value, computed once per code):
+ * `known[code]` says whether `values[code]` is set. Call `use` once per batch, before its codes are
+ * looked up: the arrays then reach every code of the batch, and a new dictionary forgets the old one's.
+ */
+export class NumbersByCode {
+  values = new Float64Array(0);
+  known = new Uint8Array(0);
+  private dictionary: CellDictionary | undefined;
+
+  use(dictionary: CellDictionary): this {
+    const size = dictionary.values.length;
+    const same = dictionary === this.dictionary;
+    this.dictionary = dictionary;
+    if (this.values.length < size) {
+      const values = new Float64Array(Math.max(size, 2 * this.values.length, 256));
+      const known = new Uint8Array(values.length);
+      if (same) {
+        values.set(this.values);
+        known.set(this.known);
+      }
+      this.values = values;
+      this.known = known;
+    } else if (!same) this.known.fill(0);
+    return this;
+  }
+}
+
 export interface ReadOptions {
   /** Inferred from the extension (.csv/.tsv/.txt, .jsonl/.ndjson, .parquet) when omitted. */
   format?: TableFormat;

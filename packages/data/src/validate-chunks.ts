@@ -105,11 +105,7 @@ export class PassState {
   add(batch: TableBatch): void {
     this.validator?.addBatch(batch);
     this.profiler.add(batch);
-    this.sampler.add(
-      this.sampledIndexes.map((index) => batch.data[index]!),
-      batch.rowCount,
-      batch.codes && this.sampledIndexes.map((index) => batch.codes![index]),
-    );
+    this.sampler.addBatch(batch, this.sampledIndexes);
   }
 
   /** Adds every batch; `onBatch` after each, when `rows` has grown. */
@@ -387,7 +383,7 @@ async function resample(source: CsvSource, cuts: number[], starts: RowPosition[]
   for (let index = 0; index < starts.length; index += 1) {
     const sampler = new RowSampler(columns.length, sampleSize, sampleSeed(index));
     const reader = source.csv.readRange({ from: starts[index]!, to: cuts[index + 1] ?? Infinity, reuseBatches: true });
-    for await (const batch of reader.batches()) sampler.add(indexes.map((i) => batch.data[i]!), batch.rowCount, batch.codes && indexes.map((i) => batch.codes![i]));
+    for await (const batch of reader.batches()) sampler.addBatch(batch, indexes);
     if (!merged) merged = sampler;
     else sampler.reservoirs.forEach((reservoir, j) => merged!.reservoirs[j]!.absorb(reservoir.exportState()));
   }

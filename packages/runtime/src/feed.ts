@@ -8,7 +8,7 @@
  * Pure: produces typed arrays; the session wrapper wraps them as onnxruntime tensors.
  */
 import { ConfigurationError, InputDataError } from '@modelgate/core';
-import type { Cell, CellDictionary, ColumnCodes, TableBatch } from '@modelgate/data';
+import { NumbersByCode, type Cell, type CellDictionary, type ColumnCodes, type TableBatch } from '@modelgate/data';
 
 export type FeedType = 'float32' | 'float64' | 'int64' | 'int32' | 'bool' | 'string';
 
@@ -111,12 +111,8 @@ export function batchToFeeds(plan: InputPlan, batch: TableBatch, file: string): 
   });
 }
 
-/** Per code of a CSV column's dictionary: its float value, parsed once (`parsed[code]` says whether it is). */
-interface ParsedCodes {
-  values: Float64Array;
-  parsed: Uint8Array;
-}
-const parsedCodes = new WeakMap<CellDictionary, ParsedCodes>();
+/** Per CSV column dictionary: each code's float value, parsed once. */
+const parsedCodes = new WeakMap<CellDictionary, NumbersByCode>();
 
 /**
  * Writes one column's cells to `data[i * width + j]`. Float inputs from CSV parse each distinct
@@ -129,8 +125,9 @@ function writeColumn(data: Float32Array | Float64Array | BigInt64Array | Int32Ar
     return;
   }
   const { codes, dictionary } = coded;
-  const cache = parsedCodesOf(dictionary);
-  const { values, parsed } = cache;
+  let cache = parsedCodes.get(dictionary);
+  if (cache === undefined) parsedCodes.set(dictionary, (cache = new NumbersByCode()));
+  const { values, known } = cache.use(dictionary);
   const target = data as Float32Array | Float64Array;
   for (let i = 0; i < rows; i += 1) {
     const code = codes[i]!;
@@ -138,28 +135,12 @@ function writeColumn(data: Float32Array | Float64Array | BigInt64Array | Int32Ar
       target[i * width + j] = toFloat(cells[i]!, name, batch.lines[i]!, file);
       continue;
     }
-    if (parsed[code] === 0) {
+    if (known[code] === 0) {
       values[code] = toFloat(cells[i]!, name, batch.lines[i]!, file);
-      parsed[code] = 1;
+      known[code] = 1;
     }
     target[i * width + j] = values[code]!;
   }
-}
-
-/** The dictionary's parse cache, long enough for every code it has now. */
-function parsedCodesOf(dictionary: CellDictionary): ParsedCodes {
-  const size = dictionary.values.length;
-  let cache = parsedCodes.get(dictionary);
-  if (cache === undefined || cache.values.length < size) {
-    const length = Math.max(size, 2 * (cache?.values.length ?? 128));
-    const grown = { values: new Float64Array(length), parsed: new Uint8Array(length) };
-    if (cache) {
-      grown.values.set(cache.values);
-      grown.parsed.set(cache.parsed);
-    }
-    parsedCodes.set(dictionary, (cache = grown));
-  }
-  return cache;
 }
 
 function allocate(type: FeedType, length: number): FeedData {

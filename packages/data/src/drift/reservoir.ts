@@ -1,6 +1,6 @@
 import { classifyString, FLOAT, INT } from '../profile/classify.js';
 import { selectSmallest } from '../quickselect.js';
-import type { Cell, CellDictionary, ColumnCodes } from '../table.js';
+import { NumbersByCode, type Cell, type CellDictionary, type ColumnCodes, type TableBatch } from '../table.js';
 
 /** A sample in transit between threads: keys and values, same length. */
 export interface SampleState {
@@ -44,10 +44,8 @@ export class NumericReservoir {
 
   /** Parsed value per distinct numeric string: values repeat, parsing is the cost. */
   private readonly parsed = new Map<string, number>();
-  /** The same by code, for cells with one (see ColumnCodes): `codeParsed[code]` says whether it is. */
-  private dictionary: CellDictionary | undefined;
-  private codeValues = new Float64Array(0);
-  private codeParsed = new Uint8Array(0);
+  /** The same by code, for cells with one (see ColumnCodes). */
+  private byCode = new NumbersByCode();
   /** Saw a value that is not a number (see the class comment). */
   stopped = false;
 
@@ -103,35 +101,22 @@ export class NumericReservoir {
 
   /** `offer` for a cell with a code in the dictionary of the last `useCodes`. */
   offerCoded(key: number, cell: string, code: number): void {
+    const byCode = this.byCode;
     let value: number;
-    if (this.codeParsed[code] === 1) value = this.codeValues[code]!;
+    if (byCode.known[code] === 1) value = byCode.values[code]!;
     else {
       const parsed = this.parse(cell);
       if (parsed === undefined) return;
       value = parsed;
-      this.codeValues[code] = value;
-      this.codeParsed[code] = 1;
+      byCode.values[code] = value;
+      byCode.known[code] = 1;
     }
     if (Number.isFinite(value)) this.keep(key, value);
   }
 
   /** Codes of the next cells offered come from `dictionary` (as it is now: it only grows between batches). */
   useCodes(dictionary: CellDictionary): void {
-    const size = dictionary.values.length;
-    if (dictionary !== this.dictionary) {
-      this.dictionary = dictionary;
-      if (this.codeValues.length < size) {
-        this.codeValues = new Float64Array(Math.max(size, 256));
-        this.codeParsed = new Uint8Array(this.codeValues.length);
-      } else this.codeParsed.fill(0);
-    } else if (this.codeValues.length < size) {
-      const values = new Float64Array(Math.max(size, 2 * this.codeValues.length));
-      const parsed = new Uint8Array(values.length);
-      values.set(this.codeValues);
-      parsed.set(this.codeParsed);
-      this.codeValues = values;
-      this.codeParsed = parsed;
-    }
+    this.byCode.use(dictionary);
   }
 
   /** A string's number, or undefined once it has stopped the reservoir (not an int or a float). */
@@ -187,9 +172,7 @@ export class NumericReservoir {
     this.keys = new Float64Array(0);
     this.values = new Float64Array(0);
     this.parsed.clear();
-    this.dictionary = undefined;
-    this.codeValues = new Float64Array(0);
-    this.codeParsed = new Uint8Array(0);
+    this.byCode = new NumbersByCode();
   }
 
   private keep(key: number, value: number): void {
@@ -250,6 +233,15 @@ export class RowSampler {
     this.reservoirs = Array.from({ length: columns }, (_, j) => new NumericReservoir(capacity, bounds?.[j] ?? 1));
     this.seedHigh = fmix32(seed ^ 0x3c6ef372);
     this.seedLow = fmix32(seed ^ 0xa54ff53a);
+  }
+
+  /** Adds a batch: its columns `indexes[j]` go to reservoir j, with their codes when the reader gave them. */
+  addBatch(batch: TableBatch, indexes: readonly number[]): void {
+    this.add(
+      indexes.map((index) => batch.data[index]!),
+      batch.rowCount,
+      batch.codes && indexes.map((index) => batch.codes![index]),
+    );
   }
 
   /** Adds `rows` rows; `columns[j]` holds the cells of reservoir j, `codes[j]` their codes if the reader gave them. */
