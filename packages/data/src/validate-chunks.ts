@@ -144,7 +144,8 @@ export async function scanChunk(source: CsvSource, task: ChunkTask): Promise<Chu
   const validator = task.schema ? new SchemaValidator(task.schema, source.columns, task.validatorFile, task.validate) : undefined;
   const pass = new PassState(source.columns, task.sampled, task.sampleSize, sampleSeed(task.index), validator, task.sampleBounds);
   // PassState keeps nothing of a batch once it has added it.
-  const reader = source.csv.readRange({ ...task.range, reuseBatches: true });
+  // The profiler, validator and sampler read coded cells by their codes.
+  const reader = source.csv.readRange({ ...task.range, reuseBatches: true, codedCellsInData: false });
   await pass.addAll(reader.batches());
   return pass.exportState(reader.start, reader.next);
 }
@@ -356,13 +357,15 @@ async function estimateSampleBounds(source: CsvSource, sampled: readonly string[
   const present = sampled.map(() => 0);
   let rows = 0;
   let bytes = 0;
-  const reader = source.csv.readRange({ from: dataStart, to: dataStart.offset + headBytes, reuseBatches: true });
+  const reader = source.csv.readRange({ from: dataStart, to: dataStart.offset + headBytes, reuseBatches: true, codedCellsInData: false });
   try {
     for await (const batch of reader.batches()) {
       indexes.forEach((index, j) => {
         const cells = batch.data[index]!;
+        const codes = batch.codes?.[index]?.codes;
         let count = 0;
-        for (let i = 0; i < batch.rowCount; i += 1) if (cells[i] !== null) count += 1;
+        // A coded cell is present (and left out of `cells`).
+        for (let i = 0; i < batch.rowCount; i += 1) if ((codes !== undefined && codes[i]! >= 0) || cells[i] !== null) count += 1;
         present[j]! += count;
       });
       rows += batch.rowCount;
@@ -382,7 +385,7 @@ async function resample(source: CsvSource, cuts: number[], starts: RowPosition[]
   let merged: RowSampler | undefined;
   for (let index = 0; index < starts.length; index += 1) {
     const sampler = new RowSampler(columns.length, sampleSize, sampleSeed(index));
-    const reader = source.csv.readRange({ from: starts[index]!, to: cuts[index + 1] ?? Infinity, reuseBatches: true });
+    const reader = source.csv.readRange({ from: starts[index]!, to: cuts[index + 1] ?? Infinity, reuseBatches: true, codedCellsInData: false });
     for await (const batch of reader.batches()) sampler.addBatch(batch, indexes);
     if (!merged) merged = sampler;
     else sampler.reservoirs.forEach((reservoir, j) => merged!.reservoirs[j]!.absorb(reservoir.exportState()));

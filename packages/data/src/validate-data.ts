@@ -87,7 +87,7 @@ export async function validateData(options: DataValidationOptions): Promise<Data
     if (!options.reference) return undefined;
     // Its own seed: the reference's keys must not repeat the data's first chunk's.
     const pass = new PassState(options.reference.source.columns, options.reference.source.columns, sampleSize, REFERENCE_SEED);
-    await pass.addAll(options.reference.source.batches());
+    await pass.addAll(options.reference.source.batches({ codedCellsInData: false }));
     requireRows(options.reference.source, pass.rows, options.reference.shown);
     return pass;
   };
@@ -114,7 +114,7 @@ export async function validateData(options: DataValidationOptions): Promise<Data
       reference = await readReference();
       const validator = options.schema ? new SchemaValidator(options.schema.schema, source.columns, options.data.shown, validateOptions) : undefined;
       const pass = new PassState(source.columns, sampled, sampleSize, 0x9e3779b9, validator);
-      await pass.addAll(source.batches(), () => options.onProgress?.(pass.rows));
+      await pass.addAll(source.batches({ codedCellsInData: false }), () => options.onProgress?.(pass.rows));
       current = pass;
     }
   } finally {

@@ -46,6 +46,8 @@ export class NumericReservoir {
   private readonly parsed = new Map<string, number>();
   /** The same by code, for cells with one (see ColumnCodes). */
   private byCode = new NumbersByCode();
+  /** The values of the dictionary of the last `useCodes`. */
+  private coded: readonly Cell[] = [];
   /** Saw a value that is not a number (see the class comment). */
   stopped = false;
 
@@ -83,29 +85,32 @@ export class NumericReservoir {
 
   /**
    * Offers the cells of rows `rows[0, count)` under keys `keys[0, count)`, with their codes (-1:
-   * none) in the dictionary of the last `useCodes`.
+   * none) in the dictionary of the last `useCodes`. A coded cell is read from the dictionary
+   * (`cells` may leave it out: see BatchOptions).
    */
   offerRows(cells: readonly Cell[], codes: Int32Array, rows: Int32Array, keys: Float64Array, count: number): void {
     for (let n = 0; n < count; n += 1) {
       const key = keys[n]!;
       if (key >= this.limit) continue;
       const row = rows[n]!;
-      const cell = cells[row]!;
-      if (cell === null) continue;
       const code = codes[row]!;
-      if (code >= 0) this.offerCoded(key, cell as string, code);
-      else this.offer(key, cell);
+      if (code >= 0) this.offerCoded(key, code);
+      else {
+        const cell = cells[row]!;
+        if (cell === null) continue;
+        this.offer(key, cell);
+      }
       if (this.stopped) return;
     }
   }
 
-  /** `offer` for a cell with a code in the dictionary of the last `useCodes`. */
-  offerCoded(key: number, cell: string, code: number): void {
+  /** `offer` for a cell with a code in the dictionary of the last `useCodes` (coded cells are strings). */
+  private offerCoded(key: number, code: number): void {
     const byCode = this.byCode;
     let value: number;
     if (byCode.known[code] === 1) value = byCode.values[code]!;
     else {
-      const parsed = this.parse(cell);
+      const parsed = this.parse(this.coded[code] as string);
       if (parsed === undefined) return;
       value = parsed;
       byCode.values[code] = value;
@@ -117,6 +122,7 @@ export class NumericReservoir {
   /** Codes of the next cells offered come from `dictionary` (as it is now: it only grows between batches). */
   useCodes(dictionary: CellDictionary): void {
     this.byCode.use(dictionary);
+    this.coded = dictionary.values;
   }
 
   /** A string's number, or undefined once it has stopped the reservoir (not an int or a float). */
@@ -173,6 +179,7 @@ export class NumericReservoir {
     this.values = new Float64Array(0);
     this.parsed.clear();
     this.byCode = new NumbersByCode();
+    this.coded = [];
   }
 
   private keep(key: number, value: number): void {

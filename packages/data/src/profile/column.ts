@@ -108,10 +108,13 @@ export class ColumnProfiler {
     return this.sketches === null;
   }
 
-  /** Profiles the first `rows` cells of a batch column; `coded`: the reader's codes of those cells. */
+  /**
+   * Profiles the first `rows` cells of a batch column; `coded`: the reader's codes of those cells
+   * (a coded cell is read from its dictionary: `column` may leave it out, see BatchOptions).
+   */
   add(column: readonly Cell[], rows: number = column.length, coded?: ColumnCodes): void {
     if (this.sketches !== null && !this.probing) {
-      this.addUncached(column, rows);
+      this.addUncached(column, rows, coded);
       return;
     }
     this.misses = 0;
@@ -120,6 +123,7 @@ export class ColumnProfiler {
     const slotCells = this.slotCells;
     const slotEntries = this.slotEntries;
     const codes = coded?.codes;
+    const byCode = coded?.dictionary.values;
     const entryOfCode = coded ? this.entriesOf(coded.dictionary) : this.entryOfCode;
     let missing = 0;
     for (let i = 0; i < rows; i += 1) {
@@ -131,7 +135,7 @@ export class ColumnProfiler {
           continue;
         }
       }
-      const value = column[i] as Cell;
+      const value = (code >= 0 ? byCode![code] : column[i]) as Cell;
       if (typeof value === 'string') {
         const slot = stringSlot(value, SLOTS);
         if (slotCells[slot] === value) {
@@ -186,10 +190,13 @@ export class ColumnProfiler {
   }
 
   /** Sketch regime without table lookups, for columns whose values rarely repeat. */
-  private addUncached(column: readonly Cell[], rows: number): void {
+  private addUncached(column: readonly Cell[], rows: number, coded: ColumnCodes | undefined): void {
     let missing = 0;
+    const codes = coded?.codes;
+    const byCode = coded?.dictionary.values;
     for (let i = 0; i < rows; i += 1) {
-      const value = column[i] as Cell;
+      const code = codes === undefined ? -1 : codes[i]!;
+      const value = (code >= 0 ? byCode![code] : column[i]) as Cell;
       if (value === null) missing += 1;
       else this.miss(value, 1);
     }

@@ -74,7 +74,8 @@ export class TableProfiler {
 
 /** Profiles every batch of a source (reads it once). */
 export async function profileSource(source: TableSource | AsyncIterable<TableBatch>, options: ProfileOptions = {}): Promise<TableProfiler> {
-  const batches = 'batches' in source ? source.batches() : source;
+  // The profiler reads coded cells by their codes.
+  const batches = 'batches' in source ? source.batches({ codedCellsInData: false }) : source;
   let profiler: TableProfiler | undefined = 'batches' in source ? new TableProfiler(source.columns, options) : undefined;
   for await (const batch of batches) {
     profiler ??= new TableProfiler(batch.columns, options);

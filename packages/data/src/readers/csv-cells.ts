@@ -17,7 +17,8 @@
  *
  * Each cached value also gets a code in its column's dictionary (see ColumnCodes), written next to
  * the cell, so consumers can skip hashing the string. Null, escaped, long and uncached cells have
- * no code (-1).
+ * no code (-1). A decoder made with `codedCellsInData` false writes only the codes of coded cells,
+ * not the cells (see BatchOptions).
  */
 import { InputDataError } from '@modelgate/core';
 import type { Cell, CellDictionary } from '../table.js';
@@ -76,6 +77,7 @@ export class CellDecoder {
     private readonly file: string,
     private readonly columns: readonly number[],
     private readonly nulls: ReadonlySet<string> | undefined,
+    private readonly codedCellsInData = true,
   ) {
     const width = columns.length;
     // Spare memory of an earlier reader: every slot is marked empty below, so old words never match.
@@ -143,6 +145,7 @@ export class CellDecoder {
     const values = this.values;
     const paused = this.paused;
     const columns = this.columns;
+    const codedCellsInData = this.codedCellsInData;
     for (let j = 0, out = row; j < columns.length; j += 1, out += stride) {
       const field = columns[j]!;
       const start = starts[field]!;
@@ -184,13 +187,19 @@ export class CellDecoder {
             slot = -1;
           }
         }
-        if (slot >= 0) {
-          value = values[slot]!;
-          code = keys[at + 4]!;
-        } else {
-          value = this.miss(j, set, lo, hi, last, start, end, field);
-          code = keys[set * STRIDE + 4]!;
+        if (slot < 0) {
+          // Made and cached in the set's first way.
+          this.miss(j, set, lo, hi, last, start, end, field);
+          slot = set;
+          at = set * STRIDE;
         }
+        code = keys[at + 4]!;
+        if (code >= 0 && !codedCellsInData) {
+          // The consumer reads the cell by its code: it is not stored.
+          codes[out] = code;
+          continue;
+        }
+        value = values[slot]!;
       }
       data[j]![row] = value;
       codes[out] = code;
@@ -210,7 +219,7 @@ export class CellDecoder {
   }
 
   /** Makes the value and caches it in the first way of `set` (the entry there moves to the second). */
-  private miss(j: number, set: number, lo: number, hi: number, last: number, start: number, end: number, field: number): Cell {
+  private miss(j: number, set: number, lo: number, hi: number, last: number, start: number, end: number, field: number): void {
     const value = this.fresh(start, end, field);
     this.misses[j] = this.misses[j]! + 1;
     const len = end - start;
@@ -242,7 +251,6 @@ export class CellDecoder {
     keys[at + 3] = last;
     keys[at + 4] = code;
     this.values[set] = value;
-    return value;
   }
 
   /** A new string for `buf[start, end)`; `null` when it is one of the null tokens. */

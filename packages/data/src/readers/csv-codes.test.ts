@@ -10,7 +10,7 @@ import type { DataSchemaFile } from '@modelgate/core';
 import { RowSampler } from '../drift/reservoir.js';
 import { TableProfiler } from '../profile/table.js';
 import { SchemaValidator } from '../schema/validate.js';
-import type { TableBatch } from '../table.js';
+import { cellAt, type TableBatch } from '../table.js';
 import type { CsvSource } from './csv.js';
 import { openTable } from './index.js';
 import { checkCodes, TempDir } from './testing.js';
@@ -56,26 +56,36 @@ const mixedSchema: Schema = {
   ],
 };
 
-/** Profile, validation and drift samples of a file, from the batches as read or with their codes taken away. */
-async function profileAndValidate(file: string, schema: Schema, withCodes: boolean) {
+/**
+ * Profile, validation and drift samples of a file, from the batches as read (`codes`), with their
+ * codes taken away (`plain`), or read without their coded cells (`omitted`: codedCellsInData false).
+ */
+async function profileAndValidate(file: string, schema: Schema, mode: 'codes' | 'plain' | 'omitted') {
   const table = await openTable(file, { nullValues: ['NA'] });
   const profiler = new TableProfiler(table.columns);
   const validator = new SchemaValidator(schema, table.columns, 'data.csv');
   const sampler = new RowSampler(table.columns.length, 5000, 11);
   let coded = 0;
   let cells = 0;
-  for await (const read of table.batches()) {
-    checkCodes(read);
+  let left = 0;
+  for await (const read of table.batches({ codedCellsInData: mode !== 'omitted' })) {
+    if (mode !== 'omitted') checkCodes(read);
     const { codes, ...plain } = read;
-    for (const column of codes ?? []) for (const code of column.codes) coded += code >= 0 ? 1 : 0;
+    codes?.forEach((column, j) =>
+      column.codes.forEach((code, i) => {
+        coded += code >= 0 ? 1 : 0;
+        // Fresh batches (no reuse): a cell left out is a hole.
+        left += code >= 0 && read.data[j]![i] === undefined ? 1 : 0;
+      }),
+    );
     cells += read.rowCount * read.columns.length;
-    const batch: TableBatch = withCodes ? read : plain;
+    const batch: TableBatch = mode === 'plain' ? plain : read;
     profiler.add(batch);
     validator.addBatch(batch);
     sampler.add(batch.data, batch.rowCount, batch.codes);
   }
   const samples = sampler.reservoirs.map((reservoir) => ({ stopped: reservoir.stopped, values: [...reservoir.sample()] }));
-  return { profile: profiler.toJSON(), anomalies: validator.finish(), samples, codedShare: coded / cells };
+  return { profile: profiler.toJSON(), anomalies: validator.finish(), samples, codedShare: coded / cells, leftOut: left / cells };
 }
 
 describe('CSV cell codes', () => {
@@ -164,6 +174,25 @@ describe('CSV cell codes', () => {
     expect(both).toEqual(fresh);
   });
 
+  it('without coded cells in the data, the cells read by their codes (cellAt) are what a fresh reader reads', async () => {
+    // Reused batches keep an earlier batch's values where coded cells were left out: cellAt must not read them.
+    const source = (await openTable(mixed, { nullValues: ['NA'] })) as CsvSource;
+    const rows = (batch: TableBatch, out: string[], read: (batch: TableBatch, j: number, i: number) => unknown) => {
+      for (let i = 0; i < batch.rowCount; i += 1) out.push(batch.columns.map((_, j) => String(read(batch, j, i))).join(','));
+    };
+    const fresh: string[] = [];
+    for await (const batch of source.csv.readRange({ from: source.csv.dataStart, to: Infinity }).batches()) rows(batch, fresh, (b, j, i) => b.data[j]![i]);
+    const omitted: string[] = [];
+    const direct: string[] = [];
+    for await (const batch of source.csv.readRange({ from: source.csv.dataStart, to: Infinity, reuseBatches: true, codedCellsInData: false }).batches()) {
+      rows(batch, omitted, cellAt);
+      rows(batch, direct, (b, j, i) => b.data[j]![i]);
+    }
+    expect(omitted).toEqual(fresh);
+    // The data itself no longer holds them (stale or missing values).
+    expect(direct.filter((row, k) => row !== fresh[k]).length).toBeGreaterThan(fresh.length / 2);
+  });
+
   it('readers of the same file, one a batch ahead of the other, read what a fresh reader reads', async () => {
     // Same bytes in both: a cache or read buffer shared by the two would hand one reader the other's cells.
     const source = (await openTable(mixed, { nullValues: ['NA'] })) as CsvSource;
@@ -199,14 +228,20 @@ describe('CSV cell codes', () => {
       [income, incomeSchema],
       [amounts, amountSchema],
     ] as const) {
-      const coded = await profileAndValidate(file, schema, true);
-      const plain = await profileAndValidate(file, schema, false);
+      const coded = await profileAndValidate(file, schema, 'codes');
+      const plain = await profileAndValidate(file, schema, 'plain');
+      const omitted = await profileAndValidate(file, schema, 'omitted');
       // The shortcut was taken: most cells came with a code.
       expect(coded.codedShare).toBeGreaterThan(0.5);
+      expect(coded.leftOut).toBe(0);
+      // Read without coded cells: every coded cell was left out.
+      expect(omitted.leftOut).toBe(omitted.codedShare);
       expect(coded.anomalies.length).toBeGreaterThan(0);
-      expect(coded.profile).toEqual(plain.profile);
-      expect(coded.anomalies).toEqual(plain.anomalies);
-      expect(coded.samples).toEqual(plain.samples);
+      for (const other of [plain, omitted]) {
+        expect(coded.profile).toEqual(other.profile);
+        expect(coded.anomalies).toEqual(other.anomalies);
+        expect(coded.samples).toEqual(other.samples);
+      }
       // Numeric columns were sampled (the 2 000-row fixture whole), the others stopped.
       expect(coded.samples.filter((sample) => !sample.stopped && sample.values.length >= 2000).length).toBeGreaterThan(0);
       expect(coded.samples.some((sample) => sample.stopped)).toBe(file !== amounts);

@@ -52,6 +52,8 @@ export interface CsvRange {
    * instead of allocated anew (a large share of the garbage a pass over a big file makes).
    */
   reuseBatches?: boolean;
+  /** false: cells that have a code are left out of the batches' `data` (see BatchOptions). */
+  codedCellsInData?: boolean;
 }
 
 /** Reads one range; `start` and `next` are known once the batches are consumed. */
@@ -102,7 +104,7 @@ export async function openCsv(path: string, shown: string, options: OpenOptions,
           const start = typeof range.from === 'number' ? { offset: await lineStartAtOrAfter(fh, range.from, size), line: 1 } : range.from;
           const scanner = new CsvScanner(fh, shown, { delimiter, ...tuning, start: start.offset, line: start.line });
           scanner.names = header.names;
-          const rows = new RowReader(scanner, new CellDecoder(scanner, shown, selected, nulls), shown, header.names.length, columns, batchRows, range.to, range.reuseBatches === true);
+          const rows = new RowReader(scanner, new CellDecoder(scanner, shown, selected, nulls, range.codedCellsInData !== false), shown, header.names.length, columns, batchRows, range.to, range.reuseBatches === true);
           try {
             for (;;) {
               const status = rows.fill();
@@ -134,7 +136,7 @@ export async function openCsv(path: string, shown: string, options: OpenOptions,
     path: shown,
     format: 'csv',
     columns,
-    batches: () => readRange({ from: dataStart, to: Infinity }).batches(),
+    batches: (options) => readRange({ from: dataStart, to: Infinity, codedCellsInData: options?.codedCellsInData !== false }).batches(),
     // The delimiter resolved (a .tsv default included), so reopening with these options reads the same.
     csv: { file: path, options: { ...options, delimiter: String.fromCharCode(delimiter) }, size, dataStart, readRange },
   };

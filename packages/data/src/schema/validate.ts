@@ -6,7 +6,7 @@
 import type { z } from 'zod';
 import type { Anomaly, ColumnSchema, DataSchemaFile } from '@modelgate/core';
 import { stringSlot } from '../profile/hash.js';
-import type { Cell, CellDictionary, TableBatch } from '../table.js';
+import { cellAt, type Cell, type CellDictionary, type TableBatch } from '../table.js';
 
 type Schema = z.output<typeof DataSchemaFile>;
 type Column = z.output<typeof ColumnSchema>;
@@ -118,6 +118,8 @@ export class SchemaValidator {
       const { cache, check, column, slotCells, slotVerdicts } = entry;
       const coded = batch.codes?.[entry.index];
       const codes = coded?.codes;
+      // A coded cell is read from its dictionary (the batch may leave it out: see BatchOptions).
+      const byCode = coded?.dictionary.values;
       if (coded && coded.dictionary !== entry.codedBy) {
         entry.codedBy = coded.dictionary;
         entry.codeVerdicts = [];
@@ -132,7 +134,7 @@ export class SchemaValidator {
           present += 1;
           continue;
         }
-        const cell = cells[i]!;
+        const cell = (code >= 0 ? byCode![code] : cells[i])!;
         if (cell === null) {
           this.sample(entry.missingSamples, batch.lines[i]!, undefined, 'missing');
           continue;
@@ -264,7 +266,7 @@ export class SchemaValidator {
   private findDuplicates(batch: TableBatch): void {
     for (let i = 0; i < batch.rowCount; i += 1) {
       let key = '';
-      for (const column of batch.data) key += `${String(column[i])}\u0001`;
+      for (let j = 0; j < batch.data.length; j += 1) key += `${String(cellAt(batch, j, i))}\u0001`;
       const first = this.seenRows.get(key);
       if (first === undefined) this.seenRows.set(key, batch.lines[i]!);
       else this.sample(this.duplicates!, batch.lines[i]!, undefined, `same as line ${first}`);
