@@ -8,7 +8,7 @@ import { openTable } from './readers/index.js';
 import { profileSource } from './profile/index.js';
 import { inferSchema } from './schema/infer.js';
 import { incomeCsvChunks } from './synthetic/income.js';
-import { chunkCuts, chunkScanner, MAX_AHEAD, readChunked, type ChunkRunner, type ChunkTask } from './validate-chunks.js';
+import { chunkCuts, chunkScanner, MAX_AHEAD, PROBES, readChunked, type ChunkRunner, type ChunkTask, type Probes } from './validate-chunks.js';
 import { validateData, type DataValidationOptions } from './validate-data.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'modelgate-chunks-'));
@@ -265,31 +265,36 @@ describe('chunked validation', () => {
   });
 
   it('draws a sample again when the estimated bound was too tight, with the result an unbounded draw gives', async () => {
-    // Column x has a value in every row of the head the bounds are estimated from, then in one row
-    // of 50: the bound lets too few of its values through.
+    // Column x has a value in every row of its first tenth, then in one row of 50 (as in a file
+    // sorted by time, where a column stopped being filled).
     const rows = ['x,y'];
-    for (let i = 0; i < 30_000; i += 1) rows.push(`${i < 2000 || i % 50 === 0 ? i : ''},${i % 7}`);
+    for (let i = 0; i < 30_000; i += 1) rows.push(`${i < 3000 || i % 50 === 0 ? i : ''},${i % 7}`);
     const path = write('sparse.csv', `${rows.join('\n')}\n`);
-    const read = async (headBytes: number) => {
+    const read = async (probes: Probes) => {
       const source = (await openTable(path)) as CsvSource;
-      const { pass: state, resampled } = await readChunked({ source, cuts: chunkCuts(source, 16 << 10), task: { sampled: ['x', 'y'], sampleSize: 400 }, headBytes });
+      const { pass: state, resampled } = await readChunked({ source, cuts: chunkCuts(source, 16 << 10), task: { sampled: ['x', 'y'], sampleSize: 400 }, probes });
       return { samples: [state.samples.get('x')!.sample(), state.samples.get('y')!.sample()], resampled };
     };
-    const tight = await read(4096);
-    // No head, no estimate: no bound.
-    const unbounded = await read(0);
-    expect(tight.resampled).toEqual(['x']);
+    // Estimated from the head alone, x looks dense: its bound lets too few of its values through.
+    const headOnly = await read({ count: 1, bytes: 4096 });
+    // Windows spread over the file see it as it is.
+    const spread = await read(PROBES);
+    // No window, no estimate: no bound.
+    const unbounded = await read({ count: 0, bytes: 0 });
+    expect(headOnly.resampled).toEqual(['x']);
+    expect(spread.resampled).toEqual([]);
     expect(unbounded.resampled).toEqual([]);
-    expect(tight.samples[0]).toHaveLength(400);
-    expect(tight.samples).toEqual(unbounded.samples);
+    expect(headOnly.samples[0]).toHaveLength(400);
+    expect(headOnly.samples).toEqual(unbounded.samples);
+    expect(spread.samples).toEqual(unbounded.samples);
   });
 
   it('draws no sample again for a column the reference does not have as numbers', async () => {
-    // Column x is numeric in the data (dense in the 64 KiB the bounds are estimated from, then one
-    // row in 400: its bound is too tight) but words in one reference: its sample is never used,
-    // so the data is not read again.
+    // Column x is numeric in the data (dense in its first 2%, which the first estimate window
+    // covers, then one row in 400: its bound is too tight) but words in one reference: its sample
+    // is never used, so the data is not read again.
     const rows = ['x,y'];
-    for (let i = 0; i < 112_000; i += 1) rows.push(`${i < 12_000 || i % 400 === 0 ? i : ''},${i % 7}`);
+    for (let i = 0; i < 112_000; i += 1) rows.push(`${i < 2240 || i % 400 === 0 ? i : ''},${i % 7}`);
     const path = write('sparse-data.csv', `${rows.join('\n')}\n`);
     const numbers = write('reference-numbers.csv', `x,y\n${Array.from({ length: 50 }, (_, i) => `${i},${i % 7}`).join('\n')}\n`);
     const words = write('reference-words.csv', `x,y\n${Array.from({ length: 50 }, (_, i) => `n/a,${i % 7}`).join('\n')}\n`);
@@ -302,9 +307,9 @@ describe('chunked validation', () => {
       return count;
     };
     const cuts = chunkCuts((await openTable(path)) as CsvSource, 16 << 10).length;
-    // The head read for the estimate, each chunk once, and with a numeric reference each chunk again.
-    expect(await reads(numbers)).toBe(1 + 2 * cuts);
-    expect(await reads(words)).toBe(1 + cuts);
+    // The windows read for the estimate, each chunk once, and with a numeric reference each chunk again.
+    expect(await reads(numbers)).toBe(PROBES.count + 2 * cuts);
+    expect(await reads(words)).toBe(PROBES.count + cuts);
   });
 
   it('compares a high-cardinality column with itself as undrifted, chunked or not', async () => {
