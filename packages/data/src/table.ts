@@ -52,6 +52,33 @@ export interface ColumnCodes {
   /** Per row: the cell's code in `dictionary`, or -1 (no code: read the cell itself). */
   readonly codes: Int32Array;
   readonly dictionary: CellDictionary;
+  /** Made by codeCounts on first use (one ColumnCodes per batch and column). */
+  counted?: Int32Array;
+}
+
+/**
+ * How many cells of a batch column have each code: `[code + 1]`, and `[0]` for cells without one.
+ * Several consumers (profile counts, schema verdicts) need only this, not the cells one by one:
+ * one pass over the codes, made once per batch column and kept on `coded`.
+ */
+export function codeCounts(coded: ColumnCodes): Int32Array {
+  if (coded.counted) return coded.counted;
+  const codes = coded.codes;
+  const size = coded.dictionary.values.length + 1;
+  // Two tallies, for even and odd rows: a run of equal codes then adds to two counters in turn,
+  // not to one (each add waiting for the previous one's store).
+  const both = new Int32Array(2 * size);
+  const n = codes.length;
+  let i = 0;
+  for (; i + 1 < n; i += 2) {
+    both[codes[i]! + 1]! += 1;
+    both[size + codes[i + 1]! + 1]! += 1;
+  }
+  if (i < n) both[codes[i]! + 1]! += 1;
+  const counted = both.subarray(0, size);
+  for (let k = 0; k < size; k += 1) counted[k]! += both[size + k]!;
+  coded.counted = counted;
+  return counted;
 }
 
 /**

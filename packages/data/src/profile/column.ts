@@ -15,7 +15,7 @@
  * object for repeated values, so `===` hits are pointer comparisons). With the reader's codes
  * (CSV), a per-code entry index skips even that.
  */
-import type { Cell, CellDictionary, ColumnCodes } from '../table.js';
+import { codeCounts, type Cell, type CellDictionary, type ColumnCodes } from '../table.js';
 import { classifyCell, isNumericKind, KIND_COUNT, keyOf, parsed, textLength, type Key } from './classify.js';
 import { HASH, hashKey, stringSlot } from './hash.js';
 import { HyperLogLog } from './hll.js';
@@ -125,10 +125,16 @@ export class ColumnProfiler {
     const codes = coded?.codes;
     const byCode = coded?.dictionary.values;
     const entryOfCode = coded ? this.entriesOf(coded.dictionary) : this.entryOfCode;
+    // Coded cells counted by code when all their values have entries: then they only add to
+    // counts, in any order, and the loop below takes the cells without a code alone (in row order).
+    const counted = coded !== undefined && rows === coded.codes.length ? this.addByCode(coded, entryOfCode) : false;
+    // Every cell had a code: none is left for the loop.
+    const loopRows = counted && codeCounts(coded!)[0] === 0 ? 0 : rows;
     let missing = 0;
-    for (let i = 0; i < rows; i += 1) {
+    for (let i = 0; i < loopRows; i += 1) {
       const code = codes === undefined ? -1 : codes[i]!;
       if (code >= 0) {
+        if (counted) continue;
         const known = entryOfCode[code]!;
         if (known >= 0) {
           counts[known]! += 1;
@@ -173,6 +179,22 @@ export class ColumnProfiler {
       if (this.misses * 2 > rows - missing) this.skipped = 0;
       this.flush();
     }
+  }
+
+  /**
+   * Adds the batch's coded cells by their codes' counts (codeCounts) if every code present has an
+   * entry (a new value must go through the row loop: it may become an entry or go to the sketches,
+   * where order matters). False, and nothing added, otherwise.
+   */
+  private addByCode(coded: ColumnCodes, entryOfCode: Int32Array): boolean {
+    const counted = codeCounts(coded);
+    for (let code = 0; code + 1 < counted.length; code += 1) if (counted[code + 1]! > 0 && entryOfCode[code]! < 0) return false;
+    const counts = this.counts;
+    for (let code = 0; code + 1 < counted.length; code += 1) {
+      const n = counted[code + 1]!;
+      if (n > 0) counts[entryOfCode[code]!]! += n;
+    }
+    return true;
   }
 
   /** The entry per code of `dictionary`, long enough for every code it has now. */

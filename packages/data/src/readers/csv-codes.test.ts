@@ -10,7 +10,7 @@ import type { DataSchemaFile } from '@modelgate/core';
 import { RowSampler } from '../drift/reservoir.js';
 import { TableProfiler } from '../profile/table.js';
 import { SchemaValidator } from '../schema/validate.js';
-import { cellAt, type TableBatch } from '../table.js';
+import { cellAt, codeCounts, type TableBatch } from '../table.js';
 import type { CsvSource } from './csv.js';
 import { openTable } from './index.js';
 import { checkCodes, TempDir } from './testing.js';
@@ -107,6 +107,23 @@ describe('CSV cell codes', () => {
     expect(largest).toBe(2048);
     // ~80 000 new values in `mixed`: one dictionary per batch or so.
     expect(dictionaries.size).toBeGreaterThanOrEqual(2);
+  });
+
+  it('are counted per batch column (codeCounts) as one by one, cells without a code at [0]', async () => {
+    // Batches of an odd row count, so the even/odd tallies end unevenly.
+    const table = await openTable(mixed, { nullValues: ['NA'], batchRows: 4097 });
+    let uncoded = 0;
+    for await (const batch of table.batches()) {
+      for (const coded of batch.codes!) {
+        const naive = new Int32Array(coded.dictionary.values.length + 1);
+        for (const code of coded.codes) naive[code + 1]! += 1;
+        const counted = codeCounts(coded);
+        expect(counted).toEqual(naive);
+        expect(codeCounts(coded)).toBe(counted);
+        uncoded += counted[0]!;
+      }
+    }
+    expect(uncoded).toBeGreaterThan(0);
   });
 
   it('are few for repeated values, short or long (the reader caches them)', async () => {

@@ -6,7 +6,7 @@
 import type { z } from 'zod';
 import type { Anomaly, ColumnSchema, DataSchemaFile } from '@modelgate/core';
 import { stringSlot } from '../profile/hash.js';
-import { cellAt, type Cell, type CellDictionary, type TableBatch } from '../table.js';
+import { cellAt, codeCounts, type Cell, type CellDictionary, type TableBatch } from '../table.js';
 
 type Schema = z.output<typeof DataSchemaFile>;
 type Column = z.output<typeof ColumnSchema>;
@@ -128,10 +128,15 @@ export class SchemaValidator {
       let present = entry.present;
       // Codes the dictionary has now are all a batch can hold: the array is not grown in the loop.
       if (coded) while (codeVerdicts.length < coded.dictionary.values.length) codeVerdicts.push(undefined);
-      for (let i = 0; i < batch.rowCount; i += 1) {
+      // When every code in the batch is known to be fine, the coded cells are only counted (from
+      // codeCounts) and the loop takes the cells without a code alone.
+      const fine = coded !== undefined && coded.codes.length === batch.rowCount && allFine(codeCounts(coded), codeVerdicts);
+      if (fine) present += batch.rowCount - coded.counted![0]!;
+      const rows = fine && coded.counted![0] === 0 ? 0 : batch.rowCount;
+      for (let i = 0; i < rows; i += 1) {
         const code = codes === undefined ? -1 : codes[i]!;
-        if (code >= 0 && codeVerdicts[code] === FINE) {
-          present += 1;
+        if (code >= 0 && (fine || codeVerdicts[code] === FINE)) {
+          if (!fine) present += 1;
           continue;
         }
         const cell = (code >= 0 ? byCode![code] : cells[i])!;
@@ -272,6 +277,12 @@ export class SchemaValidator {
       else this.sample(this.duplicates!, batch.lines[i]!, undefined, `same as line ${first}`);
     }
   }
+}
+
+/** Whether every code with cells (see codeCounts) has the verdict FINE. */
+function allFine(counted: Int32Array, codeVerdicts: readonly (NonNullable<Verdict> | undefined)[]): boolean {
+  for (let code = 0; code + 1 < counted.length; code += 1) if (counted[code + 1]! > 0 && codeVerdicts[code] !== FINE) return false;
+  return true;
 }
 
 const INTEGER = /^[+-]?\d+$/;
