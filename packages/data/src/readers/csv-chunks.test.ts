@@ -1,5 +1,7 @@
 import { afterAll, describe, expect, it } from 'vitest';
 import type { Cell } from '../table.js';
+import type { CsvSource } from './csv.js';
+import { openTable } from './index.js';
 import { readTable, referenceCsv, TempDir, userError } from './testing.js';
 
 const temp = new TempDir();
@@ -58,6 +60,19 @@ describe('CSV: rows and fields split across read chunks', () => {
       const table = await readTable(generated, { chunkSize, batchRows: 7 });
       expect({ chunkSize, rows: table.rows, lines: table.lines }).toEqual({ chunkSize, ...want });
     }
+  });
+
+  it('a short range (which reads 64 KiB at a time) over rows longer than that reads them whole', async () => {
+    const long = (i: number) => `${i},${String(i % 10).repeat(100_000 + i)}`;
+    const path = temp.write('long-rows.csv', `id,text\n${Array.from({ length: 6 }, (_, i) => long(i)).join('\n')}\n`);
+    const source = (await openTable(path)) as CsvSource;
+    // From inside the first row to inside the third: the second and third (the rows starting in the range).
+    const from = source.csv.dataStart.offset + 50;
+    const reader = source.csv.readRange({ from, to: from + long(0).length + long(1).length });
+    const rows: string[] = [];
+    for await (const batch of reader.batches()) for (let i = 0; i < batch.rowCount; i += 1) rows.push(`${batch.data[0]![i]},${batch.data[1]![i]}`);
+    expect(rows).toEqual([long(1), long(2)]);
+    expect(reader.next?.offset).toBe(source.csv.dataStart.offset + long(0).length + long(1).length + long(2).length + 3);
   });
 
   it('errors name the same line whatever the chunk size', async () => {

@@ -12,6 +12,8 @@ import { giveBack, takeBuffer } from './spare-buffers.js';
 import { CsvScanner, END, ESCAPED, NEED_MORE, PLAIN, ROW } from './csv-scan.js';
 
 const FULL = 3;
+/** The least a range reads at once (see readRange). */
+const SHORT_READ = 64 << 10;
 
 interface Header {
   names: string[];
@@ -102,7 +104,11 @@ export async function openCsv(path: string, shown: string, options: OpenOptions,
         const fh = await openDataFile(path, shown);
         try {
           const start = typeof range.from === 'number' ? { offset: await lineStartAtOrAfter(fh, range.from, size), line: 1 } : range.from;
-          const scanner = new CsvScanner(fh, shown, { delimiter, ...tuning, start: start.offset, line: start.line });
+          // A short range (a window read to estimate something) reads little more than itself, not
+          // a whole read buffer: 64 KiB or the next power of two above its length and 16 KiB.
+          const span = range.to - start.offset + (16 << 10);
+          const chunkSize = span >= tuning.chunkSize ? tuning.chunkSize : Math.min(tuning.chunkSize, Math.max(SHORT_READ, 2 ** Math.ceil(Math.log2(span))));
+          const scanner = new CsvScanner(fh, shown, { delimiter, ...tuning, chunkSize, start: start.offset, line: start.line });
           scanner.names = header.names;
           const rows = new RowReader(scanner, new CellDecoder(scanner, shown, selected, nulls, range.codedCellsInData !== false), shown, header.names.length, columns, batchRows, range.to, range.reuseBatches === true);
           try {
