@@ -184,10 +184,13 @@ export class ColumnProfiler {
   /**
    * Adds the batch's coded cells by their codes' counts (codeCounts) if every code present has an
    * entry (a new value must go through the row loop: it may become an entry or go to the sketches,
-   * where order matters). False, and nothing added, otherwise.
+   * where order matters). False, and nothing added, otherwise. Also false when the batch's cells
+   * without a code could fill the exact table: leaving it mid-batch flushes the counts added so
+   * far into the sketches, and those must be the counts of the rows before, as in the row loop.
    */
   private addByCode(coded: ColumnCodes, entryOfCode: Int32Array): boolean {
     const counted = codeCounts(coded);
+    if (this.sketches === null && this.cells.length + counted[0]! > this.options.exactLimit) return false;
     for (let code = 0; code + 1 < counted.length; code += 1) if (counted[code + 1]! > 0 && entryOfCode[code]! < 0) return false;
     const counts = this.counts;
     for (let code = 0; code + 1 < counted.length; code += 1) {

@@ -75,6 +75,20 @@ describe('CSV: rows and fields split across read chunks', () => {
     expect(reader.next?.offset).toBe(source.csv.dataStart.offset + long(0).length + long(1).length + long(2).length + 3);
   });
 
+  it('a short range whose first row starts after its end is empty', async () => {
+    const path = temp.write('long-first.csv', `id,text\n1,${'x'.repeat(40_000)}\n2,b\n3,c\n`);
+    const source = (await openTable(path)) as CsvSource;
+    const second = source.csv.dataStart.offset + 40_003;
+    for (const from of [source.csv.dataStart.offset + 10, { offset: second, line: 3 }]) {
+      const reader = source.csv.readRange({ from, to: source.csv.dataStart.offset + 20 });
+      let rows = 0;
+      for await (const batch of reader.batches()) rows += batch.rowCount;
+      expect(rows).toBe(0);
+      expect(reader.start?.offset).toBe(second);
+      expect(reader.next?.offset).toBe(second);
+    }
+  });
+
   it('errors name the same line whatever the chunk size', async () => {
     const bad = temp.write('bad.csv', 'a,b\n1,2\n"x\ny",3\n4,"5"6\n');
     for (let chunkSize = 1; chunkSize <= 24; chunkSize += 1) {

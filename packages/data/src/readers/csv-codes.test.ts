@@ -126,6 +126,23 @@ describe('CSV cell codes', () => {
     expect(uncoded).toBeGreaterThan(0);
   });
 
+  it('leave a profile as it is when cells without a code fill the exact table in mid-batch', async () => {
+    // Two coded values, and in every 100th row a 51-digit number (too long to cache: no code).
+    // The 1 001st distinct value arrives inside a batch: the counts moved to the sketches then
+    // must be those of the rows before it, as cell by cell.
+    const rows = ['id,note'];
+    for (let i = 0; i < 150_000; i += 1) rows.push(`${i},${i % 100 === 0 ? `${'9'.repeat(45)}${String(i).padStart(6, '0')}` : String(i % 2)}`);
+    const path = dir.write('uncoded-late.csv', `${rows.join('\n')}\n`);
+    const coded = new TableProfiler(['id', 'note']);
+    const plain = new TableProfiler(['id', 'note']);
+    for await (const batch of (await openTable(path)).batches()) {
+      coded.add(batch);
+      plain.add({ ...batch, codes: undefined });
+    }
+    expect(coded.toJSON().columns[1]!.distinct).toEqual(plain.toJSON().columns[1]!.distinct);
+    expect(coded.toJSON()).toEqual(plain.toJSON());
+  });
+
   it('are few for repeated values, short or long (the reader caches them)', async () => {
     // Values that differ only in the last byte of a 32-bit word (the 4th, 8th, 12th), and values
     // over 12 bytes, which the cache compares against a copy (in the second column, so at an offset).

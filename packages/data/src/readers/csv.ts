@@ -106,7 +106,8 @@ export async function openCsv(path: string, shown: string, options: OpenOptions,
           const start = typeof range.from === 'number' ? { offset: await lineStartAtOrAfter(fh, range.from, size), line: 1 } : range.from;
           // A short range (a window read to estimate something) reads little more than itself, not
           // a whole read buffer: 64 KiB or the next power of two above its length and 16 KiB.
-          const span = range.to - start.offset + (16 << 10);
+          // (A range whose first row starts after `to` is empty: it reads the least.)
+          const span = Math.max(0, range.to - start.offset) + (16 << 10);
           const chunkSize = span >= tuning.chunkSize ? tuning.chunkSize : Math.min(tuning.chunkSize, Math.max(SHORT_READ, 2 ** Math.ceil(Math.log2(span))));
           const scanner = new CsvScanner(fh, shown, { delimiter, ...tuning, chunkSize, start: start.offset, line: start.line });
           scanner.names = header.names;
