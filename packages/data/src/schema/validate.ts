@@ -130,9 +130,10 @@ export class SchemaValidator {
       if (coded) while (codeVerdicts.length < coded.dictionary.values.length) codeVerdicts.push(undefined);
       // When every code in the batch is known to be fine, the coded cells are only counted (from
       // codeCounts) and the loop takes the cells without a code alone.
-      const fine = coded !== undefined && coded.codes.length === batch.rowCount && allFine(codeCounts(coded), codeVerdicts);
-      if (fine) present += batch.rowCount - coded.counted![0]!;
-      const rows = fine && coded.counted![0] === 0 ? 0 : batch.rowCount;
+      const counted = coded !== undefined && coded.codes.length === batch.rowCount ? codeCounts(coded) : undefined;
+      const fine = counted !== undefined && allFine(counted, codeVerdicts);
+      if (fine) present += batch.rowCount - counted[0]!;
+      const rows = fine && counted[0] === 0 ? 0 : batch.rowCount;
       for (let i = 0; i < rows; i += 1) {
         const code = codes === undefined ? -1 : codes[i]!;
         if (code >= 0 && (fine || codeVerdicts[code] === FINE)) {
