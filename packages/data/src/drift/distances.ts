@@ -21,6 +21,33 @@
 import { categoryTotals } from './categorical.js';
 import { npStd, npSum } from './special.js';
 
+/**
+ * The end of the run of `v` that starts at `start` in sorted `a` (the first index past it; `start`
+ * itself when `a[start]` is not `v`). Galloping: a run of length r costs about 2·log2(r) steps, so
+ * a column of a few values (ages, amounts mostly 0) is crossed in a few hundred steps rather than
+ * value by value, and a run of one costs two.
+ */
+export function runEnd(a: Float64Array, start: number, v: number): number {
+  const n = a.length;
+  if (start >= n || a[start] !== v) return start;
+  let lo = start;
+  let step = 1;
+  let hi = start + 1;
+  while (hi < n && a[hi] === v) {
+    lo = hi;
+    step *= 2;
+    hi = lo + step;
+  }
+  if (hi > n) hi = n;
+  // a[lo] is v; hi is n or past the run.
+  while (hi - lo > 1) {
+    const mid = (lo + hi) >>> 1;
+    if (a[mid] === v) lo = mid;
+    else hi = mid;
+  }
+  return hi;
+}
+
 /** First index with a[i] >= v (side='left'), or > v (side='right'). */
 function searchsorted(a: Float64Array, v: number, side: 'left' | 'right'): number {
   let lo = 0;
@@ -46,12 +73,14 @@ export function wassersteinDistance(u: Float64Array, v: Float64Array): number {
   let k = 0;
   while (k < total) {
     const x = j >= nv || (i < nu && u[i]! <= v[j]!) ? u[i]! : v[j]!;
-    let run = 0;
-    while (i < nu && u[i]! === x) { i++; run++; }
-    while (j < nv && v[j]! === x) { j++; run++; }
+    const iEnd = runEnd(u, i, x);
+    const jEnd = runEnd(v, j, x);
+    const run = iEnd - i + (jEnd - j);
+    i = iEnd;
+    j = jEnd;
     const diff = Math.abs(i / nu - j / nv);
-    // Positions k .. k+run-2 are followed by an equal value (delta 0); the last one by the next value.
-    for (let r = 0; r < run - 1; r++) terms[k + r] = diff * 0;
+    // Positions k .. k+run-2 are followed by an equal value: their terms are diff * 0, which is
+    // +0 (diff is finite), as the array already holds. The last one is followed by the next value.
     const last = k + run - 1;
     if (last < total - 1) {
       const next = j >= nv || (i < nu && u[i]! <= v[j]!) ? u[i]! : v[j]!;

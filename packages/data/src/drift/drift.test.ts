@@ -1,7 +1,7 @@
 import { ColumnDrift } from '@modelgate/core';
 import { describe, expect, it } from 'vitest';
 import { compareCodePoints } from '@modelgate/core';
-import { histogramCounts, sturgesEdges } from './distances.js';
+import { histogramCounts, runEnd, sturgesEdges, wassersteinDistance } from './distances.js';
 import {
   DEFAULT_THRESHOLDS,
   categoricalDrift,
@@ -13,6 +13,56 @@ import {
   numericDrift,
 } from './index.js';
 import { chi2Sf, erfc, ndtr, npSum, roundHalfEven } from './special.js';
+
+describe('runs in sorted samples', () => {
+  // Sorted samples with runs of 1 to 3 000 equal values, 0 and -0 mixed (=== equal, as the scans compare).
+  const sortedWithRuns = (seed: number, n: number) => {
+    let state = seed;
+    const random = () => ((state = (Math.imul(state, 1103515245) + 12345) >>> 0) / 2 ** 32);
+    const values: number[] = [];
+    for (let value = -3; values.length < n; value += 1) {
+      const run = random() < 0.5 ? 1 : Math.ceil(random() ** 3 * 3000);
+      for (let r = 0; r < run; r += 1) values.push(value === 0 && random() < 0.5 ? -0 : value + (random() < 0.2 ? 0.5 : 0));
+    }
+    return Float64Array.from(values.slice(0, n)).sort();
+  };
+
+  it('runEnd finds where a run ends, as a scan does', () => {
+    for (const seed of [1, 2, 3]) {
+      const a = sortedWithRuns(seed, 20_000);
+      for (let start = 0; start <= a.length; start += 1) {
+        for (const v of [a[start] ?? 0, (a[start] ?? 0) + 0.25]) {
+          let scan = start;
+          while (scan < a.length && a[scan] === v) scan += 1;
+          if (runEnd(a, start, v) !== scan) throw new Error(`seed ${seed}, start ${start}, value ${v}: ${runEnd(a, start, v)} != ${scan}`);
+        }
+      }
+    }
+  });
+
+  it('Wasserstein over runs equals the value-by-value definition, bit for bit', () => {
+    // scipy: the integral of |U(x) - V(x)| over the merged sorted values, as the sum of
+    // |U - V| times each gap (numpy's pairwise sum over every position, zeros included).
+    const byValue = (u: Float64Array, v: Float64Array) => {
+      const all = Float64Array.from([...u, ...v]).sort();
+      const terms = new Float64Array(all.length - 1);
+      let i = 0;
+      let j = 0;
+      for (let k = 0; k < all.length - 1; k += 1) {
+        while (i < u.length && u[i]! <= all[k]!) i += 1;
+        while (j < v.length && v[j]! <= all[k]!) j += 1;
+        terms[k] = Math.abs(i / u.length - j / v.length) * (all[k + 1]! - all[k]!);
+      }
+      return npSum(terms);
+    };
+    for (const seed of [4, 5, 6]) {
+      const u = sortedWithRuns(seed, 30_000);
+      const v = sortedWithRuns(seed + 10, 100_000);
+      expect(Object.is(wassersteinDistance(u, v), byValue(u, v))).toBe(true);
+      expect(distinctUnion(u, v)).toBe(new Set([...u, ...v].map((x) => x + 0)).size);
+    }
+  });
+});
 
 describe('test selection (Evidently _get_default_stattest)', () => {
   it.each([

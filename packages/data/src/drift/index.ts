@@ -21,6 +21,7 @@ import {
   jensenShannon,
   linf,
   psi,
+  runEnd,
   wassersteinNormed,
   type Shares,
 } from './distances.js';
@@ -131,8 +132,8 @@ export function distinctUnion(a: Float64Array, b: Float64Array, stopAt = Infinit
   let i = 0, j = 0, n = 0;
   while ((i < a.length || j < b.length) && n < stopAt) {
     const v = j >= b.length || (i < a.length && a[i]! <= b[j]!) ? a[i]! : b[j]!;
-    while (i < a.length && a[i] === v) i++;
-    while (j < b.length && b[j] === v) j++;
+    i = runEnd(a, i, v);
+    j = runEnd(b, j, v);
     n++;
   }
   return n;
