@@ -64,6 +64,8 @@ function searchsorted(a: Float64Array, v: number, side: 'left' | 'right'): numbe
 export function wassersteinDistance(u: Float64Array, v: Float64Array): number {
   const nu = u.length;
   const nv = v.length;
+  // Not a distance (scipy refuses an empty sample; callers check first): NaN, as the CDFs are.
+  if (nu === 0 || nv === 0) return NaN;
   const total = nu + nv;
   const terms = new Float64Array(total - 1);
   let i = 0;

@@ -61,6 +61,9 @@ describe('runs in sorted samples', () => {
       expect(Object.is(wassersteinDistance(u, v), byValue(u, v))).toBe(true);
       expect(distinctUnion(u, v)).toBe(new Set([...u, ...v].map((x) => x + 0)).size);
     }
+    // An empty sample has no distribution.
+    expect(wassersteinDistance(new Float64Array(0), Float64Array.of(-0, -0))).toBeNaN();
+    expect(wassersteinDistance(Float64Array.of(1, 2), new Float64Array(0))).toBeNaN();
   });
 });
 
