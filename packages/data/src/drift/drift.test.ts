@@ -143,6 +143,15 @@ describe('missing values and invalid input', () => {
     const b = numericDrift([1, 2, 3, 4, 5, 6], [2, 3, 4, 5, 6, 7]);
     expect(a).toEqual(b);
     expect(cleanSorted([3, NaN, -1, 2])).toEqual(Float64Array.from([-1, 2, 3]));
+    // A finite sorted Float64Array (a drift sample) is used as it is; anything else is copied.
+    const sample = Float64Array.of(-1, 0, 0, 2.5);
+    expect(cleanSorted(sample)).toBe(sample);
+    const unsorted = Float64Array.of(2, 1);
+    expect(cleanSorted(unsorted)).toEqual(Float64Array.of(1, 2));
+    expect(unsorted).toEqual(Float64Array.of(2, 1));
+    const infinite = Float64Array.of(1, Infinity);
+    expect(cleanSorted(infinite)).toEqual(Float64Array.of(1));
+    expect(cleanSorted(infinite)).not.toBe(infinite);
   });
 
   it('throws on an empty sample, and on numeric-only tests for categories', () => {
