@@ -89,7 +89,8 @@ export function codeCounts(coded: ColumnCodes): Int32Array {
 export class NumbersByCode {
   values = new Float64Array(0);
   known = new Uint8Array(0);
-  private dictionary: CellDictionary | undefined;
+  /** The dictionary of the last `use`. */
+  dictionary: CellDictionary | undefined;
 
   use(dictionary: CellDictionary): this {
     const size = dictionary.values.length;

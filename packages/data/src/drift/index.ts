@@ -136,7 +136,7 @@ function isFiniteSorted(values: Float64Array): boolean {
 /** Number of distinct values in a sorted array, and in the union of two. */
 function distinctSorted(a: Float64Array): number {
   let n = 0;
-  for (let i = 0; i < a.length; i++) if (i === 0 || a[i] !== a[i - 1]) n++;
+  for (let i = 0; i < a.length; i = runEnd(a, i, a[i]!)) n++;
   return n;
 }
 /** `stopAt`: count no further (a test choice only asks whether there are more than 5). */
@@ -155,8 +155,7 @@ export function distinctUnion(a: Float64Array, b: Float64Array, stopAt = Infinit
 function valueCounts(sorted: Float64Array): Map<string, number> {
   const m = new Map<string, number>();
   for (let i = 0; i < sorted.length; ) {
-    let j = i;
-    while (j < sorted.length && sorted[j] === sorted[i]) j++;
+    const j = runEnd(sorted, i, sorted[i]!);
     const key = String(sorted[i]); // -0 and 0 share the key "0", as pandas value_counts
     m.set(key, (m.get(key) ?? 0) + j - i);
     i = j;

@@ -14,6 +14,7 @@
  *   If the exact value is not a probability, scipy falls back to 'asymp' (kept here).
  * - asymp: `kstwo.sf(D, round(n1·n2 / (n1 + n2)))` (round half to even, as np.round).
  */
+import { runEnd } from './distances.js';
 import { kstwoSf } from './kolmogorov.js';
 import { gcd, roundHalfEven } from './special.js';
 
@@ -91,8 +92,9 @@ export function ksStatistic(a: Float64Array, b: Float64Array): number {
   let minS = Infinity;
   while (i < n1 || j < n2) {
     const v = j >= n2 || (i < n1 && a[i]! <= b[j]!) ? a[i]! : b[j]!;
-    while (i < n1 && a[i]! <= v) i++;
-    while (j < n2 && b[j]! <= v) j++;
+    // v is the smaller head: the values <= v are its run.
+    i = runEnd(a, i, v);
+    j = runEnd(b, j, v);
     const diff = i / n1 - j / n2;
     if (diff > maxS) maxS = diff;
     if (diff < minS) minS = diff;

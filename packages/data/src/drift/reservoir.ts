@@ -46,8 +46,6 @@ export class NumericReservoir {
   private readonly parsed = new Map<string, number>();
   /** The same by code, for cells with one (see ColumnCodes). */
   private byCode = new NumbersByCode();
-  /** The values of the dictionary of the last `useCodes`. */
-  private coded: readonly Cell[] = [];
   /** Saw a value that is not a number (see the class comment). */
   stopped = false;
 
@@ -66,7 +64,7 @@ export class NumericReservoir {
    * Offers a present cell under a key below `limit`: kept when it is a finite number (`nan` and
    * `inf` are numbers, not kept); any other value stops the reservoir.
    */
-  offer(key: number, cell: Exclude<Cell, null>): void {
+  private offer(key: number, cell: Exclude<Cell, null>): void {
     let value: number;
     if (typeof cell === 'number') value = cell;
     else if (typeof cell === 'string') {
@@ -110,7 +108,7 @@ export class NumericReservoir {
     let value: number;
     if (byCode.known[code] === 1) value = byCode.values[code]!;
     else {
-      const parsed = this.parse(this.coded[code] as string);
+      const parsed = this.parse(byCode.dictionary!.values[code] as string);
       if (parsed === undefined) return;
       value = parsed;
       byCode.values[code] = value;
@@ -122,7 +120,6 @@ export class NumericReservoir {
   /** Codes of the next cells offered come from `dictionary` (as it is now: it only grows between batches). */
   useCodes(dictionary: CellDictionary): void {
     this.byCode.use(dictionary);
-    this.coded = dictionary.values;
   }
 
   /** A string's number, or undefined once it has stopped the reservoir (not an int or a float). */
@@ -179,7 +176,6 @@ export class NumericReservoir {
     this.values = new Float64Array(0);
     this.parsed.clear();
     this.byCode = new NumbersByCode();
-    this.coded = [];
   }
 
   private keep(key: number, value: number): void {
