@@ -334,7 +334,7 @@ export async function readChunked(options: ChunkedReadOptions): Promise<{ pass: 
   // Only numeric columns' samples are used: a column that came out as strings needs no redraw.
   let short = sampled.filter((name, j) => sampleBounds[j]! < 1 && total!.samples.get(name)!.size < sampleSize);
   if (short.length > 0) {
-    const numeric = new Set(total!.profiler.toJSON().columns.filter((column) => column.type === 'int' || column.type === 'float').map((column) => column.name));
+    const numeric = total!.profiler.numericColumns();
     short = short.filter((name) => numeric.has(name) && (options.sampleUsed?.(name) ?? true));
   }
   if (short.length > 0) await resample(source, cuts, starts, short, sampleSize, total!);
@@ -374,17 +374,15 @@ async function estimateSampleBounds(source: CsvSource, sampled: readonly string[
   let bytes = 0;
   for (let probe = 0; probe < probes.count && probes.bytes > 0; probe += 1) {
     const from = dataStart.offset + Math.floor((dataBytes * probe) / probes.count);
-    const reader = source.csv.readRange({ from: probe === 0 ? dataStart : from, to: from + probes.bytes, reuseBatches: true, codedCellsInData: false });
+    const reader = source.csv.readRange({ from: probe === 0 ? dataStart : from, to: from + probes.bytes, reuseBatches: true });
     const seen = sampled.map(() => 0);
     let seenRows = 0;
     try {
       for await (const batch of reader.batches()) {
         indexes.forEach((index, j) => {
           const cells = batch.data[index]!;
-          const codes = batch.codes?.[index]?.codes;
           let count = 0;
-          // A coded cell is present (and left out of `cells`).
-          for (let i = 0; i < batch.rowCount; i += 1) if ((codes !== undefined && codes[i]! >= 0) || cells[i] !== null) count += 1;
+          for (let i = 0; i < batch.rowCount; i += 1) if (cells[i] !== null) count += 1;
           seen[j]! += count;
         });
         seenRows += batch.rowCount;

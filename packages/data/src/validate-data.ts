@@ -93,6 +93,7 @@ export async function validateData(options: DataValidationOptions): Promise<Data
   };
   let current: PassState;
   let reference: PassState | undefined;
+  let numericInReference: Set<string> | undefined;
   let reading = { chunks: 1, threads: 1 };
   try {
     if (cuts.length > 0) {
@@ -105,7 +106,7 @@ export async function validateData(options: DataValidationOptions): Promise<Data
         // Read on this thread while the runner starts on the data's chunks.
         ...(options.reference ? { first: async () => void (reference = await readReference()) } : {}),
         // A data column's sample is used only if the reference's is numeric too.
-        sampleUsed: (name) => isNumeric(reference?.profiler.toJSON().columns.find((column) => column.name === name)),
+        sampleUsed: (name) => (numericInReference ??= reference?.profiler.numericColumns() ?? new Set()).has(name),
         onRows: (rows) => options.onProgress?.(rows),
       });
       current = chunked.pass;

@@ -127,9 +127,10 @@ export class ColumnProfiler {
     const entryOfCode = coded ? this.entriesOf(coded.dictionary) : this.entryOfCode;
     // Coded cells counted by code when all their values have entries: then they only add to
     // counts, in any order, and the loop below takes the cells without a code alone (in row order).
-    const counted = coded !== undefined && rows === coded.codes.length ? this.addByCode(coded, entryOfCode) : false;
+    const perCode = coded !== undefined && rows === coded.codes.length ? codeCounts(coded) : undefined;
+    const counted = perCode !== undefined && this.addByCode(perCode, entryOfCode);
     // Every cell had a code: none is left for the loop.
-    const loopRows = counted && codeCounts(coded!)[0] === 0 ? 0 : rows;
+    const loopRows = counted && perCode[0] === 0 ? 0 : rows;
     let missing = 0;
     for (let i = 0; i < loopRows; i += 1) {
       const code = codes === undefined ? -1 : codes[i]!;
@@ -188,8 +189,7 @@ export class ColumnProfiler {
    * without a code could fill the exact table: leaving it mid-batch flushes the counts added so
    * far into the sketches, and those must be the counts of the rows before, as in the row loop.
    */
-  private addByCode(coded: ColumnCodes, entryOfCode: Int32Array): boolean {
-    const counted = codeCounts(coded);
+  private addByCode(counted: Int32Array, entryOfCode: Int32Array): boolean {
     if (this.sketches === null && this.cells.length + counted[0]! > this.options.exactLimit) return false;
     for (let code = 0; code + 1 < counted.length; code += 1) if (counted[code + 1]! > 0 && entryOfCode[code]! < 0) return false;
     const counts = this.counts;

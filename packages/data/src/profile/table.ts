@@ -3,6 +3,7 @@
  * profile.json, merged across shards or files with `mergeProfiles`.
  */
 import type { TableBatch, TableSource } from '../table.js';
+import { typeOfMask } from './classify.js';
 import { ColumnProfiler } from './column.js';
 import { columnFromJson, columnToJson, type ColumnProfileJson, type ProfileJson } from './json.js';
 import { resolveOptions, type ProfileOptions, type ResolvedOptions } from './options.js';
@@ -35,6 +36,17 @@ export class TableProfiler {
     }
     for (let j = 0; j < this.columns.length; j += 1) this.columns[j]!.add(batch.data[j]!, batch.rowCount, batch.codes?.[j]);
     this.rows += batch.rowCount;
+  }
+
+  /** The columns whose type (as profile.json gives it) is int or float, without writing the profile. */
+  numericColumns(): Set<string> {
+    const numeric = new Set<string>();
+    for (const column of this.columns) {
+      column.flush();
+      const type = typeOfMask(column.kindMask());
+      if (type === 'int' || type === 'float') numeric.add(column.name);
+    }
+    return numeric;
   }
 
   /**
