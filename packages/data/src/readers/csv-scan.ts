@@ -39,7 +39,15 @@ export interface ScannerOptions {
   /** Byte offset in the file where scanning starts, and the line number there. */
   start: number;
   line: number;
+  /**
+   * Where the caller stops wanting rows (the first row starting at or after it is the last one
+   * scanned; default: the end of the file). Reads stop short of a whole `chunkSize` near it.
+   */
+  end?: number;
 }
+
+/** Bytes a read near the `end` goes past it at least (and the least a read asks for). */
+const NEAR_END = 64 << 10;
 
 export class CsvScanner {
   buf: Buffer;
@@ -70,6 +78,7 @@ export class CsvScanner {
   private readonly delimiter: number;
   private readonly chunkSize: number;
   private readonly maxRowBytes: number;
+  private readonly end: number;
   /** Size of the read buffer as taken (it grows for long rows). */
   private readonly initialBytes: number;
   private filePos: number;
@@ -84,6 +93,7 @@ export class CsvScanner {
     this.delimiter = options.delimiter;
     this.chunkSize = options.chunkSize;
     this.maxRowBytes = options.maxRowBytes;
+    this.end = options.end ?? Infinity;
     this.filePos = options.start;
     this.base = options.start;
     this.line = options.line;
@@ -102,7 +112,9 @@ export class CsvScanner {
   async fill(): Promise<void> {
     const carry = this.n - this.pos;
     if (carry > this.maxRowBytes) throw this.tooLong(this.line, this.openQuoteLine);
-    const want = Math.max(this.chunkSize, carry);
+    // A short range (a window read to estimate something) or a chunk's last read takes little
+    // more than the rest of the range, not a whole `chunkSize`.
+    const want = Math.max(Math.min(this.chunkSize, Math.max(NEAR_END, this.end - this.filePos + NEAR_END)), carry);
     if (carry + want + SLACK > this.buf.length) {
       const grown = Buffer.allocUnsafeSlow(Math.max(2 * this.buf.length, carry + want + SLACK));
       this.buf.copy(grown, 0, this.pos, this.n);

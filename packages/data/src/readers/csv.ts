@@ -12,8 +12,6 @@ import { giveBack, takeBuffer } from './spare-buffers.js';
 import { CsvScanner, END, ESCAPED, NEED_MORE, PLAIN, ROW } from './csv-scan.js';
 
 const FULL = 3;
-/** The least a range reads at once (see readRange). */
-const SHORT_READ = 64 << 10;
 
 interface Header {
   names: string[];
@@ -104,12 +102,7 @@ export async function openCsv(path: string, shown: string, options: OpenOptions,
         const fh = await openDataFile(path, shown);
         try {
           const start = typeof range.from === 'number' ? { offset: await lineStartAtOrAfter(fh, range.from, size), line: 1 } : range.from;
-          // A short range (a window read to estimate something) reads little more than itself, not
-          // a whole read buffer: 64 KiB or the next power of two above its length and 16 KiB.
-          // (A range whose first row starts after `to` is empty: it reads the least.)
-          const span = Math.max(0, range.to - start.offset) + (16 << 10);
-          const chunkSize = span >= tuning.chunkSize ? tuning.chunkSize : Math.min(tuning.chunkSize, Math.max(SHORT_READ, 2 ** Math.ceil(Math.log2(span))));
-          const scanner = new CsvScanner(fh, shown, { delimiter, ...tuning, chunkSize, start: start.offset, line: start.line });
+          const scanner = new CsvScanner(fh, shown, { delimiter, ...tuning, start: start.offset, line: start.line, end: range.to });
           scanner.names = header.names;
           const rows = new RowReader(scanner, new CellDecoder(scanner, shown, selected, nulls, range.codedCellsInData !== false), shown, header.names.length, columns, batchRows, range.to, range.reuseBatches === true);
           try {
