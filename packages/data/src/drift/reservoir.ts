@@ -272,27 +272,9 @@ export class RowSampler {
       this.candidateRows = new Int32Array(rows);
       this.candidateKeys = new Float64Array(rows);
     }
-    const candidateRows = this.candidateRows;
-    const candidateKeys = this.candidateKeys;
-    const seedHigh = this.seedHigh;
-    const seedLow = this.seedLow;
-    const first = this.row;
-    let count = 0;
-    for (let i = 0; i < rows; i += 1) {
-      // 53 random bits: 27 from one hash of (seed, row), 26 from another.
-      const row = first + i;
-      const high = fmix32(fmix32(row + 0x9e3779b9) ^ seedHigh) >>> 5;
-      // The key is at least high / 2^27: most rows are turned away before the second hash.
-      if (high / 134_217_728 >= bar) continue;
-      const low = fmix32(fmix32(row + 0x7f4a7c15) ^ seedLow) >>> 6;
-      const key = (high * 67_108_864 + low) / 9_007_199_254_740_992;
-      if (key >= bar) continue;
-      candidateRows[count] = i;
-      candidateKeys[count] = key;
-      count += 1;
-    }
-    for (let j = 0; j < reservoirs.length; j += 1) reservoirs[j]!.offerRows(cells[j]!, cellCodes[j]!, candidateRows, candidateKeys, count);
-    this.row = first + rows;
+    const count = drawCandidates(this.row, rows, this.seedHigh, this.seedLow, bar, this.candidateRows, this.candidateKeys);
+    for (let j = 0; j < reservoirs.length; j += 1) reservoirs[j]!.offerRows(cells[j]!, cellCodes[j]!, this.candidateRows, this.candidateKeys, count);
+    this.row += rows;
   }
 }
 
@@ -325,6 +307,33 @@ export function sortedCopy(values: Float64Array): Float64Array {
 
 let noCodes = new Int32Array(0);
 /** Codes for cells that have none: -1 for `rows` rows. */
+/**
+ * Writes the rows `first + i` (i < rows) whose key is below `bar` to `candidateRows` (as i) and
+ * their keys to `candidateKeys`; returns how many.
+ *
+ * A function of its own, not a loop inside `add`: V8 compiled that loop alone (on-stack
+ * replacement) before the code after it had ever run, and in some runs kept entering that code and
+ * bailing out right after the loop, batch after batch (45-83 times in 1M rows). Such runs took
+ * 25-45% longer.
+ */
+function drawCandidates(first: number, rows: number, seedHigh: number, seedLow: number, bar: number, candidateRows: Int32Array, candidateKeys: Float64Array): number {
+  let count = 0;
+  for (let i = 0; i < rows; i += 1) {
+    // 53 random bits: 27 from one hash of (seed, row), 26 from another.
+    const row = first + i;
+    const high = fmix32(fmix32(row + 0x9e3779b9) ^ seedHigh) >>> 5;
+    // The key is at least high / 2^27: most rows are turned away before the second hash.
+    if (high / 134_217_728 >= bar) continue;
+    const low = fmix32(fmix32(row + 0x7f4a7c15) ^ seedLow) >>> 6;
+    const key = (high * 67_108_864 + low) / 9_007_199_254_740_992;
+    if (key >= bar) continue;
+    candidateRows[count] = i;
+    candidateKeys[count] = key;
+    count += 1;
+  }
+  return count;
+}
+
 function uncoded(rows: number): Int32Array {
   if (noCodes.length < rows) noCodes = new Int32Array(rows).fill(-1);
   return noCodes;
