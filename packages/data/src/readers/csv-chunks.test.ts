@@ -62,6 +62,19 @@ describe('CSV: rows and fields split across read chunks', () => {
     }
   });
 
+  it('rows longer and shorter than the room kept for a cut row (64 KiB) mixed, with small reads made ahead, read as one big read does', async () => {
+    // A cut row up to 64 KiB goes in front of the read made ahead; a longer one drops that read and
+    // reads on demand (into a grown buffer), after which reads are made ahead again.
+    const sizes = [10, 70_000, 5, 64 * 1024 - 3, 64 * 1024 + 3, 200_000, 1, 3000, 131_072, 7];
+    const text = `id,text,n\n${sizes.map((size, i) => `${i},"${'ab"",\n'.repeat(size >> 3)}${'z'.repeat(size & 7)}",${size}`).join('\r\n')}\n`;
+    const path = temp.write('mixed-rows.csv', text);
+    const want = expected(text, new Set());
+    for (const chunkSize of [4096, 65_536, 100_000]) {
+      const table = await readTable(path, { chunkSize, batchRows: 3 });
+      expect({ chunkSize, rows: table.rows, lines: table.lines }).toEqual({ chunkSize, ...want });
+    }
+  });
+
   it('a short range (which reads 64 KiB at a time) over rows longer than that reads them whole', async () => {
     const long = (i: number) => `${i},${String(i % 10).repeat(100_000 + i)}`;
     const path = temp.write('long-rows.csv', `id,text\n${Array.from({ length: 6 }, (_, i) => long(i)).join('\n')}\n`);

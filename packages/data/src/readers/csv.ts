@@ -253,9 +253,9 @@ async function readHeader(path: string, shown: string, delimiter: number, tuning
   let scanner: CsvScanner | undefined;
   try {
     scanner = new CsvScanner(fh, shown, { delimiter, ...tuning, start: 0, line: 1 });
-    while (scanner.n < 3 && !scanner.eof) await scanner.fill();
-    const buf = scanner.buf;
-    if (scanner.n >= 3 && buf[0] === 0xef && buf[1] === 0xbb && buf[2] === 0xbf) scanner.skip(3);
+    while (scanner.n - scanner.pos < 3 && !scanner.eof) await scanner.fill();
+    const { buf, pos } = scanner;
+    if (scanner.n - pos >= 3 && buf[pos] === 0xef && buf[pos + 1] === 0xbb && buf[pos + 2] === 0xbf) scanner.skip(3);
     for (;;) {
       const status = scanner.scanRow();
       if (status === NEED_MORE) await scanner.fill();
