@@ -52,8 +52,8 @@ export interface ColumnCodes {
   /** Per row: the cell's code in `dictionary`, or -1 (no code: read the cell itself). */
   readonly codes: Int32Array;
   readonly dictionary: CellDictionary;
-  /** Made by codeCounts on first use (one ColumnCodes per batch and column). */
-  counted?: Int32Array;
+  /** Made by codeCounts on first use (one ColumnCodes per batch and column); undefined until then. */
+  counted: Int32Array | undefined;
 }
 
 /**

@@ -15,6 +15,7 @@
  * object for repeated values, so `===` hits are pointer comparisons). With the reader's codes
  * (CSV), a per-code entry index skips even that.
  */
+import { genericArray } from '../generic-array.js';
 import { codeCounts, type Cell, type CellDictionary, type ColumnCodes } from '../table.js';
 import { classifyCell, isNumericKind, KIND_COUNT, keyOf, parsed, textLength, type Key } from './classify.js';
 import { HASH, hashKey, stringSlot } from './hash.js';
@@ -70,11 +71,11 @@ export class ColumnProfiler {
 
   private readonly table = new Map<Cell, number>();
   /** Per entry: the cell, its count (exact regime) or count not yet flushed (sketch regime), kind, number, key, text length. */
-  readonly cells: Cell[] = [];
+  readonly cells: Cell[] = genericArray();
   readonly counts: Float64Array;
   readonly kinds: Uint8Array;
   readonly numbers: Float64Array;
-  readonly keys: Key[] = [];
+  readonly keys: Key[] = genericArray();
   readonly lengths: Float64Array;
   private readonly hashA: Int32Array;
   private readonly hashB: Int32Array;
@@ -113,7 +114,11 @@ export class ColumnProfiler {
    * (a coded cell is read from its dictionary: `column` may leave it out, see BatchOptions).
    */
   add(column: readonly Cell[], rows: number = column.length, coded?: ColumnCodes): void {
-    if (this.sketches !== null && !this.probing) {
+    // Both conditions evaluated every time: V8 compiles this method early, and a condition it never
+    // saw evaluated (the probe, reached only once the column has sketches) would be compiled as a
+    // bail-out, then the method compiled again.
+    const probing = this.probing;
+    if (this.sketches !== null && !probing) {
       this.addUncached(column, rows, coded);
       return;
     }
@@ -129,8 +134,10 @@ export class ColumnProfiler {
     // counts, in any order, and the loop below takes the cells without a code alone (in row order).
     const perCode = coded !== undefined && rows === coded.codes.length ? codeCounts(coded) : undefined;
     const counted = perCode !== undefined && this.addByCode(perCode, entryOfCode);
-    // Every cell had a code: none is left for the loop.
-    const loopRows = counted && perCode[0] === 0 ? 0 : rows;
+    // Every cell had a code: none is left for the loop. (Read whenever there are counts, not only
+    // once they were added: see `probing` above.)
+    const allCoded = perCode !== undefined && perCode[0] === 0;
+    const loopRows = counted && allCoded ? 0 : rows;
     let missing = 0;
     for (let i = 0; i < loopRows; i += 1) {
       const code = codes === undefined ? -1 : codes[i]!;

@@ -5,7 +5,7 @@
  */
 import type { FileHandle } from 'node:fs/promises';
 import { ConfigurationError, InputDataError } from '@modelgate/core';
-import type { Cell, TableBatch, TableSource } from '../table.js';
+import type { Cell, ColumnCodes, TableBatch, TableSource } from '../table.js';
 import { batchRowsOf, checkDataFile, openDataFile, projectColumns, tuningOf, type OpenOptions } from './common.js';
 import { CellDecoder } from './csv-cells.js';
 import { giveBack, takeBuffer } from './spare-buffers.js';
@@ -230,7 +230,9 @@ class RowReader {
       lines = lines.slice(0, rowCount);
     }
     const dictionaries = this.decoder.dictionaries;
-    const columnCodes = dictionaries.map((dictionary, j) => ({ codes: codes.subarray(j * this.batchRows, j * this.batchRows + rowCount), dictionary }));
+    // `counted` is set here (to nothing yet) so every ColumnCodes has one shape: V8 compiles the
+    // consumers once, not again when codeCounts adds the field.
+    const columnCodes: ColumnCodes[] = dictionaries.map((dictionary, j) => ({ codes: codes.subarray(j * this.batchRows, j * this.batchRows + rowCount), dictionary, counted: undefined }));
     const batch: TableBatch = { columns: this.columns, data, rowCount, offset: this.offset, lines, codes: columnCodes };
     this.decoder.endBatch(rowCount);
     this.offset += rowCount;
