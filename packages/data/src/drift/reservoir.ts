@@ -305,8 +305,6 @@ export function sortedCopy(values: Float64Array): Float64Array {
   return out;
 }
 
-let noCodes = new Int32Array(0);
-/** Codes for cells that have none: -1 for `rows` rows. */
 /**
  * Writes the rows `first + i` (i < rows) whose key is below `bar` to `candidateRows` (as i) and
  * their keys to `candidateKeys`; returns how many.
@@ -334,6 +332,8 @@ function drawCandidates(first: number, rows: number, seedHigh: number, seedLow: 
   return count;
 }
 
+let noCodes = new Int32Array(0);
+/** Codes for cells that have none: -1 for `rows` rows. */
 function uncoded(rows: number): Int32Array {
   if (noCodes.length < rows) noCodes = new Int32Array(rows).fill(-1);
   return noCodes;

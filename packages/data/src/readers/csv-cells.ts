@@ -282,12 +282,13 @@ export class CellDecoder {
     }
     if (end - start >= SLICE_COPY_LIMIT) return buf.toString('latin1', start, end);
     let text = scanner.text;
+    const from = scanner.fillStart;
     if (text === undefined) {
-      // Decode the whole buffer once only when this fill makes many strings.
-      if (++this.madeInFill <= scanner.n >> TEXT_SHIFT) return buf.toString('latin1', start, end);
+      // Decode the whole fill once only when it makes many strings.
+      if (++this.madeInFill <= (scanner.n - from) >> TEXT_SHIFT) return buf.toString('latin1', start, end);
       text = scanner.latin1();
     }
-    return text.slice(start, end);
+    return text.slice(start - from, end - from);
   }
 }
 

@@ -1,6 +1,8 @@
 import { afterAll, describe, expect, it } from 'vitest';
 import type { Cell } from '../table.js';
 import type { CsvSource } from './csv.js';
+import { open, type FileHandle } from 'node:fs/promises';
+import { CsvScanner, END, NEED_MORE } from './csv-scan.js';
 import { openTable } from './index.js';
 import { readTable, referenceCsv, TempDir, userError } from './testing.js';
 
@@ -72,6 +74,29 @@ describe('CSV: rows and fields split across read chunks', () => {
     for (const chunkSize of [4096, 65_536, 100_000]) {
       const table = await readTable(path, { chunkSize, batchRows: 3 });
       expect({ chunkSize, rows: table.rows, lines: table.lines }).toEqual({ chunkSize, ...want });
+    }
+  });
+
+  it('a long row takes a number of reads that grows with the log of its length, whatever the read size (no quadratic rescans)', async () => {
+    // Each fill must read at least as many bytes as the cut row carries over, reads made ahead
+    // included: with 1-byte reads, a 60 000-byte row once took 60 000 fills, each copying the row.
+    const path = temp.write('one-long-row.csv', `a,b\n1,${'x'.repeat(60_000)}\n2,y\n`);
+    const fh = await open(path, 'r');
+    const reads: number[] = [];
+    // The scanner only reads from its handle.
+    const counted = { read: (buffer: Buffer, offset: number, length: number, position: number) => (reads.push(length), fh.read(buffer, offset, length, position)) } as unknown as FileHandle;
+    try {
+      const scanner = new CsvScanner(counted, 'one-long-row.csv', { delimiter: 44, chunkSize: 1, maxRowBytes: 1 << 20, start: 0, line: 1 });
+      let rows = 0;
+      for (let status = scanner.scanRow(); status !== END; status = scanner.scanRow()) {
+        if (status === NEED_MORE) await scanner.fill();
+        else rows += 1;
+      }
+      scanner.release();
+      expect(rows).toBe(3);
+      expect(reads.length).toBeLessThan(64);
+    } finally {
+      await fh.close();
     }
   });
 

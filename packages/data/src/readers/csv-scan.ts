@@ -1,5 +1,6 @@
 /**
- * Byte-level CSV row scanner (RFC 4180) over a file read in chunks into one reusable buffer.
+ * Byte-level CSV row scanner (RFC 4180) over a file read in chunks into a reusable buffer (and a
+ * second one, which the next read goes into while the first is scanned).
  *
  * `scanRow()` finds the fields of the next row and records their byte ranges (no strings are made
  * here); `fill()` reads more when a row is cut by the end of the buffer. A cut row is scanned again
@@ -44,6 +45,8 @@ export interface ScannerOptions {
    * scanned; default: the end of the file). Reads stop short of a whole `chunkSize` near it.
    */
   end?: number;
+  /** Make the next read as soon as a fill is done (default true; false for a header, read once). */
+  readAhead?: boolean;
 }
 
 /** Bytes a read near the `end` goes past it at least (and the least a read asks for). */
@@ -62,9 +65,11 @@ export class CsvScanner {
   pos = 0;
   line: number;
   eof = false;
-  /** Whether `buf[pos, n)` after the last fill is pure ASCII (then every field can be decoded as latin1). */
+  /** Where the bytes of the last fill start in `buf` (the row carried over, then the new bytes). */
+  fillStart = 0;
+  /** Whether `buf[fillStart, n)` is pure ASCII (then every field can be decoded as latin1). */
   ascii = true;
-  /** `buf[0, n)` as a latin1 string, made on demand by the cell decoder. */
+  /** `buf[fillStart, n)` as a latin1 string, made on demand by the cell decoder. */
   text: string | undefined;
   /** Byte offset in the file of `buf[0]`. */
   base: number;
@@ -95,7 +100,10 @@ export class CsvScanner {
    * 70-100 ms on one thread).
    */
   private ahead: Promise<number> | undefined;
+  /** Bytes `ahead` asked for: it stands in for a fill only if that is at least the row carried over. */
+  private aheadBytes = 0;
   private spare: Buffer | undefined;
+  private readonly readsAhead: boolean;
   /** Line where a quote opened in the row that was cut by the end of the buffer (0: none). */
   private openQuoteLine = 0;
 
@@ -108,6 +116,7 @@ export class CsvScanner {
     this.chunkSize = options.chunkSize;
     this.maxRowBytes = options.maxRowBytes;
     this.end = options.end ?? Infinity;
+    this.readsAhead = options.readAhead ?? true;
     this.filePos = options.start;
     this.base = options.start;
     this.line = options.line;
@@ -127,11 +136,13 @@ export class CsvScanner {
     const carry = this.n - this.pos;
     if (carry > this.maxRowBytes) throw this.tooLong(this.line, this.openQuoteLine);
     const ahead = this.ahead;
-    this.ahead = undefined;
     let bytesRead: number;
-    if (ahead !== undefined && carry <= RESERVE) {
+    // As a direct read, the read made ahead must take at least as many bytes as the row carries
+    // over (so a long row costs linear time), and the row must fit in front of it.
+    if (ahead !== undefined && carry <= RESERVE && carry <= this.aheadBytes) {
       // The read made ahead is in `spare` at RESERVE: the cut row goes right before it.
       bytesRead = await ahead;
+      this.ahead = undefined;
       const next = this.spare!;
       const start = RESERVE - carry;
       this.buf.copy(next, start, this.pos, this.n);
@@ -141,9 +152,11 @@ export class CsvScanner {
       this.pos = start;
       this.n = RESERVE + bytesRead;
     } else {
-      // A cut row longer than RESERVE: the read made ahead (if any) is dropped and the read made
-      // here takes at least as many bytes as the row carries over (a long row costs linear time).
+      // The first fill, one past the range's end, or a cut row too long for the read made ahead:
+      // that read (if any) is dropped, and this one takes at least as many bytes as the row
+      // carries over (a long row costs linear time).
       if (ahead !== undefined) await ahead;
+      this.ahead = undefined;
       // A short range (a window read to estimate something) or a chunk's last read takes little
       // more than the rest of the range, not a whole `chunkSize`.
       const want = Math.max(this.readSize(), carry);
@@ -162,6 +175,7 @@ export class CsvScanner {
     this.filePos += bytesRead;
     if (bytesRead === 0) this.eof = true;
     this.buf[this.n] = LF;
+    this.fillStart = this.pos;
     this.text = undefined;
     this.ascii = isAscii(this.buf.subarray(this.pos, this.n));
     this.readAhead();
@@ -177,9 +191,10 @@ export class CsvScanner {
    * crosses the range's end is then completed by a read on demand).
    */
   private readAhead(): void {
-    if (this.eof || this.filePos >= this.end) return;
+    if (!this.readsAhead || this.eof || this.filePos >= this.end) return;
     const spare = (this.spare ??= Buffer.from(takeBuffer(this.initialBytes)));
     const want = Math.min(this.readSize(), spare.length - RESERVE - SLACK);
+    this.aheadBytes = want;
     const ahead = this.fh.read(spare, RESERVE, want, this.filePos).then(({ bytesRead }) => bytesRead);
     // A failed read is thrown by the fill that awaits it (or dropped, with the scanner).
     ahead.catch(() => undefined);
@@ -191,7 +206,10 @@ export class CsvScanner {
     this.view = new DataView(buf.buffer, buf.byteOffset, buf.length);
   }
 
-  /** Gives the read buffers back for the next scanner (see spare-buffers.ts); this scanner is done. */
+  /**
+   * Gives the read buffers back for the next scanner (see spare-buffers.ts); this scanner is done.
+   * Not while a fill() is under way (readers release once their last fill has returned).
+   */
   release(): void {
     // A buffer grown for a long row is left to the collector: the next scanner asks for the usual size.
     if (this.buf.length === this.initialBytes) giveBack(this.buf.buffer as ArrayBuffer);
@@ -333,9 +351,9 @@ export class CsvScanner {
     }
   }
 
-  /** `buf[0, n)` as latin1 (valid for the byte ranges of ASCII fields). */
+  /** `buf[fillStart, n)` as latin1 (valid for the byte ranges of ASCII fields, less `fillStart`). */
   latin1(): string {
-    const text = this.buf.toString('latin1', 0, this.n);
+    const text = this.buf.toString('latin1', this.fillStart, this.n);
     this.text = text;
     return text;
   }

@@ -254,7 +254,7 @@ async function readHeader(path: string, shown: string, delimiter: number, tuning
   const fh = await openDataFile(path, shown);
   let scanner: CsvScanner | undefined;
   try {
-    scanner = new CsvScanner(fh, shown, { delimiter, ...tuning, start: 0, line: 1 });
+    scanner = new CsvScanner(fh, shown, { delimiter, ...tuning, start: 0, line: 1, readAhead: false });
     while (scanner.n - scanner.pos < 3 && !scanner.eof) await scanner.fill();
     const { buf, pos } = scanner;
     if (scanner.n - pos >= 3 && buf[pos] === 0xef && buf[pos + 1] === 0xbb && buf[pos + 2] === 0xbf) scanner.skip(3);
