@@ -138,14 +138,11 @@ export class SchemaValidator {
     const codeVerdicts = entry.codeVerdicts;
     // Codes the dictionary has now are all a batch can hold: the array is not grown in the loop.
     if (coded) while (codeVerdicts.length < coded.dictionary.values.length) codeVerdicts.push(undefined);
-    // When every code in the batch is known to be fine, the coded cells are only counted (from
-    // codeCounts) and the loop takes the cells without a code alone.
-    const counted = coded !== undefined && coded.codes.length === batch.rowCount ? codeCounts(coded) : undefined;
-    if (counted !== undefined && allFine(counted, codeVerdicts)) {
-      const codedPresent = batch.rowCount - counted[0]!;
-      return counted[0] === 0 ? codedPresent : codedPresent + checkRows(this, entry, batch, coded!.codes, true);
-    }
-    return checkRows(this, entry, batch, coded?.codes, false);
+    // Every cell has a code, and every code in the batch is known to be fine (from codeCounts):
+    // all are present, nothing to check one by one.
+    const perCode = coded !== undefined && coded.codes.length === batch.rowCount ? codeCounts(coded) : undefined;
+    if (perCode !== undefined && perCode[0] === 0 && allFine(perCode, codeVerdicts)) return batch.rowCount;
+    return checkRows(this, entry, batch, coded?.codes);
   }
 
   /** This validator's findings so far (duplicate rows aside: they need the whole file in one validator). */
@@ -231,7 +228,7 @@ export class SchemaValidator {
     };
   }
 
-  /** Counts and samples an anomaly. */
+  /** Counts and samples an anomaly (called by checkCell). */
   record(column: string, verdict: NonNullable<Verdict>, line: number, value: string): void {
     const key = `${column}\u0000${verdict.kind}`;
     let tally = this.tallies.get(key);
@@ -240,7 +237,7 @@ export class SchemaValidator {
     this.sample(tally, line, value, verdict.reason);
   }
 
-  /** Counts a finding and keeps it as a sample while there are fewer than maxSamples. */
+  /** Counts a finding and keeps it as a sample while there are fewer than maxSamples (called by checkCell too). */
   sample(tally: Tally, line: number, value: string | undefined, reason?: string): void {
     tally.count += 1;
     if (tally.samples.length < this.maxSamples) tally.samples.push({ file: this.file, line, ...(value !== undefined ? { value } : {}), ...(reason ? { reason } : {}) });
@@ -257,19 +254,14 @@ export class SchemaValidator {
   }
 }
 
-/**
- * Checks the column's cells of a batch, but those of codes known to be fine; returns how many are
- * present. `counted`: the coded cells were all fine and are counted already (only cells without a
- * code are checked).
- */
-function checkRows(validator: SchemaValidator, entry: ActiveColumn, batch: TableBatch, codes: Int32Array | undefined, counted: boolean): number {
+/** Checks the column's cells of a batch, but those of codes known to be fine; returns how many are present. */
+function checkRows(validator: SchemaValidator, entry: ActiveColumn, batch: TableBatch, codes: Int32Array | undefined): number {
   const codeVerdicts = entry.codeVerdicts;
   const rows = batch.rowCount;
-  const codedFine = counted ? 0 : 1;
   let present = 0;
   for (let i = 0; i < rows; i += 1) {
     const code = codes === undefined ? -1 : codes[i]!;
-    if (code >= 0 && (counted || codeVerdicts[code] === FINE)) present += codedFine;
+    if (code >= 0 && codeVerdicts[code] === FINE) present += 1;
     else present += checkCell(validator, entry, batch, i, code);
   }
   return present;
@@ -280,7 +272,7 @@ function checkCell(validator: SchemaValidator, entry: ActiveColumn, batch: Table
   // A coded cell is read from its dictionary (the batch may leave it out: see BatchOptions).
   const cell = code >= 0 ? batch.codes![entry.index]!.dictionary.values[code]! : batch.data[entry.index]![i]!;
   if (cell === null) {
-    recordMissing(validator, entry, batch, i);
+    validator.sample(entry.missingSamples, batch.lines[i]!, undefined, 'missing');
     return 0;
   }
   let verdict: Verdict;
@@ -302,24 +294,13 @@ function checkCell(validator: SchemaValidator, entry: ActiveColumn, batch: Table
     if (cached === FINE) return 1;
     verdict = cached;
   } else verdict = entry.check(cell);
-  if (verdict) recordVerdict(validator, entry, verdict, batch, i, cell);
+  if (verdict) validator.record(entry.column.name, verdict, batch.lines[i]!, String(cell));
   return 1;
 }
 
-// Findings are recorded by functions, not by method calls in the code above: the first anomaly
-// may come long after V8 compiled that code, and a method it never saw looked up would bail out
-// of it (a call to a function it never saw called is compiled as a plain call).
-function recordMissing(validator: SchemaValidator, entry: ActiveColumn, batch: TableBatch, i: number): void {
-  validator.sample(entry.missingSamples, batch.lines[i]!, undefined, 'missing');
-}
-
-function recordVerdict(validator: SchemaValidator, entry: ActiveColumn, verdict: NonNullable<Verdict>, batch: TableBatch, i: number, cell: Exclude<Cell, null>): void {
-  validator.record(entry.column.name, verdict, batch.lines[i]!, String(cell));
-}
-
 /** Whether every code with cells (see codeCounts) has the verdict FINE. */
-function allFine(counted: Int32Array, codeVerdicts: readonly (NonNullable<Verdict> | undefined)[]): boolean {
-  for (let code = 0; code + 1 < counted.length; code += 1) if (counted[code + 1]! > 0 && codeVerdicts[code] !== FINE) return false;
+function allFine(perCode: Int32Array, codeVerdicts: readonly (NonNullable<Verdict> | undefined)[]): boolean {
+  for (let code = 0; code + 1 < perCode.length; code += 1) if (perCode[code + 1]! > 0 && codeVerdicts[code] !== FINE) return false;
   return true;
 }
 
