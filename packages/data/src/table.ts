@@ -125,9 +125,9 @@ export interface BatchOptions {
   /**
    * false: the CSV reader leaves every cell that has a code out of `data` (the slot keeps nothing,
    * or an earlier batch's value); the consumer reads such a cell from its code's dictionary. That
-   * saves a store of every cell, about a tenth of a validation's CPU, for consumers that look at
-   * codes first (the profiler, the validator, the drift sampler). Other formats have no codes and
-   * always fill `data`.
+   * saves a store of every cell (12% of a one-thread validation's time at 1M rows, paired runs)
+   * for consumers that look at codes first (the profiler, the validator, the drift sampler).
+   * Other formats have no codes and always fill `data`.
    */
   codedCellsInData?: boolean;
 }

@@ -60,7 +60,7 @@ function searchsorted(a: Float64Array, v: number, side: 'left' | 'right'): numbe
   return lo;
 }
 
-/** `scipy.stats.wasserstein_distance(u, v)` on sorted, finite, non-empty samples. */
+/** `scipy.stats.wasserstein_distance(u, v)` on sorted, finite samples (NaN when one is empty). */
 export function wassersteinDistance(u: Float64Array, v: Float64Array): number {
   const nu = u.length;
   const nv = v.length;

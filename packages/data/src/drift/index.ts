@@ -121,7 +121,7 @@ export function cleanSorted(values: ArrayLike<number>): Float64Array {
     if (k > 0 && v < out[k - 1]!) sorted = false;
     out[k++] = v;
   }
-  // Drift samples arrive sorted already: skip the O(n log n) then.
+  // Sorted input (with values to drop) needs no O(n log n) sort.
   return sorted ? out.subarray(0, k) : out.subarray(0, k).sort();
 }
 

@@ -13,7 +13,8 @@
  * The hot loop is one Map lookup per cell, avoided for most string cells by a 512-slot
  * direct-mapped cache keyed by the string object itself (the CSV reader returns the same string
  * object for repeated values, so `===` hits are pointer comparisons). With the reader's codes
- * (CSV), a per-code entry index skips even that.
+ * (CSV), a per-code entry index skips even that, and once every code of a batch has an entry the
+ * coded cells are added from one count per code (codeCounts) instead of row by row.
  */
 import { genericArray } from '../generic-array.js';
 import { codeCounts, type Cell, type CellDictionary, type ColumnCodes } from '../table.js';
@@ -196,12 +197,12 @@ export class ColumnProfiler {
    * without a code could fill the exact table: leaving it mid-batch flushes the counts added so
    * far into the sketches, and those must be the counts of the rows before, as in the row loop.
    */
-  private addByCode(counted: Int32Array, entryOfCode: Int32Array): boolean {
-    if (this.sketches === null && this.cells.length + counted[0]! > this.options.exactLimit) return false;
-    for (let code = 0; code + 1 < counted.length; code += 1) if (counted[code + 1]! > 0 && entryOfCode[code]! < 0) return false;
+  private addByCode(perCode: Int32Array, entryOfCode: Int32Array): boolean {
+    if (this.sketches === null && this.cells.length + perCode[0]! > this.options.exactLimit) return false;
+    for (let code = 0; code + 1 < perCode.length; code += 1) if (perCode[code + 1]! > 0 && entryOfCode[code]! < 0) return false;
     const counts = this.counts;
-    for (let code = 0; code + 1 < counted.length; code += 1) {
-      const n = counted[code + 1]!;
+    for (let code = 0; code + 1 < perCode.length; code += 1) {
+      const n = perCode[code + 1]!;
       if (n > 0) counts[entryOfCode[code]!]! += n;
     }
     return true;

@@ -42,7 +42,6 @@ export class TableProfiler {
   numericColumns(): Set<string> {
     const numeric = new Set<string>();
     for (const column of this.columns) {
-      column.flush();
       const type = typeOfMask(column.kindMask());
       if (type === 'int' || type === 'float') numeric.add(column.name);
     }

@@ -37,7 +37,7 @@ const PAUSE = 4 * 65_536;
 /** V8 copies substrings shorter than this; longer ones would be slices pinning their parent. */
 const SLICE_COPY_LIMIT = 13;
 /**
- * A fill that makes more than one string per 256 bytes decodes the whole buffer once and slices it
+ * A fill that makes more than one string per 256 bytes decodes its bytes once and slices them
  * (a 1 MiB decode costs about as much as 4 000 single ones).
  */
 const TEXT_SHIFT = 8;
@@ -77,7 +77,7 @@ export class CellDecoder {
     private readonly file: string,
     private readonly columns: readonly number[],
     private readonly nulls: ReadonlySet<string> | undefined,
-    private readonly codedCellsInData = true,
+    private readonly codedCellsInData: boolean,
   ) {
     const width = columns.length;
     // Spare memory of an earlier reader: every slot is marked empty below, so old words never match.

@@ -49,7 +49,7 @@ export interface ScannerOptions {
   readAhead?: boolean;
 }
 
-/** Bytes a read near the `end` goes past it at least (and the least a read asks for). */
+/** Bytes a read near the `end` goes past it at least (reads are never longer than `chunkSize`, though). */
 const NEAR_END = 64 << 10;
 /**
  * Bytes left free in front of a read made ahead: the row cut by the end of the buffer (when it is

@@ -1,11 +1,12 @@
 /**
  * CSV/TSV source: the header names the columns (required), every later row must have as many
  * fields. Values stay strings; the empty field and the `nullValues` tokens become `null` (a quoted
- * empty field `""` is empty too). Rows stream in batches of `batchRows` from a 1 MiB read buffer.
+ * empty field `""` is empty too). Rows stream in batches of `batchRows` from a 1 MiB read buffer (and
+ * a second one the next read goes into meanwhile).
  */
 import type { FileHandle } from 'node:fs/promises';
 import { ConfigurationError, InputDataError } from '@modelgate/core';
-import type { Cell, ColumnCodes, TableBatch, TableSource } from '../table.js';
+import type { BatchOptions, Cell, ColumnCodes, TableBatch, TableSource } from '../table.js';
 import { batchRowsOf, checkDataFile, openDataFile, projectColumns, tuningOf, type OpenOptions } from './common.js';
 import { CellDecoder } from './csv-cells.js';
 import { giveBack, takeBuffer } from './spare-buffers.js';
@@ -43,7 +44,7 @@ export interface RowPosition {
  * knows the real line). A seek can land inside a quoted field that spans lines; the caller finds
  * out by comparing `start` with the previous chunk's `next` and rereads from the exact boundary.
  */
-export interface CsvRange {
+export interface CsvRange extends BatchOptions {
   from: RowPosition | number;
   /** Stop before the first row that starts at or after this byte offset (Infinity: the end). */
   to: number;
@@ -52,8 +53,6 @@ export interface CsvRange {
    * instead of allocated anew (a large share of the garbage a pass over a big file makes).
    */
   reuseBatches?: boolean;
-  /** false: cells that have a code are left out of the batches' `data` (see BatchOptions). */
-  codedCellsInData?: boolean;
 }
 
 /** Reads one range; `start` and `next` are known once the batches are consumed. */
@@ -136,7 +135,7 @@ export async function openCsv(path: string, shown: string, options: OpenOptions,
     path: shown,
     format: 'csv',
     columns,
-    batches: (options) => readRange({ from: dataStart, to: Infinity, codedCellsInData: options?.codedCellsInData !== false }).batches(),
+    batches: (options) => readRange({ from: dataStart, to: Infinity, codedCellsInData: options?.codedCellsInData }).batches(),
     // The delimiter resolved (a .tsv default included), so reopening with these options reads the same.
     csv: { file: path, options: { ...options, delimiter: String.fromCharCode(delimiter) }, size, dataStart, readRange },
   };

@@ -4,11 +4,11 @@
  *
  * A validation reads dozens of chunks one after another, each with a fresh reader. Their buffers
  * live outside the JavaScript heap, which stays small, so the garbage collector frees them late:
- * before this, each chunk's ~1.7 MB piled up until the next full collection (tens of MB at 4M
+ * before this, each chunk's few MB piled up until the next full collection (tens of MB at 4M
  * rows). A finished reader gives its buffers back here and the next one takes them.
  */
 
-/** Buffers kept per size: one reader at a time per thread is the common case, two leave room. */
+/** Buffers kept per size: one reader at a time per thread is the common case, and it takes two read buffers. */
 const KEEP = 2;
 /** Bytes kept in all: readers of files of other widths, or a read buffer grown for a long row, are not kept forever. */
 const KEEP_BYTES = 16 << 20;
