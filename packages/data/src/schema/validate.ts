@@ -125,9 +125,9 @@ export class SchemaValidator {
    * Checks a batch's cells of one column; returns how many are present. The row loop is a function
    * of its own (checkRows), not a loop in here or in addBatch: V8 compiles a long loop while it
    * runs the first time, and each branch around it that had not run yet bailed out of the compiled
-   * code when it first did, and had it compiled again. With the loop in addBatch that took 37 ms of
-   * compiling per thread (--predictable --trace-opt), 23 ms now; with two threads, compiling takes
-   * its time from the work.
+   * code when it first did, and had it compiled again. With the loop in addBatch that took 42-47 ms
+   * of compiling per thread, 26-35 ms now (--predictable --trace-opt, runs side by side); with two
+   * threads, compiling takes its time from the work.
    */
   private addColumn(entry: ActiveColumn, batch: TableBatch): number {
     const coded = batch.codes?.[entry.index];
