@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { formatBytes, parseByteSize, parsePercent } from './units.js';
+import { formatBytes, formatCount, parseByteSize, parsePercent } from './units.js';
 
 describe('sizes and percentages', () => {
   it('parses SI and IEC sizes', () => {
@@ -22,5 +22,14 @@ describe('sizes and percentages', () => {
     expect(formatBytes(512)).toBe('512 B');
     expect(formatBytes(1536)).toBe('1.50 KiB');
     expect(formatBytes(-52_428_800)).toBe('-50.0 MiB');
+  });
+  it('groups the digits of counts as ICU does for en-US', () => {
+    const values = [0, 7, -7, 999, 1000, -1000, 12_345, 999_999, 1_000_000, -1_234_567, 95_000_000_123, Number.MAX_SAFE_INTEGER, -Number.MAX_SAFE_INTEGER];
+    for (let digits = 1; digits <= 16; digits += 1) values.push(10 ** (digits - 1), 10 ** digits - 1, -(10 ** (digits - 1)));
+    for (const value of values) expect(formatCount(value)).toBe(value.toLocaleString('en-US'));
+    expect(formatCount(1_234_567)).toBe('1,234,567');
+    // Fractions and values beyond 2^53 are left to ICU.
+    expect(formatCount(1234.5)).toBe('1,234.5');
+    expect(formatCount(2 ** 60)).toBe((2 ** 60).toLocaleString('en-US'));
   });
 });

@@ -4,6 +4,7 @@
  * boundary when one is near, never inside a surrogate pair, an open ``` fence is closed, and
  * a visible notice says what happened.
  */
+import { formatCount } from '@modelgate/core';
 
 /** Maximum length of an issue / pull request comment body. */
 export const COMMENT_BODY_LIMIT = 65_536;
@@ -14,8 +15,8 @@ export const RELEASE_BODY_LIMIT = 125_000;
 
 export function truncationNotice(originalLength: number, limit: number): string {
   return (
-    `> [!WARNING]\n> Truncated: this text is ${originalLength.toLocaleString('en-US')} characters, ` +
-    `over GitHub's limit of ${limit.toLocaleString('en-US')}. The workflow run's job summary and artifacts have the full report.`
+    `> [!WARNING]\n> Truncated: this text is ${formatCount(originalLength)} characters, ` +
+    `over GitHub's limit of ${formatCount(limit)}. The workflow run's job summary and artifacts have the full report.`
   );
 }
 

@@ -1,5 +1,5 @@
 import type { z } from 'zod';
-import { ConfigurationError, formatBytes, type Budget, type FigureDiff } from '@modelgate/core';
+import { ConfigurationError, formatBytes, formatCount, type Budget, type FigureDiff } from '@modelgate/core';
 import { DEFAULT_DOMAIN, type ModelFigures } from './inspect.js';
 import compat from './runtime-compat.json' with { type: 'json' };
 
@@ -88,7 +88,7 @@ export function evaluateBudgets(head: ModelFigures, base: ModelFigures | undefin
       limit: options.maxParameters,
       actual: head.parameters,
       passed: head.parameters <= options.maxParameters,
-      message: `${head.parameters.toLocaleString('en-US')} parameters, budget ${options.maxParameters.toLocaleString('en-US')}`,
+      message: `${formatCount(head.parameters)} parameters, budget ${formatCount(options.maxParameters)}`,
     });
   }
   if (options.maxGrowth !== undefined) {

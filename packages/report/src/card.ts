@@ -1,6 +1,6 @@
 import { markdownTable } from 'markdown-table';
 import { stringify } from 'yaml';
-import type { Config, ConvertFile, DriftFile, InspectFile, ValidationFile } from '@modelgate/core';
+import { formatCount, type Config, type ConvertFile, type DriftFile, type InspectFile, type ValidationFile } from '@modelgate/core';
 import type { z } from 'zod';
 import { codeCell, formatValue, KEY_METRICS, positiveLabel, prose, sliceKeys, textCell, type Metrics } from './cells.js';
 import { classProportions, INTERVAL_NOTE, overallProportions, sliceProportions, type Interval, type Proportion } from './intervals.js';
@@ -85,7 +85,7 @@ function modelDetails(input: ModelCardInput): string[] {
   if (inspect) {
     const opsets = inspect.opsets.map((opset) => `${opset.domain || 'ai.onnx'} ${opset.version}`).join(', ');
     facts.push(`- **Format:** ONNX IR ${inspect.ir_version}, opsets ${codeCell(opsets)}, produced by ${codeCell(`${inspect.producer.name} ${inspect.producer.version}`.trim())}`);
-    facts.push(`- **Size:** ${inspect.bytes.total.toLocaleString('en-US')} bytes, ${inspect.parameters.toLocaleString('en-US')} parameters, ${inspect.nodes.toLocaleString('en-US')} nodes`);
+    facts.push(`- **Size:** ${formatCount(inspect.bytes.total)} bytes, ${formatCount(inspect.parameters)} parameters, ${formatCount(inspect.nodes)} nodes`);
     facts.push(`- **Inputs:** ${inspect.inputs.map((t) => codeCell(`${t.name}: ${t.dtype}`)).join(', ') || 'none'}`);
     facts.push(`- **Outputs:** ${inspect.outputs.map((t) => codeCell(`${t.name}: ${t.dtype}`)).join(', ') || 'none'}`);
   }
@@ -114,7 +114,7 @@ function metricsSection(input: ModelCardInput): string[] {
 
 function dataFacts(input: ModelCardInput): string[] {
   const { metrics, validation, drift } = input;
-  const facts = [`- **Dataset:** ${codeCell(evalDatasetName(input))}${input.datasets?.eval ? ` (file ${codeCell(metrics.data.path)})` : ''}, ${metrics.rows.toLocaleString('en-US')} rows, label column ${codeCell(metrics.data.label)}`];
+  const facts = [`- **Dataset:** ${codeCell(evalDatasetName(input))}${input.datasets?.eval ? ` (file ${codeCell(metrics.data.path)})` : ''}, ${formatCount(metrics.rows)} rows, label column ${codeCell(metrics.data.label)}`];
   if (metrics.data.sha256) facts.push(`- **sha256:** ${codeCell(metrics.data.sha256)}`);
   if (validation) facts.push(`- **Validation against the schema:** ${validation.passed ? '✅' : '❌'} ${validation.errors} errors, ${validation.warnings} warnings`);
   if (drift) {

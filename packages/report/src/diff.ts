@@ -1,3 +1,4 @@
+import { formatCount } from '@modelgate/core';
 import { markdownTable } from 'markdown-table';
 import { codeCell, directionOf, formatSigned, formatValue, sliceKeys, textCell, type Metrics } from './cells.js';
 
@@ -78,7 +79,7 @@ export function renderMetricDiff(head: Metrics, base: Metrics | undefined, optio
   const fold = options.foldUnchanged ?? true;
   const baseName = options.baseName ?? defaultBaseName(head);
   const lines = [gatesLine(head), ''];
-  lines.push(`${codeCell(head.model.path)} on ${codeCell(head.data.path)}: ${head.rows.toLocaleString('en-US')} rows, ${head.task}${base ? `, compared with ${codeCell(baseName)}` : ''}.`, '');
+  lines.push(`${codeCell(head.model.path)} on ${codeCell(head.data.path)}: ${formatCount(head.rows)} rows, ${head.task}${base ? `, compared with ${codeCell(baseName)}` : ''}.`, '');
 
   const gateOf = new Map<string, boolean>();
   for (const gate of head.gates) {

@@ -1,6 +1,6 @@
 import { markdownTable } from 'markdown-table';
 import { codeCell, formatValue, KEY_METRICS, sliceKeys } from './cells.js';
-import { escapeMarkdownText, markdownCode, type MetricsFile } from '@modelgate/core';
+import { escapeMarkdownText, formatCount, markdownCode, type MetricsFile } from '@modelgate/core';
 import type { z } from 'zod';
 
 type Metrics = z.output<typeof MetricsFile>;
@@ -21,7 +21,7 @@ export function formatMetric(value: number | null | undefined, digits = 4): stri
 export function renderEvalSummary(metrics: Metrics): string {
   const failed = metrics.gates.filter((gate) => !gate.passed);
   const lines = [
-    `### ${metrics.passed ? '✅' : '❌'} ${markdownCode(metrics.model.path)} on ${markdownCode(metrics.data.path)}: ${metrics.rows.toLocaleString('en-US')} rows, ${metrics.task}`,
+    `### ${metrics.passed ? '✅' : '❌'} ${markdownCode(metrics.model.path)} on ${markdownCode(metrics.data.path)}: ${formatCount(metrics.rows)} rows, ${metrics.task}`,
     '',
   ];
   if (metrics.gates.length > 0) {

@@ -1,5 +1,5 @@
 import { markdownTable } from 'markdown-table';
-import { escapeMarkdownText, formatBytes, markdownCode, type InspectFile } from '@modelgate/core';
+import { escapeMarkdownText, formatBytes, formatCount, markdownCode, type InspectFile } from '@modelgate/core';
 import type { z } from 'zod';
 
 type Inspect = z.output<typeof InspectFile>;
@@ -24,7 +24,7 @@ export function renderInspectSummary(inspect: Inspect): string {
   const rows: string[][] = [
     base ? ['', 'base', 'head', 'Δ'] : ['', 'value'],
     figure('size', formatBytes(inspect.bytes.total), base && formatBytes(base.bytes.total), base && `${signed(inspect.bytes.total - base.bytes.total, formatBytes)} (${percent(base.bytes.total ? (inspect.bytes.total - base.bytes.total) / base.bytes.total : null)})`),
-    figure('parameters', inspect.parameters.toLocaleString('en-US'), base?.parameters.toLocaleString('en-US'), base && signed(inspect.parameters - base.parameters, (n) => n.toLocaleString('en-US'))),
+    figure('parameters', formatCount(inspect.parameters), base && formatCount(base.parameters), base && signed(inspect.parameters - base.parameters, formatCount)),
     figure('nodes', String(inspect.nodes), base && String(base.nodes), base && signed(inspect.nodes - base.nodes, String)),
     figure('opsets', inspect.opsets.map((opset) => `${opset.domain} ${opset.version}`).join(', '), base?.opsets.map((opset) => `${opset.domain} ${opset.version}`).join(', ')),
     figure('IR version', String(inspect.ir_version), base && String(base.ir_version)),

@@ -3,7 +3,7 @@ import { mkdtemp, readFile, stat } from 'node:fs/promises';
 import { homedir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { ConfigurationError, defineAction, input, InputDataError, writeFileAtomic, type Logger, sha256Hex } from '@modelgate/core';
+import { ConfigurationError, defineAction, formatCount, input, InputDataError, writeFileAtomic, type Logger, sha256Hex } from '@modelgate/core';
 import { checkParity, convertTreeModel, encodeOnnx, type ParityReport } from '@modelgate/convert';
 import { openTable } from '@modelgate/data';
 import { assertValidModel, decodeModel, inspectModel, loadModel } from '@modelgate/onnx';
@@ -118,7 +118,7 @@ export const onnxConvert = defineAction({
     setOutput('label-agreement', parity?.label_agreement ?? '');
     setOutput('convert-json', workspacePath(environment.workspace, inputs['report-out']).shown);
     summary.push(
-      `### ${passed ? '✅' : '❌'} Converted ${'`'}${source.shown}${'`'} (${format}${objective ? `, ${objective}` : ''}) → ${'`'}${out.shown}${'`'}, ${onnx.byteLength.toLocaleString('en-US')} bytes\n\n` +
+      `### ${passed ? '✅' : '❌'} Converted ${'`'}${source.shown}${'`'} (${format}${objective ? `, ${objective}` : ''}) → ${'`'}${out.shown}${'`'}, ${formatCount(onnx.byteLength)} bytes\n\n` +
         (parity ? `Parity on ${parity.rows} rows: max abs diff ${parity.max_abs_diff.toExponential(2)} (tolerance ${parity.tolerance}), label agreement ${parity.label_agreement ?? '—'}.\n` : 'No parity data given.\n'),
     );
     if (!passed) return { failed: `parity failed: max abs diff ${parity!.max_abs_diff} > tolerance ${parity!.tolerance} on ${parity!.rows} rows of ${inputs['parity-data']}` };

@@ -1,6 +1,6 @@
 import { tmpdir } from 'node:os';
 import { resolve } from 'node:path';
-import { ConsoleLogger, formatLocation, type ActionHost } from '@modelgate/core';
+import { ConsoleLogger, formatCount, formatLocation, type ActionHost } from '@modelgate/core';
 import { readTextFileIfExists } from '../files.js';
 import type { CliIO } from './main.js';
 
@@ -71,7 +71,7 @@ export class CliHost implements ActionHost {
     if (now - this.lastProgress < 100) return;
     this.lastProgress = now;
     this.progressShown = true;
-    this.options.io.err(`\r${label}: ${done.toLocaleString('en-US')} rows`);
+    this.options.io.err(`\r${label}: ${formatCount(done)} rows`);
   }
 
   /** Clear the progress line before other output. */
