@@ -1,6 +1,7 @@
 import { cpSync, existsSync, mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
+import { pathToFileURL } from 'node:url';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { REPO_ROOT, runActionBundle } from './harness/run-action.js';
 import { webhookPayload } from './harness/payloads.js';
@@ -56,6 +57,23 @@ describe('bundle error reporting', () => {
     } finally {
       await fake.close();
     }
+  });
+
+  it('builds no code from strings: zod parses inputs, config and artifacts without its JIT', async () => {
+    // zod's JIT compiles a function per object schema on its first parse: slower than it saves
+    // for the few documents a step parses, and refused under policies that forbid eval.
+    const countFile = join(mkdtempSync(join(tmpdir(), 'modelgate-eval-count-')), 'count');
+    const preload = pathToFileURL(join(REPO_ROOT, 'test', 'harness', 'count-code-from-strings.mjs')).href;
+    const income = (name: string) => readFileSync(join(REPO_ROOT, 'fixtures', 'income', name));
+    const run = await runActionBundle('data-validate', {
+      inputs: { data: 'holdout.csv', reference: 'train.csv' },
+      files: { 'holdout.csv': income('holdout.csv'), 'train.csv': income('train.csv'), 'modelgate.yml': 'name: income\ndata:\n  label: income\n' },
+      env: { NODE_OPTIONS: `--import=${preload}`, COUNT_FILE: countFile },
+    });
+    expect(run.stderr).toBe('');
+    expect(run.exitCode).toBe(0);
+    expect(run.outputs['profile-json']).toBe('modelgate-out/profile.json');
+    expect(readFileSync(countFile, 'utf8')).toBe('0');
   });
 
   it('runs from a copy of dist/ alone, with no node_modules anywhere above it', async () => {

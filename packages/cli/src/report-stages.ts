@@ -12,8 +12,7 @@
 import { copyFile, mkdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { inflateRawSync } from 'node:zlib';
-import { z } from 'zod';
-import { InputDataError, parseArtifact, type Artifact } from '@modelgate/core';
+import { InputDataError, parseArtifact, z, type Artifact } from '@modelgate/core';
 import type { GitHubClient } from '@modelgate/github';
 
 export const DEFAULT_ARTIFACT_NAME = 'modelgate-report';

@@ -1,5 +1,5 @@
 import { isMap, isSeq, LineCounter, parseDocument, type Node } from 'yaml';
-import { z } from 'zod';
+import { z } from './zod.js';
 import { ConfigurationError } from './errors.js';
 import { BYTE_SIZE_PATTERN, PERCENT_PATTERN } from './units.js';
 import { formatZodPath } from './locate.js';

@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import { z } from '../zod.js';
 
 /**
  * Where published JSON Schemas live. Artifacts carry `"$schema": SCHEMA_BASE_URL + '<kind>.schema.json'`

@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import { z } from '../zod.js';
 import { envelope, FileRef, LinePointer, MaybeNumber, Severity } from './common.js';
 
 /** Artifacts written by data-validate: schema.json, profile.json, validation.json, drift.json. */

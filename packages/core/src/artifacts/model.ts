@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import { z } from '../zod.js';
 import { envelope, FileRef, MaybeNumber } from './common.js';
 
 /** Artifacts about a model: metrics.json (model-eval), inspect.json (onnx-inspect), convert.json (onnx-convert). */
