@@ -113,6 +113,29 @@ describe('CSV: rows and fields split across read chunks', () => {
     expect(reader.next?.offset).toBe(source.csv.dataStart.offset + long(0).length + long(1).length + long(2).length + 3);
   });
 
+  it('a range can take its own batch size: the same rows and lines, in smaller batches', async () => {
+    const path = temp.write('batches.csv', `id,v\n${Array.from({ length: 50 }, (_, i) => `${i},${i % 3 === 0 ? '' : `"v\n${i}"`}`).join('\n')}\n`);
+    const source = (await openTable(path)) as CsvSource;
+    const read = async (batchRows?: number) => {
+      const sizes: number[] = [];
+      const rows: string[] = [];
+      const reader = source.csv.readRange({ from: source.csv.dataStart, to: Infinity, reuseBatches: true, ...(batchRows ? { batchRows } : {}) });
+      for await (const batch of reader.batches()) {
+        sizes.push(batch.rowCount);
+        for (let i = 0; i < batch.rowCount; i += 1) rows.push(`${batch.lines[i]}:${batch.data[0]![i]}|${batch.data[1]![i]}`);
+      }
+      return { sizes, rows, next: reader.next };
+    };
+    const whole = await read();
+    const small = await read(7);
+    expect(whole.sizes).toEqual([50]);
+    expect(small.sizes).toEqual([7, 7, 7, 7, 7, 7, 7, 1]);
+    expect(small.rows).toEqual(whole.rows);
+    expect(whole.rows.slice(0, 2)).toEqual(['2:0|null', '3:1|v\n1']);
+    expect(small.next).toEqual(whole.next);
+    await expect(source.csv.readRange({ from: source.csv.dataStart, to: Infinity, batchRows: 0 }).batches().next()).rejects.toThrow('batchRows must be a positive integer, got 0');
+  });
+
   it('a short range whose first row starts after its end is empty', async () => {
     const path = temp.write('long-first.csv', `id,text\n1,${'x'.repeat(40_000)}\n2,b\n3,c\n`);
     const source = (await openTable(path)) as CsvSource;

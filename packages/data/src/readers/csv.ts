@@ -53,6 +53,8 @@ export interface CsvRange extends BatchOptions {
    * instead of allocated anew (a large share of the garbage a pass over a big file makes).
    */
   reuseBatches?: boolean;
+  /** Rows per batch (default: the source's): a range known to hold few rows need not allocate a full batch. */
+  batchRows?: number;
 }
 
 /** Reads one range; `start` and `next` are known once the batches are consumed. */
@@ -103,7 +105,7 @@ export async function openCsv(path: string, shown: string, options: OpenOptions,
           const start = typeof range.from === 'number' ? { offset: await lineStartAtOrAfter(fh, range.from, size), line: 1 } : range.from;
           const scanner = new CsvScanner(fh, shown, { delimiter, ...tuning, start: start.offset, line: start.line, end: range.to });
           scanner.names = header.names;
-          const rows = new RowReader(scanner, new CellDecoder(scanner, shown, selected, nulls, range.codedCellsInData !== false), shown, header.names.length, columns, batchRows, range.to, range.reuseBatches === true);
+          const rows = new RowReader(scanner, new CellDecoder(scanner, shown, selected, nulls, range.codedCellsInData !== false), shown, header.names.length, columns, range.batchRows === undefined ? batchRows : batchRowsOf(range), range.to, range.reuseBatches === true);
           try {
             for (;;) {
               const status = rows.fill();
