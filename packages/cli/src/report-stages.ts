@@ -12,7 +12,8 @@
 import { copyFile, mkdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { inflateRawSync } from 'node:zlib';
-import { InputDataError, parseArtifact, z, type Artifact } from '@modelgate/core';
+import { z } from 'zod';
+import { InputDataError, parseArtifact, type Artifact } from '@modelgate/core';
 import type { GitHubClient } from '@modelgate/github';
 
 export const DEFAULT_ARTIFACT_NAME = 'modelgate-report';

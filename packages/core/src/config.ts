@@ -1,5 +1,6 @@
 import { isMap, isSeq, LineCounter, parseDocument, type Node } from 'yaml';
-import { z } from './zod.js';
+import { z } from 'zod';
+import './zod-setup.js';
 import { ConfigurationError } from './errors.js';
 import { BYTE_SIZE_PATTERN, PERCENT_PATTERN } from './units.js';
 import { formatZodPath } from './locate.js';

@@ -12,4 +12,3 @@ export * from './suggest.js';
 export * from './hash.js';
 export * from './order.js';
 export { pairwiseSum } from './numpy-sum.js';
-export { z } from './zod.js';

@@ -1,4 +1,5 @@
-import { z } from './zod.js';
+import { z } from 'zod';
+import './zod-setup.js';
 import { ConfigurationError } from './errors.js';
 
 /**

@@ -1,4 +1,5 @@
-import { z } from '../zod.js';
+import { z } from 'zod';
+import '../zod-setup.js';
 
 /**
  * Where published JSON Schemas live. Artifacts carry `"$schema": SCHEMA_BASE_URL + '<kind>.schema.json'`

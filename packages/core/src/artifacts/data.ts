@@ -1,4 +1,5 @@
-import { z } from '../zod.js';
+import { z } from 'zod';
+import '../zod-setup.js';
 import { envelope, FileRef, LinePointer, MaybeNumber, Severity } from './common.js';
 
 /** Artifacts written by data-validate: schema.json, profile.json, validation.json, drift.json. */

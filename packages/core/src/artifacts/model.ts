@@ -1,4 +1,5 @@
-import { z } from '../zod.js';
+import { z } from 'zod';
+import '../zod-setup.js';
 import { envelope, FileRef, MaybeNumber } from './common.js';
 
 /** Artifacts about a model: metrics.json (model-eval), inspect.json (onnx-inspect), convert.json (onnx-convert). */

@@ -1,4 +1,5 @@
-import { z } from '../zod.js';
+import { z } from 'zod';
+import '../zod-setup.js';
 import { Digest, envelope } from './common.js';
 
 export const SemVer = z
