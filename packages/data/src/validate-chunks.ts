@@ -399,9 +399,19 @@ async function estimateSampleBounds(source: CsvSource, sampled: readonly string[
     if (rows === 0 || reader.start === null) return undefined;
     return { rows, bytes: (reader.next?.offset ?? size) - reader.start.offset, seen };
   };
-  // All windows at once: each waits for an open and two reads, which overlap (one after another,
-  // those waits were about half of the estimate, with the file being hashed meanwhile).
-  const windows = probes.bytes > 0 ? await Promise.all(Array.from({ length: probes.count }, (_, probe) => readWindow(probe))) : [];
+  // Two windows at a time: one is parsed while the other waits for its open and reads (one after
+  // another, those waits were about half of the estimate, with the file being hashed meanwhile).
+  // Not more: each reader takes a 1 MiB read buffer and its decoder's caches, of which the spare
+  // pool keeps two sets (spare-buffers.ts); all eight at once left 10 MB of garbage.
+  const windows: ({ rows: number; bytes: number; seen: number[] } | undefined)[] = [];
+  let nextProbe = 0;
+  const lane = async (): Promise<void> => {
+    while (probes.bytes > 0 && nextProbe < probes.count) {
+      const probe = nextProbe++;
+      windows[probe] = await readWindow(probe);
+    }
+  };
+  await Promise.all([lane(), lane()]);
   const present = sampled.map(() => 0);
   let rows = 0;
   let bytes = 0;

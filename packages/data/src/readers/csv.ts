@@ -96,6 +96,7 @@ export async function openCsv(path: string, shown: string, options: OpenOptions,
   const dataStart = { offset: header.dataStart, line: header.dataLine };
 
   function readRange(range: CsvRange): CsvRangeReader {
+    const rangeBatchRows = range.batchRows === undefined ? batchRows : batchRowsOf(range);
     const reader: CsvRangeReader = {
       start: null,
       next: null,
@@ -105,7 +106,7 @@ export async function openCsv(path: string, shown: string, options: OpenOptions,
           const start = typeof range.from === 'number' ? { offset: await lineStartAtOrAfter(fh, range.from, size), line: 1 } : range.from;
           const scanner = new CsvScanner(fh, shown, { delimiter, ...tuning, start: start.offset, line: start.line, end: range.to });
           scanner.names = header.names;
-          const rows = new RowReader(scanner, new CellDecoder(scanner, shown, selected, nulls, range.codedCellsInData !== false), shown, header.names.length, columns, range.batchRows === undefined ? batchRows : batchRowsOf(range), range.to, range.reuseBatches === true);
+          const rows = new RowReader(scanner, new CellDecoder(scanner, shown, selected, nulls, range.codedCellsInData !== false), shown, header.names.length, columns, rangeBatchRows, range.to, range.reuseBatches === true);
           try {
             for (;;) {
               const status = rows.fill();

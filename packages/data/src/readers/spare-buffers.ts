@@ -8,7 +8,10 @@
  * rows). A finished reader gives its buffers back here and the next one takes them.
  */
 
-/** Buffers kept per size: one reader at a time per thread is the common case, and it takes two read buffers. */
+/**
+ * Buffers kept per size: one reader at a time per thread is the common case, and it takes two read
+ * buffers; the sample-bound estimate reads two windows at a time, each with one.
+ */
 const KEEP = 2;
 /** Bytes kept in all: readers of files of other widths, or a read buffer grown for a long row, are not kept forever. */
 const KEEP_BYTES = 16 << 20;
