@@ -1,3 +1,4 @@
+import { execFileSync } from 'node:child_process';
 import { cpSync, existsSync, mkdtempSync, readFileSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
@@ -59,20 +60,22 @@ describe('bundle error reporting', () => {
     }
   });
 
-  it('builds no code from strings: zod parses inputs, config and artifacts without its JIT', async () => {
+  it('calls no Function constructor: zod reads the inputs, modelgate.yml and schema.json and checks the artifacts without its JIT', async () => {
     // zod's JIT compiles a function per object schema on its first parse: slower than it saves
     // for the few documents a step parses, and refused under policies that forbid eval.
-    const countFile = join(mkdtempSync(join(tmpdir(), 'modelgate-eval-count-')), 'count');
+    const dir = mkdtempSync(join(tmpdir(), 'modelgate-eval-count-'));
+    const countFile = join(dir, 'count');
     const preload = pathToFileURL(join(REPO_ROOT, 'test', 'harness', 'count-code-from-strings.mjs')).href;
     const income = (name: string) => readFileSync(join(REPO_ROOT, 'fixtures', 'income', name));
+    execFileSync(process.execPath, [join(REPO_ROOT, 'bin/modelgate.js'), 'infer-schema', '--data', 'fixtures/income/train.csv', '--label', 'income', '--out', join(dir, 'schema.json'), '--quiet'], { cwd: REPO_ROOT });
     const run = await runActionBundle('data-validate', {
-      inputs: { data: 'holdout.csv', reference: 'train.csv' },
-      files: { 'holdout.csv': income('holdout.csv'), 'train.csv': income('train.csv'), 'modelgate.yml': 'name: income\ndata:\n  label: income\n' },
+      inputs: { data: 'holdout.csv', reference: 'train.csv', schema: 'schema.json' },
+      files: { 'holdout.csv': income('holdout.csv'), 'train.csv': income('train.csv'), 'schema.json': readFileSync(join(dir, 'schema.json')), 'modelgate.yml': 'name: income\ndata:\n  label: income\n' },
       env: { NODE_OPTIONS: `--import=${preload}`, COUNT_FILE: countFile },
     });
     expect(run.stderr).toBe('');
     expect(run.exitCode).toBe(0);
-    expect(run.outputs['profile-json']).toBe('modelgate-out/profile.json');
+    expect(run.outputs).toMatchObject({ passed: 'true', 'validation-json': 'modelgate-out/validation.json', 'profile-json': 'modelgate-out/profile.json' });
     expect(readFileSync(countFile, 'utf8')).toBe('0');
   });
 

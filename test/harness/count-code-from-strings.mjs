@@ -1,5 +1,6 @@
-// Preloaded with `--import`: counts the functions the main thread builds from strings
-// (`new Function(...)`, `Function(...)`) and writes the count to $COUNT_FILE at exit.
+// Preloaded with `--import`: counts the main thread's calls of the global Function constructor
+// (`new Function(...)`, `Function(...)`: how zod compiles its parsers; not `eval` or `vm`) and
+// writes the count to $COUNT_FILE at exit.
 import { writeFileSync } from 'node:fs';
 import { isMainThread } from 'node:worker_threads';
 

@@ -13,6 +13,7 @@ import { copyFile, mkdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { inflateRawSync } from 'node:zlib';
 import { z } from 'zod';
+import '@modelgate/core/zod-setup';
 import { InputDataError, parseArtifact, type Artifact } from '@modelgate/core';
 import type { GitHubClient } from '@modelgate/github';
 
