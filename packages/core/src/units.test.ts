@@ -24,12 +24,14 @@ describe('sizes and percentages', () => {
     expect(formatBytes(-52_428_800)).toBe('-50.0 MiB');
   });
   it('groups the digits of counts as ICU does for en-US', () => {
-    const values = [0, 7, -7, 999, 1000, -1000, 12_345, 999_999, 1_000_000, -1_234_567, 95_000_000_123, Number.MAX_SAFE_INTEGER, -Number.MAX_SAFE_INTEGER];
-    for (let digits = 1; digits <= 16; digits += 1) values.push(10 ** (digits - 1), 10 ** digits - 1, -(10 ** (digits - 1)));
+    const values = [0, -0, 7, -7, 999, 1000, -1000, 12_345, 999_999, 1_000_000, -1_234_567, 95_000_000_123, Number.MAX_SAFE_INTEGER, -Number.MAX_SAFE_INTEGER];
+    // Every length of a safe integer (up to 16 digits: 10^16 - 1 is not one).
+    for (let digits = 1; digits <= 16; digits += 1) values.push(10 ** (digits - 1), -(10 ** (digits - 1)), digits < 16 ? 10 ** digits - 1 : Number.MAX_SAFE_INTEGER - 1);
     for (const value of values) expect(formatCount(value)).toBe(value.toLocaleString('en-US'));
     expect(formatCount(1_234_567)).toBe('1,234,567');
-    // Fractions and values beyond 2^53 are left to ICU.
+    expect(formatCount(-0)).toBe('-0');
+    // Fractions and values beyond 2^53 are left to ICU (String() would write these with an exponent).
     expect(formatCount(1234.5)).toBe('1,234.5');
-    expect(formatCount(2 ** 60)).toBe((2 ** 60).toLocaleString('en-US'));
+    for (const value of [2 ** 70, 1e21]) expect(formatCount(value)).toBe(value.toLocaleString('en-US'));
   });
 });

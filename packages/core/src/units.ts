@@ -56,10 +56,10 @@ export function formatBytes(bytes: number): string {
 /**
  * 1234567 → `1,234,567`, as `toLocaleString('en-US')` writes an integer, without it: its first call
  * loads ICU's number formats, 7-15 ms on the job's one run (most of rendering a data summary).
- * Anything but a safe integer still goes through `toLocaleString`.
+ * Anything but a safe integer (and -0) still goes through `toLocaleString`.
  */
 export function formatCount(value: number): string {
-  if (!Number.isSafeInteger(value)) return value.toLocaleString('en-US');
+  if (!Number.isSafeInteger(value) || Object.is(value, -0)) return value.toLocaleString('en-US');
   const digits = String(Math.abs(value));
   const head = digits.length % 3 || 3;
   let text = digits.slice(0, head);
