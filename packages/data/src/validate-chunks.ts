@@ -376,7 +376,8 @@ async function estimateSampleBounds(source: CsvSource, sampled: readonly string[
   const dataBytes = size - dataStart.offset;
   const indexes = sampled.map((name) => source.columns.indexOf(name));
   // Rows, bytes and present cells per sampled column of one window; undefined if it is left out.
-  const readWindow = async (probe: number): Promise<{ rows: number; bytes: number; seen: number[] } | undefined> => {
+  type Window = { rows: number; bytes: number; seen: number[] } | undefined;
+  const readWindow = async (probe: number): Promise<Window> => {
     const from = dataStart.offset + Math.floor((dataBytes * probe) / probes.count);
     // Without coded cells, as every other read of a validation: the reader's decoder is then
     // compiled for that one mode (reading these few windows the other way first cost 2.5% more
@@ -403,7 +404,7 @@ async function estimateSampleBounds(source: CsvSource, sampled: readonly string[
   // another, those waits were about half of the estimate, with the file being hashed meanwhile).
   // Not more: each reader takes a 1 MiB read buffer and its decoder's caches, of which the spare
   // pool keeps two sets (spare-buffers.ts); all eight at once left 10 MB of garbage.
-  const windows: ({ rows: number; bytes: number; seen: number[] } | undefined)[] = [];
+  const windows: Window[] = [];
   let nextProbe = 0;
   const lane = async (): Promise<void> => {
     while (probes.bytes > 0 && nextProbe < probes.count) {
