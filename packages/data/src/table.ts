@@ -27,10 +27,11 @@ export interface TableBatch {
    */
   readonly lines: Int32Array;
   /**
-   * CSV: per column, the cells' codes (see ColumnCodes); absent for other formats. Unlike the
-   * cells, valid only until the next batch is read (the reader reuses their memory).
+   * Per column, the cells' codes (see ColumnCodes): CSV for every column, Parquet for string
+   * columns (undefined for the others); absent for JSONL. Unlike the cells, CSV's are valid only
+   * until the next batch is read (the reader reuses their memory).
    */
-  readonly codes?: readonly ColumnCodes[];
+  readonly codes?: readonly (ColumnCodes | undefined)[];
 }
 
 /**

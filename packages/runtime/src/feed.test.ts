@@ -82,7 +82,7 @@ describe('batchToFeeds', () => {
         let coded = 0;
         for await (const read of (await openTable(file, { batchRows: 4096 })).batches()) {
           const { codes, ...plain } = read;
-          coded += codes?.reduce((sum, column) => sum + column.codes.filter((code) => code >= 0).length, 0) ?? 0;
+          coded += codes?.reduce((sum, column) => sum + column!.codes.filter((code) => code >= 0).length, 0) ?? 0;
           for (const feed of batchToFeeds(plan, withCodes ? read : plain, 'd.csv')) out.push(...(feed.data as Float32Array | Float64Array));
         }
         return { out, coded };

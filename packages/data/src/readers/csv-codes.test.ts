@@ -72,7 +72,7 @@ async function profileAndValidate(file: string, schema: Schema, mode: 'codes' | 
     if (mode !== 'omitted') checkCodes(read);
     const { codes, ...plain } = read;
     codes?.forEach((column, j) =>
-      column.codes.forEach((code, i) => {
+      column!.codes.forEach((code, i) => {
         coded += code >= 0 ? 1 : 0;
         // Fresh batches (no reuse): a cell left out is a hole.
         left += code >= 0 && read.data[j]![i] === undefined ? 1 : 0;
@@ -99,7 +99,7 @@ describe('CSV cell codes', () => {
     for await (const batch of table.batches()) {
       checkCodes(batch);
       dictionaries.add(batch.codes![0]!.dictionary);
-      largest = Math.max(largest, ...batch.codes!.map((column) => column.dictionary.values.length));
+      largest = Math.max(largest, ...batch.codes!.map((column) => column!.dictionary.values.length));
       batches += 1;
     }
     expect(batches).toBeGreaterThan(10);
@@ -114,7 +114,7 @@ describe('CSV cell codes', () => {
     const table = await openTable(mixed, { nullValues: ['NA'], batchRows: 4097 });
     let uncoded = 0;
     for await (const batch of table.batches()) {
-      for (const coded of batch.codes!) {
+      for (const coded of batch.codes!.map((column) => column!)) {
         const naive = new Int32Array(coded.dictionary.values.length + 1);
         for (const code of coded.codes) naive[code + 1]! += 1;
         const counted = codeCounts(coded);
@@ -152,7 +152,7 @@ describe('CSV cell codes', () => {
     const rows = Array.from({ length: 40_000 }, (_, i) => `${short[(i * 7) % short.length]!},${long[(i * 11) % long.length]!}`);
     const table = await openTable(dir.write('repeated.csv', `short,long\n${rows.join('\n')}\n`));
     let codes = [0, 0];
-    for await (const batch of table.batches()) codes = batch.codes!.map((column) => column.dictionary.values.length);
+    for await (const batch of table.batches()) codes = batch.codes!.map((column) => column!.dictionary.values.length);
     // One code per value unless two values share a slot; a cache that thrashed would hand out thousands.
     expect(codes[0]).toBeLessThanOrEqual(2 * short.length);
     expect(codes[1]).toBeLessThanOrEqual(2 * long.length);
@@ -163,7 +163,7 @@ describe('CSV cell codes', () => {
     const rows = Array.from({ length: 40_000 }, (_, i) => `${17 + ((i * 7) % 83)},${1 + ((i * 13) % 99)}`);
     const table = await openTable(dir.write('small-values.csv', `age,hours\n${rows.join('\n')}\n`));
     let codes = [0, 0];
-    for await (const batch of table.batches()) codes = batch.codes!.map((column) => column.dictionary.values.length);
+    for await (const batch of table.batches()) codes = batch.codes!.map((column) => column!.dictionary.values.length);
     // 83 and 99 distinct values; a direct-mapped cache handed out 3 931 and 3 323 codes here.
     expect(codes[0]).toBeLessThanOrEqual(100);
     expect(codes[1]).toBeLessThanOrEqual(120);

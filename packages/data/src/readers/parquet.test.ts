@@ -2,10 +2,15 @@ import { readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { asyncBufferFromFile, parquetMetadataAsync } from 'hyparquet';
+import { ARTIFACTS } from '@modelgate/core';
 import { parquetWriteFile } from 'hyparquet-writer';
 import { expectedRow, PARQUET_FIXTURES, PARQUET_GROUP_ROWS, PARQUET_ROWS } from './fixtures/make-parquet.js';
 import { toCell } from './parquet.js';
 import { readTable, TempDir, userError } from './testing.js';
+import { openTable } from './index.js';
+import { profileSource } from '../profile/index.js';
+import { inferSchema } from '../schema/infer.js';
+import { validateData } from '../validate-data.js';
 
 const fixtures = join(import.meta.dirname, 'fixtures');
 const COLUMNS = ['id', 'big', 'score', 'name', 'flag', 'ts', 'day', 'small'];
@@ -95,6 +100,50 @@ describe('Parquet', () => {
     const message = await userError(() => readTable(temp.write('damaged.parquet', damaged), {}, 'damaged.parquet'));
     expect(message).toMatch(/^damaged\.parquet:1: cannot read column '\w+' \(rows 1–50\): .+/);
     expect(message).not.toContain('\n');
+  });
+
+  it('string columns get codes, and a validation with them equals one without them', async () => {
+    // 30 000 rows in row groups of 7 000: a category column (with nulls and empty strings), a
+    // column of 2 500 values that fills dictionaries, ids (all distinct: coding stops), numbers.
+    const rows = 30_000;
+    const path = join(temp.path, 'coded.parquet');
+    const pick = (i: number, n: number) => (i * 7919 + 13) % n;
+    parquetWriteFile({
+      filename: path,
+      rowGroupSize: 7_000,
+      columnData: [
+        { name: 'kind', data: Array.from({ length: rows }, (_, i) => (i % 97 === 0 ? null : i % 89 === 0 ? '' : ['a', 'b', 'Zoë', '12', '3.5'][pick(i, 5)]!)), type: 'STRING' },
+        { name: 'city', data: Array.from({ length: rows }, (_, i) => `c${pick(i, 2_500)}`), type: 'STRING' },
+        { name: 'id', data: Array.from({ length: rows }, (_, i) => `id-${i}`), type: 'STRING' },
+        { name: 'x', data: Array.from({ length: rows }, (_, i) => (i % 11 === 0 ? null : pick(i, 1000) / 8)), type: 'DOUBLE' },
+      ],
+    });
+    const table = await readTable(path, { batchRows: 4096 });
+    expect(table.rows).toHaveLength(rows);
+    // readTable checks that every code names its cell; here, which columns have codes.
+    const source = await openTable(path, { batchRows: 4096 });
+    const coded = new Map<string, number>();
+    for await (const batch of source.batches()) {
+      batch.codes?.forEach((column, j) => column && coded.set(batch.columns[j]!, (coded.get(batch.columns[j]!) ?? 0) + column.codes.filter((code) => code >= 0).length));
+    }
+    expect(coded.get('kind')).toBe(rows - Math.ceil(rows / 97));
+    expect(coded.get('city')).toBeGreaterThan(rows / 2);
+    expect(coded.get('id')).toBeLessThan(2 * 2048);
+    expect(coded.has('x')).toBe(false);
+
+    const reference = await openTable(path, { batchRows: 1000, columns: ['kind', 'city', 'x'] });
+    const inferred = inferSchema({ ...(await profileSource(await openTable(path))).toJSON(), source: { files: [{ path: 'coded.parquet' }] } }, {});
+    // 'Zoë', '12', '3.5' and '' fall outside the domain: anomalies with their lines.
+    const schema = ARTIFACTS.schema.parse({ kind: 'schema', version: 1, ...inferred, columns: inferred.columns.map((column) => (column.name === 'kind' ? { ...column, values: ['a', 'b'] } : column)) });
+    const run = async (withCodes: boolean) => {
+      const data = await openTable(path, { batchRows: 4096 });
+      const plain = { ...data, batches: async function* () { for await (const batch of data.batches()) { const { codes, ...rest } = batch; yield withCodes ? batch : rest; } } };
+      const result = await validateData({ data: { source: plain, shown: 'coded.parquet' }, schema: { schema, shown: 'schema.json' }, reference: { source: reference, shown: 'reference.parquet' } });
+      return JSON.stringify(result);
+    };
+    const [withCodes, without] = [await run(true), await run(false)];
+    expect(withCodes).toBe(without);
+    expect(withCodes).toContain('unexpected_string_value');
   });
 
   it('missing files and unknown projected columns', async () => {

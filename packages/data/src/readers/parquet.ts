@@ -14,7 +14,7 @@
 import { InputDataError } from '@modelgate/core';
 import { asyncBufferFromFile, parquetMetadataAsync, parquetScan, parquetSchema, type AsyncBuffer, type FileMetaData, type ParquetParsers } from 'hyparquet';
 import { compressors } from 'hyparquet-compressors';
-import type { Cell, TableBatch, TableSource } from '../table.js';
+import type { Cell, ColumnCodes, TableBatch, TableSource } from '../table.js';
 import { batchRowsOf, checkDataFile, projectColumns, type OpenOptions } from './common.js';
 
 const CODECS = new Set(['UNCOMPRESSED', ...Object.keys(compressors)]);
@@ -105,6 +105,7 @@ function checkCodecs(metadata: FileMetaData, wanted: ReadonlySet<string>, file: 
 
 async function* readBatches(file: AsyncBuffer, metadata: FileMetaData, columns: readonly string[], batchRows: number, shown: string): AsyncGenerator<TableBatch> {
   const scan = await parquetScan({ file, metadata, columns: [...columns], compressors, parsers });
+  const coders = columns.map(() => new StringCoder());
   let groupStart = 0;
   for (const group of metadata.row_groups) {
     const groupRows = Number(group.num_rows);
@@ -117,6 +118,7 @@ async function* readBatches(file: AsyncBuffer, metadata: FileMetaData, columns: 
     for (let start = groupStart; start < groupEnd; start += batchRows) {
       const end = Math.min(start + batchRows, groupEnd);
       const data: Cell[][] = [];
+      const codes: (ColumnCodes | undefined)[] = [];
       for (let j = 0; j < columns.length; j += 1) {
         const column = columns[j]!;
         let values: Decoded;
@@ -129,20 +131,74 @@ async function* readBatches(file: AsyncBuffer, metadata: FileMetaData, columns: 
         if (values.length !== end - start) {
           throw new InputDataError(`column '${column}' has ${values.length} values for rows ${start + 1}–${end}; the file is corrupt`, { file: shown, line: start + 1, field: column });
         }
-        data.push(toCells(values, column, shown, start));
+        const cells = toCells(values, column, shown, start);
+        data.push(cells);
+        codes.push(isTypedArray(values) ? undefined : coders[j]!.code(cells));
       }
       const lines = new Int32Array(end - start);
       for (let i = 0; i < lines.length; i += 1) lines[i] = start + i + 1;
-      yield { columns, data, rowCount: end - start, offset: start, lines };
+      yield { columns, data, rowCount: end - start, offset: start, lines, ...(codes.some((coded) => coded !== undefined) ? { codes } : {}) };
     }
     groupStart = groupEnd;
   }
 }
 
-function toCells(values: Decoded, column: string, file: string, start: number): Cell[] {
-  if (values instanceof Float64Array || values instanceof Float32Array || values instanceof Int32Array || values instanceof Uint32Array || values instanceof Int16Array || values instanceof Uint16Array || values instanceof Int8Array || values instanceof Uint8Array) {
-    return Array.from(values);
+/** Codes per dictionary, as many as the CSV reader's (csv-cells.ts). */
+const DICTIONARY_LIMIT = 2048;
+
+/**
+ * Codes for the string cells of one column (see ColumnCodes), so that a repeated value costs the
+ * profile and the checks once, as it does in CSV: hyparquet hands out one string per value of a
+ * dictionary page, so each lookup hashes a string whose hash is already known. A full dictionary
+ * is replaced at the next batch; a column of which a quarter of a batch missed a full
+ * dictionary (ids, free text) gets no more codes, since they would mostly cost a lookup per cell.
+ */
+class StringCoder {
+  private dictionary: { values: Cell[] } = { values: [] };
+  private index = new Map<string, number>();
+  private off = false;
+
+  code(cells: readonly Cell[]): ColumnCodes | undefined {
+    if (this.off) return undefined;
+    if (this.dictionary.values.length >= DICTIONARY_LIMIT) {
+      this.dictionary = { values: [] };
+      this.index = new Map();
+    }
+    const values = this.dictionary.values;
+    const codes = new Int32Array(cells.length);
+    let strings = 0;
+    let missed = 0;
+    for (let i = 0; i < cells.length; i += 1) {
+      const cell = cells[i];
+      if (typeof cell !== 'string') {
+        codes[i] = -1;
+        continue;
+      }
+      strings += 1;
+      let code = this.index.get(cell);
+      if (code === undefined) {
+        if (values.length < DICTIONARY_LIMIT) {
+          code = values.length;
+          values.push(cell);
+          this.index.set(cell, code);
+        } else {
+          code = -1;
+          missed += 1;
+        }
+      }
+      codes[i] = code;
+    }
+    if (4 * missed > strings) this.off = true;
+    return strings > 0 ? { codes, dictionary: this.dictionary, counted: undefined } : undefined;
   }
+}
+
+function isTypedArray(values: Decoded): boolean {
+  return values instanceof Float64Array || values instanceof Float32Array || values instanceof Int32Array || values instanceof Uint32Array || values instanceof Int16Array || values instanceof Uint16Array || values instanceof Int8Array || values instanceof Uint8Array;
+}
+
+function toCells(values: Decoded, column: string, file: string, start: number): Cell[] {
+  if (isTypedArray(values)) return Array.from(values as ArrayLike<number>);
   const cells = new Array<Cell>(values.length);
   for (let i = 0; i < values.length; i += 1) cells[i] = toCell(values[i], column, file, start + i + 1);
   return cells;

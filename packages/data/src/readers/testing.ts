@@ -33,11 +33,13 @@ export async function drain(source: TableSource): Promise<Drained> {
   return { columns: source.columns, rows, lines, batchSizes };
 }
 
-/** A batch's codes (CSV) name the very cells they stand for; null cells have none. */
+/** A batch's codes (CSV; Parquet's string columns) name the very cells they stand for; null cells have none. */
 export function checkCodes(batch: TableBatch): void {
   if (batch.codes === undefined) return;
   if (batch.codes.length !== batch.columns.length) throw new Error(`${batch.codes.length} code columns for ${batch.columns.length} columns`);
-  batch.codes.forEach(({ codes, dictionary }, j) => {
+  batch.codes.forEach((coded, j) => {
+    if (coded === undefined) return;
+    const { codes, dictionary } = coded;
     if (codes.length !== batch.rowCount) throw new Error(`code column length ${codes.length} != rowCount ${batch.rowCount}`);
     for (let i = 0; i < batch.rowCount; i += 1) {
       const code = codes[i]!;
