@@ -111,12 +111,12 @@ export function batchToFeeds(plan: InputPlan, batch: TableBatch, file: string): 
   });
 }
 
-/** Per CSV column dictionary: each code's float value, parsed once. */
+/** Per column dictionary (CSV; Parquet's string columns): each code's float value, parsed once. */
 const parsedCodes = new WeakMap<CellDictionary, NumbersByCode>();
 
 /**
- * Writes one column's cells to `data[i * width + j]`. Float inputs from CSV parse each distinct
- * value once, by its code (see ColumnCodes): the first row holding a bad value still fails first.
+ * Writes one column's cells to `data[i * width + j]`. Float inputs from coded cells parse each
+ * distinct value once, by its code (see ColumnCodes): the first row holding a bad value still fails first.
  */
 function writeColumn(data: Float32Array | Float64Array | BigInt64Array | Int32Array | Uint8Array, j: number, width: number, cells: Cell[], coded: ColumnCodes | undefined, type: FeedType, name: string, batch: TableBatch, file: string): void {
   const rows = batch.rowCount;

@@ -50,7 +50,7 @@ const LOW_BYTES = Int32Array.of(0, 0xff, 0xffff, 0xffffff);
  * most this many strings, whatever its values (before the cap, a column of 700 values that kept
  * evicting each other held 68 000).
  */
-const DICTIONARY_LIMIT = 2 * SLOTS;
+export const DICTIONARY_LIMIT = 2 * SLOTS;
 
 interface Dictionary extends CellDictionary {
   readonly values: Cell[];

@@ -9,13 +9,15 @@
  * → string; UUID → string; DATE → `YYYY-MM-DD`; TIMESTAMP (millis/micros/nanos, INT96) → ISO 8601
  * UTC `…T…Z` keeping sub-millisecond digits; other FIXED_LEN_BYTE_ARRAY → hex string; TIME → number
  * in its unit; NaN stays NaN; null stays null. Nested columns (struct/list/map), GEOMETRY and
- * VARIANT are refused (select other columns with `columns`). `lines` are row index + 1.
+ * VARIANT are refused (select other columns with `columns`). `lines` are row index + 1. String
+ * columns come with codes (see StringCoder); every cell is in `data` as well.
  */
 import { InputDataError } from '@modelgate/core';
 import { asyncBufferFromFile, parquetMetadataAsync, parquetScan, parquetSchema, type AsyncBuffer, type FileMetaData, type ParquetParsers } from 'hyparquet';
 import { compressors } from 'hyparquet-compressors';
 import type { Cell, ColumnCodes, TableBatch, TableSource } from '../table.js';
 import { batchRowsOf, checkDataFile, projectColumns, type OpenOptions } from './common.js';
+import { DICTIONARY_LIMIT } from './csv-cells.js';
 
 const CODECS = new Set(['UNCOMPRESSED', ...Object.keys(compressors)]);
 
@@ -143,15 +145,14 @@ async function* readBatches(file: AsyncBuffer, metadata: FileMetaData, columns: 
   }
 }
 
-/** Codes per dictionary, as many as the CSV reader's (csv-cells.ts). */
-const DICTIONARY_LIMIT = 2048;
 
 /**
  * Codes for the string cells of one column (see ColumnCodes), so that a repeated value costs the
  * profile and the checks once, as it does in CSV: hyparquet hands out one string per value of a
  * dictionary page, so each lookup hashes a string whose hash is already known. A full dictionary
  * is replaced at the next batch; a column of which a quarter of a batch missed a full
- * dictionary (ids, free text) gets no more codes, since they would mostly cost a lookup per cell.
+ * dictionary (ids, free text) gets no more codes, since they would mostly cost a lookup per cell,
+ * and neither does one whose batch held values but no string (numbers, booleans, bigints).
  */
 class StringCoder {
   private dictionary: { values: Cell[] } = { values: [] };
@@ -168,10 +169,12 @@ class StringCoder {
     const codes = new Int32Array(cells.length);
     let strings = 0;
     let missed = 0;
+    let others = 0;
     for (let i = 0; i < cells.length; i += 1) {
       const cell = cells[i];
       if (typeof cell !== 'string') {
         codes[i] = -1;
+        if (cell !== null) others += 1;
         continue;
       }
       strings += 1;
@@ -188,8 +191,14 @@ class StringCoder {
       }
       codes[i] = code;
     }
-    if (4 * missed > strings) this.off = true;
-    return strings > 0 ? { codes, dictionary: this.dictionary, counted: undefined } : undefined;
+    const coded: ColumnCodes | undefined = strings > 0 ? { codes, dictionary: this.dictionary, counted: undefined } : undefined;
+    if (4 * missed > strings || (strings === 0 && others > 0)) {
+      // For good: the consumers keep the dictionaries they were given.
+      this.off = true;
+      this.dictionary = { values: [] };
+      this.index = new Map();
+    }
+    return coded;
   }
 }
 
