@@ -4,7 +4,8 @@
  * to 4M rows. Baseline in the same run: the CSV reader alone over the same file (one thread). The
  * validation runs as the action runs it (a second thread reads CSV chunks) and, for comparison, on
  * one thread; and the whole `modelgate validate` command as a user runs it (bundle load, hashing,
- * artifacts and summary included). The modes run in turn, round by round (see run()).
+ * artifacts and summary included). The modes run in turn, round by round (see run()). Last, the
+ * command on the same 1M rows written as Parquet.
  */
 import { existsSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
@@ -58,6 +59,19 @@ export const validateBench: Bench = {
         });
       }
     }
+    // The same 1M rows as Parquet, through the command (one thread: Parquet is not read in chunks).
+    const parquet = join(out, 'validate-1000000.parquet');
+    if (!existsSync(parquet)) child(['generate-parquet', data.replace('{rows}', '1000000'), parquet]);
+    const samples = Array.from({ length: 3 }, () => child(['cli', parquet, reference])).sort((a, b) => a.ms - b.ms);
+    const median = samples[1]!;
+    results.push({
+      name: 'modelgate validate, the same 1M rows as Parquet (snappy, 100k-row groups)',
+      medianMs: median.ms,
+      minMs: samples[0]!.ms,
+      runs: 3,
+      baseline: 'reader only, 1M rows (baseline)',
+      figures: { 'rows/s': 1_000_000 / (median.ms / 1000), peak_rss_mb: Math.max(...samples.map((s) => s.maxRssMb)) },
+    });
     return results;
   },
 };
