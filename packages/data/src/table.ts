@@ -47,8 +47,9 @@ export interface CellDictionary {
 
 /**
  * A column's cells as codes: the CSV reader returns one string object per repeated value, and with
- * it that value's code (the Parquet reader codes its string columns the same way), so per-value work (a count, a verdict, a parsed number) can live in arrays
- * indexed by code instead of costing a hash per cell.
+ * it that value's code (the Parquet reader codes its string columns the same way), so per-value
+ * work (a count, a verdict, a parsed number) can live in arrays indexed by code instead of costing
+ * a hash per cell.
  */
 export interface ColumnCodes {
   /** Per row: the cell's code in `dictionary`, or -1 (no code: read the cell itself). */

@@ -1,9 +1,23 @@
 /** Pieces shared by the readers: opening a data file with one-line errors, option checks, batch sizes. */
 import { open, stat, type FileHandle } from 'node:fs/promises';
 import { ConfigurationError, InputDataError } from '@modelgate/core';
-import type { ReadOptions } from '../table.js';
+import type { Cell, CellDictionary, ReadOptions } from '../table.js';
 
 export const DEFAULT_BATCH_ROWS = 8_192;
+
+/** A reader's dictionary of codes (see ColumnCodes): it appends values, consumers only read them. */
+export interface ReaderDictionary extends CellDictionary {
+  readonly values: Cell[];
+}
+
+/**
+ * Codes per dictionary (the CSV decoder's: twice its cache's slots). A dictionary holds its
+ * strings, and a value the CSV cache forgot gets a new code when it comes back: a full dictionary
+ * gives no more codes (cells then cost what they cost without codes) and is replaced at the next
+ * batch. So a column holds at most this many strings, whatever its values (before the cap, a
+ * column of 700 values that kept evicting each other held 68 000).
+ */
+export const DICTIONARY_LIMIT = 2048;
 
 /** Knobs beyond the contract, for tests and benchmarks (all optional, defaults are right for real use). */
 export interface ReaderTuning {

@@ -21,7 +21,8 @@
  * not the cells (see BatchOptions).
  */
 import { InputDataError } from '@modelgate/core';
-import type { Cell, CellDictionary } from '../table.js';
+import type { Cell } from '../table.js';
+import { DICTIONARY_LIMIT, type ReaderDictionary } from './common.js';
 import { ESCAPED, type CsvScanner } from './csv-scan.js';
 import { giveBack, takeBuffer } from './spare-buffers.js';
 
@@ -43,24 +44,12 @@ const SLICE_COPY_LIMIT = 13;
 const TEXT_SHIFT = 8;
 
 const LOW_BYTES = Int32Array.of(0, 0xff, 0xffff, 0xffffff);
-/**
- * Codes per dictionary, twice the cache's slots. A dictionary holds its strings, and a value the
- * cache forgot gets a new code when it comes back: a full dictionary gives no more codes (cells
- * then cost what they cost without codes) and is replaced at the next batch. So a column holds at
- * most this many strings, whatever its values (before the cap, a column of 700 values that kept
- * evicting each other held 68 000).
- */
-export const DICTIONARY_LIMIT = 2 * SLOTS;
-
-interface Dictionary extends CellDictionary {
-  readonly values: Cell[];
-}
 
 export class CellDecoder {
   private readonly keys: Int32Array;
   private readonly values: Cell[];
   /** Per output column, its current dictionary. */
-  readonly dictionaries: Dictionary[];
+  readonly dictionaries: ReaderDictionary[];
   private readonly pools: DataView[];
   /** The one buffer the pools are views of. */
   private readonly poolMemory: ArrayBuffer;

@@ -16,8 +16,7 @@ import { InputDataError } from '@modelgate/core';
 import { asyncBufferFromFile, parquetMetadataAsync, parquetScan, parquetSchema, type AsyncBuffer, type FileMetaData, type ParquetParsers } from 'hyparquet';
 import { compressors } from 'hyparquet-compressors';
 import type { Cell, ColumnCodes, TableBatch, TableSource } from '../table.js';
-import { batchRowsOf, checkDataFile, projectColumns, type OpenOptions } from './common.js';
-import { DICTIONARY_LIMIT } from './csv-cells.js';
+import { batchRowsOf, checkDataFile, DICTIONARY_LIMIT, projectColumns, type OpenOptions, type ReaderDictionary } from './common.js';
 
 const CODECS = new Set(['UNCOMPRESSED', ...Object.keys(compressors)]);
 
@@ -135,7 +134,7 @@ async function* readBatches(file: AsyncBuffer, metadata: FileMetaData, columns: 
         }
         const cells = toCells(values, column, shown, start);
         data.push(cells);
-        codes.push(isTypedArray(values) ? undefined : coders[j]!.code(cells));
+        codes.push(coders[j]!.code(cells));
       }
       const lines = new Int32Array(end - start);
       for (let i = 0; i < lines.length; i += 1) lines[i] = start + i + 1;
@@ -144,7 +143,6 @@ async function* readBatches(file: AsyncBuffer, metadata: FileMetaData, columns: 
     groupStart = groupEnd;
   }
 }
-
 
 /**
  * Codes for the string cells of one column (see ColumnCodes), so that a repeated value costs the
@@ -155,7 +153,7 @@ async function* readBatches(file: AsyncBuffer, metadata: FileMetaData, columns: 
  * and neither does one whose batch held values but no string (numbers, booleans, bigints).
  */
 class StringCoder {
-  private dictionary: { values: Cell[] } = { values: [] };
+  private dictionary: ReaderDictionary = { values: [] };
   private index = new Map<string, number>();
   private off = false;
 
@@ -202,12 +200,10 @@ class StringCoder {
   }
 }
 
-function isTypedArray(values: Decoded): boolean {
-  return values instanceof Float64Array || values instanceof Float32Array || values instanceof Int32Array || values instanceof Uint32Array || values instanceof Int16Array || values instanceof Uint16Array || values instanceof Int8Array || values instanceof Uint8Array;
-}
-
 function toCells(values: Decoded, column: string, file: string, start: number): Cell[] {
-  if (isTypedArray(values)) return Array.from(values as ArrayLike<number>);
+  if (values instanceof Float64Array || values instanceof Float32Array || values instanceof Int32Array || values instanceof Uint32Array || values instanceof Int16Array || values instanceof Uint16Array || values instanceof Int8Array || values instanceof Uint8Array) {
+    return Array.from(values);
+  }
   const cells = new Array<Cell>(values.length);
   for (let i = 0; i < values.length; i += 1) cells[i] = toCell(values[i], column, file, start + i + 1);
   return cells;
