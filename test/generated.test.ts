@@ -94,6 +94,23 @@ describe('inputs are read only through their declarations', () => {
   });
 });
 
+describe('zod-setup', () => {
+  it('is imported by every module that imports zod values, right after zod (schemas are built with the JIT off)', () => {
+    const valueImport = /^import \{[^}]*\} from 'zod';$/m;
+    const modules = sourceFiles(join(REPO_ROOT, 'packages')).filter((file) => !file.endsWith('zod-setup.ts') && valueImport.test(readFileSync(file, 'utf8')));
+    // The artifacts, config and inputs of core, and report-stages of the CLI at least.
+    expect(modules.length).toBeGreaterThanOrEqual(7);
+    const missing = modules.filter((file) => {
+      const text = readFileSync(file, 'utf8');
+      const own = file.startsWith(join(REPO_ROOT, 'packages', 'core', 'src'));
+      const setup = own ? /^import '(\.\/|\.\.\/)+zod-setup\.js';$/m : /^import '@modelgate\/core\/zod-setup';$/m;
+      const at = text.search(setup);
+      return at < 0 || at > text.search(valueImport) + text.match(valueImport)![0].length + 1;
+    });
+    expect(missing.map((file) => relative(join(REPO_ROOT, 'packages'), file))).toEqual([]);
+  });
+});
+
 it('VERSION matches package.json', () => {
   expect(VERSION).toBe((JSON.parse(read('package.json')) as { version: string }).version);
 });

@@ -5,7 +5,7 @@
  * so every module that builds schemas imports this one first (outside this package:
  * `@modelgate/core/zod-setup`). The package's index would not do: the bundler links importers
  * straight to the modules that define what they import, and never runs the index.
- * zod-setup.test.ts checks that every such module does.
+ * test/generated.test.ts checks that every such module does.
  */
 import { config } from 'zod';
 
