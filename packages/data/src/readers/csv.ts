@@ -6,7 +6,7 @@
  */
 import type { FileHandle } from 'node:fs/promises';
 import { ConfigurationError, InputDataError } from '@modelgate/core';
-import type { BatchOptions, Cell, ColumnCodes, TableBatch, TableSource } from '../table.js';
+import type { BatchOptions, Cell, ColumnCodes, ReadOptions, TableBatch, TableSource } from '../table.js';
 import { batchRowsOf, checkDataFile, openDataFile, projectColumns, tuningOf, type OpenOptions } from './common.js';
 import { CellDecoder } from './csv-cells.js';
 import { giveBack, takeBuffer } from './spare-buffers.js';
@@ -43,8 +43,9 @@ export interface RowPosition {
  * first line start at or after it, with lines counted from 1 there (the caller shifts them once it
  * knows the real line). A seek can land inside a quoted field that spans lines; the caller finds
  * out by comparing `start` with the previous chunk's `next` and rereads from the exact boundary.
+ * `batchRows` (default: the source's) lets a range known to hold few rows use smaller batches.
  */
-export interface CsvRange extends BatchOptions {
+export interface CsvRange extends BatchOptions, Pick<ReadOptions, 'batchRows'> {
   from: RowPosition | number;
   /** Stop before the first row that starts at or after this byte offset (Infinity: the end). */
   to: number;
@@ -53,8 +54,6 @@ export interface CsvRange extends BatchOptions {
    * instead of allocated anew (a large share of the garbage a pass over a big file makes).
    */
   reuseBatches?: boolean;
-  /** Rows per batch (default: the source's): a range known to hold few rows need not allocate a full batch. */
-  batchRows?: number;
 }
 
 /** Reads one range; `start` and `next` are known once the batches are consumed. */
