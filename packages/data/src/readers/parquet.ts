@@ -1,8 +1,10 @@
 /**
  * Parquet source on hyparquet (+ hyparquet-compressors): the footer gives the columns; rows stream
- * row group by row group, `batchRows` at a time, reading only the selected columns. A column chunk
- * with an offset index is read page-range by page-range per batch; without one, hyparquet decodes
- * the whole chunk, so memory then grows with the row group (not the file).
+ * row group by row group, `batchRows` at a time, reading only the selected columns. Flat numbers,
+ * strings and booleans in PLAIN or dictionary pages (most columns of most files) are decoded page by
+ * page by parquet-flat.ts, so memory holds the chunk's compressed bytes and one page. Other columns
+ * go through hyparquet: a chunk with an offset index page-range by page-range per batch; without
+ * one, decoded whole, so memory then grows with the row group (not the file).
  *
  * Cells (see `toCell`): BOOLEAN → boolean; INT32/FLOAT/DOUBLE/DECIMAL/FLOAT16 → number; INT64 →
  * number when it is a safe integer, else bigint; strings (UTF8/STRING/ENUM/JSON, plain BYTE_ARRAY)
@@ -10,13 +12,15 @@
  * UTC `…T…Z` keeping sub-millisecond digits; other FIXED_LEN_BYTE_ARRAY → hex string; TIME → number
  * in its unit; NaN stays NaN; null stays null. Nested columns (struct/list/map), GEOMETRY and
  * VARIANT are refused (select other columns with `columns`). `lines` are row index + 1. String
- * columns come with codes (see StringCoder); every cell is in `data` as well.
+ * columns come with codes: a small dictionary's indices, else StringCoder's; every cell is in
+ * `data` as well.
  */
 import { InputDataError } from '@modelgate/core';
-import { asyncBufferFromFile, parquetMetadataAsync, parquetScan, parquetSchema, type AsyncBuffer, type FileMetaData, type ParquetParsers } from 'hyparquet';
+import { asyncBufferFromFile, parquetMetadataAsync, parquetScan, parquetSchema, type AsyncBuffer, type FileMetaData, type ParquetParsers, type ParquetScan, type SchemaElement, type ColumnMetaData } from 'hyparquet';
 import { compressors } from 'hyparquet-compressors';
 import type { Cell, ColumnCodes, TableBatch, TableSource } from '../table.js';
 import { batchRowsOf, checkDataFile, DICTIONARY_LIMIT, projectColumns, type OpenOptions, type ReaderDictionary } from './common.js';
+import { FlatColumnReader, flatColumnSpec, UnsupportedPageError, type Decompress } from './parquet-flat.js';
 
 const CODECS = new Set(['UNCOMPRESSED', ...Object.keys(compressors)]);
 
@@ -84,7 +88,7 @@ export async function openParquet(path: string, shown: string, options: OpenOpti
     path: shown,
     format: 'parquet',
     columns,
-    batches: () => readBatches(file, metadata, columns, batchRows, shown),
+    batches: () => readBatches(file, metadata, columns, selected.map((index) => schema.children[index]!.element), batchRows, shown),
   };
 }
 
@@ -104,44 +108,80 @@ function checkCodecs(metadata: FileMetaData, wanted: ReadonlySet<string>, file: 
   }
 }
 
-async function* readBatches(file: AsyncBuffer, metadata: FileMetaData, columns: readonly string[], batchRows: number, shown: string): AsyncGenerator<TableBatch> {
-  const scan = await parquetScan({ file, metadata, columns: [...columns], compressors, parsers });
+async function* readBatches(file: AsyncBuffer, metadata: FileMetaData, columns: readonly string[], elements: readonly SchemaElement[], batchRows: number, shown: string): AsyncGenerator<TableBatch> {
+  // hyparquet reads the columns the flat reader leaves to it (see parquet-flat.ts).
+  let scan: ParquetScan | undefined;
   const coders = columns.map(() => new StringCoder());
   let groupStart = 0;
   for (const group of metadata.row_groups) {
     const groupRows = Number(group.num_rows);
     const groupEnd = groupStart + groupRows;
-    // Without an offset index a sub-range read decodes the whole chunk: decode it once per group.
-    const whole = columns.map((name) => {
-      const chunk = group.columns.find((c) => c.meta_data?.path_in_schema[0] === name);
-      return !(chunk?.offset_index_offset !== undefined && chunk.offset_index_length);
-    });
+    const chunks = columns.map((name) => group.columns.find((c) => c.meta_data?.path_in_schema[0] === name));
+    const flat = await Promise.all(
+      chunks.map((chunk, j) =>
+        openFlatColumn(file, chunk?.meta_data, elements[j]!, groupRows).catch((error: unknown) => {
+          throw new InputDataError(`cannot read column '${columns[j]}' (rows ${groupStart + 1}–${groupEnd}): ${reason(error)}`, { file: shown, line: groupStart + 1, field: columns[j] });
+        }),
+      ),
+    );
+    // Without an offset index a sub-range read decodes the whole chunk: hyparquet decodes it once,
+    // from the first row it is asked for to the group's end.
+    const whole = chunks.map((chunk) => !(chunk?.offset_index_offset !== undefined && chunk.offset_index_length));
+    const primed = columns.map(() => false);
     for (let start = groupStart; start < groupEnd; start += batchRows) {
       const end = Math.min(start + batchRows, groupEnd);
       const data: Cell[][] = [];
       const codes: (ColumnCodes | undefined)[] = [];
       for (let j = 0; j < columns.length; j += 1) {
         const column = columns[j]!;
-        let values: Decoded;
+        let cells: Cell[] | undefined;
+        let coded: ColumnCodes | undefined;
         try {
-          if (whole[j] && start === groupStart && end < groupEnd) await scan.readColumn({ column, rowStart: groupStart, rowEnd: groupEnd });
-          values = (await scan.readColumn({ column, rowStart: start, rowEnd: end })) as Decoded;
+          const reader = flat[j];
+          if (reader !== undefined) {
+            try {
+              ({ cells, codes: coded } = reader.read(end - start));
+            } catch (error) {
+              if (!(error instanceof UnsupportedPageError)) throw error;
+              flat[j] = undefined; // hyparquet reads the rest of this chunk
+            }
+          }
+          if (cells === undefined) {
+            scan ??= await parquetScan({ file, metadata, columns: [...columns], compressors, parsers });
+            if (whole[j] && !primed[j] && end < groupEnd) await scan.readColumn({ column, rowStart: start, rowEnd: groupEnd });
+            primed[j] = true;
+            const values = (await scan.readColumn({ column, rowStart: start, rowEnd: end })) as Decoded;
+            if (values.length !== end - start) {
+              throw new InputDataError(`column '${column}' has ${values.length} values for rows ${start + 1}–${end}; the file is corrupt`, { file: shown, line: start + 1, field: column });
+            }
+            cells = toCells(values, column, shown, start);
+          }
         } catch (error) {
+          if (error instanceof InputDataError) throw error;
           throw new InputDataError(`cannot read column '${column}' (rows ${start + 1}–${end}): ${reason(error)}`, { file: shown, line: start + 1, field: column });
         }
-        if (values.length !== end - start) {
-          throw new InputDataError(`column '${column}' has ${values.length} values for rows ${start + 1}–${end}; the file is corrupt`, { file: shown, line: start + 1, field: column });
-        }
-        const cells = toCells(values, column, shown, start);
         data.push(cells);
-        codes.push(coders[j]!.code(cells));
+        codes.push(coded ?? coders[j]!.code(cells));
       }
       const lines = new Int32Array(end - start);
       for (let i = 0; i < lines.length; i += 1) lines[i] = start + i + 1;
-      yield { columns, data, rowCount: end - start, offset: start, lines, ...(codes.some((coded) => coded !== undefined) ? { codes } : {}) };
+      yield { columns, data, rowCount: end - start, offset: start, lines, ...(codes.some((c) => c !== undefined) ? { codes } : {}) };
     }
     groupStart = groupEnd;
   }
+}
+
+const UNCOMPRESSED: Decompress = (bytes) => bytes;
+
+/** A flat reader over the column chunk's bytes, when parquet-flat.ts can read it. */
+async function openFlatColumn(file: AsyncBuffer, meta: ColumnMetaData | undefined, element: SchemaElement, rows: number): Promise<FlatColumnReader | undefined> {
+  if (!meta) return undefined;
+  const spec = flatColumnSpec(element, meta, meta.codec === 'UNCOMPRESSED' ? UNCOMPRESSED : compressors[meta.codec as keyof typeof compressors]);
+  if (!spec) return undefined;
+  // As hyparquet does: some writers leave dictionary_page_offset 0 when there is none.
+  const start = Number(meta.dictionary_page_offset || meta.data_page_offset);
+  const bytes = new Uint8Array(await file.slice(start, start + Number(meta.total_compressed_size)));
+  return new FlatColumnReader(bytes, spec, rows);
 }
 
 /**

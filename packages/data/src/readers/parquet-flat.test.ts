@@ -1,0 +1,367 @@
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { gzipSync } from 'node:zlib';
+import { afterAll, describe, expect, it } from 'vitest';
+import { asyncBufferFromFile, parquetMetadataAsync, parquetReadObjects, parquetSchema } from 'hyparquet';
+import { compressors } from 'hyparquet-compressors';
+import { parquetWriteFile } from 'hyparquet-writer';
+import type { Cell } from '../table.js';
+import { FlatColumnReader, flatColumnSpec, UnsupportedPageError, type FlatColumnSpec, type FlatKind } from './parquet-flat.js';
+import { toCell } from './parquet.js';
+import { checkCodes, readTable, TempDir, userError } from './testing.js';
+
+const temp = new TempDir();
+afterAll(() => temp.remove());
+
+/** A small deterministic generator (xorshift32), so every run writes the same files. */
+function generator(seed: number): () => number {
+  let state = seed >>> 0 || 1;
+  return () => {
+    state ^= state << 13;
+    state ^= state >>> 17;
+    state ^= state << 5;
+    return (state >>> 0) / 2 ** 32;
+  };
+}
+
+const ROWS = 2_500;
+const KINDS = ['BOOLEAN', 'INT32', 'INT64', 'FLOAT', 'DOUBLE', 'STRING'] as const;
+const SPECIAL_DOUBLES = [NaN, -0, 0, Infinity, -Infinity, Number.MAX_VALUE, Number.MIN_VALUE, 2 ** 53, -(2 ** 53) - 2];
+const SPECIAL_INT64 = [2n ** 53n - 1n, 2n ** 53n, -(2n ** 53n) + 1n, -(2n ** 53n), 2n ** 63n - 1n, -(2n ** 63n), -1n, 4294967295n, 4294967296n, -4294967296n];
+const SPECIAL_STRINGS = ['', 'Zoë', '\ufeffbom', '日本語', 'a'.repeat(300), 'x"y', ' padded '];
+
+/** Values of one kind: a few distinct ones (dictionary-friendly) or many, specials mixed in, nulls when nullable. */
+function values(kind: FlatKind, nullable: boolean, distinct: number, seed: number): unknown[] {
+  const next = generator(seed);
+  return Array.from({ length: ROWS }, (_, i) => {
+    if (nullable && next() < 0.15) return null;
+    const pick = Math.floor(next() * distinct);
+    const special = next() < 0.05;
+    switch (kind) {
+      case 'BOOLEAN':
+        return pick % 2 === 0;
+      case 'INT32':
+        return special ? [2 ** 31 - 1, -(2 ** 31), 0, -1][i % 4] : pick * 7919 - 50_000;
+      case 'INT64':
+        return special ? SPECIAL_INT64[i % SPECIAL_INT64.length] : BigInt(pick) * 1_000_003n - 7n;
+      case 'FLOAT':
+        return special ? [NaN, -0, Infinity, 3.4e38][i % 4] : Math.fround(pick / 3);
+      case 'DOUBLE':
+        return special ? SPECIAL_DOUBLES[i % SPECIAL_DOUBLES.length] : pick / 7 - 100;
+      case 'STRING':
+        return special ? SPECIAL_STRINGS[i % SPECIAL_STRINGS.length] : `v${pick}`;
+    }
+  });
+}
+
+/** Cells as the reader must give them: hyparquet's values through `toCell`. */
+async function hyparquetCells(path: string, columns: string[]): Promise<Cell[][]> {
+  const rows = await parquetReadObjects({ file: await asyncBufferFromFile(path), columns, compressors });
+  return columns.map((name) => rows.map((row, i) => toCell(row[name], name, path, i + 1)));
+}
+
+const same = (a: unknown, b: unknown) => Object.is(a, b);
+
+/** The first difference between two columns of cells, or undefined. */
+function firstDifference(got: readonly Cell[], want: readonly Cell[]): string | undefined {
+  if (got.length !== want.length) return `${got.length} cells, expected ${want.length}`;
+  for (let i = 0; i < got.length; i += 1) if (!same(got[i], want[i])) return `row ${i}: ${String(got[i])} (${typeof got[i]}), expected ${String(want[i])} (${typeof want[i]})`;
+  return undefined;
+}
+
+describe('flat Parquet columns read page by page', () => {
+  const codecs = {
+    UNCOMPRESSED: {},
+    SNAPPY: {},
+    GZIP: { compressors: { GZIP: (bytes: Uint8Array) => new Uint8Array(gzipSync(bytes)) } },
+  } as const;
+  for (const [codec, extra] of Object.entries(codecs)) {
+    it(`every kind, nullable or not, PLAIN or dictionary-encoded, in small pages (${codec}): hyparquet's cells, read straight from the pages`, async () => {
+      const columnData: { name: string; data: unknown[]; type: FlatKind; nullable: boolean; encoding?: 'PLAIN' | 'RLE_DICTIONARY' | 'RLE' }[] = [];
+      KINDS.forEach((kind, k) => {
+        for (const nullable of [true, false]) {
+          for (const encoding of kind === 'BOOLEAN' ? (['PLAIN', 'RLE'] as const) : (['PLAIN', 'RLE_DICTIONARY'] as const)) {
+            const distinct = encoding === 'PLAIN' ? 100_000 : 40;
+            columnData.push({ name: `${kind}_${nullable ? 'null' : 'req'}_${encoding}`, data: values(kind, nullable, distinct, 17 + k * 4 + columnData.length), type: kind, nullable, encoding });
+          }
+        }
+      });
+      const path = join(temp.path, `kinds-${codec}.parquet`);
+      parquetWriteFile({ filename: path, columnData: columnData as never, rowGroupSize: 1_000, pageSize: 700, codec: codec as 'SNAPPY', ...extra });
+      const names = columnData.map((column) => column.name);
+      const want = await hyparquetCells(path, names);
+
+      // Each chunk straight through FlatColumnReader, in reads of uneven sizes across page ends.
+      const file = readFileSync(path);
+      const metadata = await parquetMetadataAsync(await asyncBufferFromFile(path));
+      const elements = parquetSchema(metadata).children.map((child) => child.element);
+      let groupStart = 0;
+      let pagesPerChunk = 0;
+      for (const group of metadata.row_groups) {
+        const rows = Number(group.num_rows);
+        for (const chunk of group.columns) {
+          const meta = chunk.meta_data!;
+          const j = names.indexOf(meta.path_in_schema[0]!);
+          const spec = flatColumnSpec(elements[j]!, meta, meta.codec === 'UNCOMPRESSED' ? (bytes) => bytes : compressors[meta.codec as keyof typeof compressors]);
+          expect(spec, names[j]).toBeDefined();
+          expect(spec!.optional).toBe(columnData[j]!.nullable);
+          const start = Number(meta.dictionary_page_offset || meta.data_page_offset);
+          const reader = new FlatColumnReader(file.subarray(start, start + Number(meta.total_compressed_size)), spec!, rows);
+          const cells: Cell[] = [];
+          for (let read = 0, size = 1; read < rows; read += size, size = size * 3 + 1) {
+            const { cells: part, codes } = reader.read(Math.min(size, rows - read));
+            if (codes) {
+              expect(names[j]).toMatch(/^STRING_.*_RLE_DICTIONARY$/);
+              part.forEach((cell, i) => expect(codes.codes[i] === -1 ? cell === null : codes.dictionary.values[codes.codes[i]!] === cell).toBe(true));
+            }
+            cells.push(...part);
+          }
+          expect(firstDifference(cells, want[j]!.slice(groupStart, groupStart + rows)), `${names[j]} rows ${groupStart}+`).toBeUndefined();
+          expect(() => reader.read(1)).toThrow(`the column chunk ends after ${rows} of its ${rows} values`);
+          pagesPerChunk = Math.max(pagesPerChunk, (meta.encoding_stats ?? []).reduce((sum, stat) => sum + stat.count, 0));
+        }
+        groupStart += rows;
+      }
+      expect(pagesPerChunk).toBeGreaterThan(5);
+
+      // And through the reader as a whole, with codes for the dictionary-encoded strings.
+      const table = await readTable(path, { batchRows: 300 });
+      names.forEach((name, j) => expect(firstDifference(table.rows.map((row) => row[j]!), want[j]!), name).toBeUndefined());
+    });
+  }
+
+  it('a column of another encoding, or a type that needs converting, is left to hyparquet', async () => {
+    const path = join(temp.path, 'others.parquet');
+    parquetWriteFile({
+      filename: path,
+      columnData: [
+        { name: 'delta', data: Int32Array.from({ length: 300 }, (_, i) => i * 3), type: 'INT32', encoding: 'DELTA_BINARY_PACKED', nullable: false },
+        { name: 'at', data: Array.from({ length: 300 }, (_, i) => new Date(Date.UTC(2024, 0, 1 + i))), type: 'TIMESTAMP' },
+        { name: 'text', data: Array.from({ length: 300 }, (_, i) => `t${i % 5}`), type: 'STRING' },
+      ],
+    });
+    const metadata = await parquetMetadataAsync(await asyncBufferFromFile(path));
+    const elements = parquetSchema(metadata).children.map((child) => child.element);
+    const specs = metadata.row_groups[0]!.columns.map((chunk, j) => flatColumnSpec(elements[j]!, chunk.meta_data!, (bytes) => bytes));
+    expect(specs.map((spec) => spec?.kind)).toEqual([undefined, undefined, 'STRING']);
+    const table = await readTable(path, { batchRows: 64 });
+    expect(table.rows[299]).toEqual([897, '2024-10-26T00:00:00.000Z', 't4']);
+  });
+});
+
+// --- Pages built by hand, following the format's specification, for what the writer above never
+// writes: DATA_PAGE (v1) pages, RLE runs, wide bit widths, and damaged pages.
+
+/** Thrift compact protocol: a struct of i32, bool and struct fields, in increasing field ids. */
+type ThriftField = [id: number, value: number | boolean | ThriftField[]];
+function thriftStruct(fields: ThriftField[]): number[] {
+  const out: number[] = [];
+  const varint = (value: number) => {
+    let rest = value >>> 0;
+    while (rest >= 0x80) {
+      out.push((rest & 0x7f) | 0x80);
+      rest >>>= 7;
+    }
+    out.push(rest);
+  };
+  let last = 0;
+  for (const [id, value] of fields) {
+    const type = typeof value === 'boolean' ? (value ? 1 : 2) : typeof value === 'number' ? 5 : 12;
+    out.push(((id - last) << 4) | type);
+    last = id;
+    if (typeof value === 'number') varint(value >= 0 ? value * 2 : -value * 2 - 1);
+    else if (typeof value !== 'boolean') out.push(...thriftStruct(value));
+  }
+  out.push(0);
+  return out;
+}
+
+/** RLE/bit-packed hybrid: runs of equal values as RLE runs when `rle`, the rest bit-packed in groups of 8. */
+function hybrid(levels: readonly number[], width: number, rle: (run: number) => boolean): number[] {
+  const out: number[] = [];
+  const varint = (value: number) => {
+    while (value >= 0x80) {
+      out.push((value & 0x7f) | 0x80);
+      value = Math.floor(value / 128);
+    }
+    out.push(value);
+  };
+  let i = 0;
+  while (i < levels.length) {
+    let run = 1;
+    while (i + run < levels.length && levels[i + run] === levels[i]) run += 1;
+    if (rle(run)) {
+      varint(run * 2);
+      for (let b = 0; b < Math.ceil(width / 8); b += 1) out.push(Math.floor(levels[i]! / 2 ** (8 * b)) & 0xff);
+      i += run;
+      continue;
+    }
+    const count = Math.min(8 * Math.ceil(Math.min(levels.length - i, 64) / 8), 8 * 63);
+    varint((count / 8) * 2 + 1);
+    const bits: number[] = [];
+    for (let k = 0; k < count; k += 1) for (let b = 0; b < width; b += 1) bits.push(Math.floor((levels[i + k] ?? 0) / 2 ** b) % 2);
+    for (let k = 0; k < bits.length; k += 8) out.push(bits.slice(k, k + 8).reduce((byte, bit, b) => byte | (bit << b), 0));
+    i += count;
+  }
+  return out;
+}
+
+const le32 = (value: number) => [value & 0xff, (value >>> 8) & 0xff, (value >>> 16) & 0xff, (value >>> 24) & 0xff];
+const plainDoubles = (xs: number[]) => [...new Uint8Array(Float64Array.from(xs).buffer)];
+
+const uncompressed: FlatColumnSpec['decompress'] = (bytes) => bytes;
+
+/** A DATA_PAGE (v1): definition levels (RLE, with their length) then the values, uncompressed. */
+function pageV1(cells: (number | null)[], encoding: number, values: number[], options: { definitionEncoding?: number; rle?: (run: number) => boolean } = {}): number[] {
+  const levels = hybrid(
+    cells.map((cell) => (cell === null ? 0 : 1)),
+    1,
+    options.rle ?? ((run) => run >= 8),
+  );
+  const body = [...le32(levels.length), ...levels, ...values];
+  return [...thriftStruct([[1, 0], [2, body.length], [3, body.length], [5, [[1, cells.length], [2, encoding], [3, options.definitionEncoding ?? 3], [4, 3]]]]), ...body];
+}
+
+function dictionaryPage(entries: number[]): number[] {
+  const body = plainDoubles(entries);
+  return [...thriftStruct([[1, 2], [2, body.length], [3, body.length], [7, [[1, entries.length], [2, 0]]]]), ...body];
+}
+
+function readAll(bytes: number[], rows: number, optional = true): Cell[] {
+  return new FlatColumnReader(Uint8Array.from(bytes), { kind: 'DOUBLE', optional, decompress: uncompressed }, rows).read(rows).cells;
+}
+
+describe('flat Parquet pages built by hand', () => {
+  const cells = Array.from({ length: 203 }, (_, i) => (i % 5 === 0 || (i > 100 && i < 130) ? null : i / 4));
+  const present = cells.filter((cell): cell is number => cell !== null);
+
+  it('DATA_PAGE v1 with PLAIN values, definition levels as RLE runs, bit-packed groups or both', () => {
+    for (const rle of [() => true, () => false, (run: number) => run >= 8]) {
+      const page = pageV1(cells, 0, plainDoubles(present), { rle });
+      expect(readAll(page, cells.length)).toEqual(cells);
+    }
+  });
+
+  it('DATA_PAGE v1 with dictionary indices of every bit width from 0 to 32', () => {
+    for (const width of [0, 1, 2, 3, 7, 8, 9, 13, 16, 17, 24, 25, 31, 32]) {
+      const entries = Array.from({ length: Math.min(5, 2 ** width) }, (_, k) => k * 1.5 - 2);
+      // Indices stay within the dictionary; the width is the page's, so each is written wide.
+      const indices = present.map((_, k) => (k * 7) % entries.length);
+      const page = pageV1(cells, 8, [width, ...hybrid(indices, width, (run) => run % 2 === 0)]);
+      const want = cells.map((cell, i) => (cell === null ? null : entries[indices[cells.slice(0, i).filter((c) => c !== null).length]!]!));
+      expect(readAll([...dictionaryPage(entries), ...page], cells.length), `width ${width}`).toEqual(want);
+    }
+  });
+
+  it('several pages of both versions in one chunk, REQUIRED (no levels) and OPTIONAL', () => {
+    const a = [1.5, 2.5, 3.5];
+    const b = [4.5, 5.5];
+    const required = [...pageV1Required(a), ...pageV1Required(b)];
+    expect(readAll(required, 5, false)).toEqual([...a, ...b]);
+    const levels = hybrid([1, 0, 1], 1, () => false);
+    const v2body = [...levels, ...plainDoubles([7, 8])];
+    const v2 = [...thriftStruct([[1, 3], [2, v2body.length], [3, v2body.length], [8, [[1, 3], [2, 1], [3, 3], [4, 0], [5, levels.length], [6, 0], [7, false]]]]), ...v2body];
+    expect(readAll([...pageV1([1, null], 0, plainDoubles([1])), ...v2], 5)).toEqual([1, null, 7, null, 8]);
+    // is_compressed false: the values are read as they are, even in a compressed column.
+    const refuse: FlatColumnSpec['decompress'] = () => {
+      throw new Error('decompressed');
+    };
+    expect(new FlatColumnReader(Uint8Array.from(v2), { kind: 'DOUBLE', optional: true, decompress: refuse }, 3).read(3).cells).toEqual([7, null, 8]);
+  });
+
+  it('bit-packed definition levels (deprecated) are left to hyparquet; damaged pages are errors, never reads past the bytes', () => {
+    expect(() => readAll(pageV1(cells, 0, plainDoubles(present), { definitionEncoding: 4 }), cells.length)).toThrow(UnsupportedPageError);
+    const good = pageV1(cells, 0, plainDoubles(present));
+    expect(() => readAll(good.slice(0, good.length - 8), cells.length)).toThrow(/page runs past the end|ends before/);
+    expect(() => readAll(good, cells.length + 1)).toThrow(`the column chunk ends after ${cells.length} of its ${cells.length + 1} values`);
+    expect(() => readAll(good, cells.length - 1)).toThrow('the column chunk holds more than its 202 values');
+    expect(() => readAll(pageV1([1, 2], 8, [1, ...hybrid([0, 1], 1, () => false)]), 2)).toThrow('a dictionary-encoded page has no dictionary page before it');
+    expect(() => readAll([...dictionaryPage([1]), ...pageV1([1, 2], 8, [1, ...hybrid([0, 1], 1, () => false)])], 2)).toThrow('a dictionary index is out of range (the dictionary holds 1 values)');
+    expect(() => readAll([...pageV1([1], 0, plainDoubles([1])), ...dictionaryPage([1])], 2)).toThrow('a dictionary page follows other pages');
+    expect(() => readAll([0x15, 0x00, 0x15], 1)).toThrow('page header runs past the end of its column chunk');
+    // A count the page's bytes cannot hold is refused before anything is allocated for it.
+    const huge = [...thriftStruct([[1, 2], [2, 8], [3, 8], [7, [[1, 2 ** 30], [2, 0]]]]), ...plainDoubles([1])];
+    expect(() => readAll([...huge, ...pageV1([1], 8, [0])], 1)).toThrow(`a page ends before its ${2 ** 30} values`);
+    // Every single-byte change of a page either reads or fails with an Error of its own.
+    for (let at = 0; at < good.length; at += 1) {
+      for (const value of [0x00, 0xff, good[at]! ^ 0x10]) {
+        const damaged = [...good];
+        damaged[at] = value;
+        try {
+          readAll(damaged, cells.length);
+        } catch (error) {
+          expect(error).toBeInstanceOf(Error);
+          expect((error as Error).message.length).toBeGreaterThan(0);
+        }
+      }
+    }
+  });
+});
+
+function pageV1Required(xs: number[]): number[] {
+  const body = plainDoubles(xs);
+  return [...thriftStruct([[1, 0], [2, body.length], [3, body.length], [5, [[1, xs.length], [2, 0], [3, 3], [4, 3]]]]), ...body];
+}
+
+describe('Parquet reader: falling back to hyparquet mid-chunk', () => {
+  it('a page in an encoding the flat reader leaves to hyparquet: the rest of the chunk is read there, every value', async () => {
+    // Written with DELTA_BINARY_PACKED pages, then the chunk's list of encodings patched to say
+    // PLAIN (same byte length): the flat reader takes the chunk, meets the first page, and hands over.
+    const path = join(temp.path, 'handover.parquet');
+    const data = Int32Array.from({ length: 900 }, (_, i) => i * 5 - 7);
+    parquetWriteFile({ filename: path, columnData: [{ name: 'n', data, type: 'INT32', encoding: 'DELTA_BINARY_PACKED', nullable: false }], rowGroupSize: 400, codec: 'UNCOMPRESSED' });
+    const bytes = readFileSync(path);
+    const footerLength = bytes.readUInt32LE(bytes.length - 8);
+    const footerStart = bytes.length - 8 - footerLength;
+    // ColumnMetaData: field 1 (type, i32 INT32 = 1 → zigzag 2), field 2 (encodings: a list of one i32, DELTA_BINARY_PACKED = 5 → 10).
+    const pattern = Buffer.from([0x15, 0x02, 0x19, 0x15, 0x0a]);
+    let patched = 0;
+    for (let at = bytes.indexOf(pattern, footerStart); at >= 0; at = bytes.indexOf(pattern, at + 1)) {
+      bytes[at + 4] = 0x00;
+      patched += 1;
+    }
+    expect(patched).toBe(3);
+    const patchedPath = temp.write('handover-patched.parquet', bytes);
+    const metadata = await parquetMetadataAsync(await asyncBufferFromFile(patchedPath));
+    expect(metadata.row_groups.map((group) => group.columns[0]!.meta_data!.encodings)).toEqual([['PLAIN'], ['PLAIN'], ['PLAIN']]);
+    const table = await readTable(patchedPath, { batchRows: 150 });
+    expect(table.rows.map((row) => row[0])).toEqual(Array.from(data));
+    table.rows.length = 0;
+    expect(await userError(() => readTable(patchedPath, { batchRows: 150 }))).toBe('(no error)');
+  });
+
+  it('a damaged page is an error of the flat reader, not read again by hyparquet (which reads an index past its dictionary as a missing value)', async () => {
+    const path = join(temp.path, 'bad-index.parquet');
+    parquetWriteFile({ filename: path, codec: 'UNCOMPRESSED', columnData: [{ name: 's', data: Array.from({ length: 300 }, (_, i) => 'abc'[i % 3]!), type: 'STRING', encoding: 'RLE_DICTIONARY', nullable: false }] });
+    const bytes = readFileSync(path);
+    // The data page's values: bit width 2, a bit-packed run of 38 groups, then indices 0 1 2 0 (0x24).
+    const at = bytes.indexOf(Buffer.from([0x02, 0x4d, 0x24]));
+    expect(at).toBeGreaterThan(0);
+    bytes[at + 2] = 0xff; // indices 3 3 3 3, past the 3 entries
+    const damaged = temp.write('bad-index-damaged.parquet', bytes);
+    expect((await hyparquetCells(damaged, ['s']))[0]!.slice(0, 5)).toEqual([null, null, null, null, 'b']);
+    expect(await userError(() => readTable(damaged, {}, 'bad.parquet'))).toBe("bad.parquet:1: cannot read column 's' (rows 1–300): a dictionary index is out of range (the dictionary holds 3 values)");
+  });
+
+  it('codes come from the dictionary indices of small dictionaries only; every code names its cell', async () => {
+    const path = join(temp.path, 'codes.parquet');
+    const small = Array.from({ length: 5_000 }, (_, i) => (i % 13 === 0 ? null : `s${(i * 31) % 50}`));
+    const large = Array.from({ length: 5_000 }, (_, i) => `l${(i * 7919) % 3_000}`);
+    parquetWriteFile({ filename: path, columnData: [{ name: 'small', data: small, type: 'STRING', encoding: 'RLE_DICTIONARY' }, { name: 'large', data: large, type: 'STRING', encoding: 'RLE_DICTIONARY' }], rowGroupSize: 2_500 });
+    const { openTable } = await import('./index.js');
+    const source = await openTable(path, { batchRows: 1_000 });
+    let coded = 0;
+    const dictionaries: unknown[] = [];
+    for await (const batch of source.batches()) {
+      checkCodes(batch);
+      const [smallCodes, largeCodes] = batch.codes!;
+      coded += smallCodes!.codes.filter((code) => code >= 0).length;
+      dictionaries.push(smallCodes!.dictionary);
+      // 3 000 entries: over DICTIONARY_LIMIT, so hyparquet's indices are not codes; the values are coded as they come.
+      expect(largeCodes === undefined || largeCodes.dictionary.values.length <= 2_048).toBe(true);
+    }
+    expect(coded).toBe(small.filter((cell) => cell !== null).length);
+    // One dictionary per column chunk (row group): the file's own, read as it is.
+    expect(dictionaries.map((dictionary) => dictionaries.indexOf(dictionary))).toEqual([0, 0, 0, 3, 3, 3]);
+  });
+});
