@@ -253,6 +253,25 @@ describe('flat Parquet pages built by hand', () => {
     }
   });
 
+  it('bit width 0 with no runs after it (a writer of single-value chunks): every index is 0; a v2 page of nulls may store no values', () => {
+    const page = pageV1([5, null, 5, 5], 8, [0]);
+    expect(readAll([...dictionaryPage([42.5]), ...page], 4)).toEqual([42.5, null, 42.5, 42.5]);
+    const refuse: FlatColumnSpec['decompress'] = () => {
+      throw new Error('decompressed');
+    };
+    const nulls = pageV2([null, null]);
+    expect(new FlatColumnReader(Uint8Array.from(nulls), { kind: 'DOUBLE', optional: true, decompress: refuse }, 2).read(2).cells).toEqual([null, null]);
+  });
+
+  it('a chunk with no list of encodings, or whose type differs from the schema\'s, is left to hyparquet', () => {
+    const element = { name: 'x', type: 'DOUBLE', repetition_type: 'OPTIONAL' } as const;
+    const meta = { type: 'DOUBLE', encodings: ['PLAIN'], path_in_schema: ['x'], codec: 'UNCOMPRESSED', num_values: 1n, total_uncompressed_size: 10n, total_compressed_size: 10n, data_page_offset: 4n } as const;
+    expect(flatColumnSpec(element, meta as never, uncompressed)?.kind).toBe('DOUBLE');
+    expect(flatColumnSpec(element, { ...meta, type: 'INT64' } as never, uncompressed)).toBeUndefined();
+    expect(flatColumnSpec(element, { ...meta, encodings: undefined } as never, uncompressed)).toBeUndefined();
+    expect(flatColumnSpec(element, meta as never, undefined)).toBeUndefined();
+  });
+
   it('several pages of both versions in one chunk, REQUIRED (no levels) and OPTIONAL', () => {
     const a = [1.5, 2.5, 3.5];
     const b = [4.5, 5.5];
@@ -282,6 +301,16 @@ describe('flat Parquet pages built by hand', () => {
     // A count the page's bytes cannot hold is refused before anything is allocated for it.
     const huge = [...thriftStruct([[1, 2], [2, 8], [3, 8], [7, [[1, 2 ** 30], [2, 0]]]]), ...plainDoubles([1])];
     expect(() => readAll([...huge, ...pageV1([1], 8, [0])], 1)).toThrow(`a page ends before its ${2 ** 30} values`);
+    // What hyparquet would read wrongly: a level above 1 (a null read as a value), levels that
+    // disagree with the nulls a v2 header states, a page larger than its chunk, nesting without end.
+    const twos = [...thriftStruct([[1, 0], [2, 14], [3, 14], [5, [[1, 2], [2, 0], [3, 3], [4, 3]]]]), ...le32(2), 4, 2, ...plainDoubles([9])];
+    expect(() => readAll(twos, 2)).toThrow('a definition level of 2 in a flat column (at most 1)');
+    expect(readAll(pageV2([1, null, 3]), 3)).toEqual([1, null, 3]);
+    expect(() => readAll(pageV2([1, null, 3], [[2, 0]]), 3)).toThrow("a page's definition levels give 1 nulls, its header 0");
+    expect(() => readAll(pageV2([1, null, 3], [[3, 4]]), 3)).toThrow('a page of 3 values says it holds 4 rows');
+    expect(() => new FlatColumnReader(Uint8Array.from(good), { kind: 'DOUBLE', optional: true, decompress: uncompressed }, cells.length, good.length - 30).read(1)).toThrow(/a page claims \d+ bytes, more than its column chunk's/);
+    expect(() => readAll([0x99, ...new Array<number>(100).fill(0x19)], 1)).toThrow('page header nests values too deeply');
+    expect(() => readAll(pageV1(cells, 8, [3, 0x03]).concat([]), cells.length)).toThrow(/dictionary page before it|a run of levels or indices runs past the end of its page/);
     // Every single-byte change of a page either reads or fails with an Error of its own.
     for (let at = 0; at < good.length; at += 1) {
       for (const value of [0x00, 0xff, good[at]! ^ 0x10]) {
@@ -297,6 +326,21 @@ describe('flat Parquet pages built by hand', () => {
     }
   });
 });
+
+/** A DATA_PAGE_V2 of OPTIONAL doubles: levels bit-packed, values PLAIN, `fields` over the header's own. */
+function pageV2(cells: (number | null)[], fields: ThriftField[] = []): number[] {
+  const levels = hybrid(
+    cells.map((cell) => (cell === null ? 0 : 1)),
+    1,
+    () => false,
+  );
+  const values = plainDoubles(cells.filter((cell): cell is number => cell !== null));
+  const body = [...levels, ...values];
+  const nulls = cells.filter((cell) => cell === null).length;
+  const header = new Map<number, ThriftField[1]>([[1, cells.length], [2, nulls], [3, cells.length], [4, 0], [5, levels.length], [6, 0]]);
+  for (const [id, value] of fields) header.set(id, value);
+  return [...thriftStruct([[1, 3], [2, body.length], [3, body.length], [8, [...header].sort((a, b) => a[0] - b[0])]]), ...body];
+}
 
 function pageV1Required(xs: number[]): number[] {
   const body = plainDoubles(xs);

@@ -54,7 +54,8 @@ const TEXT_LOGICAL = new Set([undefined, 'STRING', 'ENUM', 'JSON']);
  * encoding other than PLAIN and dictionary.
  */
 export function flatColumnSpec(element: SchemaElement, meta: ColumnMetaData, decompress: Decompress | undefined): FlatColumnSpec | undefined {
-  if (!decompress || element.repetition_type === 'REPEATED' || !meta.encodings.every((encoding) => ENCODINGS.has(encoding))) return undefined;
+  // hyparquet converts by the schema's type: a footer whose chunk says another is left to it.
+  if (!decompress || element.repetition_type === 'REPEATED' || element.type !== meta.type || !meta.encodings?.every((encoding) => ENCODINGS.has(encoding))) return undefined;
   const converted = element.converted_type;
   const logical = element.logical_type;
   const plainNumber = converted === undefined && logical === undefined;
@@ -98,10 +99,15 @@ export class FlatColumnReader {
   private value = 0;
   private rowsBefore = 0;
 
+  /**
+   * `rows`: the row group's; `maxPageBytes`: the chunk's uncompressed size, which no page can
+   * exceed (a damaged size would otherwise be allocated before a decompressor finds out).
+   */
   constructor(
     chunk: Uint8Array,
     private readonly spec: FlatColumnSpec,
     private readonly rows: number,
+    private readonly maxPageBytes = Infinity,
   ) {
     this.cursor = new ByteCursor(chunk);
   }
@@ -154,6 +160,7 @@ export class FlatColumnReader {
       const start = cursor.at;
       const end = start + header.compressedSize;
       if (end > cursor.bytes.length) throw new Error('a page runs past the end of its column chunk');
+      if (header.uncompressedSize > this.maxPageBytes) throw new Error(`a page claims ${header.uncompressedSize} bytes, more than its column chunk's ${this.maxPageBytes}`);
       cursor.at = end;
       const raw = cursor.bytes.subarray(start, end);
       if (header.type === PAGE_DICTIONARY) {
@@ -197,14 +204,25 @@ export class FlatColumnReader {
         readHybrid(raw, header.repetitionBytes, levels, 1, defs, rows);
       }
       const values = raw.subarray(levels);
-      bytes = header.compressed ? this.decompress(values, header.uncompressedSize - levels) : values;
+      const size = header.uncompressedSize - levels;
+      // An empty values section (a page of nulls) may be stored as no bytes at all.
+      bytes = !header.compressed ? values : size === 0 && values.length === 0 ? values : this.decompress(values, size);
     }
     let present = rows;
     if (defs !== undefined) {
       present = 0;
-      for (let k = 0; k < rows; k += 1) present += defs[k]!;
-      if (present === rows) defs = undefined;
+      for (let k = 0; k < rows; k += 1) {
+        const level = defs[k]!;
+        if (level > 1) throw new Error(`a definition level of ${level} in a flat column (at most 1)`);
+        present += level;
+      }
     }
+    if (header.type === PAGE_DATA_V2) {
+      // The header states what the levels say: a damaged level must not turn a null into a value.
+      if (header.numRows !== -1 && header.numRows !== rows) throw new Error(`a page of ${rows} values says it holds ${header.numRows} rows`);
+      if (header.numNulls !== -1 && header.numNulls !== rows - present) throw new Error(`a page's definition levels give ${rows - present} nulls, its header ${header.numNulls}`);
+    }
+    if (present === rows) defs = undefined;
     this.indices = undefined;
     switch (header.encoding) {
       case ENCODING_PLAIN:
@@ -216,7 +234,8 @@ export class FlatColumnReader {
         if (dictionary === undefined) throw new Error('a dictionary-encoded page has no dictionary page before it');
         if (present > 0 && at >= bytes.length) throw new Error('a data page ends before its dictionary indices');
         const indices = new Int32Array(present);
-        if (present > 0) readHybrid(bytes, at + 1, bytes.length, bytes[at]!, indices, present);
+        // Bit width 0: every index is 0, and some writers store no runs after the width.
+        if (present > 0 && bytes[at] !== 0) readHybrid(bytes, at + 1, bytes.length, bytes[at]!, indices, present);
         let bad = 0;
         for (let k = 0; k < present; k += 1) if (indices[k]! >>> 0 >= dictionary.length) bad = 1;
         if (bad) throw new Error(`a dictionary index is out of range (the dictionary holds ${dictionary.length} values)`);

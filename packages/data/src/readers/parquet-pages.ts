@@ -25,6 +25,9 @@ export interface PageHeader {
   encoding: number;
   /** DATA_PAGE: how its definition levels are encoded. */
   definitionEncoding: number;
+  /** DATA_PAGE_V2: its nulls and rows as the header states them (-1 when absent). */
+  numNulls: number;
+  numRows: number;
   /** DATA_PAGE_V2: level byte lengths (stored uncompressed, before the values) and whether the values are compressed. */
   definitionBytes: number;
   repetitionBytes: number;
@@ -47,13 +50,16 @@ const T_STRUCT = 12;
 
 /** A position in a byte array that reads advance. */
 export class ByteCursor {
+  /** `what` is read, for messages: "page header" runs past "its column chunk". */
   constructor(
     readonly bytes: Uint8Array,
     public at = 0,
+    private readonly what = 'page header',
+    private readonly within = 'its column chunk',
   ) {}
 
   byte(): number {
-    if (this.at >= this.bytes.length) throw new Error('page header runs past the end of its column chunk');
+    if (this.at >= this.bytes.length) throw new Error(`${this.what} runs past the end of ${this.within}`);
     return this.bytes[this.at++]!;
   }
 
@@ -65,7 +71,7 @@ export class ByteCursor {
       value += (byte & 0x7f) * 2 ** shift;
       if (byte < 0x80) return value;
     }
-    throw new Error('page header holds a varint longer than 32 bits');
+    throw new Error(`${this.what} holds a varint longer than 32 bits`);
   }
 
   /** A zigzag varint (Thrift i16/i32). */
@@ -80,7 +86,7 @@ export class ByteCursor {
   }
 
   skip(bytes: number): void {
-    if (bytes < 0 || this.at + bytes > this.bytes.length) throw new Error('page header runs past the end of its column chunk');
+    if (bytes < 0 || this.at + bytes > this.bytes.length) throw new Error(`${this.what} runs past the end of ${this.within}`);
     this.at += bytes;
   }
 }
@@ -100,6 +106,7 @@ function readStruct(cursor: ByteCursor, field: (id: number, type: number) => boo
 }
 
 function skipValue(cursor: ByteCursor, type: number, depth: number): void {
+  if (depth > 16) throw new Error('page header nests values too deeply');
   switch (type) {
     case T_TRUE:
     case T_FALSE:
@@ -150,7 +157,7 @@ function skipValue(cursor: ByteCursor, type: number, depth: number): void {
 
 /** Reads a PageHeader struct at the cursor, leaving it at the page's bytes. */
 export function readPageHeader(cursor: ByteCursor): PageHeader {
-  const header: PageHeader = { type: -1, uncompressedSize: -1, compressedSize: -1, numValues: 0, encoding: ENCODING_PLAIN, definitionEncoding: ENCODING_RLE, definitionBytes: 0, repetitionBytes: 0, compressed: true };
+  const header: PageHeader = { type: -1, uncompressedSize: -1, compressedSize: -1, numValues: 0, encoding: ENCODING_PLAIN, definitionEncoding: ENCODING_RLE, numNulls: -1, numRows: -1, definitionBytes: 0, repetitionBytes: 0, compressed: true };
   const i32 = (type: number): number => {
     if (type !== T_I32) throw new Error(`page header field has Thrift type ${type}, expected i32`);
     return cursor.int();
@@ -167,8 +174,8 @@ export function readPageHeader(cursor: ByteCursor): PageHeader {
           cursor,
           (sub, subType) => {
             if (sub === 1) header.numValues = i32(subType);
-            else if (id === 8 && sub === 2) i32(subType); // num_nulls: counted from the levels instead
-            else if (id === 8 && sub === 3) i32(subType); // num_rows: equals num_values in a flat column
+            else if (id === 8 && sub === 2) header.numNulls = i32(subType);
+            else if (id === 8 && sub === 3) header.numRows = i32(subType);
             else if ((id !== 8 && sub === 2) || (id === 8 && sub === 4)) header.encoding = i32(subType);
             else if (id === 5 && sub === 3) header.definitionEncoding = i32(subType);
             else if (id === 8 && sub === 5) header.definitionBytes = i32(subType);
@@ -197,7 +204,7 @@ export function readPageHeader(cursor: ByteCursor): PageHeader {
 export function readHybrid(bytes: Uint8Array, at: number, end: number, width: number, out: Uint8Array | Int32Array, count: number): void {
   if (width > 32) throw new Error(`bit width ${width} is over 32`);
   if (end > bytes.length) throw new Error('encoded levels or indices run past the end of their page');
-  const cursor = new ByteCursor(bytes.subarray(0, end), at);
+  const cursor = new ByteCursor(bytes.subarray(0, end), at, 'a run of levels or indices', 'its page');
   const valueBytes = (width + 7) >> 3;
   let seen = 0;
   while (seen < count) {

@@ -101,6 +101,14 @@ describe('Parquet', () => {
     const message = await userError(() => readTable(temp.write('damaged.parquet', damaged), {}, 'damaged.parquet'));
     expect(message).toMatch(/^damaged\.parquet:1: cannot read column '\w+' \(rows 1–50\): .+/);
     expect(message).not.toContain('\n');
+    // A footer whose root claims three columns and holds two: the schema tree cannot be built.
+    const twoColumns = join(temp.path, 'two.parquet');
+    parquetWriteFile({ filename: twoColumns, columnData: [{ name: 'a', data: [1, 2], type: 'INT32' }, { name: 'b', data: ['x', 'y'], type: 'STRING' }] });
+    const footer = readFileSync(twoColumns);
+    const root = footer.indexOf(Buffer.from([0x48, 0x04, ...Buffer.from('root'), 0x15, 0x04])); // name "root", num_children 2
+    expect(root).toBeGreaterThan(0);
+    footer[root + 7] = 0x06;
+    expect(await userError(() => readTable(temp.write('three.parquet', footer), {}, 'three.parquet'))).toMatch(/^three\.parquet: not a readable Parquet file: .+$/);
   });
 
   it('string columns get codes, and a validation with them equals one without them', async () => {

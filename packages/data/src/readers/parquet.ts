@@ -65,13 +65,16 @@ export async function openParquet(path: string, shown: string, options: OpenOpti
   if (size === 0) throw new InputDataError('is empty (0 bytes), expected a Parquet file', { file: shown });
   const file = await asyncBufferFromFile(path);
   let metadata: FileMetaData;
+  let schema: ReturnType<typeof parquetSchema>;
+  let names: string[];
   try {
     metadata = await parquetMetadataAsync(file, { parsers });
+    // A damaged footer can also break the schema tree (a count of children it does not hold).
+    schema = parquetSchema(metadata);
+    names = schema.children.map((child) => child.element.name);
   } catch (error) {
     throw new InputDataError(`not a readable Parquet file: ${reason(error)}`, { file: shown });
   }
-  const schema = parquetSchema(metadata);
-  const names = schema.children.map((child) => child.element.name);
   const selected = projectColumns(names, options.columns, shown);
   const columns = selected.map((index) => names[index]!);
   for (const index of selected) {
@@ -181,7 +184,7 @@ async function openFlatColumn(file: AsyncBuffer, meta: ColumnMetaData | undefine
   // As hyparquet does: some writers leave dictionary_page_offset 0 when there is none.
   const start = Number(meta.dictionary_page_offset || meta.data_page_offset);
   const bytes = new Uint8Array(await file.slice(start, start + Number(meta.total_compressed_size)));
-  return new FlatColumnReader(bytes, spec, rows);
+  return new FlatColumnReader(bytes, spec, rows, Number(meta.total_uncompressed_size));
 }
 
 /**
