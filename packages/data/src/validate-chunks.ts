@@ -17,7 +17,7 @@ import { TableProfiler, type TableProfileJson } from './profile/table.js';
 import type { OpenOptions } from './readers/common.js';
 import { openCsv, type CsvRange, type CsvSource, type RowPosition } from './readers/csv.js';
 import { SchemaValidator, type ValidateOptions, type ValidatorState } from './schema/validate.js';
-import { cellAt, type TableBatch } from './table.js';
+import { cellAt, type TableBatch, type TableSource } from './table.js';
 
 type Schema = z.output<typeof DataSchemaFile>;
 
@@ -331,14 +331,34 @@ export async function readChunked(options: ChunkedReadOptions): Promise<{ pass: 
   // A bound was a guess (from the estimated row count): if a sample came out short, the guess was
   // too tight for that column and its sample is drawn again without one — same keys, same result
   // as if there had never been a bound.
-  // Only numeric columns' samples are used: a column that came out as strings needs no redraw.
-  let short = sampled.filter((name, j) => sampleBounds[j]! < 1 && total!.samples.get(name)!.size < sampleSize);
-  if (short.length > 0) {
-    const numeric = total!.profiler.numericColumns();
-    short = short.filter((name) => numeric.has(name) && (options.sampleUsed?.(name) ?? true));
-  }
+  const short = shortSamples(total!, sampled, sampleBounds, sampleSize, options.sampleUsed);
   if (short.length > 0) await resample(source, cuts, starts, short, sampleSize, total!);
   return { pass: total!, chunks: count, onRunner, resampled: short };
+}
+
+/**
+ * The sampled columns whose bound let fewer keys through than the sample needs: their samples must
+ * be drawn again without a bound. Only numeric columns' samples are used (`used`: of those, the
+ * ones the caller needs), so a column that came out as strings needs no redraw.
+ */
+export function shortSamples(pass: PassState, sampled: readonly string[], bounds: readonly number[], sampleSize: number, used?: (column: string) => boolean): string[] {
+  const short = sampled.filter((name, j) => bounds[j]! < 1 && pass.samples.get(name)!.size < sampleSize);
+  if (short.length === 0) return short;
+  const numeric = pass.profiler.numericColumns();
+  return short.filter((name) => numeric.has(name) && (used?.(name) ?? true));
+}
+
+/**
+ * Per sampled column, the key bound for a file that states its values (Parquet's footer): about
+ * BOUND_SLACK times the sample size let through, or none (1) when a column's count is unknown.
+ */
+export function boundsFromCounts(source: TableSource, sampled: readonly string[], sampleSize: number): number[] | undefined {
+  const counts = source.counts;
+  if (!counts) return undefined;
+  return sampled.map((name) => {
+    const present = counts.present[source.columns.indexOf(name)];
+    return present === undefined || present <= 0 ? 1 : Math.min(1, (BOUND_SLACK * sampleSize) / present);
+  });
 }
 
 /**

@@ -7,6 +7,9 @@ import { profileSource } from './profile/index.js';
 import { openTable } from './readers/index.js';
 import { inferSchema } from './schema/infer.js';
 import { validateData } from './validate-data.js';
+import { boundsFromCounts } from './validate-chunks.js';
+import type { TableSource } from './table.js';
+import { parquetWriteFile } from 'hyparquet-writer';
 
 const fixture = (name: string) => join(import.meta.dirname, '..', '..', '..', 'fixtures', 'income', name);
 
@@ -48,6 +51,51 @@ describe('validateData', () => {
     const failed = Promise.reject(new Error('EACCES: holdout.csv'));
     failed.catch(() => undefined);
     await expect(validateData({ data: await data(failed) })).rejects.toThrow('EACCES: holdout.csv');
+  });
+
+  it('a Parquet file\'s stated counts bound its drift samples; a bound too tight is drawn again: the same report either way', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'modelgate-bounds-'));
+    const rows = 6_000;
+    const write = (name: string, shift: number) => {
+      const path = join(dir, name);
+      parquetWriteFile({
+        filename: path,
+        rowGroupSize: 1_500,
+        columnData: [
+          { name: 'dense', data: Array.from({ length: rows }, (_, i) => ((i * 7919) % 1_000) / 10 + shift), type: 'DOUBLE' },
+          { name: 'sparse', data: Array.from({ length: rows }, (_, i) => (i % 5 === 0 ? ((i * 31) % 977) + shift : null)), type: 'DOUBLE' },
+          { name: 'count', data: Array.from({ length: rows }, (_, i) => (i * 13) % 501), type: 'INT32' },
+          { name: 'kind', data: Array.from({ length: rows }, (_, i) => ['a', 'b', 'c'][i % 3]!), type: 'STRING' },
+        ],
+      });
+      return path;
+    };
+    const data = write('data.parquet', 3);
+    const reference = write('reference.parquet', 0);
+    const sampleSize = 1_000;
+    let reads = 0;
+    /** The source, counting its reads, with the counts it states replaced (or removed). */
+    const source = async (counts: (stated: NonNullable<TableSource['counts']>) => TableSource['counts']): Promise<TableSource> => {
+      const opened = await openTable(data);
+      const restated = counts(opened.counts!);
+      return { path: opened.path, format: opened.format, columns: opened.columns, ...(restated ? { counts: restated } : {}), batches: (options) => (reads++, opened.batches(options)) };
+    };
+    const opened = await openTable(data);
+    expect(opened.counts).toEqual({ present: [rows, rows / 5, rows, rows] });
+    expect(boundsFromCounts(opened, opened.columns, sampleSize)).toEqual([0.25, 1, 0.25, 0.25]);
+    const run = async (counts: (stated: NonNullable<TableSource['counts']>) => TableSource['counts']) => {
+      reads = 0;
+      const result = await validateData({ data: { source: await source(counts), shown: 'data.parquet' }, reference: { source: await openTable(reference), shown: 'reference.parquet' }, sampleSize });
+      return { json: JSON.stringify(result), reads };
+    };
+    const unbounded = await run(() => undefined);
+    const stated = await run((counts) => counts);
+    // Ten times the values there are: every numeric sample comes out short and is drawn again.
+    const overstated = await run((counts) => ({ present: counts.present.map((present) => present! * 10) }));
+    expect(unbounded.reads).toBe(1);
+    expect(stated).toEqual({ json: unbounded.json, reads: 1 });
+    expect(overstated).toEqual({ json: unbounded.json, reads: 2 });
+    expect(unbounded.json).toContain('"column":"dense","kind":"numeric","test":"wasserstein"');
   });
 
   it('refuses data or a reference with no rows: every check would pass on it vacuously', async () => {

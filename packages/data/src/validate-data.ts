@@ -12,7 +12,8 @@ import type { ColumnProfileJson } from './profile/json.js';
 import { SchemaValidator, type ValidateOptions } from './schema/validate.js';
 import type { CsvSource } from './readers/csv.js';
 import { requireRows, type TableSource } from './table.js';
-import { CHUNK_BYTES_PER_COLUMN, chunkCuts, DEFAULT_CHUNK_BYTES, PassState, readChunked, type ChunkRunner } from './validate-chunks.js';
+import { RowSampler } from './drift/reservoir.js';
+import { boundsFromCounts, CHUNK_BYTES_PER_COLUMN, chunkCuts, DEFAULT_CHUNK_BYTES, PassState, readChunked, sampleSeed, shortSamples, type ChunkRunner } from './validate-chunks.js';
 
 type Schema = z.output<typeof DataSchemaFile>;
 
@@ -61,6 +62,9 @@ interface Pass {
  * up) than it saves.
  */
 const MIN_CHUNKS = 2;
+
+/** Seed of a single pass's sample keys: chunk 0's, so that one pass and chunks draw the same sample. */
+const SINGLE_PASS_SEED = sampleSeed(0);
 
 /** Seed of the reference's sample keys (the data's chunks use their index). */
 const REFERENCE_SEED = 0x52454631;
@@ -114,8 +118,13 @@ export async function validateData(options: DataValidationOptions): Promise<Data
     } else {
       reference = await readReference();
       const validator = options.schema ? new SchemaValidator(options.schema.schema, source.columns, options.data.shown, validateOptions) : undefined;
-      const pass = new PassState(source.columns, sampled, sampleSize, 0x9e3779b9, validator);
+      // A file that states its values (Parquet) bounds its sample keys as the CSV chunks do.
+      const bounds = boundsFromCounts(source, sampled, sampleSize);
+      const pass = new PassState(source.columns, sampled, sampleSize, SINGLE_PASS_SEED, validator, bounds);
       await pass.addAll(source.batches({ codedCellsInData: false }), () => options.onProgress?.(pass.rows));
+      // A data column's sample is used only if the reference's is numeric too.
+      const short = bounds ? shortSamples(pass, sampled, bounds, sampleSize, (name) => (numericInReference ??= reference?.profiler.numericColumns() ?? new Set()).has(name)) : [];
+      if (short.length > 0) await redrawSamples(source, short, sampleSize, pass);
       current = pass;
     }
   } finally {
@@ -124,6 +133,14 @@ export async function validateData(options: DataValidationOptions): Promise<Data
   requireRows(source, current.rows, options.data.shown);
   const [data, schema, referenceFile] = await Promise.all([options.data.sha256, options.schema?.sha256, options.reference?.sha256]);
   return { ...report(options, { data, schema, reference: referenceFile }, toPass(current), current.validator, reference && toPass(reference)), reading };
+}
+
+/** Draws the samples of `columns` again, in a second pass with no bound: the same keys, so the sample there would have been. */
+async function redrawSamples(source: TableSource, columns: string[], sampleSize: number, pass: PassState): Promise<void> {
+  const sampler = new RowSampler(columns.length, sampleSize, SINGLE_PASS_SEED);
+  const indexes = columns.map((name) => source.columns.indexOf(name));
+  for await (const batch of source.batches({ codedCellsInData: false })) sampler.addBatch(batch, indexes);
+  columns.forEach((name, j) => pass.samples.set(name, sampler.reservoirs[j]!));
 }
 
 /** The files' SHA-256, once the promises the caller may have given are settled. */

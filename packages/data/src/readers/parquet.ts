@@ -91,8 +91,21 @@ export async function openParquet(path: string, shown: string, options: OpenOpti
     path: shown,
     format: 'parquet',
     columns,
+    counts: { present: columns.map((name) => presentValues(metadata, name)) },
     batches: () => readBatches(file, metadata, columns, selected.map((index) => schema.children[index]!.element), batchRows, shown),
   };
+}
+
+/** A flat column's non-null values by its row groups' statistics (num_values - null_count), if every group has them. */
+function presentValues(metadata: FileMetaData, column: string): number | undefined {
+  let present = 0;
+  for (const group of metadata.row_groups) {
+    const meta = group.columns.find((chunk) => chunk.meta_data?.path_in_schema[0] === column)?.meta_data;
+    const nulls = meta?.statistics?.null_count;
+    if (meta === undefined || nulls === undefined) return undefined;
+    present += Number(meta.num_values) - Number(nulls);
+  }
+  return present;
 }
 
 function checkCodecs(metadata: FileMetaData, wanted: ReadonlySet<string>, file: string): void {
