@@ -45,6 +45,30 @@ describe('JSONL', () => {
     }
   });
 
+  it('every line as JSON.parse gives it, whatever its keys\' order, ASCII or not, at every read size', async () => {
+    // Keys in the first object's order (read by position), shuffled or left out (read by name),
+    // integer-like and duplicate keys; chunks of text that are all ASCII and chunks that are not.
+    const lines = Array.from({ length: 300 }, (_, i) => {
+      if (i === 0) return '{"b":0,"10":"ten","name":"first","x":1.5}';
+      if (i % 50 === 7) return `{"name":"dup","name":"Zoë ${i}","b":${i}}`;
+      const values: [string, unknown][] = [['b', i % 4 === 0 ? null : i], ['10', `t${i % 3}`], ['name', i % 97 === 5 ? `Zoë \u00e9 ${i}` : `n${i}`], ['x', i / 8]];
+      const order = i % 3 === 0 ? values : i % 3 === 1 ? [...values].reverse() : values.filter((_, k) => k !== i % 4);
+      return `{${order.map(([key, value]) => `${JSON.stringify(key)}:${typeof value === 'string' && value.includes('\\') ? `"${value}"` : JSON.stringify(value)}`).join(', ')}}`;
+    });
+    const file = temp.write('orders.jsonl', `${lines.join('\n')}\n`);
+    const want = lines.map((line) => {
+      const object = JSON.parse(line) as Record<string, unknown>;
+      return ['10', 'x', 'name'].map((key) => (Object.hasOwn(object, key) ? object[key] : null));
+    });
+    for (const chunkSize of [1, 9, 200, 1 << 20]) {
+      const table = await readTable(file, { batchRows: 64, chunkSize, columns: ['x', 'name', '10'] });
+      // The first object's keys as Object.keys orders them: integer-like keys first.
+      expect(table.columns).toEqual(['10', 'name', 'x']);
+      expect(table.rows).toEqual(want.map(([ten, x, name]) => [ten, name, x]));
+    }
+    expect(lines.some((line) => /[^\x00-\x7f]/.test(line))).toBe(true);
+  });
+
   it('a key not in the first object is an error naming key and line', async () => {
     expect(await errorFor('new.jsonl', '{"a":1,"b":2}\n{"a":1}\n{"a":1,"c":3}\n')).toBe(
       "new.jsonl:3: unexpected key 'c': the first object has no such key (keys: a, b); missing keys are null, new keys are an error",
