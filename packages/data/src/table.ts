@@ -151,14 +151,13 @@ export interface ReadOptions {
 export interface TableSource {
   readonly path: string;
   readonly format: TableFormat;
-  /** Column names, known once the source is opened (CSV header, Parquet schema, first JSONL object's keys ∪ later ones). */
+  /** Column names, known once the source is opened (CSV header, Parquet schema, the first JSONL object's keys). */
   readonly columns: readonly string[];
-  /** Streams the rows; may be iterated once (more often when the source has `counts`). Errors are InputDataError with file and line. */
+  /** Streams the rows from the first; each call reads the file again. Errors are InputDataError with file and line. */
   batches(options?: BatchOptions): AsyncIterable<TableBatch>;
   /**
    * What the file says of itself before it is read (Parquet's footer): per column, its non-null
-   * values where every row group's statistics give their nulls (else undefined). A source with
-   * counts can be read more than once.
+   * values where every row group's statistics give their nulls (else undefined).
    */
   readonly counts?: { present: readonly (number | undefined)[] };
 }

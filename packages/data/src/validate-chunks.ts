@@ -357,7 +357,8 @@ export function boundsFromCounts(source: TableSource, sampled: readonly string[]
   if (!counts) return undefined;
   return sampled.map((name) => {
     const present = counts.present[source.columns.indexOf(name)];
-    return present === undefined || present <= 0 ? 1 : Math.min(1, (BOUND_SLACK * sampleSize) / present);
+    // Unknown, or damaged (not a positive number): no bound.
+    return present === undefined || !(present > 0) ? 1 : Math.min(1, (BOUND_SLACK * sampleSize) / present);
   });
 }
 

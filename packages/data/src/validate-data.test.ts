@@ -1,7 +1,7 @@
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { describe, expect, it } from 'vitest';
+import { afterAll, describe, expect, it } from 'vitest';
 import { ARTIFACTS, InputDataError } from '@modelgate/core';
 import { profileSource } from './profile/index.js';
 import { openTable } from './readers/index.js';
@@ -10,6 +10,10 @@ import { validateData } from './validate-data.js';
 import { boundsFromCounts } from './validate-chunks.js';
 import type { TableSource } from './table.js';
 import { parquetWriteFile } from 'hyparquet-writer';
+import { TempDir } from './readers/testing.js';
+
+const temp = new TempDir();
+afterAll(() => temp.remove());
 
 const fixture = (name: string) => join(import.meta.dirname, '..', '..', '..', 'fixtures', 'income', name);
 
@@ -54,18 +58,20 @@ describe('validateData', () => {
   });
 
   it('a Parquet file\'s stated counts bound its drift samples; a bound too tight is drawn again: the same report either way', async () => {
-    const dir = mkdtempSync(join(tmpdir(), 'modelgate-bounds-'));
     const rows = 6_000;
-    const write = (name: string, shift: number) => {
-      const path = join(dir, name);
+    // `mixed` is numeric in the data and text in the reference: its sample is never used.
+    const write = (name: string, shift: number, options: { statistics?: boolean } = {}) => {
+      const path = join(temp.path, name);
       parquetWriteFile({
         filename: path,
         rowGroupSize: 1_500,
+        ...options,
         columnData: [
           { name: 'dense', data: Array.from({ length: rows }, (_, i) => ((i * 7919) % 1_000) / 10 + shift), type: 'DOUBLE' },
           { name: 'sparse', data: Array.from({ length: rows }, (_, i) => (i % 5 === 0 ? ((i * 31) % 977) + shift : null)), type: 'DOUBLE' },
           { name: 'count', data: Array.from({ length: rows }, (_, i) => (i * 13) % 501), type: 'INT32' },
           { name: 'kind', data: Array.from({ length: rows }, (_, i) => ['a', 'b', 'c'][i % 3]!), type: 'STRING' },
+          shift === 0 ? { name: 'mixed', data: Array.from({ length: rows }, (_, i) => `m${i % 7}`), type: 'STRING' } : { name: 'mixed', data: Array.from({ length: rows }, (_, i) => i % 7), type: 'DOUBLE' },
         ],
       });
       return path;
@@ -74,28 +80,38 @@ describe('validateData', () => {
     const reference = write('reference.parquet', 0);
     const sampleSize = 1_000;
     let reads = 0;
-    /** The source, counting its reads, with the counts it states replaced (or removed). */
-    const source = async (counts: (stated: NonNullable<TableSource['counts']>) => TableSource['counts']): Promise<TableSource> => {
-      const opened = await openTable(data);
+    type Counts = NonNullable<TableSource['counts']>;
+    /** The data, counting its reads, with the counts it states replaced (or removed). */
+    const source = async (path: string, counts: (stated: Counts) => TableSource['counts']): Promise<TableSource> => {
+      const opened = await openTable(path);
       const restated = counts(opened.counts!);
       return { path: opened.path, format: opened.format, columns: opened.columns, ...(restated ? { counts: restated } : {}), batches: (options) => (reads++, opened.batches(options)) };
     };
     const opened = await openTable(data);
-    expect(opened.counts).toEqual({ present: [rows, rows / 5, rows, rows] });
-    expect(boundsFromCounts(opened, opened.columns, sampleSize)).toEqual([0.25, 1, 0.25, 0.25]);
-    const run = async (counts: (stated: NonNullable<TableSource['counts']>) => TableSource['counts']) => {
+    expect(opened.counts).toEqual({ present: [rows, rows / 5, rows, rows, rows] });
+    expect(boundsFromCounts(opened, opened.columns, sampleSize)).toEqual([0.25, 1, 0.25, 0.25, 0.25]);
+    const run = async (counts: (stated: Counts) => TableSource['counts'], path = data) => {
       reads = 0;
-      const result = await validateData({ data: { source: await source(counts), shown: 'data.parquet' }, reference: { source: await openTable(reference), shown: 'reference.parquet' }, sampleSize });
+      const result = await validateData({ data: { source: await source(path, counts), shown: 'data.parquet' }, reference: { source: await openTable(reference), shown: 'reference.parquet' }, sampleSize });
       return { json: JSON.stringify(result), reads };
     };
+    const times = (factor: number, only?: number) => (counts: Counts) => ({ present: counts.present.map((present, j) => (only === undefined || j === only ? present! * factor : present)) });
     const unbounded = await run(() => undefined);
-    const stated = await run((counts) => counts);
-    // Ten times the values there are: every numeric sample comes out short and is drawn again.
-    const overstated = await run((counts) => ({ present: counts.present.map((present) => present! * 10) }));
     expect(unbounded.reads).toBe(1);
-    expect(stated).toEqual({ json: unbounded.json, reads: 1 });
-    expect(overstated).toEqual({ json: unbounded.json, reads: 2 });
     expect(unbounded.json).toContain('"column":"dense","kind":"numeric","test":"wasserstein"');
+    expect(await run((counts) => counts)).toEqual({ json: unbounded.json, reads: 1 });
+    // Ten times the values there are: every numeric sample comes out short and is drawn again.
+    expect(await run(times(10))).toEqual({ json: unbounded.json, reads: 2 });
+    // Only `mixed` overstated: its short sample is not drawn again, since the reference's is text.
+    expect(await run(times(10, 4))).toEqual({ json: unbounded.json, reads: 1 });
+    // Damaged counts (negative, not a number) bound nothing.
+    expect(await run((counts) => ({ present: counts.present.map((_, j) => (j % 2 === 0 ? -5 : Number.NaN)) }))).toEqual({ json: unbounded.json, reads: 1 });
+    // Without statistics the footer states no counts: no bound.
+    const bare = write('bare.parquet', 3, { statistics: false });
+    const bareSource = await openTable(bare);
+    expect(bareSource.counts).toEqual({ present: [undefined, undefined, undefined, undefined, undefined] });
+    expect(boundsFromCounts(bareSource, bareSource.columns, sampleSize)).toEqual([1, 1, 1, 1, 1]);
+    expect(await run((counts) => counts, bare)).toEqual({ json: unbounded.json, reads: 1 });
   });
 
   it('refuses data or a reference with no rows: every check would pass on it vacuously', async () => {

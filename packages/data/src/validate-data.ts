@@ -98,6 +98,8 @@ export async function validateData(options: DataValidationOptions): Promise<Data
   let current: PassState;
   let reference: PassState | undefined;
   let numericInReference: Set<string> | undefined;
+  // A data column's sample is used only if the reference's is numeric too (asked once the reference is read).
+  const sampleUsed = (name: string) => (numericInReference ??= reference?.profiler.numericColumns() ?? new Set()).has(name);
   let reading = { chunks: 1, threads: 1 };
   try {
     if (cuts.length > 0) {
@@ -109,8 +111,7 @@ export async function validateData(options: DataValidationOptions): Promise<Data
         ...(runner ? { runner } : {}),
         // Read on this thread while the runner starts on the data's chunks.
         ...(options.reference ? { first: async () => void (reference = await readReference()) } : {}),
-        // A data column's sample is used only if the reference's is numeric too.
-        sampleUsed: (name) => (numericInReference ??= reference?.profiler.numericColumns() ?? new Set()).has(name),
+        sampleUsed,
         onRows: (rows) => options.onProgress?.(rows),
       });
       current = chunked.pass;
@@ -122,8 +123,7 @@ export async function validateData(options: DataValidationOptions): Promise<Data
       const bounds = boundsFromCounts(source, sampled, sampleSize);
       const pass = new PassState(source.columns, sampled, sampleSize, SINGLE_PASS_SEED, validator, bounds);
       await pass.addAll(source.batches({ codedCellsInData: false }), () => options.onProgress?.(pass.rows));
-      // A data column's sample is used only if the reference's is numeric too.
-      const short = bounds ? shortSamples(pass, sampled, bounds, sampleSize, (name) => (numericInReference ??= reference?.profiler.numericColumns() ?? new Set()).has(name)) : [];
+      const short = bounds ? shortSamples(pass, sampled, bounds, sampleSize, sampleUsed) : [];
       if (short.length > 0) await redrawSamples(source, short, sampleSize, pass);
       current = pass;
     }
@@ -135,7 +135,7 @@ export async function validateData(options: DataValidationOptions): Promise<Data
   return { ...report(options, { data, schema, reference: referenceFile }, toPass(current), current.validator, reference && toPass(reference)), reading };
 }
 
-/** Draws the samples of `columns` again, in a second pass with no bound: the same keys, so the sample there would have been. */
+/** Draws the samples of `columns` again in a second pass, with no bound and the same keys: the samples an unbounded pass draws. */
 async function redrawSamples(source: TableSource, columns: string[], sampleSize: number, pass: PassState): Promise<void> {
   const sampler = new RowSampler(columns.length, sampleSize, SINGLE_PASS_SEED);
   const indexes = columns.map((name) => source.columns.indexOf(name));

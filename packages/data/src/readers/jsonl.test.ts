@@ -51,22 +51,30 @@ describe('JSONL', () => {
     const lines = Array.from({ length: 300 }, (_, i) => {
       if (i === 0) return '{"b":0,"10":"ten","name":"first","x":1.5}';
       if (i % 50 === 7) return `{"name":"dup","name":"Zoë ${i}","b":${i}}`;
-      const values: [string, unknown][] = [['b', i % 4 === 0 ? null : i], ['10', `t${i % 3}`], ['name', i % 97 === 5 ? `Zoë \u00e9 ${i}` : `n${i}`], ['x', i / 8]];
+      const values: [string, unknown][] = [['b', i % 4 === 0 ? null : i], ['10', `t${i % 3}`], ['name', i % 97 === 5 ? `Zoë \\u00e9 ${i}` : `n${i}`], ['x', i / 8]];
       const order = i % 3 === 0 ? values : i % 3 === 1 ? [...values].reverse() : values.filter((_, k) => k !== i % 4);
       return `{${order.map(([key, value]) => `${JSON.stringify(key)}:${typeof value === 'string' && value.includes('\\') ? `"${value}"` : JSON.stringify(value)}`).join(', ')}}`;
     });
     const file = temp.write('orders.jsonl', `${lines.join('\n')}\n`);
+    // The same lines with CRLF and ASCII only (no BOM, no raw non-ASCII byte): read as slices.
+    const asciiLines = lines.map((line) => line.replaceAll('ë', '\\u00eb'));
+    const crlf = temp.write('orders-crlf.jsonl', `${asciiLines.join('\r\n')}\r\n`);
     const want = lines.map((line) => {
       const object = JSON.parse(line) as Record<string, unknown>;
       return ['10', 'x', 'name'].map((key) => (Object.hasOwn(object, key) ? object[key] : null));
     });
-    for (const chunkSize of [1, 9, 200, 1 << 20]) {
-      const table = await readTable(file, { batchRows: 64, chunkSize, columns: ['x', 'name', '10'] });
-      // The first object's keys as Object.keys orders them: integer-like keys first.
-      expect(table.columns).toEqual(['10', 'name', 'x']);
-      expect(table.rows).toEqual(want.map(([ten, x, name]) => [ten, name, x]));
+    for (const path of [file, crlf]) {
+      for (const chunkSize of [1, 9, 200, 1 << 20]) {
+        const table = await readTable(path, { batchRows: 64, chunkSize, columns: ['x', 'name', '10'] });
+        // The first object's keys as Object.keys orders them: integer-like keys first.
+        expect(table.columns).toEqual(['10', 'name', 'x']);
+        expect(table.rows).toEqual(want.map(([ten, x, name]) => [ten, name, x]));
+        expect(table.lines).toEqual(lines.map((_, i) => i + 1));
+      }
     }
     expect(lines.some((line) => /[^\x00-\x7f]/.test(line))).toBe(true);
+    expect(asciiLines.every((line) => !/[^\x00-\x7f]/.test(line))).toBe(true);
+    expect(lines.filter((line) => line.includes('\\u00e9'))).toHaveLength(4);
   });
 
   it('a key not in the first object is an error naming key and line', async () => {

@@ -31,7 +31,7 @@ export type Decompress = (bytes: Uint8Array, size: number) => Uint8Array;
 
 export interface FlatColumnSpec {
   kind: FlatKind;
-  /** OPTIONAL: pages carry definition levels (0 = null); REQUIRED: none. */
+  /** OPTIONAL: pages carry definition levels (0 = null); REQUIRED: none. (openParquet refuses REPEATED columns.) */
   optional: boolean;
   decompress: Decompress;
 }
@@ -55,7 +55,7 @@ const TEXT_LOGICAL = new Set([undefined, 'STRING', 'ENUM', 'JSON']);
  */
 export function flatColumnSpec(element: SchemaElement, meta: ColumnMetaData, decompress: Decompress | undefined): FlatColumnSpec | undefined {
   // hyparquet converts by the schema's type: a footer whose chunk says another is left to it.
-  if (!decompress || element.repetition_type === 'REPEATED' || element.type !== meta.type || !meta.encodings?.every((encoding) => ENCODINGS.has(encoding))) return undefined;
+  if (!decompress || element.type !== meta.type || !meta.encodings?.every((encoding) => ENCODINGS.has(encoding))) return undefined;
   const converted = element.converted_type;
   const logical = element.logical_type;
   const plainNumber = converted === undefined && logical === undefined;
@@ -240,6 +240,7 @@ export class FlatColumnReader {
         for (let k = 0; k < present; k += 1) if (indices[k]! >>> 0 >= dictionary.length) bad = 1;
         if (bad) throw new Error(`a dictionary index is out of range (the dictionary holds ${dictionary.length} values)`);
         this.indices = indices;
+        this.values = [];
         break;
       }
       case ENCODING_RLE: {
@@ -267,7 +268,7 @@ export class FlatColumnReader {
 }
 
 /** `count` PLAIN values of `kind` from `bytes` at `at`, as cells. */
-export function decodePlain(kind: FlatKind, bytes: Uint8Array, at: number, count: number): Cell[] {
+function decodePlain(kind: FlatKind, bytes: Uint8Array, at: number, count: number): Cell[] {
   // Checked before allocating: a corrupt count must not allocate more than the page could hold.
   const least = kind === 'BOOLEAN' ? Math.ceil(count / 8) : (kind === 'DOUBLE' || kind === 'INT64' ? 8 : 4) * count;
   if (at + least > bytes.length) throw new Error(`a page ends before its ${count} values`);

@@ -63,7 +63,7 @@ export class ByteCursor {
     return this.bytes[this.at++]!;
   }
 
-  /** An unsigned varint of up to 32 bits (longer ones are corrupt for the fields read). */
+  /** An unsigned varint of at most 5 bytes, a Thrift i32's (longer ones are corrupt for the fields read). */
   varint(): number {
     let value = 0;
     for (let shift = 0; shift < 35; shift += 7) {
@@ -82,7 +82,7 @@ export class ByteCursor {
 
   skipVarint(): void {
     for (let i = 0; i < 10; i += 1) if (this.byte() < 0x80) return;
-    throw new Error('page header holds a varint longer than 64 bits');
+    throw new Error(`${this.what} holds a varint longer than 64 bits`);
   }
 
   skip(bytes: number): void {
@@ -157,7 +157,7 @@ function skipValue(cursor: ByteCursor, type: number, depth: number): void {
 
 /** Reads a PageHeader struct at the cursor, leaving it at the page's bytes. */
 export function readPageHeader(cursor: ByteCursor): PageHeader {
-  const header: PageHeader = { type: -1, uncompressedSize: -1, compressedSize: -1, numValues: 0, encoding: ENCODING_PLAIN, definitionEncoding: ENCODING_RLE, numNulls: -1, numRows: -1, definitionBytes: 0, repetitionBytes: 0, compressed: true };
+  const header: PageHeader = { type: -1, uncompressedSize: -1, compressedSize: -1, numValues: 0, encoding: -1, definitionEncoding: ENCODING_RLE, numNulls: -1, numRows: -1, definitionBytes: 0, repetitionBytes: 0, compressed: true };
   const i32 = (type: number): number => {
     if (type !== T_I32) throw new Error(`page header field has Thrift type ${type}, expected i32`);
     return cursor.int();
@@ -193,6 +193,8 @@ export function readPageHeader(cursor: ByteCursor): PageHeader {
   );
   if (header.type < 0 || header.compressedSize < 0 || header.uncompressedSize < 0) throw new Error('page header lacks its type or sizes');
   if (header.numValues < 0 || header.definitionBytes < 0 || header.repetitionBytes < 0) throw new Error('page header holds a negative count');
+  // A value page without its encoding must not be read as PLAIN.
+  if (header.encoding < 0 && (header.type === PAGE_DATA || header.type === PAGE_DATA_V2 || header.type === PAGE_DICTIONARY)) throw new Error('page header lacks its encoding');
   return header;
 }
 

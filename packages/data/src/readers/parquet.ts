@@ -201,12 +201,12 @@ async function openFlatColumn(file: AsyncBuffer, meta: ColumnMetaData | undefine
 }
 
 /**
- * Codes for the string cells of one column (see ColumnCodes), so that a repeated value costs the
- * profile and the checks once, as it does in CSV: hyparquet hands out one string per value of a
- * dictionary page, so each lookup hashes a string whose hash is already known. A full dictionary
- * is replaced at the next batch; a column of which a quarter of a batch missed a full
- * dictionary (ids, free text) gets no more codes, since they would mostly cost a lookup per cell,
- * and neither does one whose batch held values but no string (numbers, booleans, bigints).
+ * Codes for the string cells of one column that come without them (PLAIN pages, dictionaries over
+ * DICTIONARY_LIMIT, columns hyparquet reads), so that a repeated value costs the profile and the
+ * checks once, as it does in CSV: a map per column from the value to its code. A full dictionary
+ * is replaced at the next batch; a column of which a quarter of a batch missed a full dictionary
+ * (ids, free text) gets no more codes, since they would mostly cost a lookup per cell, and neither
+ * does one whose batch held values but no string (numbers, booleans, bigints).
  */
 class StringCoder {
   private dictionary: ReaderDictionary = { values: [] };
