@@ -5,7 +5,7 @@
  * validation runs as the action runs it (a second thread reads CSV chunks) and, for comparison, on
  * one thread; and the whole `modelgate validate` command as a user runs it (bundle load, hashing,
  * artifacts and summary included). The modes run in turn, round by round (see run()). Last, the
- * command on the same 1M rows written as Parquet.
+ * command on the same 1M rows written as Parquet and as JSONL.
  */
 import { existsSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
@@ -59,19 +59,25 @@ export const validateBench: Bench = {
         });
       }
     }
-    // The same 1M rows as Parquet, through the command (one thread: Parquet is not read in chunks).
-    const parquet = join(out, 'validate-1000000.parquet');
-    if (!existsSync(parquet)) child(['generate-parquet', data.replace('{rows}', '1000000'), parquet]);
-    const samples = Array.from({ length: 3 }, () => child(['cli', parquet, reference])).sort((a, b) => a.ms - b.ms);
-    const median = samples[1]!;
-    results.push({
-      name: 'modelgate validate, the same 1M rows as Parquet (snappy, 100k-row groups)',
-      medianMs: median.ms,
-      minMs: samples[0]!.ms,
-      runs: 3,
-      baseline: 'reader only, 1M rows (baseline)',
-      figures: { 'rows/s': 1_000_000 / (median.ms / 1000), peak_rss_mb: Math.max(...samples.map((s) => s.maxRssMb)) },
-    });
+    // The same 1M rows in the other formats, through the command (one thread: only CSV is read in
+    // chunks). Each file is written once from the CSV, the schema's numeric columns as numbers.
+    for (const [extension, what] of [
+      ['parquet', 'Parquet (snappy, 100k-row groups)'],
+      ['jsonl', 'JSONL (one object per line)'],
+    ] as const) {
+      const file = join(out, `validate-1000000.${extension}`);
+      if (!existsSync(file)) child([`generate-${extension}`, data.replace('{rows}', '1000000'), file]);
+      const samples = Array.from({ length: 3 }, () => child(['cli', file, reference])).sort((a, b) => a.ms - b.ms);
+      const median = samples[1]!;
+      results.push({
+        name: `modelgate validate, the same 1M rows as ${what}`,
+        medianMs: median.ms,
+        minMs: samples[0]!.ms,
+        runs: 3,
+        baseline: 'reader only, 1M rows (baseline)',
+        figures: { 'rows/s': 1_000_000 / (median.ms / 1000), 'MB/s': median.bytes! / 1e6 / (median.ms / 1000), peak_rss_mb: Math.max(...samples.map((s) => s.maxRssMb)) },
+      });
+    }
     return results;
   },
 };

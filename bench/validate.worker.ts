@@ -20,12 +20,35 @@ async function write(path: string, variant: 'holdout' | 'train', rows: number): 
   await new Promise<void>((done) => out.end(() => done()));
 }
 
-if (mode === 'generate-parquet') {
+/** The schema's numeric columns: written as numbers in the Parquet and JSONL copies of the CSV. */
+const numericColumns = () => new Set(parseArtifact('schema', readFileSync(schemaFile, 'utf8'), schemaFile).columns.filter((column) => column.type === 'int' || column.type === 'float').map((column) => column.name));
+
+if (mode === 'generate-jsonl') {
+  // The CSV at `file` as JSONL at `reference` (the second argument here): an object per row, in the
+  // CSV's column order, numbers as JSON numbers, missing values as null.
+  const source = await openTable(file);
+  const numeric = numericColumns();
+  const out = createWriteStream(reference);
+  for await (const batch of source.batches()) {
+    let text = '';
+    for (let i = 0; i < batch.rowCount; i += 1) {
+      const row: Record<string, string | number | null> = {};
+      batch.data.forEach((column, j) => {
+        const cell = column[i] ?? null;
+        row[source.columns[j]!] = cell === null ? null : numeric.has(source.columns[j]!) ? Number(cell) : String(cell);
+      });
+      text += `${JSON.stringify(row)}\n`;
+    }
+    if (!out.write(text)) await new Promise<void>((done) => out.once('drain', () => done()));
+  }
+  await new Promise<void>((done) => out.end(() => done()));
+  report(0);
+} else if (mode === 'generate-parquet') {
   // The CSV at `file` as Parquet at `reference` (the second argument here): the schema's numeric
   // columns as DOUBLE, the rest as STRING, snappy, 100 000-row groups.
   const { parquetWriteFile } = await import('hyparquet-writer');
   const source = await openTable(file);
-  const numeric = new Set(parseArtifact('schema', readFileSync(schemaFile, 'utf8'), schemaFile).columns.filter((column) => column.type === 'int' || column.type === 'float').map((column) => column.name));
+  const numeric = numericColumns();
   const cells: (string | number | null)[][] = source.columns.map(() => []);
   for await (const batch of source.batches()) {
     batch.data.forEach((column, j) => {
