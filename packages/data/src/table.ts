@@ -27,9 +27,9 @@ export interface TableBatch {
    */
   readonly lines: Int32Array;
   /**
-   * Per column, the cells' codes (see ColumnCodes): CSV for every column; Parquet for string
-   * columns, undefined for the others and for a column no longer coded (absent when no column of
-   * the batch has codes); absent for JSONL. Unlike the cells, CSV's are valid only until the next
+   * Per column, the cells' codes (see ColumnCodes): CSV for every column; Parquet for columns in
+   * dictionary pages and string columns, undefined for the others and for a column no longer coded
+   * (absent when no column of the batch has codes); absent for JSONL. Unlike the cells, CSV's are valid only until the next
    * batch is read (the reader reuses their memory).
    */
   readonly codes?: readonly (ColumnCodes | undefined)[];
@@ -47,7 +47,7 @@ export interface CellDictionary {
 
 /**
  * A column's cells as codes: the CSV reader returns one string object per repeated value, and with
- * it that value's code (the Parquet reader codes its string columns the same way), so per-value
+ * it that value's code (the Parquet reader codes its dictionary pages and string columns), so per-value
  * work (a count, a verdict, a parsed number) can live in arrays indexed by code instead of costing
  * a hash per cell.
  */
@@ -130,7 +130,7 @@ export interface BatchOptions {
    * or an earlier batch's value); the consumer reads such a cell from its code's dictionary. That
    * saves a store of every cell (12% of a one-thread validation's time at 1M rows, paired runs)
    * for consumers that look at codes first (the profiler, the validator, the drift sampler).
-   * Other formats always fill `data` (Parquet's string columns have codes too, JSONL none).
+   * Other formats always fill `data` (Parquet's codes come with their cells; JSONL has none).
    */
   codedCellsInData?: boolean;
 }

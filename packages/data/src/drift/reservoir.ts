@@ -102,13 +102,18 @@ export class NumericReservoir {
     }
   }
 
-  /** `offer` for a cell with a code in the dictionary of the last `useCodes` (coded cells are strings). */
+  /** `offer` for a cell with a code in the dictionary of the last `useCodes` (strings; Parquet's numbers too). */
   private offerCoded(key: number, code: number): void {
     const byCode = this.byCode;
     let value: number;
     if (byCode.known[code] === 1) value = byCode.values[code]!;
     else {
-      const parsed = this.parse(byCode.dictionary!.values[code] as string);
+      const cell = byCode.dictionary!.values[code]!;
+      let parsed: number | undefined;
+      if (typeof cell === 'string') parsed = this.parse(cell);
+      else if (typeof cell === 'number') parsed = cell;
+      else if (typeof cell === 'bigint') parsed = Number(cell);
+      else return this.stop();
       if (parsed === undefined) return;
       value = parsed;
       byCode.values[code] = value;

@@ -176,10 +176,12 @@ export class ColumnProfiler {
         const entry = table.get(value);
         if (entry !== undefined) {
           counts[entry]! += 1;
+          if (code >= 0) entryOfCode[code] = entry;
           continue;
         }
       }
-      this.miss(value, 1);
+      const inserted = this.miss(value, 1);
+      if (code >= 0 && inserted >= 0) entryOfCode[code] = inserted;
     }
     this.missing += missing;
     this.count += rows - missing;

@@ -2,8 +2,8 @@
  * Flat Parquet columns read page by page straight into cells: the common case (numbers, strings
  * and booleans, PLAIN or dictionary-encoded, in DATA_PAGE or DATA_PAGE_V2 pages) without
  * hyparquet's general column assembly, which builds every value into nested-list form first and
- * cost more than half of a Parquet validation. A dictionary-encoded string column hands out its
- * dictionary indices as codes (no hashing at all). Cells equal hyparquet's, converted by `toCell`
+ * cost more than half of a Parquet validation. A dictionary-encoded column (strings or numbers)
+ * hands out its dictionary indices as codes (no hashing at all). Cells equal hyparquet's, converted by `toCell`
  * (checked against it in the tests); any other column, or a page in another encoding, is read
  * through hyparquet (see parquet.ts).
  */
@@ -87,7 +87,7 @@ const utf8 = new TextDecoder();
 export class FlatColumnReader {
   private readonly cursor: ByteCursor;
   private dictionary: Cell[] | undefined;
-  /** A string column's dictionary as codes' dictionary, when small enough (see DICTIONARY_LIMIT). */
+  /** The chunk's dictionary as the codes' dictionary, when small enough (see DICTIONARY_LIMIT). */
   private coded: ReaderDictionary | undefined;
   private seenData = false;
   /** The current page: definition levels (undefined: no nulls), and its values as indices or cells. */
@@ -168,7 +168,7 @@ export class FlatColumnReader {
         if (header.encoding !== ENCODING_PLAIN && header.encoding !== ENCODING_PLAIN_DICTIONARY) throw new UnsupportedPageError(`dictionary encoding ${header.encoding}`);
         const page = this.decompress(raw, header.uncompressedSize);
         this.dictionary = decodePlain(this.spec.kind, page, 0, header.numValues);
-        if (this.spec.kind === 'STRING' && this.dictionary.length <= DICTIONARY_LIMIT) this.coded = { values: this.dictionary };
+        if (this.dictionary.length <= DICTIONARY_LIMIT) this.coded = { values: this.dictionary };
         continue;
       }
       if (header.type === PAGE_INDEX) continue;

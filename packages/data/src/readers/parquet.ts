@@ -11,9 +11,9 @@
  * → string; UUID → string; DATE → `YYYY-MM-DD`; TIMESTAMP (millis/micros/nanos, INT96) → ISO 8601
  * UTC `…T…Z` keeping sub-millisecond digits; other FIXED_LEN_BYTE_ARRAY → hex string; TIME → number
  * in its unit; NaN stays NaN; null stays null. Nested columns (struct/list/map), GEOMETRY and
- * VARIANT are refused (select other columns with `columns`). `lines` are row index + 1. String
- * columns come with codes: a small dictionary's indices, else StringCoder's; every cell is in
- * `data` as well.
+ * VARIANT are refused (select other columns with `columns`). `lines` are row index + 1. Cells in
+ * dictionary pages come with codes (a small dictionary's indices), other string cells with
+ * StringCoder's; every cell is in `data` as well.
  */
 import { InputDataError } from '@modelgate/core';
 import { asyncBufferFromFile, parquetMetadataAsync, parquetScan, parquetSchema, type AsyncBuffer, type FileMetaData, type ParquetParsers, type ParquetScan, type SchemaElement, type ColumnMetaData } from 'hyparquet';

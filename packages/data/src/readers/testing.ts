@@ -33,7 +33,7 @@ export async function drain(source: TableSource): Promise<Drained> {
   return { columns: source.columns, rows, lines, batchSizes };
 }
 
-/** A batch's codes (CSV; Parquet's string columns) name the very cells they stand for; null cells have none. */
+/** A batch's codes (CSV; Parquet's dictionaries and string columns) name the very cells they stand for; null cells have none. */
 export function checkCodes(batch: TableBatch): void {
   if (batch.codes === undefined) return;
   if (batch.codes.length !== batch.columns.length) throw new Error(`${batch.codes.length} code columns for ${batch.columns.length} columns`);
@@ -45,7 +45,7 @@ export function checkCodes(batch: TableBatch): void {
       const code = codes[i]!;
       if (code === -1) continue;
       const cell = batch.data[j]![i];
-      if (code < 0 || code >= dictionary.values.length || dictionary.values[code] !== cell || cell === null) {
+      if (code < 0 || code >= dictionary.values.length || !Object.is(dictionary.values[code], cell) || cell === null) {
         throw new Error(`row ${batch.offset + i}, column ${batch.columns[j]}: code ${code} stands for ${JSON.stringify(dictionary.values[code])}, the cell is ${JSON.stringify(cell)}`);
       }
     }

@@ -293,7 +293,11 @@ function checkCell(validator: SchemaValidator, entry: ActiveColumn, batch: Table
     if (code >= 0) entry.codeVerdicts[code] = cached;
     if (cached === FINE) return 1;
     verdict = cached;
-  } else verdict = entry.check(cell);
+  } else {
+    verdict = entry.check(cell);
+    // Parquet's numbers can be coded too (a dictionary page's indices).
+    if (code >= 0) entry.codeVerdicts[code] = verdict ?? FINE;
+  }
   if (verdict) validator.record(entry.column.name, verdict, batch.lines[i]!, String(cell));
   return 1;
 }
