@@ -111,7 +111,7 @@ export function batchToFeeds(plan: InputPlan, batch: TableBatch, file: string): 
   });
 }
 
-/** Per column dictionary (CSV; Parquet's string columns): each code's float value, parsed once. */
+/** Per column dictionary (CSV; Parquet's dictionaries and string columns): each code's float value, parsed once. */
 const parsedCodes = new WeakMap<CellDictionary, NumbersByCode>();
 
 /**

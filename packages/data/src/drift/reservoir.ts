@@ -109,6 +109,7 @@ export class NumericReservoir {
     if (byCode.known[code] === 1) value = byCode.values[code]!;
     else {
       const cell = byCode.dictionary!.values[code]!;
+      if (cell === null) return; // no reader codes a null; skipped as an uncoded one is
       let parsed: number | undefined;
       if (typeof cell === 'string') parsed = this.parse(cell);
       else if (typeof cell === 'number') parsed = cell;

@@ -13,7 +13,7 @@
  * The hot loop is one Map lookup per cell, avoided for most string cells by a 512-slot
  * direct-mapped cache keyed by the string object itself (the CSV reader returns the same string
  * object for repeated values, so `===` hits are pointer comparisons). With the reader's codes
- * (CSV; Parquet's string columns), a per-code entry index skips even that, and once every code of a batch has an entry the
+ * (CSV; Parquet's dictionaries and string columns), a per-code entry index skips even that, and once every code of a batch has an entry the
  * coded cells are added from one count per code (codeCounts) instead of row by row.
  */
 import { genericArray } from '../generic-array.js';

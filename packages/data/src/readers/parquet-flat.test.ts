@@ -5,7 +5,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { asyncBufferFromFile, parquetMetadataAsync, parquetReadObjects, parquetSchema } from 'hyparquet';
 import { compressors } from 'hyparquet-compressors';
 import { parquetWriteFile } from 'hyparquet-writer';
-import type { Cell } from '../table.js';
+import type { Cell, TableBatch } from '../table.js';
 import { FlatColumnReader, flatColumnSpec, UnsupportedPageError, type FlatColumnSpec, type FlatKind } from './parquet-flat.js';
 import { toCell } from './parquet.js';
 import { checkCodes, readTable, TempDir, userError } from './testing.js';
@@ -386,18 +386,81 @@ function pageStreamSplit(xs: number[]): number[] {
   return [...thriftStruct([[1, 0], [2, body.length], [3, body.length], [5, [[1, xs.length], [2, ENCODING.BYTE_STREAM_SPLIT], [3, 3], [4, 3]]]]), ...body];
 }
 
-/** A Parquet file of one row group and one REQUIRED, uncompressed DOUBLE column `x`: `chunk`'s pages, the footer listing `encodings`. */
-function parquetFile(chunk: readonly number[], rows: number, encodings: number[]): Uint8Array {
-  const size = BigInt(chunk.length);
-  const meta: ThriftField[] = [[1, 5], [2, { list: encodings }], [3, { list: ['x'] }], [4, 0], [5, BigInt(rows)], [6, size], [7, size], [9, 4n]];
+/** Parquet's physical types, as the footer numbers them. */
+const TYPE = { BOOLEAN: 0, INT64: 2, DOUBLE: 5 } as const;
+
+interface HandBuiltColumn {
+  name: string;
+  type: number;
+  /** The column chunk: its pages, one after another. */
+  chunk: readonly number[];
+  /** What the footer lists (default: PLAIN and RLE_DICTIONARY). */
+  encodings?: number[];
+}
+
+/** A Parquet file of one row group of REQUIRED, uncompressed columns, each chunk after the last. */
+function parquetFile(columns: HandBuiltColumn[], rows: number): Uint8Array {
+  let offset = 4;
+  const chunks = columns.map((column) => {
+    const size = BigInt(column.chunk.length);
+    const meta: ThriftField[] = [[1, column.type], [2, { list: column.encodings ?? [ENCODING.PLAIN, 8] }], [3, { list: [column.name] }], [4, 0], [5, BigInt(rows)], [6, size], [7, size], [9, BigInt(offset)]];
+    const chunk: ThriftField[] = [[2, BigInt(offset)], [3, meta]];
+    offset += column.chunk.length;
+    return chunk;
+  });
+  const total = BigInt(offset - 4);
   const footer = thriftStruct([
     [1, 1],
-    [2, { list: [[[4, 'schema'], [5, 1]], [[1, 5], [3, 0], [4, 'x']]] }],
+    [2, { list: [[[4, 'schema'], [5, columns.length]], ...columns.map((column): ThriftField[] => [[1, column.type], [3, 0], [4, column.name]])] }],
     [3, BigInt(rows)],
-    [4, { list: [[[1, { list: [[[2, 4n], [3, meta]]] }], [2, size], [3, BigInt(rows)]]] }],
+    [4, { list: [[[1, { list: chunks }], [2, total], [3, BigInt(rows)]]] }],
   ]);
-  return Uint8Array.from([...Buffer.from('PAR1'), ...chunk, ...footer, ...le32(footer.length), ...Buffer.from('PAR1')]);
+  return Uint8Array.from([...Buffer.from('PAR1'), ...columns.flatMap((column) => column.chunk), ...footer, ...le32(footer.length), ...Buffer.from('PAR1')]);
 }
+
+/** A dictionary page of `count` entries whose PLAIN bytes are `body`, then a REQUIRED v1 page of their `indices`. */
+function dictionaryChunk(count: number, body: number[], indices: number[]): number[] {
+  const width = 32 - Math.clz32(count - 1);
+  const values = [width, ...hybrid(indices, width, (run) => run >= 8)];
+  return [
+    ...thriftStruct([[1, 2], [2, body.length], [3, body.length], [7, [[1, count], [2, ENCODING.PLAIN]]]]),
+    ...body,
+    ...thriftStruct([[1, 0], [2, values.length], [3, values.length], [5, [[1, indices.length], [2, 8], [3, 3], [4, 3]]]]),
+    ...values,
+  ];
+}
+
+describe('Parquet reader: codes of dictionaries that are not strings', () => {
+  it('doubles (0 and -0 apart, NaN), int64 beyond 2^53 and booleans: the same validation with codes and without', async () => {
+    const rows = 3_000;
+    const pick = (i: number, n: number) => (i * 7 + Math.floor(i / 5)) % n;
+    const doubles = [0, -0, NaN, 1.5, -2, Infinity];
+    const longs = [2n ** 60n, 5n, -(2n ** 53n), 2n ** 53n - 1n];
+    const file = parquetFile(
+      [
+        { name: 'd', type: TYPE.DOUBLE, chunk: dictionaryChunk(doubles.length, plainDoubles(doubles), Array.from({ length: rows }, (_, i) => pick(i, doubles.length))) },
+        { name: 'b', type: TYPE.INT64, chunk: dictionaryChunk(longs.length, [...new Uint8Array(BigInt64Array.from(longs).buffer)], Array.from({ length: rows }, (_, i) => pick(i, longs.length))) },
+        { name: 't', type: TYPE.BOOLEAN, chunk: dictionaryChunk(2, [0b10], Array.from({ length: rows }, (_, i) => pick(i, 2))) },
+      ],
+      rows,
+    );
+    const path = temp.write('coded-numbers.parquet', file);
+    const { openTable } = await import('./index.js');
+    const { validateData } = await import('../validate-data.js');
+    const source = await openTable(path, { batchRows: 500 });
+    const first = (await source.batches()[Symbol.asyncIterator]().next()).value as TableBatch;
+    checkCodes(first);
+    expect(first.codes!.map((coded) => coded?.dictionary.values)).toEqual([doubles, longs.map((value) => (value === 2n ** 53n - 1n ? 2 ** 53 - 1 : value === 5n ? 5 : value)), [false, true]]);
+    const withOrWithout = async (withCodes: boolean) => {
+      const table = await openTable(path, { batchRows: 500 });
+      return { ...table, batches: async function* () { for await (const batch of table.batches()) { const { codes, ...rest } = batch; yield withCodes ? batch : rest; } } };
+    };
+    const run = async (withCodes: boolean) => JSON.stringify(await validateData({ data: { source: await withOrWithout(withCodes), shown: 'data.parquet' }, reference: { source: await withOrWithout(withCodes), shown: 'reference.parquet' }, sampleSize: 1_000 }));
+    const [withCodes, without] = [await run(true), await run(false)];
+    expect(withCodes).toBe(without);
+    expect(withCodes).toContain('{"column":"d","kind":"numeric"');
+  });
+});
 
 describe('Parquet reader: falling back to hyparquet mid-chunk', () => {
   it('a page in an encoding the flat reader leaves to hyparquet, mid-chunk and mid-batch: hyparquet reads the chunk on from that batch, every value', async () => {
@@ -410,7 +473,7 @@ describe('Parquet reader: falling back to hyparquet mid-chunk', () => {
       ['plain-then-split', [...pageV1Required(first), ...pageStreamSplit(second)]],
       ['split-then-plain', [...pageStreamSplit(first), ...pageV1Required(second)]],
     ] as const) {
-      const path = temp.write(`${name}.parquet`, parquetFile(pages, first.length + second.length, [ENCODING.PLAIN]));
+      const path = temp.write(`${name}.parquet`, parquetFile([{ name: 'x', type: TYPE.DOUBLE, chunk: pages, encodings: [ENCODING.PLAIN] }], first.length + second.length));
       const metadata = await parquetMetadataAsync(await asyncBufferFromFile(path));
       expect(metadata.row_groups[0]!.columns[0]!.meta_data!.encodings).toEqual(['PLAIN']);
       const table = await readTable(path, { batchRows: 32 });

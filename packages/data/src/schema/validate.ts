@@ -21,7 +21,7 @@ export interface ValidateOptions {
   duplicateRows?: boolean;
 }
 
-/** Why a cell fails; `undefined` = fine. Cached per distinct string, since values repeat. */
+/** Why a cell fails; `undefined` = fine. Cached per distinct string (and per code), since values repeat. */
 type Verdict = undefined | { kind: AnomalyRecord['kind']; reason: string };
 /** Cached "checked, fine": one lookup per cell instead of get() + has(). */
 const FINE = { kind: 'type_mismatch', reason: '' } as const;
