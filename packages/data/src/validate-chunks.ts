@@ -332,7 +332,11 @@ export async function readChunked(options: ChunkedReadOptions): Promise<{ pass: 
   // too tight for that column and its sample is drawn again without one — same keys, same result
   // as if there had never been a bound.
   const short = shortSamples(total!, sampled, sampleBounds, sampleSize, options.sampleUsed);
-  if (short.length > 0) await resample(source, cuts, starts, short, sampleSize, total!);
+  if (short.length > 0) {
+    // Chunk by chunk from the known starts, each under its chunk's seed.
+    const parts = starts.map((from, index) => ({ seed: sampleSeed(index), batches: () => source.csv.readRange({ from, to: cuts[index + 1] ?? Infinity, reuseBatches: true, codedCellsInData: false }).batches() }));
+    await redrawSamples(source, parts, short, sampleSize, total!);
+  }
   return { pass: total!, chunks: count, onRunner, resampled: short };
 }
 
@@ -440,16 +444,18 @@ async function estimateSampleBounds(source: CsvSource, sampled: readonly string[
   return present.map((count) => Math.min(1, (BOUND_SLACK * sampleSize) / (total * Math.max(count / rows, 1e-3))));
 }
 
-/** Draws the samples of `columns` again, chunk by chunk from the known starts, with no bound. */
-async function resample(source: CsvSource, cuts: number[], starts: RowPosition[], columns: string[], sampleSize: number, total: PassState): Promise<void> {
+/**
+ * Draws the samples of `columns` again with no bound, part by part (each part's rows under its
+ * seed, merged in order), into `pass`: the same keys, so the samples an unbounded read draws.
+ */
+export async function redrawSamples(source: TableSource, parts: { seed: number; batches: () => AsyncIterable<TableBatch> }[], columns: string[], sampleSize: number, pass: PassState): Promise<void> {
   const indexes = columns.map((name) => source.columns.indexOf(name));
   let merged: RowSampler | undefined;
-  for (let index = 0; index < starts.length; index += 1) {
-    const sampler = new RowSampler(columns.length, sampleSize, sampleSeed(index));
-    const reader = source.csv.readRange({ from: starts[index]!, to: cuts[index + 1] ?? Infinity, reuseBatches: true, codedCellsInData: false });
-    for await (const batch of reader.batches()) sampler.addBatch(batch, indexes);
+  for (const part of parts) {
+    const sampler = new RowSampler(columns.length, sampleSize, part.seed);
+    for await (const batch of part.batches()) sampler.addBatch(batch, indexes);
     if (!merged) merged = sampler;
     else sampler.reservoirs.forEach((reservoir, j) => merged!.reservoirs[j]!.absorb(reservoir.exportState()));
   }
-  columns.forEach((name, j) => total.samples.set(name, merged!.reservoirs[j]!));
+  columns.forEach((name, j) => pass.samples.set(name, merged!.reservoirs[j]!));
 }

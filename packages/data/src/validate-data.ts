@@ -12,8 +12,7 @@ import type { ColumnProfileJson } from './profile/json.js';
 import { SchemaValidator, type ValidateOptions } from './schema/validate.js';
 import type { CsvSource } from './readers/csv.js';
 import { requireRows, type TableSource } from './table.js';
-import { RowSampler } from './drift/reservoir.js';
-import { boundsFromCounts, CHUNK_BYTES_PER_COLUMN, chunkCuts, DEFAULT_CHUNK_BYTES, PassState, readChunked, sampleSeed, shortSamples, type ChunkRunner } from './validate-chunks.js';
+import { boundsFromCounts, CHUNK_BYTES_PER_COLUMN, chunkCuts, DEFAULT_CHUNK_BYTES, PassState, readChunked, redrawSamples, sampleSeed, shortSamples, type ChunkRunner } from './validate-chunks.js';
 
 type Schema = z.output<typeof DataSchemaFile>;
 
@@ -124,7 +123,7 @@ export async function validateData(options: DataValidationOptions): Promise<Data
       const pass = new PassState(source.columns, sampled, sampleSize, SINGLE_PASS_SEED, validator, bounds);
       await pass.addAll(source.batches({ codedCellsInData: false }), () => options.onProgress?.(pass.rows));
       const short = bounds ? shortSamples(pass, sampled, bounds, sampleSize, sampleUsed) : [];
-      if (short.length > 0) await redrawSamples(source, short, sampleSize, pass);
+      if (short.length > 0) await redrawSamples(source, [{ seed: SINGLE_PASS_SEED, batches: () => source.batches({ codedCellsInData: false }) }], short, sampleSize, pass);
       current = pass;
     }
   } finally {
@@ -133,14 +132,6 @@ export async function validateData(options: DataValidationOptions): Promise<Data
   requireRows(source, current.rows, options.data.shown);
   const [data, schema, referenceFile] = await Promise.all([options.data.sha256, options.schema?.sha256, options.reference?.sha256]);
   return { ...report(options, { data, schema, reference: referenceFile }, toPass(current), current.validator, reference && toPass(reference)), reading };
-}
-
-/** Draws the samples of `columns` again in a second pass, with no bound and the same keys: the samples an unbounded pass draws. */
-async function redrawSamples(source: TableSource, columns: string[], sampleSize: number, pass: PassState): Promise<void> {
-  const sampler = new RowSampler(columns.length, sampleSize, SINGLE_PASS_SEED);
-  const indexes = columns.map((name) => source.columns.indexOf(name));
-  for await (const batch of source.batches({ codedCellsInData: false })) sampler.addBatch(batch, indexes);
-  columns.forEach((name, j) => pass.samples.set(name, sampler.reservoirs[j]!));
 }
 
 /** The files' SHA-256, once the promises the caller may have given are settled. */
