@@ -16,7 +16,7 @@
  * StringCoder's; every cell is in `data` as well.
  */
 import { InputDataError } from '@modelgate/core';
-import { asyncBufferFromFile, parquetMetadataAsync, parquetScan, parquetSchema, type AsyncBuffer, type FileMetaData, type ParquetParsers, type ParquetScan, type SchemaElement, type ColumnMetaData } from 'hyparquet';
+import { asyncBufferFromFile, parquetMetadataAsync, parquetScan, parquetSchema, type AsyncBuffer, type FileMetaData, type ParquetParsers, type ParquetScan, type SchemaElement, type ColumnMetaData, type ColumnChunk, type RowGroup } from 'hyparquet';
 import { compressors } from 'hyparquet-compressors';
 import type { Cell, ColumnCodes, TableBatch, TableSource } from '../table.js';
 import { batchRowsOf, checkDataFile, DICTIONARY_LIMIT, projectColumns, type OpenOptions, type ReaderDictionary } from './common.js';
@@ -91,19 +91,29 @@ export async function openParquet(path: string, shown: string, options: OpenOpti
     path: shown,
     format: 'parquet',
     columns,
-    counts: { present: columns.map((name) => presentValues(metadata, name)) },
+    // Read from the footer only when asked (a validation's single pass asks).
+    get counts() {
+      return { present: presentValues(metadata, columns) };
+    },
     batches: () => readBatches(file, metadata, columns, selected.map((index) => schema.children[index]!.element), batchRows, shown),
   };
 }
 
-/** A flat column's non-null values by its row groups' statistics (num_values - null_count), if every group has them. */
-function presentValues(metadata: FileMetaData, column: string): number | undefined {
-  let present = 0;
+/** A row group's chunk of each of `columns` (undefined where the group has none). */
+function chunksOf(group: RowGroup, columns: readonly string[]): (ColumnChunk | undefined)[] {
+  const byName = new Map(group.columns.map((chunk) => [chunk.meta_data?.path_in_schema[0], chunk]));
+  return columns.map((name) => byName.get(name));
+}
+
+/** Each flat column's non-null values by its row groups' statistics (num_values - null_count), where every group has them. */
+function presentValues(metadata: FileMetaData, columns: readonly string[]): (number | undefined)[] {
+  const present: (number | undefined)[] = columns.map(() => 0);
   for (const group of metadata.row_groups) {
-    const meta = group.columns.find((chunk) => chunk.meta_data?.path_in_schema[0] === column)?.meta_data;
-    const nulls = meta?.statistics?.null_count;
-    if (meta === undefined || nulls === undefined) return undefined;
-    present += Number(meta.num_values) - Number(nulls);
+    chunksOf(group, columns).forEach((chunk, j) => {
+      const meta = chunk?.meta_data;
+      const nulls = meta?.statistics?.null_count;
+      present[j] = meta === undefined || nulls === undefined || present[j] === undefined ? undefined : present[j] + Number(meta.num_values) - Number(nulls);
+    });
   }
   return present;
 }
@@ -132,11 +142,11 @@ async function* readBatches(file: AsyncBuffer, metadata: FileMetaData, columns: 
   for (const group of metadata.row_groups) {
     const groupRows = Number(group.num_rows);
     const groupEnd = groupStart + groupRows;
-    const chunks = columns.map((name) => group.columns.find((c) => c.meta_data?.path_in_schema[0] === name));
+    const chunks = chunksOf(group, columns);
     const flat = await Promise.all(
       chunks.map((chunk, j) =>
         openFlatColumn(file, chunk?.meta_data, elements[j]!, groupRows).catch((error: unknown) => {
-          throw new InputDataError(`cannot read column '${columns[j]}' (rows ${groupStart + 1}–${groupEnd}): ${reason(error)}`, { file: shown, line: groupStart + 1, field: columns[j] });
+          throw columnError(error, columns[j]!, groupStart, groupEnd, shown);
         }),
       ),
     );
@@ -144,40 +154,40 @@ async function* readBatches(file: AsyncBuffer, metadata: FileMetaData, columns: 
     // from the first row it is asked for to the group's end.
     const whole = chunks.map((chunk) => !(chunk?.offset_index_offset !== undefined && chunk.offset_index_length));
     const primed = columns.map(() => false);
+    /** Column j's cells of rows [start, end): from the flat reader, else (or from a page it leaves) from hyparquet. */
+    const readCells = async (j: number, start: number, end: number): Promise<{ cells: Cell[]; codes: ColumnCodes | undefined }> => {
+      const reader = flat[j];
+      if (reader !== undefined) {
+        try {
+          return reader.read(end - start);
+        } catch (error) {
+          if (!(error instanceof UnsupportedPageError)) throw error;
+          flat[j] = undefined; // hyparquet reads the rest of this chunk
+        }
+      }
+      const column = columns[j]!;
+      scan ??= await parquetScan({ file, metadata, columns: [...columns], compressors, parsers });
+      if (whole[j] && !primed[j] && end < groupEnd) await scan.readColumn({ column, rowStart: start, rowEnd: groupEnd });
+      primed[j] = true;
+      const values = (await scan.readColumn({ column, rowStart: start, rowEnd: end })) as Decoded;
+      if (values.length !== end - start) {
+        throw new InputDataError(`column '${column}' has ${values.length} values for rows ${start + 1}–${end}; the file is corrupt`, { file: shown, line: start + 1, field: column });
+      }
+      return { cells: toCells(values, column, shown, start), codes: undefined };
+    };
     for (let start = groupStart; start < groupEnd; start += batchRows) {
       const end = Math.min(start + batchRows, groupEnd);
       const data: Cell[][] = [];
       const codes: (ColumnCodes | undefined)[] = [];
       for (let j = 0; j < columns.length; j += 1) {
-        const column = columns[j]!;
-        let cells: Cell[] | undefined;
-        let coded: ColumnCodes | undefined;
+        let read: { cells: Cell[]; codes: ColumnCodes | undefined };
         try {
-          const reader = flat[j];
-          if (reader !== undefined) {
-            try {
-              ({ cells, codes: coded } = reader.read(end - start));
-            } catch (error) {
-              if (!(error instanceof UnsupportedPageError)) throw error;
-              flat[j] = undefined; // hyparquet reads the rest of this chunk
-            }
-          }
-          if (cells === undefined) {
-            scan ??= await parquetScan({ file, metadata, columns: [...columns], compressors, parsers });
-            if (whole[j] && !primed[j] && end < groupEnd) await scan.readColumn({ column, rowStart: start, rowEnd: groupEnd });
-            primed[j] = true;
-            const values = (await scan.readColumn({ column, rowStart: start, rowEnd: end })) as Decoded;
-            if (values.length !== end - start) {
-              throw new InputDataError(`column '${column}' has ${values.length} values for rows ${start + 1}–${end}; the file is corrupt`, { file: shown, line: start + 1, field: column });
-            }
-            cells = toCells(values, column, shown, start);
-          }
+          read = await readCells(j, start, end);
         } catch (error) {
-          if (error instanceof InputDataError) throw error;
-          throw new InputDataError(`cannot read column '${column}' (rows ${start + 1}–${end}): ${reason(error)}`, { file: shown, line: start + 1, field: column });
+          throw columnError(error, columns[j]!, start, end, shown);
         }
-        data.push(cells);
-        codes.push(coded ?? coders[j]!.code(cells));
+        data.push(read.cells);
+        codes.push(read.codes ?? coders[j]!.code(read.cells));
       }
       const lines = new Int32Array(end - start);
       for (let i = 0; i < lines.length; i += 1) lines[i] = start + i + 1;
@@ -185,6 +195,12 @@ async function* readBatches(file: AsyncBuffer, metadata: FileMetaData, columns: 
     }
     groupStart = groupEnd;
   }
+}
+
+/** A column's read error as the user sees it: the column, its rows, the reader's reason (an InputDataError as it is). */
+function columnError(error: unknown, column: string, from: number, to: number, shown: string): InputDataError {
+  if (error instanceof InputDataError) return error;
+  return new InputDataError(`cannot read column '${column}' (rows ${from + 1}–${to}): ${reason(error)}`, { file: shown, line: from + 1, field: column });
 }
 
 const UNCOMPRESSED: Decompress = (bytes) => bytes;
@@ -213,12 +229,15 @@ class StringCoder {
   private index = new Map<string, number>();
   private off = false;
 
+  /** A new, empty dictionary (consumers keep the ones they were given). */
+  private reset(): void {
+    this.dictionary = { values: [] };
+    this.index = new Map();
+  }
+
   code(cells: readonly Cell[]): ColumnCodes | undefined {
     if (this.off) return undefined;
-    if (this.dictionary.values.length >= DICTIONARY_LIMIT) {
-      this.dictionary = { values: [] };
-      this.index = new Map();
-    }
+    if (this.dictionary.values.length >= DICTIONARY_LIMIT) this.reset();
     const values = this.dictionary.values;
     const codes = new Int32Array(cells.length);
     let strings = 0;
@@ -249,8 +268,7 @@ class StringCoder {
     if (4 * missed > strings || (strings === 0 && others > 0)) {
       // For good: the consumers keep the dictionaries they were given.
       this.off = true;
-      this.dictionary = { values: [] };
-      this.index = new Map();
+      this.reset();
     }
     return coded;
   }
