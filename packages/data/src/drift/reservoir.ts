@@ -65,20 +65,25 @@ export class NumericReservoir {
    * `inf` are numbers, not kept); any other value stops the reservoir.
    */
   private offer(key: number, cell: Exclude<Cell, null>): void {
-    let value: number;
-    if (typeof cell === 'number') value = cell;
-    else if (typeof cell === 'string') {
-      const known = this.parsed.get(cell);
-      if (known !== undefined) value = known;
-      else {
-        const parsed = this.parse(cell);
-        if (parsed === undefined) return;
-        value = parsed;
+    let value: number | undefined;
+    if (typeof cell === 'string') {
+      value = this.parsed.get(cell);
+      if (value === undefined) {
+        value = this.parse(cell);
+        if (value === undefined) return;
         if (this.parsed.size < 65_536) this.parsed.set(cell, value);
       }
-    } else if (typeof cell === 'bigint') value = Number(cell);
-    else return this.stop();
-    if (Number.isFinite(value)) this.keep(key, value);
+    } else value = this.numberOf(cell);
+    if (value !== undefined && Number.isFinite(value)) this.keep(key, value);
+  }
+
+  /** A cell's number: a string parsed, a bigint converted; undefined, and the reservoir stopped, for anything else. */
+  private numberOf(cell: Exclude<Cell, null>): number | undefined {
+    if (typeof cell === 'number') return cell;
+    if (typeof cell === 'string') return this.parse(cell);
+    if (typeof cell === 'bigint') return Number(cell);
+    this.stop();
+    return undefined;
   }
 
   /**
@@ -110,11 +115,7 @@ export class NumericReservoir {
     else {
       const cell = byCode.dictionary!.values[code]!;
       if (cell === null) return; // no reader codes a null; skipped as an uncoded one is
-      let parsed: number | undefined;
-      if (typeof cell === 'string') parsed = this.parse(cell);
-      else if (typeof cell === 'number') parsed = cell;
-      else if (typeof cell === 'bigint') parsed = Number(cell);
-      else return this.stop();
+      const parsed = this.numberOf(cell);
       if (parsed === undefined) return;
       value = parsed;
       byCode.values[code] = value;

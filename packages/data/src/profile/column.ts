@@ -166,9 +166,6 @@ export class ColumnProfiler {
           if (code >= 0) entryOfCode[code] = entry;
           continue;
         }
-        const inserted = this.miss(value, 1);
-        if (code >= 0 && inserted >= 0) entryOfCode[code] = inserted;
-        continue;
       } else if (value === null) {
         missing += 1;
         continue;
