@@ -91,7 +91,8 @@ class LineReader {
     return new InputDataError(`line is longer than ${formatBytes(this.maxLineBytes)} (the limit)`, { file: this.file, line });
   }
 
-  private async fill(): Promise<void> {
+  /** Reads on: keeps the partial line at the buffer's start and appends the next read to it. */
+  async fill(): Promise<void> {
     const carry = this.n - this.pos;
     if (carry > this.maxLineBytes) throw this.tooLong(this.line + 1);
     const want = Math.max(this.chunkSize, carry);
@@ -171,8 +172,12 @@ export async function openJsonl(path: string, shown: string, options: OpenOption
         let numbers = new Int32Array(batchRows);
         let count = 0;
         for (;;) {
+          // A whole line in the buffer is taken without an await; a read happens only when none is.
           let next = lines.take();
-          if (next === FILL) next = await lines.next();
+          while (next === FILL) {
+            await lines.fill();
+            next = lines.take();
+          }
           if (next !== undefined) {
             const object = parseLine(next.text, shown, next.line);
             const objectKeys = Object.keys(object);
