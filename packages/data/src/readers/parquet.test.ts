@@ -6,7 +6,7 @@ import { ARTIFACTS } from '@modelgate/core';
 import { parquetWriteFile } from 'hyparquet-writer';
 import { expectedRow, PARQUET_FIXTURES, PARQUET_GROUP_ROWS, PARQUET_ROWS } from './fixtures/make-parquet.js';
 import { toCell } from './parquet.js';
-import { checkCodes, readTable, TempDir, userError } from './testing.js';
+import { checkCodes, readTable, TempDir, userError, withoutCodes } from './testing.js';
 import type { TableBatch } from '../table.js';
 import { openTable } from './index.js';
 import { profileSource } from '../profile/index.js';
@@ -162,7 +162,7 @@ describe('Parquet', () => {
     });
     const withOrWithout = async (withCodes: boolean, batchRows: number, columns?: string[]) => {
       const table = await openTable(path, { batchRows, ...(columns ? { columns } : {}) });
-      return { ...table, batches: async function* () { for await (const batch of table.batches()) { const { codes, ...rest } = batch; yield withCodes ? batch : rest; } } };
+      return withCodes ? table : withoutCodes(table);
     };
     const run = async (withCodes: boolean) => {
       const result = await validateData({

@@ -52,6 +52,19 @@ export function checkCodes(batch: TableBatch): void {
   });
 }
 
+/** `source` with its batches' codes left out: consumers must give the same results with them and without. */
+export function withoutCodes(source: TableSource): TableSource {
+  return {
+    ...source,
+    batches: async function* (options) {
+      for await (const batch of source.batches(options)) {
+        const { codes, ...rest } = batch;
+        yield rest;
+      }
+    },
+  };
+}
+
 export async function readTable(path: string, options: OpenOptions = {}, shown?: string): Promise<Drained> {
   return drain(await openTable(path, options, shown ?? path));
 }
