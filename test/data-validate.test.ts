@@ -20,6 +20,11 @@ const schema = (() => {
 })();
 
 describe('data-validate bundle', () => {
+  it('infer-schema records the training file it read, with its SHA-256', () => {
+    const inferred = parseArtifact('schema', schema.toString(), 'schema.json');
+    expect(inferred.source?.files).toEqual([{ path: 'fixtures/income/train.csv', sha256: createHash('sha256').update(income('train.csv')).digest('hex') }]);
+  });
+
   it('annotates every corrupted row at its line and fails on error anomalies', async () => {
     const run = await runActionBundle('data-validate', {
       inputs: { data: 'data/new.csv', schema: 'data/schema.json', reference: 'data/train.csv', 'max-samples': '3' },
