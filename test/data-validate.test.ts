@@ -111,6 +111,42 @@ describe('data-validate bundle', () => {
     expect(profile.columns).toEqual(alone.profile.columns);
   });
 
+  it('reads a large JSONL file in chunks on two threads and finds what one thread finds', async () => {
+    // 120 000 rows as JSON objects (numbers as numbers), 34 MB: four chunks (16 MiB, then the rest in three parts).
+    const [header, ...rows] = [...incomeCsvChunks({ variant: 'corrupted', rows: 120_000 })].join('').trimEnd().split('\n');
+    const names = header!.split(',');
+    const objects = rows.map((row) => JSON.stringify(Object.fromEntries(row.split(',').map((value, j) => [names[j], value === '' ? null : /^-?\d+$/.test(value) ? Number(value) : value]))));
+    const big = Buffer.from(`${objects.join('\n')}\n`);
+    expect(big.length).toBeGreaterThan(32 << 20);
+    const files = { 'big.jsonl': big, 'schema.json': schema, 'train.csv': income('train.csv') };
+    const run = await runActionBundle('data-validate', { inputs: { data: 'big.jsonl', schema: 'schema.json', reference: 'train.csv' }, files });
+    expect(run.stderr).toBe('');
+    expect(run.exitCode).toBe(1);
+    expect(visibleLines(run.stdout)).toContain('read big.jsonl in 4 chunks on 2 threads');
+    const read = (name: string) => readFileSync(join(run.workspace, 'modelgate-out', name), 'utf8');
+
+    // In this process, from the TypeScript sources: the same chunks on one thread, and one pass.
+    const source = (name: string) => openTable(join(run.workspace, name), {}, name);
+    const options = async () => ({
+      data: { source: await source('big.jsonl'), shown: 'big.jsonl' },
+      schema: { schema: parseArtifact('schema', schema.toString(), 'schema.json'), shown: 'schema.json' },
+      reference: { source: await source('train.csv'), shown: 'train.csv' },
+    });
+    const alone = await validateData(await options());
+    expect(alone.reading).toEqual({ chunks: 4, threads: 1 });
+    const onePass = await validateData({ ...(await options()), chunkBytes: 1 << 30 });
+    expect(onePass.reading).toEqual({ chunks: 1, threads: 1 });
+    const validation = parseArtifact('validation', read('validation.json'), 'validation.json');
+    expect(validation.anomalies.length).toBeGreaterThan(5);
+    expect(validation.anomalies).toEqual(alone.validation!.anomalies);
+    expect(validation.anomalies).toEqual(onePass.validation!.anomalies);
+    expect(parseArtifact('drift', read('drift.json'), 'drift.json').columns).toEqual(alone.drift!.columns);
+    const profile = parseArtifact('profile', read('profile.json'), 'profile.json');
+    expect(profile.rows).toBe(120_000);
+    expect(profile.source.files).toEqual([{ path: 'big.jsonl', sha256: createHash('sha256').update(big).digest('hex') }]);
+    expect(profile.columns).toEqual(alone.profile.columns);
+  });
+
   it('a file with a header and no rows fails at line 1, as data, reference or training data', async () => {
     const files = { 'empty.csv': 'age,income\n', 'train.csv': income('train.csv') };
     const data = await runActionBundle('data-validate', { inputs: { data: 'empty.csv', reference: 'train.csv' }, files });

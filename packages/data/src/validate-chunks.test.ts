@@ -1,9 +1,11 @@
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { ARTIFACTS } from '@modelgate/core';
 import type { CsvSource } from './readers/csv.js';
+import type { RangedSource, RowPosition } from './readers/ranges.js';
+import { drain } from './readers/testing.js';
 import { openTable } from './readers/index.js';
 import { profileSource } from './profile/index.js';
 import { inferSchema } from './schema/infer.js';
@@ -96,7 +98,7 @@ describe('chunked validation', () => {
   });
 
   it('cuts whole chunks, then the last two chunks or less in equal parts of at most half a chunk', () => {
-    const cutsOf = (size: number, chunkBytes: number) => chunkCuts({ csv: { size, dataStart: { offset: 100, line: 2 } } } as unknown as CsvSource, chunkBytes);
+    const cutsOf = (size: number, chunkBytes: number) => chunkCuts({ ranges: { size, dataStart: { offset: 100, line: 2 } } } as unknown as CsvSource, chunkBytes);
     const lengths = (size: number, chunkBytes: number) => cutsOf(size, chunkBytes).map((cut, i, cuts) => (cuts[i + 1] ?? size) - cut);
     expect(lengths(100 + 1000, 1000)).toEqual([500, 500]);
     expect(lengths(100 + 2000, 1000)).toEqual([500, 500, 500, 500]);
@@ -301,8 +303,8 @@ describe('chunked validation', () => {
     const reads = async (reference: string) => {
       const source = (await openTable(path)) as CsvSource;
       let count = 0;
-      const readRange = source.csv.readRange;
-      const counted = { ...source, csv: { ...source.csv, readRange: (range: Parameters<typeof readRange>[0]) => (count++, readRange(range)) } };
+      const readRange = source.ranges.readRange;
+      const counted = { ...source, ranges: { ...source.ranges, readRange: (range: Parameters<typeof readRange>[0]) => (count++, readRange(range)) } };
       await validateData({ data: { source: counted, shown: 'data.csv' }, reference: { source: await openTable(reference), shown: 'reference.csv' }, chunkBytes: 16 << 10, sampleSize: 400 });
       return count;
     };
@@ -345,5 +347,100 @@ describe('chunked validation', () => {
     const result = await validateData({ data: { source: await openTable(current), shown: 'ids-current.csv' }, reference: { source: await openTable(reference), shown: 'ids-reference.csv' }, chunkBytes: 64 << 10, chunkRunner: inProcessRunner() });
     // Every value is rare: all of both sides sits in the bucket of other values, nothing drifts.
     expect(result.drift!.columns[0]).toMatchObject({ column: 'user_id', drifted: false });
+  });
+});
+
+describe('chunked JSONL', () => {
+  /**
+   * The income CSV as JSONL, in the shapes real files take: numbers as JSON numbers (damaged ones
+   * stay strings), empty values as null or left out, some objects with their keys in another
+   * order, CRLF endings, blank lines, and non-ASCII text (the reader's other decoding path).
+   */
+  const jsonl = async (csv: string, name: string): Promise<string> => {
+    const source = await openTable(write(`${name}.csv`, csv));
+    const lines: string[] = [];
+    let row = 0;
+    for await (const batch of source.batches()) {
+      for (let i = 0; i < batch.rowCount; i += 1, row += 1) {
+        const entries = source.columns.map((column, j): [string, unknown] => {
+          const cell = batch.data[j]![i] ?? null;
+          const number = typeof cell === 'string' && cell.trim() !== '' ? Number(cell) : NaN;
+          return [column, Number.isFinite(number) ? number : row % 251 === 250 && typeof cell === 'string' ? `${cell}·é` : cell];
+        });
+        if (row % 53 === 52) entries.reverse();
+        // The first object names every column: it is never shortened.
+        const kept = row % 131 === 130 ? entries.filter(([, value]) => value !== null && value !== 0) : entries;
+        lines.push(`${JSON.stringify(Object.fromEntries(kept))}${row % 89 === 88 ? '\r' : ''}`);
+        if (row % 97 === 96) lines.push(row % 2 === 0 ? '' : ' \t');
+      }
+    }
+    return write(`${name}.jsonl`, `${lines.join('\n')}\n`);
+  };
+
+  it('finds what one pass finds: same anomalies at the same lines, same profile and drift', async () => {
+    const path = await jsonl(income('corrupted', 20_000), 'corrupted');
+    const whole = await validate(path, { chunkBytes: 1 << 30 });
+    const log: number[] = [];
+    const chunked = await validate(path, { chunkBytes: 64 << 10, chunkRunner: inProcessRunner(log) });
+    expect(whole.reading.chunks).toBe(1);
+    expect(chunked.reading).toEqual({ chunks: chunkCuts((await openTable(path)) as RangedSource, 64 << 10).length, threads: 2 });
+    expect(chunked.reading.chunks).toBeGreaterThan(40);
+    expect(log.length).toBeGreaterThan(10);
+    expect(whole.validation!.anomalies.length).toBeGreaterThan(5);
+    expect(chunked.validation).toEqual(whole.validation);
+    expectClose(chunked.profile, whole.profile);
+    expectClose(chunked.drift, whole.drift);
+  });
+
+  it('reads ranges from any byte offset that chain into the whole file, with lines shifted by their start', async () => {
+    const path = await jsonl(income('holdout', 3000), 'ranges');
+    // Reads of 1000 bytes: most lines are cut by a read and carried over to the next.
+    const source = (await openTable(path, { chunkSize: 1000 })) as RangedSource;
+    const whole = await drain(await openTable(path));
+    const { size } = source.ranges;
+    // Cuts anywhere, and cuts exactly at line starts (that line belongs to the range it starts).
+    const bytes = readFileSync(path);
+    const lineStarts = [...bytes.keys()].filter((at) => bytes[at - 1] === 10);
+    for (const [parts, exact] of [[2, false], [7, false], [50, false], [9, true]] as const) {
+      const cuts = Array.from({ length: parts }, (_, part) => (exact ? lineStarts[part * 300]! : Math.floor((size * part) / parts) + (part % 3)));
+      const rows: unknown[] = [];
+      const lines: number[] = [];
+      let expected: RowPosition | null = source.ranges.dataStart;
+      for (let part = 0; part < parts; part += 1) {
+        const reader = source.ranges.readRange({ from: part === 0 ? source.ranges.dataStart : cuts[part]!, to: cuts[part + 1] ?? Infinity, batchRows: 64 });
+        const range = await drain({ ...source, batches: () => reader.batches() });
+        // Where one range stops, the next starts (a cut inside a line goes to that line's end).
+        expect(reader.start?.offset, `parts ${parts}, range ${part}`).toBe(expected?.offset);
+        const shift: number = part === 0 ? 0 : expected!.line - reader.start!.line;
+        rows.push(...range.rows);
+        lines.push(...range.lines.map((line) => line + shift));
+        expected = reader.next && { offset: reader.next.offset, line: reader.next.line + shift };
+      }
+      expect(expected).toBeNull();
+      expect(rows).toEqual(whole.rows);
+      expect(lines).toEqual(whole.lines);
+    }
+    // A range within one line holds no row: it starts and ends at the next line (line 1 of the seek).
+    const empty = source.ranges.readRange({ from: 10, to: 20 });
+    expect((await drain({ ...source, batches: () => empty.batches() })).rows).toEqual([]);
+    expect(empty.start).toEqual({ offset: readFileSync(path, 'utf8').indexOf('\n') + 1, line: 1 });
+    expect(empty.next).toEqual(empty.start);
+  });
+
+  it('raises the error a single pass raises, at the same line, for a broken line deep in the file', async () => {
+    const lines = readFileSync(await jsonl(income('holdout', 20_000), 'clean'), 'utf8').split('\n');
+    const outcome = (promise: Promise<{ profile: { rows: number } }>) => promise.then(({ profile }) => `${profile.rows} rows`, (error: Error & { location?: { file?: string; line?: number } }) => `${error.name}: ${error.message} @${error.location?.file}:${error.location?.line}`);
+    for (const [name, broken, expected] of [
+      ['bad-json', '{"age": 41, "workclass": ', /^InputDataError: invalid JSON: .* @data\.csv:15001$/],
+      ['new-key', JSON.stringify({ ...JSON.parse(lines[15_000]!), extra: 1 }), /^InputDataError: unexpected key 'extra': .* @data\.csv:15001$/],
+      // A byte-order mark is dropped wherever a line starts with one (UTF-8 decoding drops it), in a chunk as in one pass.
+      ['mid-bom', `\ufeff${lines[15_000]}`, /^20000 rows$/],
+    ] as const) {
+      const path = write(`${name}.jsonl`, [...lines.slice(0, 15_000), broken, ...lines.slice(15_001)].join('\n'));
+      const whole = await outcome(validate(path, { chunkBytes: 1 << 30 }));
+      expect(whole, name).toMatch(expected);
+      expect(await outcome(validate(path, { chunkBytes: 64 << 10, chunkRunner: inProcessRunner() })), name).toBe(whole);
+      expect(await outcome(validate(path, { chunkBytes: 64 << 10 })), name).toBe(whole);
+    }
   });
 });

@@ -1,21 +1,23 @@
 /**
- * Reading a large CSV file in chunks, so two threads can validate and profile it at once.
+ * Reading a large CSV or JSONL file in chunks, so two threads can validate and profile it at once.
  *
  * The file's data bytes are cut at fixed offsets (every `chunkBytes`, so the cut depends on the
  * file only, never on how many threads run). Each chunk starts at the first line start after its
  * cut and ends before the first row starting at or after the next cut; it is scanned on its own,
  * with lines counted from 1, into a `ChunkState` (profile, validator findings, drift samples) that
  * can cross threads. States are absorbed in file order: a chunk whose start is not where the
- * previous one ended (the cut fell inside a quoted field spanning lines), or that failed, is read
- * again from the exact boundary, with the file's own line numbers. So results never depend on
- * which thread read what, and errors are the ones a single pass would raise.
+ * previous one ended (in CSV, the cut fell inside a quoted field spanning lines), or that failed,
+ * is read again from the exact boundary, with the file's own line numbers. So results never depend
+ * on which thread read what, and errors are the ones a single pass would raise.
  */
 import type { z } from 'zod';
 import type { DataSchemaFile } from '@modelgate/core';
 import { RowSampler, type NumericReservoir, type SampleState } from './drift/reservoir.js';
 import { TableProfiler, type TableProfileJson } from './profile/table.js';
 import type { OpenOptions } from './readers/common.js';
-import { openCsv, type CsvRange, type CsvSource, type RowPosition } from './readers/csv.js';
+import { openCsv } from './readers/csv.js';
+import { openJsonl } from './readers/jsonl.js';
+import type { RangedSource, RowPosition, RowRange } from './readers/ranges.js';
 import { SchemaValidator, type ValidateOptions, type ValidatorState } from './schema/validate.js';
 import { cellAt, type TableBatch, type TableSource } from './table.js';
 
@@ -36,13 +38,14 @@ export const CHUNK_BYTES_PER_COLUMN = 256 << 10;
 
 /** Everything a thread needs to scan one chunk (structured-clone safe). */
 export interface ChunkTask {
-  /** Path to open, the name shown in the reader's messages, and the read options of the source. */
+  /** Path to open, its format, the name shown in the reader's messages, and the read options of the source. */
   path: string;
+  format: RangedSource['format'];
   shown: string;
   read: OpenOptions;
   /** The file name anomaly samples carry. */
   validatorFile: string;
-  range: CsvRange;
+  range: RowRange;
   /** Position of the chunk in the file: seeds its drift samples. */
   index: number;
   schema?: Schema;
@@ -139,28 +142,28 @@ export class PassState {
   }
 }
 
-/** Scans one chunk of an open CSV source. */
-export async function scanChunk(source: CsvSource, task: ChunkTask): Promise<ChunkState> {
+/** Scans one chunk of an open CSV or JSONL source. */
+export async function scanChunk(source: RangedSource, task: ChunkTask): Promise<ChunkState> {
   const validator = task.schema ? new SchemaValidator(task.schema, source.columns, task.validatorFile, task.validate) : undefined;
   const pass = new PassState(source.columns, task.sampled, task.sampleSize, sampleSeed(task.index), validator, task.sampleBounds);
   // PassState keeps nothing of a batch once it has added it.
   // The profiler, validator and sampler read coded cells by their codes.
-  const reader = source.csv.readRange({ ...task.range, reuseBatches: true, codedCellsInData: false });
+  const reader = source.ranges.readRange({ ...task.range, reuseBatches: true, codedCellsInData: false });
   await pass.addAll(reader.batches());
   return pass.exportState(reader.start, reader.next);
 }
 
 /**
- * The worker thread's side: opens the file (once per path) and scans the chunk. Opens CSV directly
- * (`task.read` carries the resolved delimiter), so the worker bundle leaves the other readers out.
+ * The worker thread's side: opens the file (once per path) and scans the chunk. Opens CSV or JSONL
+ * directly (`task.read` carries a CSV's resolved delimiter), so the worker bundle leaves Parquet out.
  */
 export function chunkScanner(): (task: ChunkTask) => Promise<ChunkState> {
-  const opened = new Map<string, Promise<CsvSource>>();
+  const opened = new Map<string, Promise<RangedSource>>();
   return async (task) => {
-    const key = JSON.stringify([task.path, task.shown, task.read]);
+    const key = JSON.stringify([task.path, task.format, task.shown, task.read]);
     let source = opened.get(key);
     if (!source) {
-      source = openCsv(task.path, task.shown, task.read, ',');
+      source = task.format === 'jsonl' ? openJsonl(task.path, task.shown, task.read) : openCsv(task.path, task.shown, task.read, ',');
       opened.set(key, source);
       source.catch(() => opened.delete(key)); // a failed open is tried again with the next task
     }
@@ -169,15 +172,15 @@ export function chunkScanner(): (task: ChunkTask) => Promise<ChunkState> {
 }
 
 /**
- * The cuts of a CSV source's data: [dataStart, cut1, cut2, …]; one entry means one chunk. Chunks
+ * The cuts of a CSV or JSONL source's data: [dataStart, cut1, cut2, …]; one entry means one chunk. Chunks
  * are `chunkBytes` long, but the last `2 × chunkBytes` or less are cut in equal parts of at most
  * half a chunk: the thread that finishes first then waits for at most half a chunk (the other
  * thread's last one), not a whole one. The cuts depend on the file's size only, never on the
  * threads.
  */
-export function chunkCuts(source: CsvSource, chunkBytes: number): number[] {
+export function chunkCuts(source: RangedSource, chunkBytes: number): number[] {
   if (!Number.isSafeInteger(chunkBytes) || chunkBytes < 1) throw new RangeError(`chunkBytes must be a positive integer, got ${chunkBytes}`);
-  const { size, dataStart } = source.csv;
+  const { size, dataStart } = source.ranges;
   const cuts = [dataStart.offset];
   let at = dataStart.offset;
   while (size - at > 2 * chunkBytes) cuts.push((at += chunkBytes));
@@ -188,9 +191,9 @@ export function chunkCuts(source: CsvSource, chunkBytes: number): number[] {
 }
 
 export interface ChunkedReadOptions {
-  source: CsvSource;
+  source: RangedSource;
   cuts: number[];
-  task: Omit<ChunkTask, 'path' | 'shown' | 'read' | 'range' | 'index' | 'sampleBounds' | 'validatorFile'>;
+  task: Omit<ChunkTask, 'path' | 'format' | 'shown' | 'read' | 'range' | 'index' | 'sampleBounds' | 'validatorFile'>;
   /** The file name anomaly samples carry (default: the source's shown path). */
   validatorFile?: string;
   /** Runs chunks on another thread too; without it the chunks are all read here, in order. */
@@ -230,9 +233,9 @@ export async function readChunked(options: ChunkedReadOptions): Promise<{ pass: 
   const count = cuts.length;
   const sampleBounds = count > 1 ? await estimateSampleBounds(source, sampled, sampleSize, options.probes ?? PROBES) : sampled.map(() => 1);
   const validatorFile = options.validatorFile ?? source.path;
-  const taskOf = (index: number, range: CsvRange): ChunkTask => ({ ...options.task, path: source.csv.file, shown: source.path, read: source.csv.options, validatorFile, range, index, sampleBounds });
-  const rangeOf = (index: number): CsvRange => ({ from: index === 0 ? source.csv.dataStart : cuts[index]!, to: cuts[index + 1] ?? Infinity });
-  const scanHere = (index: number, range: CsvRange) => scanChunk(source, taskOf(index, range));
+  const taskOf = (index: number, range: RowRange): ChunkTask => ({ ...options.task, path: source.ranges.file, format: source.format, shown: source.path, read: source.ranges.options, validatorFile, range, index, sampleBounds });
+  const rangeOf = (index: number): RowRange => ({ from: index === 0 ? source.ranges.dataStart : cuts[index]!, to: cuts[index + 1] ?? Infinity });
+  const scanHere = (index: number, range: RowRange) => scanChunk(source, taskOf(index, range));
 
   const outcomes: (Outcome | undefined)[] = new Array(count);
   let taken = 0;
@@ -245,7 +248,7 @@ export async function readChunked(options: ChunkedReadOptions): Promise<{ pass: 
     wakeRunner = undefined;
   };
   let total: PassState | undefined;
-  let expected: RowPosition | null = source.csv.dataStart;
+  let expected: RowPosition | null = source.ranges.dataStart;
   /** Where each chunk really starts, once known: a second sampling pass rereads exactly these rows. */
   const starts: RowPosition[] = [];
 
@@ -276,7 +279,7 @@ export async function readChunked(options: ChunkedReadOptions): Promise<{ pass: 
         const validator = options.task.schema ? new SchemaValidator(options.task.schema, source.columns, validatorFile, options.task.validate) : undefined;
         total = new PassState(source.columns, sampled, sampleSize, sampleSeed(0), validator, sampleBounds, TableProfiler.fromJSON(state.profile));
       }
-      starts[index] = index === 0 ? source.csv.dataStart : expected;
+      starts[index] = index === 0 ? source.ranges.dataStart : expected;
       total.absorb(state, shift, first);
       expected = state.next ? { offset: state.next.offset, line: state.next.line + shift } : null;
       options.onRows?.(total.rows);
@@ -334,7 +337,7 @@ export async function readChunked(options: ChunkedReadOptions): Promise<{ pass: 
   const short = shortSamples(total!, sampled, sampleBounds, sampleSize, options.sampleUsed);
   if (short.length > 0) {
     // Chunk by chunk from the known starts, each under its chunk's seed.
-    const parts = starts.map((from, index) => ({ seed: sampleSeed(index), batches: () => source.csv.readRange({ from, to: cuts[index + 1] ?? Infinity, reuseBatches: true, codedCellsInData: false }).batches() }));
+    const parts = starts.map((from, index) => ({ seed: sampleSeed(index), batches: () => source.ranges.readRange({ from, to: cuts[index + 1] ?? Infinity, reuseBatches: true, codedCellsInData: false }).batches() }));
     await redrawSamples(source, parts, short, sampleSize, total!);
   }
   return { pass: total!, chunks: count, onRunner, resampled: short };
@@ -396,8 +399,8 @@ const PROBE_BATCH_ROWS = 512;
  * one that began inside a quoted field spanning lines, is left out; the row is reported when its
  * chunk is read.
  */
-async function estimateSampleBounds(source: CsvSource, sampled: readonly string[], sampleSize: number, probes: Probes): Promise<number[]> {
-  const { size, dataStart } = source.csv;
+async function estimateSampleBounds(source: RangedSource, sampled: readonly string[], sampleSize: number, probes: Probes): Promise<number[]> {
+  const { size, dataStart } = source.ranges;
   const dataBytes = size - dataStart.offset;
   const indexes = sampled.map((name) => source.columns.indexOf(name));
   const present = sampled.map(() => 0);
@@ -410,7 +413,7 @@ async function estimateSampleBounds(source: CsvSource, sampled: readonly string[
     // Without coded cells, as every other read of a validation: the reader's decoder is then
     // compiled for that one mode (reading these few windows the other way first cost 2.5% more
     // instructions over the whole validation at 1M rows, callgrind).
-    const reader = source.csv.readRange({ from: probe === 0 ? dataStart : from, to: from + probes.bytes, reuseBatches: true, codedCellsInData: false, batchRows: PROBE_BATCH_ROWS });
+    const reader = source.ranges.readRange({ from: probe === 0 ? dataStart : from, to: from + probes.bytes, reuseBatches: true, codedCellsInData: false, batchRows: PROBE_BATCH_ROWS });
     const seen = sampled.map(() => 0);
     let seenRows = 0;
     try {

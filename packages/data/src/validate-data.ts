@@ -10,7 +10,7 @@ import { categoricalDrift, CHOICE_UNIQUES, chooseTest, datasetDrift, distinctUni
 import { comparableCounts, valueCounts } from './profile/distribution.js';
 import type { ColumnProfileJson } from './profile/json.js';
 import { SchemaValidator, type ValidateOptions } from './schema/validate.js';
-import type { CsvSource } from './readers/csv.js';
+import type { RangedSource } from './readers/ranges.js';
 import { requireRows, type TableSource } from './table.js';
 import { boundsFromCounts, CHUNK_BYTES_PER_COLUMN, chunkCuts, DEFAULT_CHUNK_BYTES, PassState, readChunked, redrawSamples, sampleSeed, shortSamples, type ChunkRunner } from './validate-chunks.js';
 
@@ -32,12 +32,12 @@ export interface DataValidationOptions {
   /** Rows of the data read so far, after each batch or chunk. */
   onProgress?: (rows: number) => void;
   /**
-   * Starts a thread to share the reading of a large CSV file (called only when the file has more
+   * Starts a thread to share the reading of a large CSV or JSONL file (called only when the file has more
    * than one chunk; closed when done). Without it every chunk is read on this thread — the results
    * are the same either way.
    */
   chunkRunner?: () => ChunkRunner;
-  /** Chunk size for CSV data (default 16 MiB, more for files over 64 columns); for tests. */
+  /** Chunk size for CSV and JSONL data (default 16 MiB, more for files over 64 columns); for tests. */
   chunkBytes?: number;
 }
 
@@ -45,7 +45,7 @@ export interface DataValidationResult {
   validation?: ArtifactBody<'validation'>;
   profile: ArtifactBody<'profile'>;
   drift?: ArtifactBody<'drift'>;
-  /** How the data was read: CSV chunks, and threads that read them (for the log). */
+  /** How the data was read: chunks (CSV, JSONL), and threads that read them (for the log). */
   reading: { chunks: number; threads: number };
 }
 
@@ -74,12 +74,12 @@ export async function validateData(options: DataValidationOptions): Promise<Data
   const sampleSize = options.sampleSize ?? 100_000;
   const source = options.data.source;
   const validateOptions = options.validate ?? {};
-  // A CSV file longer than MIN_CHUNKS chunks is read in chunks (on two threads when a runner is given);
+  // A CSV or JSONL file longer than MIN_CHUNKS chunks is read in chunks (on two threads when a runner is given);
   // duplicate rows need every row in one validator, so they keep the single pass.
   const chunkBytes = options.chunkBytes ?? Math.max(DEFAULT_CHUNK_BYTES, source.columns.length * CHUNK_BYTES_PER_COLUMN);
-  const csv = 'csv' in source && !validateOptions.duplicateRows ? (source as CsvSource).csv : undefined;
+  const ranged = 'ranges' in source && !validateOptions.duplicateRows ? (source as RangedSource) : undefined;
   // Up to MIN_CHUNKS chunks of data: one pass.
-  const cuts = !csv ? [] : csv.size - csv.dataStart.offset > MIN_CHUNKS * chunkBytes ? chunkCuts(source as CsvSource, chunkBytes) : [csv.dataStart.offset];
+  const cuts = !ranged ? [] : ranged.ranges.size - ranged.ranges.dataStart.offset > MIN_CHUNKS * chunkBytes ? chunkCuts(ranged, chunkBytes) : [ranged.ranges.dataStart.offset];
   const runner = cuts.length > 1 ? options.chunkRunner?.() : undefined;
   // Numeric columns of both files are sampled for drift tests. Their types are not known yet, so
   // every column the reference also has is sampled; a sample stops at its first value that is not
@@ -103,7 +103,7 @@ export async function validateData(options: DataValidationOptions): Promise<Data
   try {
     if (cuts.length > 0) {
       const chunked = await readChunked({
-        source: source as CsvSource,
+        source: ranged!,
         cuts,
         validatorFile: options.data.shown,
         task: { ...(options.schema ? { schema: options.schema.schema } : {}), validate: validateOptions, sampled, sampleSize },

@@ -120,7 +120,7 @@ export const inferSchemaCommand = defineAction({
     const dataInput = inputs.data ?? config?.data?.train;
     if (!dataInput) throw new ConfigurationError("input 'data' is required (or set `data.train` in modelgate.yml)", { field: 'data' });
     const data = workspacePath(environment.workspace, dataInput);
-    // The profile validate makes: large CSV files are read in chunks on two threads.
+    // The profile validate makes: large CSV and JSONL files are read in chunks on two threads.
     const chunkRunner = bundledChunkRunner();
     // Hashed while it is read, as validate does (after the read, hashing took another ~1 ms per MiB).
     const sha256 = startSha256File(data.absolute);

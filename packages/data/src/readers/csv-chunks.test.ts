@@ -105,12 +105,12 @@ describe('CSV: rows and fields split across read chunks', () => {
     const path = temp.write('long-rows.csv', `id,text\n${Array.from({ length: 6 }, (_, i) => long(i)).join('\n')}\n`);
     const source = (await openTable(path)) as CsvSource;
     // From inside the first row to inside the third: the second and third (the rows starting in the range).
-    const from = source.csv.dataStart.offset + 50;
-    const reader = source.csv.readRange({ from, to: from + long(0).length + long(1).length });
+    const from = source.ranges.dataStart.offset + 50;
+    const reader = source.ranges.readRange({ from, to: from + long(0).length + long(1).length });
     const rows: string[] = [];
     for await (const batch of reader.batches()) for (let i = 0; i < batch.rowCount; i += 1) rows.push(`${batch.data[0]![i]},${batch.data[1]![i]}`);
     expect(rows).toEqual([long(1), long(2)]);
-    expect(reader.next?.offset).toBe(source.csv.dataStart.offset + long(0).length + long(1).length + long(2).length + 3);
+    expect(reader.next?.offset).toBe(source.ranges.dataStart.offset + long(0).length + long(1).length + long(2).length + 3);
   });
 
   it('a range can take its own batch size: the same rows and lines, in smaller batches', async () => {
@@ -119,7 +119,7 @@ describe('CSV: rows and fields split across read chunks', () => {
     const read = async (batchRows?: number) => {
       const sizes: number[] = [];
       const rows: string[] = [];
-      const reader = source.csv.readRange({ from: source.csv.dataStart, to: Infinity, reuseBatches: true, ...(batchRows ? { batchRows } : {}) });
+      const reader = source.ranges.readRange({ from: source.ranges.dataStart, to: Infinity, reuseBatches: true, ...(batchRows ? { batchRows } : {}) });
       for await (const batch of reader.batches()) {
         sizes.push(batch.rowCount);
         for (let i = 0; i < batch.rowCount; i += 1) rows.push(`${batch.lines[i]}:${batch.data[0]![i]}|${batch.data[1]![i]}`);
@@ -133,15 +133,15 @@ describe('CSV: rows and fields split across read chunks', () => {
     expect(small.rows).toEqual(whole.rows);
     expect(whole.rows.slice(0, 2)).toEqual(['2:0|null', '3:1|v\n1']);
     expect(small.next).toEqual(whole.next);
-    expect(() => source.csv.readRange({ from: source.csv.dataStart, to: Infinity, batchRows: 0 })).toThrow('batchRows must be a positive integer, got 0');
+    expect(() => source.ranges.readRange({ from: source.ranges.dataStart, to: Infinity, batchRows: 0 })).toThrow('batchRows must be a positive integer, got 0');
   });
 
   it('a short range whose first row starts after its end is empty', async () => {
     const path = temp.write('long-first.csv', `id,text\n1,${'x'.repeat(40_000)}\n2,b\n3,c\n`);
     const source = (await openTable(path)) as CsvSource;
-    const second = source.csv.dataStart.offset + 40_003;
-    for (const from of [source.csv.dataStart.offset + 10, { offset: second, line: 3 }]) {
-      const reader = source.csv.readRange({ from, to: source.csv.dataStart.offset + 20 });
+    const second = source.ranges.dataStart.offset + 40_003;
+    for (const from of [source.ranges.dataStart.offset + 10, { offset: second, line: 3 }]) {
+      const reader = source.ranges.readRange({ from, to: source.ranges.dataStart.offset + 20 });
       let rows = 0;
       for await (const batch of reader.batches()) rows += batch.rowCount;
       expect(rows).toBe(0);

@@ -180,11 +180,11 @@ describe('CSV cell codes', () => {
     const other = dir.write('other.csv', `a,b,c\n${Array.from({ length: 30_000 }, (_, i) => `x${i % 13},y${i % 101},long-value-number-${i % 7}`).join('\n')}\n`);
     const [mixedTable, otherTable] = await Promise.all([openTable(mixed, { nullValues: ['NA'] }), openTable(other)]);
     const fresh = { mixed: [] as string[], other: [] as string[] };
-    await read((mixedTable as CsvSource).csv.readRange({ from: (mixedTable as CsvSource).csv.dataStart, to: Infinity }).batches(), fresh.mixed);
-    await read((otherTable as CsvSource).csv.readRange({ from: (otherTable as CsvSource).csv.dataStart, to: Infinity }).batches(), fresh.other);
+    await read((mixedTable as CsvSource).ranges.readRange({ from: (mixedTable as CsvSource).ranges.dataStart, to: Infinity }).batches(), fresh.mixed);
+    await read((otherTable as CsvSource).ranges.readRange({ from: (otherTable as CsvSource).ranges.dataStart, to: Infinity }).batches(), fresh.other);
     const reused = () => ({
-      mixed: (mixedTable as CsvSource).csv.readRange({ from: (mixedTable as CsvSource).csv.dataStart, to: Infinity, reuseBatches: true }).batches()[Symbol.asyncIterator](),
-      other: (otherTable as CsvSource).csv.readRange({ from: (otherTable as CsvSource).csv.dataStart, to: Infinity, reuseBatches: true }).batches()[Symbol.asyncIterator](),
+      mixed: (mixedTable as CsvSource).ranges.readRange({ from: (mixedTable as CsvSource).ranges.dataStart, to: Infinity, reuseBatches: true }).batches()[Symbol.asyncIterator](),
+      other: (otherTable as CsvSource).ranges.readRange({ from: (otherTable as CsvSource).ranges.dataStart, to: Infinity, reuseBatches: true }).batches()[Symbol.asyncIterator](),
     });
     // One after another, twice: the second pair takes the buffers the first gave back.
     for (let round = 0; round < 2; round += 1) {
@@ -215,10 +215,10 @@ describe('CSV cell codes', () => {
       for (let i = 0; i < batch.rowCount; i += 1) out.push(batch.columns.map((_, j) => String(read(batch, j, i))).join(','));
     };
     const fresh: string[] = [];
-    for await (const batch of source.csv.readRange({ from: source.csv.dataStart, to: Infinity }).batches()) rows(batch, fresh, (b, j, i) => b.data[j]![i]);
+    for await (const batch of source.ranges.readRange({ from: source.ranges.dataStart, to: Infinity }).batches()) rows(batch, fresh, (b, j, i) => b.data[j]![i]);
     const omitted: string[] = [];
     const direct: string[] = [];
-    for await (const batch of source.csv.readRange({ from: source.csv.dataStart, to: Infinity, reuseBatches: true, codedCellsInData: false }).batches()) {
+    for await (const batch of source.ranges.readRange({ from: source.ranges.dataStart, to: Infinity, reuseBatches: true, codedCellsInData: false }).batches()) {
       rows(batch, omitted, cellAt);
       rows(batch, direct, (b, j, i) => b.data[j]![i]);
     }
@@ -235,8 +235,8 @@ describe('CSV cell codes', () => {
       for (let i = 0; i < batch.rowCount; i += 1) out.push(batch.data.map((column) => String(column[i])).join(','));
     };
     const fresh: string[] = [];
-    for await (const batch of source.csv.readRange({ from: source.csv.dataStart, to: Infinity }).batches()) rows(batch, fresh);
-    const readers = [0, 1].map(() => source.csv.readRange({ from: source.csv.dataStart, to: Infinity, reuseBatches: true }).batches()[Symbol.asyncIterator]());
+    for await (const batch of source.ranges.readRange({ from: source.ranges.dataStart, to: Infinity }).batches()) rows(batch, fresh);
+    const readers = [0, 1].map(() => source.ranges.readRange({ from: source.ranges.dataStart, to: Infinity, reuseBatches: true }).batches()[Symbol.asyncIterator]());
     const read: string[][] = [[], []];
     const ahead = await readers[0]!.next();
     rows(ahead.value as TableBatch, read[0]!);

@@ -4,13 +4,13 @@
  * empty field `""` is empty too). Rows stream in batches of `batchRows` from a 1 MiB read buffer (and
  * a second one the next read goes into meanwhile).
  */
-import type { FileHandle } from 'node:fs/promises';
 import { ConfigurationError, InputDataError } from '@modelgate/core';
-import type { BatchOptions, Cell, ColumnCodes, ReadOptions, TableBatch, TableSource } from '../table.js';
+import type { Cell, ColumnCodes, TableBatch } from '../table.js';
 import { batchRowsOf, checkDataFile, openDataFile, projectColumns, tuningOf, type OpenOptions } from './common.js';
 import { CellDecoder } from './csv-cells.js';
 import { giveBack, takeBuffer } from './spare-buffers.js';
 import { CsvScanner, END, ESCAPED, NEED_MORE, PLAIN, ROW } from './csv-scan.js';
+import { lineStartAtOrAfter, type RangedSource, type RangeReader, type RowPosition, type RowRange } from './ranges.js';
 
 const FULL = 3;
 
@@ -31,56 +31,8 @@ export function delimiterOf(options: OpenOptions, fallback: string): number {
   return code;
 }
 
-/** A row boundary in a CSV file: the byte offset where a row starts and that row's line. */
-export interface RowPosition {
-  offset: number;
-  line: number;
-}
-
-/**
- * Part of a CSV file's rows, for reading one file in chunks (possibly on several threads).
- * `from` is either an exact row boundary (lines are the file's) or a byte offset to seek from: the
- * first line start at or after it, with lines counted from 1 there (the caller shifts them once it
- * knows the real line). A seek can land inside a quoted field that spans lines; the caller finds
- * out by comparing `start` with the previous chunk's `next` and rereads from the exact boundary.
- * `batchRows` (default: the source's) lets a range known to hold few rows use smaller batches.
- */
-export interface CsvRange extends BatchOptions, Pick<ReadOptions, 'batchRows'> {
-  from: RowPosition | number;
-  /** Stop before the first row that starts at or after this byte offset (Infinity: the end). */
-  to: number;
-  /**
-   * The consumer is done with a batch when it asks for the next one, so its arrays can be refilled
-   * instead of allocated anew (a large share of the garbage a pass over a big file makes).
-   */
-  reuseBatches?: boolean;
-}
-
-/** Reads one range; `start` and `next` are known once the batches are consumed. */
-export interface CsvRangeReader {
-  batches(): AsyncGenerator<TableBatch>;
-  /**
-   * The first row found from `from` on, even when it already lies at or after `to` (then the range
-   * is empty and `start` equals `next`); null when the file ends first.
-   */
-  start: RowPosition | null;
-  /** The first row at or after `to` (null: the range reached the end of the file). */
-  next: RowPosition | null;
-}
-
-/** What a CSV source adds to TableSource: where its data rows lie, and ranged reads of them. */
-export interface CsvLayout {
-  /** The path to open (not the shown one) and the options the source was opened with. */
-  file: string;
-  options: OpenOptions;
-  /** File size, and the first data row's offset and line (after the header). */
-  size: number;
-  dataStart: RowPosition;
-  readRange(range: CsvRange): CsvRangeReader;
-}
-
-export interface CsvSource extends TableSource {
-  readonly csv: CsvLayout;
+export interface CsvSource extends RangedSource {
+  readonly format: 'csv';
 }
 
 export async function openCsv(path: string, shown: string, options: OpenOptions, defaultDelimiter: string): Promise<CsvSource> {
@@ -94,9 +46,9 @@ export async function openCsv(path: string, shown: string, options: OpenOptions,
   const columns = selected.map((index) => header.names[index]!);
   const dataStart = { offset: header.dataStart, line: header.dataLine };
 
-  function readRange(range: CsvRange): CsvRangeReader {
+  function readRange(range: RowRange): RangeReader {
     const rangeBatchRows = range.batchRows === undefined ? batchRows : batchRowsOf(range);
-    const reader: CsvRangeReader = {
+    const reader: RangeReader = {
       start: null,
       next: null,
       async *batches(): AsyncGenerator<TableBatch> {
@@ -139,21 +91,8 @@ export async function openCsv(path: string, shown: string, options: OpenOptions,
     columns,
     batches: (options) => readRange({ from: dataStart, to: Infinity, codedCellsInData: options?.codedCellsInData }).batches(),
     // The delimiter resolved (a .tsv default included), so reopening with these options reads the same.
-    csv: { file: path, options: { ...options, delimiter: String.fromCharCode(delimiter) }, size, dataStart, readRange },
+    ranges: { file: path, options: { ...options, delimiter: String.fromCharCode(delimiter) }, size, dataStart, readRange },
   };
-}
-
-/** The first offset at or after `from` that starts a line (`size` when there is none). */
-async function lineStartAtOrAfter(fh: FileHandle, from: number, size: number): Promise<number> {
-  const block = Buffer.allocUnsafe(1 << 16);
-  for (let at = from - 1; at < size; ) {
-    const { bytesRead } = await fh.read(block, 0, block.length, at);
-    if (bytesRead === 0) break;
-    const newline = block.subarray(0, bytesRead).indexOf(10);
-    if (newline >= 0) return at + newline + 1;
-    at += bytesRead;
-  }
-  return size;
 }
 
 /** Accumulates rows into the current batch (the synchronous hot loop). */
