@@ -393,9 +393,11 @@ describe('chunked JSONL', () => {
   });
 
   it('reads ranges from any byte offset that chain into the whole file, with lines shifted by their start', async () => {
-    const path = await jsonl(income('holdout', 3000), 'ranges');
-    // Reads of 1000 bytes: most lines are cut by a read and carried over to the next.
-    const source = (await openTable(path, { chunkSize: 1000 })) as RangedSource;
+    // Every 41st line made 2-3 KB long: longer than a read, so the buffer grows for it.
+    const text = readFileSync(await jsonl(income('holdout', 3000), 'ranges-base'), 'utf8');
+    const path = write('ranges.jsonl', text.split('\n').map((line, i) => (i % 41 === 40 ? line.replace('"workclass":"', `"workclass":"${'w'.repeat(2000 + i)}`) : line)).join('\n'));
+    // Reads of 256 bytes: most lines are cut by a read and carried over to the next.
+    const source = (await openTable(path, { chunkSize: 256 })) as RangedSource;
     const whole = await drain(await openTable(path));
     const { size } = source.ranges;
     // Cuts anywhere, and cuts exactly at line starts (that line belongs to the range it starts).
@@ -425,6 +427,10 @@ describe('chunked JSONL', () => {
     expect((await drain({ ...source, batches: () => empty.batches() })).rows).toEqual([]);
     expect(empty.start).toEqual({ offset: readFileSync(path, 'utf8').indexOf('\n') + 1, line: 1 });
     expect(empty.next).toEqual(empty.start);
+    // Offset 0 starts a line: a seek there reads the whole file.
+    const all = source.ranges.readRange({ from: 0, to: Infinity });
+    expect((await drain({ ...source, batches: () => all.batches() })).rows).toEqual(whole.rows);
+    expect(all.start).toEqual({ offset: 0, line: 1 });
   });
 
   it('raises the error a single pass raises, at the same line, for a broken line deep in the file', async () => {
@@ -442,5 +448,16 @@ describe('chunked JSONL', () => {
       expect(await outcome(validate(path, { chunkBytes: 64 << 10, chunkRunner: inProcessRunner() })), name).toBe(whole);
       expect(await outcome(validate(path, { chunkBytes: 64 << 10 })), name).toBe(whole);
     }
+    // A line over the length limit right at a chunk's start fails the chunk before it too (that
+    // one reads up to the line): the error is still the single pass's, at the line's own number.
+    // The first line starting at or after the first cut (64 KiB).
+    const long = lines.findIndex((_, i) => i > 0 && Buffer.byteLength(lines.slice(0, i).join('\n')) + 1 >= 64 << 10);
+    const tooLong = write('too-long.jsonl', [...lines.slice(0, long), lines[long]!.replace('"workclass":"', `"workclass":"${'w'.repeat(5000)}`), ...lines.slice(long + 1)].join('\n'));
+    const limited = async (chunkRunner?: () => ChunkRunner) =>
+      outcome(validateData({ data: { source: await openTable(tooLong, { maxRowBytes: 4096 }, 'too-long.jsonl'), shown: 'too-long.jsonl' }, chunkBytes: 64 << 10, ...(chunkRunner ? { chunkRunner } : {}) }));
+    const single = await outcome(validateData({ data: { source: await openTable(tooLong, { maxRowBytes: 4096 }, 'too-long.jsonl'), shown: 'too-long.jsonl' } }));
+    expect(single).toBe(`InputDataError: line is longer than 4 KB (the limit) @too-long.jsonl:${long + 1}`);
+    expect(await limited(inProcessRunner())).toBe(single);
+    expect(await limited()).toBe(single);
   });
 });

@@ -61,6 +61,8 @@ export interface RangedSource extends TableSource {
 
 /** The first offset at or after `from` that starts a line (`size` when there is none). */
 export async function lineStartAtOrAfter(fh: FileHandle, from: number, size: number): Promise<number> {
+  // The file's start starts a line (a read at -1 would be one at the handle's position instead).
+  if (from <= 0) return 0;
   const block = Buffer.allocUnsafe(1 << 16);
   for (let at = from - 1; at < size; ) {
     const { bytesRead } = await fh.read(block, 0, block.length, at);
