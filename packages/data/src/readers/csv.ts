@@ -10,7 +10,7 @@ import { batchRowsOf, checkDataFile, openDataFile, projectColumns, tuningOf, typ
 import { CellDecoder } from './csv-cells.js';
 import { giveBack, takeBuffer } from './spare-buffers.js';
 import { CsvScanner, END, ESCAPED, NEED_MORE, PLAIN, ROW } from './csv-scan.js';
-import { lineStartAtOrAfter, type RangedSource, type RangeReader, type RowPosition, type RowRange } from './ranges.js';
+import { rangeReader, type RangedSource, type RangeReader, type RowPosition, type RowRange } from './ranges.js';
 
 const FULL = 3;
 
@@ -48,41 +48,30 @@ export async function openCsv(path: string, shown: string, options: OpenOptions,
 
   function readRange(range: RowRange): RangeReader {
     const rangeBatchRows = range.batchRows === undefined ? batchRows : batchRowsOf(range);
-    const reader: RangeReader = {
-      start: null,
-      next: null,
-      async *batches(): AsyncGenerator<TableBatch> {
-        const fh = await openDataFile(path, shown);
-        try {
-          const start = typeof range.from === 'number' ? { offset: await lineStartAtOrAfter(fh, range.from, size), line: 1 } : range.from;
-          const scanner = new CsvScanner(fh, shown, { delimiter, ...tuning, start: start.offset, line: start.line, end: range.to });
-          scanner.names = header.names;
-          const rows = new RowReader(scanner, new CellDecoder(scanner, shown, selected, nulls, range.codedCellsInData !== false), shown, header.names.length, columns, rangeBatchRows, range.to, range.reuseBatches === true);
-          try {
-            for (;;) {
-              const status = rows.fill();
-              if (status === NEED_MORE) {
-                await scanner.fill();
-                rows.decoder.newFill();
-              } else if (status === FULL) {
-                yield rows.take();
-              } else {
-                if (rows.count > 0) yield rows.take();
-                return;
-              }
-            }
-          } finally {
-            reader.start = rows.start;
-            reader.next = rows.next;
-            rows.release();
-            scanner.release();
+    return rangeReader(path, shown, size, range, async function* (fh, start, reader) {
+      const scanner = new CsvScanner(fh, shown, { delimiter, ...tuning, start: start.offset, line: start.line, end: range.to });
+      scanner.names = header.names;
+      const rows = new RowReader(scanner, new CellDecoder(scanner, shown, selected, nulls, range.codedCellsInData !== false), shown, header.names.length, columns, rangeBatchRows, range.to, range.reuseBatches === true);
+      try {
+        for (;;) {
+          const status = rows.fill();
+          if (status === NEED_MORE) {
+            await scanner.fill();
+            rows.decoder.newFill();
+          } else if (status === FULL) {
+            yield rows.take();
+          } else {
+            if (rows.count > 0) yield rows.take();
+            return;
           }
-        } finally {
-          await fh.close();
         }
-      },
-    };
-    return reader;
+      } finally {
+        reader.start = rows.start;
+        reader.next = rows.next;
+        rows.release();
+        scanner.release();
+      }
+    });
   }
 
   return {

@@ -14,7 +14,7 @@ import type { FileHandle } from 'node:fs/promises';
 import { InputDataError } from '@modelgate/core';
 import type { Cell, TableBatch } from '../table.js';
 import { batchRowsOf, checkDataFile, formatBytes, openDataFile, projectColumns, tuningOf, type OpenOptions } from './common.js';
-import { lineStartAtOrAfter, type RangedSource, type RangeReader, type RowPosition, type RowRange } from './ranges.js';
+import { rangeReader, type RangedSource, type RangeReader, type RowPosition, type RowRange } from './ranges.js';
 
 const LF = 10;
 
@@ -198,24 +198,15 @@ export async function openJsonl(path: string, shown: string, options: OpenOption
 
   function readRange(range: RowRange): RangeReader {
     const rangeBatchRows = range.batchRows === undefined ? batchRows : batchRowsOf(range);
-    const reader: RangeReader = {
-      start: null,
-      next: null,
-      async *batches(): AsyncGenerator<TableBatch> {
-        const handle = await openDataFile(path, shown);
-        let lines: LineReader | undefined;
-        try {
-          const from = typeof range.from === 'number' ? { offset: await lineStartAtOrAfter(handle, range.from, size), line: 1 } : range.from;
-          lines = new LineReader(handle, shown, chunkSize, maxRowBytes, from, range.to);
-          yield* readObjects(lines, shown, keys, known, selected, columns, rangeBatchRows);
-        } finally {
-          reader.start = lines?.firstRow ?? null;
-          reader.next = lines?.nextRow ?? null;
-          await handle.close();
-        }
-      },
-    };
-    return reader;
+    return rangeReader(path, shown, size, range, async function* (fh, from, reader) {
+      const lines = new LineReader(fh, shown, chunkSize, maxRowBytes, from, range.to);
+      try {
+        yield* readObjects(lines, shown, keys, known, selected, columns, rangeBatchRows);
+      } finally {
+        reader.start = lines.firstRow;
+        reader.next = lines.nextRow;
+      }
+    });
   }
 
   return {
@@ -268,7 +259,7 @@ async function* readObjects(lines: LineReader, shown: string, keys: readonly str
             data[j]![count] = null;
           }
         }
-        if (objectKeys.length > present) checkKeys(object, known, keys, shown, next.line);
+        if (objectKeys.length > present) checkKeys(objectKeys, known, keys, shown, next.line);
       }
       numbers[count] = next.line;
       count += 1;
@@ -298,8 +289,8 @@ function cellOf(value: unknown, name: string, file: string, line: number): Cell 
 }
 
 /** Called when an object has more keys than the selected columns it holds: finds a new key. */
-function checkKeys(object: Record<string, unknown>, known: ReadonlySet<string>, keys: readonly string[], file: string, line: number): void {
-  for (const key of Object.keys(object)) {
+function checkKeys(objectKeys: readonly string[], known: ReadonlySet<string>, keys: readonly string[], file: string, line: number): void {
+  for (const key of objectKeys) {
     if (!known.has(key)) {
       throw new InputDataError(`unexpected key '${key}': the first object has no such key (keys: ${keys.join(', ')}); missing keys are null, new keys are an error`, { file, line, field: key });
     }

@@ -4,7 +4,7 @@
  */
 import type { FileHandle } from 'node:fs/promises';
 import type { BatchOptions, ReadOptions, TableBatch, TableSource } from '../table.js';
-import type { OpenOptions } from './common.js';
+import { openDataFile, type OpenOptions } from './common.js';
 
 /** A row boundary: the byte offset where a row starts and that row's line. */
 export interface RowPosition {
@@ -57,6 +57,27 @@ export interface RangeLayout {
 export interface RangedSource extends TableSource {
   readonly format: 'csv' | 'jsonl';
   readonly ranges: RangeLayout;
+}
+
+/**
+ * A RangeReader of `range`: opens the file, finds the row `range.from` stands for, and streams what
+ * `read` makes from there; `read` sets the reader's `start` and `next` when it is done.
+ */
+export function rangeReader(path: string, shown: string, size: number, range: RowRange, read: (fh: FileHandle, from: RowPosition, reader: RangeReader) => AsyncGenerator<TableBatch>): RangeReader {
+  const reader: RangeReader = {
+    start: null,
+    next: null,
+    async *batches(): AsyncGenerator<TableBatch> {
+      const fh = await openDataFile(path, shown);
+      try {
+        const from = typeof range.from === 'number' ? { offset: await lineStartAtOrAfter(fh, range.from, size), line: 1 } : range.from;
+        yield* read(fh, from, reader);
+      } finally {
+        await fh.close();
+      }
+    },
+  };
+  return reader;
 }
 
 /** The first offset at or after `from` that starts a line (`size` when there is none). */
