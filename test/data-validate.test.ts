@@ -1,6 +1,6 @@
 import { execFileSync, spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { parseArtifact } from '@modelgate/core';
@@ -160,6 +160,18 @@ describe('data-validate bundle', () => {
     const cli = spawnSync(process.execPath, [join(REPO_ROOT, 'bin/modelgate.js'), 'infer-schema', '--data', 'empty.csv', '--out', 'schema.json'], { cwd: data.workspace, encoding: 'utf8' });
     expect([cli.status, cli.stderr]).toEqual([1, 'modelgate: empty.csv:1: has no data rows (only a header)\n']);
     expect(existsSync(join(data.workspace, 'schema.json'))).toBe(false);
+  });
+
+  it('an output path the user cannot write is one line naming it, and no artifact is written', async () => {
+    const files = { 'train.csv': income('train.csv'), 'afile': 'x', 'out/drift.json/keep': 'a directory where drift.json goes' };
+    const run = await runActionBundle('data-validate', { inputs: { data: 'train.csv', reference: 'train.csv' }, files });
+    const cli = (outDir: string) => spawnSync(process.execPath, [join(REPO_ROOT, 'bin/modelgate.js'), 'validate', '--data', 'train.csv', '--reference', 'train.csv', '--out-dir', outDir], { cwd: run.workspace, encoding: 'utf8' });
+    const inTheWay = cli('afile');
+    expect([inTheWay.status, inTheWay.stderr]).toEqual([1, `modelgate: ${join(run.workspace, 'afile/profile.json')}: cannot create its folder: '${join(run.workspace, 'afile')}' or a folder above it is a file\n`]);
+    const directory = cli('out');
+    expect([directory.status, directory.stderr]).toEqual([1, `modelgate: ${join(run.workspace, 'out/drift.json')}: is a directory; expected the path of a file to write\n`]);
+    // profile.json would have come first: all or nothing.
+    expect(readdirSync(join(run.workspace, 'out')).sort()).toEqual(['drift.json']);
   });
 
   it('malformed data is one line naming file and line', async () => {

@@ -1,19 +1,67 @@
 import { randomBytes } from 'node:crypto';
-import { mkdir, rename, unlink, writeFile } from 'node:fs/promises';
+import { mkdir, rename, stat, unlink, writeFile } from 'node:fs/promises';
 import { dirname } from 'node:path';
+import { ConfigurationError } from './errors.js';
 
 /**
  * Write a file atomically: a temp file beside the target, then rename. A reader (or a crash)
  * sees the old file or the whole new one, never half an artifact or model.
  */
 export async function writeFileAtomic(path: string, content: string | Uint8Array): Promise<void> {
-  await mkdir(dirname(path), { recursive: true });
-  const temp = `${path}.${randomBytes(6).toString('hex')}.tmp`;
+  await writeFilesAtomic([{ path, content }]);
+}
+
+/**
+ * Write several files that belong together (a step's artifacts): every one goes to a temp file
+ * first, and the targets are renamed into place only when all of them are written and none is a
+ * directory, so a failure leaves none of the new files, not some. A target the user cannot write
+ * (a directory in its place, a file where its folder should be, no permission, no space) is a
+ * ConfigurationError naming it.
+ */
+export async function writeFilesAtomic(files: readonly { path: string; content: string | Uint8Array }[]): Promise<void> {
+  const temps: string[] = [];
   try {
-    await writeFile(temp, content);
-    await rename(temp, path);
+    for (const { path, content } of files) {
+      await mkdir(dirname(path), { recursive: true }).catch((error: unknown) => {
+        throw writeError(error, path, 'mkdir');
+      });
+      const temp = `${path}.${randomBytes(6).toString('hex')}.tmp`;
+      temps.push(temp);
+      await writeFile(temp, content).catch((error: unknown) => {
+        throw writeError(error, path, 'write');
+      });
+    }
+    for (const { path } of files) {
+      const existing = await stat(path).catch(() => undefined);
+      if (existing?.isDirectory()) throw new ConfigurationError('is a directory; expected the path of a file to write', { file: path });
+    }
+    for (const [index, { path }] of files.entries()) {
+      await rename(temps[index]!, path).catch((error: unknown) => {
+        throw writeError(error, path, 'write');
+      });
+    }
   } catch (error) {
-    await unlink(temp).catch(() => undefined);
+    await Promise.all(temps.map((temp) => unlink(temp).catch(() => undefined)));
     throw error;
   }
+}
+
+/** A failed write as the user can fix it (else the error as it is). */
+function writeError(error: unknown, path: string, step: 'mkdir' | 'write'): unknown {
+  const code = (error as NodeJS.ErrnoException | undefined)?.code;
+  const reason =
+    step === 'mkdir' && (code === 'EEXIST' || code === 'ENOTDIR')
+      ? `cannot create its folder: '${dirname(path)}' or a folder above it is a file`
+      : code === 'ENOTDIR'
+        ? `cannot be written: a part of its folder path is a file`
+        : code === 'EISDIR'
+          ? 'is a directory; expected the path of a file to write'
+          : code === 'EACCES' || code === 'EPERM'
+            ? 'cannot be written: permission denied'
+            : code === 'EROFS'
+              ? 'cannot be written: read-only file system'
+              : code === 'ENOSPC'
+                ? 'cannot be written: no space left on device'
+                : undefined;
+  return reason === undefined ? error : new ConfigurationError(reason, { file: path });
 }

@@ -1,9 +1,10 @@
 import { readFile } from 'node:fs/promises';
-import { ConfigurationError, defineAction, input, parseArtifact, type Config, type Logger } from '@modelgate/core';
+import { ConfigurationError, defineAction, input, parseArtifact, serializeArtifact, writeFilesAtomic, type Config, type Logger } from '@modelgate/core';
 import { inferSchema, openTable, validateData, type ReadOptions } from '@modelgate/data';
 import { renderDataSummary } from '@modelgate/report';
 import { bundledChunkRunner } from '../chunk-workers.js';
 import { startSha256File, workspacePath, writeArtifact } from '../files.js';
+import { VERSION } from '../version.js';
 
 /** The runner shows at most 10 error and 10 warning annotations per step; the rest stay in the files. */
 const MAX_ANNOTATIONS = 10;
@@ -66,11 +67,14 @@ export const dataValidate = defineAction({
 
     const outDir = inputs['out-dir'];
     const file = (name: string) => workspacePath(environment.workspace, `${outDir}/${name}`);
-    const written: Record<string, string> = {};
-    if (result.validation) await writeArtifact(file('validation.json').absolute, 'validation', result.validation).then(() => (written['validation'] = file('validation.json').shown));
-    await writeArtifact(file('profile.json').absolute, 'profile', result.profile);
-    written['profile'] = file('profile.json').shown;
-    if (result.drift) await writeArtifact(file('drift.json').absolute, 'drift', result.drift).then(() => (written['drift'] = file('drift.json').shown));
+    // All three or none: a failed write leaves no mix of this run's files and an earlier run's.
+    const artifacts = [
+      ...(result.validation ? [{ name: 'validation', path: file('validation.json'), text: serializeArtifact('validation', result.validation, VERSION) }] : []),
+      { name: 'profile', path: file('profile.json'), text: serializeArtifact('profile', result.profile, VERSION) },
+      ...(result.drift ? [{ name: 'drift', path: file('drift.json'), text: serializeArtifact('drift', result.drift, VERSION) }] : []),
+    ];
+    await writeFilesAtomic(artifacts.map(({ path, text }) => ({ path: path.absolute, content: text })));
+    const written: Record<string, string> = Object.fromEntries(artifacts.map(({ name, path }) => [name, path.shown]));
 
     annotate(logger, result.validation?.anomalies ?? []);
     const errors = result.validation?.errors ?? 0;

@@ -1,0 +1,45 @@
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { writeFileAtomic, writeFilesAtomic } from './atomic-write.js';
+
+const dir = mkdtempSync(join(tmpdir(), 'modelgate-atomic-'));
+
+describe('writeFilesAtomic', () => {
+  it('writes every file, creating folders, and leaves no temp file', async () => {
+    const out = join(dir, 'ok', 'deep');
+    await writeFilesAtomic([
+      { path: join(out, 'a.json'), content: 'a' },
+      { path: join(out, 'b.json'), content: new Uint8Array([98]) },
+    ]);
+    expect(readFileSync(join(out, 'a.json'), 'utf8')).toBe('a');
+    expect(readFileSync(join(out, 'b.json'), 'utf8')).toBe('b');
+    expect(readdirSync(out).sort()).toEqual(['a.json', 'b.json']);
+  });
+
+  it('writes none of the files when one target is a directory, and keeps the old ones', async () => {
+    const out = join(dir, 'partial');
+    mkdirSync(join(out, 'c.json'), { recursive: true });
+    writeFileSync(join(out, 'a.json'), 'old');
+    const failure = writeFilesAtomic([
+      { path: join(out, 'a.json'), content: 'new' },
+      { path: join(out, 'b.json'), content: 'b' },
+      { path: join(out, 'c.json'), content: 'c' },
+    ]);
+    await expect(failure).rejects.toMatchObject({ name: 'ConfigurationError', message: 'is a directory; expected the path of a file to write', location: { file: join(out, 'c.json') } });
+    expect(readFileSync(join(out, 'a.json'), 'utf8')).toBe('old');
+    expect(existsSync(join(out, 'b.json'))).toBe(false);
+    expect(readdirSync(out).sort()).toEqual(['a.json', 'c.json']);
+  });
+
+  it('names the file when a file stands where its folder should be', async () => {
+    writeFileSync(join(dir, 'afile'), 'x');
+    await expect(writeFileAtomic(join(dir, 'afile', 'out.json'), '{}')).rejects.toMatchObject({
+      name: 'ConfigurationError',
+      message: `cannot create its folder: '${join(dir, 'afile')}' or a folder above it is a file`,
+      location: { file: join(dir, 'afile', 'out.json') },
+    });
+    await expect(writeFileAtomic(join(dir, 'afile', 'deeper', 'out.json'), '{}')).rejects.toMatchObject({ name: 'ConfigurationError' });
+  });
+});
