@@ -1,13 +1,18 @@
 import { createHash } from 'node:crypto';
 import { open, readFile } from 'node:fs/promises';
 import { isAbsolute, relative, resolve } from 'node:path';
-import { ConfigurationError, serializeArtifact, writeFileAtomic, type ArtifactBody, type ArtifactKind } from '@modelgate/core';
+import { ConfigurationError, serializeArtifact, writeFileAtomic, writeFilesAtomic, type ArtifactBody, type ArtifactKind } from '@modelgate/core';
 import { VERSION } from './version.js';
 
 export async function writeArtifact<K extends ArtifactKind>(path: string, kind: K, body: ArtifactBody<K>): Promise<string> {
   const text = serializeArtifact(kind, body, VERSION);
   await writeFileAtomic(path, text);
   return text;
+}
+
+/** Artifacts that belong together, written all or none (see writeFilesAtomic). */
+export async function writeArtifacts(artifacts: readonly { [K in ArtifactKind]: { path: string; kind: K; body: ArtifactBody<K> } }[ArtifactKind][]): Promise<void> {
+  await writeFilesAtomic(artifacts.map(({ path, kind, body }) => ({ path, content: serializeArtifact(kind, body as never, VERSION) })));
 }
 
 /**

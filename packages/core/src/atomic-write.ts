@@ -46,22 +46,19 @@ export async function writeFilesAtomic(files: readonly { path: string; content: 
   }
 }
 
+/** Why a path cannot be written, by the error code, where the user can fix it. */
+const WRITE_REASONS: Readonly<Record<string, string>> = {
+  ENOTDIR: 'cannot be written: a part of its folder path is a file',
+  EISDIR: 'is a directory; expected the path of a file to write',
+  EACCES: 'cannot be written: permission denied',
+  EPERM: 'cannot be written: permission denied',
+  EROFS: 'cannot be written: read-only file system',
+  ENOSPC: 'cannot be written: no space left on device',
+};
+
 /** A failed write as the user can fix it (else the error as it is). */
 function writeError(error: unknown, path: string, step: 'mkdir' | 'write'): unknown {
-  const code = (error as NodeJS.ErrnoException | undefined)?.code;
-  const reason =
-    step === 'mkdir' && (code === 'EEXIST' || code === 'ENOTDIR')
-      ? `cannot create its folder: '${dirname(path)}' or a folder above it is a file`
-      : code === 'ENOTDIR'
-        ? `cannot be written: a part of its folder path is a file`
-        : code === 'EISDIR'
-          ? 'is a directory; expected the path of a file to write'
-          : code === 'EACCES' || code === 'EPERM'
-            ? 'cannot be written: permission denied'
-            : code === 'EROFS'
-              ? 'cannot be written: read-only file system'
-              : code === 'ENOSPC'
-                ? 'cannot be written: no space left on device'
-                : undefined;
+  const code = (error as NodeJS.ErrnoException | undefined)?.code ?? '';
+  const reason = step === 'mkdir' && (code === 'EEXIST' || code === 'ENOTDIR') ? `cannot create its folder: '${dirname(path)}' or a folder above it is a file` : WRITE_REASONS[code];
   return reason === undefined ? error : new ConfigurationError(reason, { file: path });
 }

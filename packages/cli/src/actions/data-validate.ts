@@ -1,10 +1,9 @@
 import { readFile } from 'node:fs/promises';
-import { ConfigurationError, defineAction, input, parseArtifact, serializeArtifact, writeFilesAtomic, type Config, type Logger } from '@modelgate/core';
+import { ConfigurationError, defineAction, input, parseArtifact, type Config, type Logger } from '@modelgate/core';
 import { inferSchema, openTable, validateData, type ReadOptions } from '@modelgate/data';
 import { renderDataSummary } from '@modelgate/report';
 import { bundledChunkRunner } from '../chunk-workers.js';
-import { startSha256File, workspacePath, writeArtifact } from '../files.js';
-import { VERSION } from '../version.js';
+import { startSha256File, workspacePath, writeArtifact, writeArtifacts } from '../files.js';
 
 /** The runner shows at most 10 error and 10 warning annotations per step; the rest stay in the files. */
 const MAX_ANNOTATIONS = 10;
@@ -65,16 +64,18 @@ export const dataValidate = defineAction({
     if (result.reading.chunks > 1) logger.info(`read ${data.shown} in ${result.reading.chunks} chunks on ${result.reading.threads} thread${result.reading.threads === 1 ? '' : 's'}`);
     if (!schema) logger.info('no schema given: the data is profiled and tested for drift only (create one with `modelgate infer-schema`)');
 
-    const outDir = inputs['out-dir'];
-    const file = (name: string) => workspacePath(environment.workspace, `${outDir}/${name}`);
     // All three or none: a failed write leaves no mix of this run's files and an earlier run's.
+    const at = (kind: string) => {
+      const { absolute, shown } = workspacePath(environment.workspace, `${inputs['out-dir']}/${kind}.json`);
+      return { path: absolute, shown };
+    };
     const artifacts = [
-      ...(result.validation ? [{ name: 'validation', path: file('validation.json'), text: serializeArtifact('validation', result.validation, VERSION) }] : []),
-      { name: 'profile', path: file('profile.json'), text: serializeArtifact('profile', result.profile, VERSION) },
-      ...(result.drift ? [{ name: 'drift', path: file('drift.json'), text: serializeArtifact('drift', result.drift, VERSION) }] : []),
+      ...(result.validation ? [{ kind: 'validation' as const, body: result.validation, ...at('validation') }] : []),
+      { kind: 'profile' as const, body: result.profile, ...at('profile') },
+      ...(result.drift ? [{ kind: 'drift' as const, body: result.drift, ...at('drift') }] : []),
     ];
-    await writeFilesAtomic(artifacts.map(({ path, text }) => ({ path: path.absolute, content: text })));
-    const written: Record<string, string> = Object.fromEntries(artifacts.map(({ name, path }) => [name, path.shown]));
+    await writeArtifacts(artifacts);
+    const written: Record<string, string> = Object.fromEntries(artifacts.map(({ kind, shown }) => [kind, shown]));
 
     annotate(logger, result.validation?.anomalies ?? []);
     const errors = result.validation?.errors ?? 0;
