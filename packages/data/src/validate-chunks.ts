@@ -142,13 +142,17 @@ export class PassState {
   }
 }
 
+/**
+ * How a pass reads its ranges: PassState keeps nothing of a batch once it has added it, and the
+ * profiler, validator and sampler read coded cells by their codes.
+ */
+const PASS_READ = { reuseBatches: true, codedCellsInData: false } as const;
+
 /** Scans one chunk of an open CSV or JSONL source. */
 export async function scanChunk(source: RangedSource, task: ChunkTask): Promise<ChunkState> {
   const validator = task.schema ? new SchemaValidator(task.schema, source.columns, task.validatorFile, task.validate) : undefined;
   const pass = new PassState(source.columns, task.sampled, task.sampleSize, sampleSeed(task.index), validator, task.sampleBounds);
-  // PassState keeps nothing of a batch once it has added it.
-  // The profiler, validator and sampler read coded cells by their codes.
-  const reader = source.ranges.readRange({ ...task.range, reuseBatches: true, codedCellsInData: false });
+  const reader = source.ranges.readRange({ ...task.range, ...PASS_READ });
   await pass.addAll(reader.batches());
   return pass.exportState(reader.start, reader.next);
 }
@@ -337,7 +341,7 @@ export async function readChunked(options: ChunkedReadOptions): Promise<{ pass: 
   const short = shortSamples(total!, sampled, sampleBounds, sampleSize, options.sampleUsed);
   if (short.length > 0) {
     // Chunk by chunk from the known starts, each under its chunk's seed.
-    const parts = starts.map((from, index) => ({ seed: sampleSeed(index), batches: () => source.ranges.readRange({ from, to: cuts[index + 1] ?? Infinity, reuseBatches: true, codedCellsInData: false }).batches() }));
+    const parts = starts.map((from, index) => ({ seed: sampleSeed(index), batches: () => source.ranges.readRange({ ...rangeOf(index), from, ...PASS_READ }).batches() }));
     await redrawSamples(source, parts, short, sampleSize, total!);
   }
   return { pass: total!, chunks: count, onRunner, resampled: short };
@@ -413,7 +417,7 @@ async function estimateSampleBounds(source: RangedSource, sampled: readonly stri
     // Without coded cells, as every other read of a validation: the reader's decoder is then
     // compiled for that one mode (reading these few windows the other way first cost 2.5% more
     // instructions over the whole validation at 1M rows, callgrind).
-    const reader = source.ranges.readRange({ from: probe === 0 ? dataStart : from, to: from + probes.bytes, reuseBatches: true, codedCellsInData: false, batchRows: PROBE_BATCH_ROWS });
+    const reader = source.ranges.readRange({ from: probe === 0 ? dataStart : from, to: from + probes.bytes, ...PASS_READ, batchRows: PROBE_BATCH_ROWS });
     const seen = sampled.map(() => 0);
     let seenRows = 0;
     try {

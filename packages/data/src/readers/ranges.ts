@@ -81,7 +81,7 @@ export function rangeReader(path: string, shown: string, size: number, range: Ro
 }
 
 /** The first offset at or after `from` that starts a line (`size` when there is none). */
-export async function lineStartAtOrAfter(fh: FileHandle, from: number, size: number): Promise<number> {
+async function lineStartAtOrAfter(fh: FileHandle, from: number, size: number): Promise<number> {
   // The file's start starts a line (a read at -1 would be one at the handle's position instead).
   if (from <= 0) return 0;
   const block = Buffer.allocUnsafe(1 << 16);
