@@ -11,7 +11,7 @@ export interface ReaderDictionary extends CellDictionary {
 }
 
 /**
- * Codes per dictionary (the CSV decoder's: twice its cache's slots). A dictionary holds its
+ * Codes per dictionary (the CSV decoder's: twice its cache's slots, so fewer in a wide file). A dictionary holds its
  * strings, and a value the CSV cache forgot gets a new code when it comes back: a full dictionary
  * gives no more codes (cells then cost what they cost without codes) and is replaced at the next
  * batch. So a column holds at most this many strings, whatever its values (before the cap, a
@@ -32,8 +32,18 @@ export type OpenOptions = ReadOptions & ReaderTuning;
 export const DEFAULT_CHUNK_SIZE = 1 << 20;
 export const DEFAULT_MAX_ROW_BYTES = 64 * (1 << 20);
 
-export function batchRowsOf(options: OpenOptions): number {
-  const rows = options.batchRows ?? DEFAULT_BATCH_ROWS;
+/** Cells a default batch holds at most: 8 192 rows up to 64 columns, fewer rows beyond (about 6 MB of cells and codes). */
+const BATCH_CELLS = DEFAULT_BATCH_ROWS * 64;
+/** Fewest rows a default batch holds, however wide the file (each batch costs every column a little). */
+const MIN_BATCH_ROWS = 512;
+
+/**
+ * `options.batchRows`, checked, or the default for `columns` columns: a batch's memory is its
+ * cells, so a wide file's batches have fewer rows (1 000 columns: 524 rows, not 8 192 rows of about
+ * 100 MB of cells and codes).
+ */
+export function batchRowsOf(options: OpenOptions, columns: number): number {
+  const rows = options.batchRows ?? Math.max(MIN_BATCH_ROWS, Math.min(DEFAULT_BATCH_ROWS, Math.floor(BATCH_CELLS / Math.max(1, columns))));
   if (!Number.isSafeInteger(rows) || rows < 1) throw new ConfigurationError(`batchRows must be a positive integer, got ${String(rows)}`);
   return rows;
 }

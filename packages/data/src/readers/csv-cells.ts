@@ -4,7 +4,7 @@
  * Making a fresh string per field is what makes CSV parsing in JavaScript slow (allocation and,
  * with 65 536-row batches, promotion by the garbage collector). Tabular data repeats itself
  * (categories, small integers, flags), so each column keeps a two-way set-associative cache (1 024
- * slots: 512 sets of two) from a field's
+ * slots: 512 sets of two; fewer per column in files over 128 columns, see TOTAL_SLOTS) from a field's
  * bytes to the string made for them the first time: a hit returns the same string object without
  * allocating. Keys are exact, never just hashes: the length, the first 8 bytes and the last 4 as
  * 32-bit words (which covers values up to 12 bytes), plus, for 13–48 bytes, the middle bytes
@@ -26,12 +26,20 @@ import { DICTIONARY_LIMIT, type ReaderDictionary } from './common.js';
 import { ESCAPED, type CsvScanner } from './csv-scan.js';
 import { giveBack, takeBuffer } from './spare-buffers.js';
 
+/** A column's slots, up to 128 columns: 1 << 10. */
 const SLOT_BITS = 10;
-const SLOTS = 1 << SLOT_BITS;
+/**
+ * Slots over all columns: a wider file's columns get fewer each (a power of two, at least 64), so
+ * the cache stays about 7 MB and its hot part in the processor's caches (at 1 000 columns of 1 024
+ * slots each, 52 MB, nearly every probe missed them).
+ */
+const TOTAL_SLOTS = 128 << SLOT_BITS;
+const MIN_SLOT_BITS = 6;
 /** Int32 words per slot: length | pool offset << 8, first word, second word, last word, code (next to the keys: one cache line per probe, mostly). */
 const STRIDE = 5;
 const MAX_INTERNED = 48;
-const POOL_BYTES = SLOTS * 24;
+/** Pool bytes per slot (for the copies of 13–48 byte values). */
+const POOL_PER_SLOT = 24;
 /** Rows per sampling window, and how many rows a column then skips its cache. */
 const WINDOW = 8192;
 const PAUSE = 4 * 65_536;
@@ -59,6 +67,13 @@ export class CellDecoder {
   private readonly paused: Int32Array;
   private readonly utf8 = new TextDecoder('utf-8', { fatal: true });
   private madeInFill = 0;
+  /** Each column's slots: `1 << slotBits` (see TOTAL_SLOTS). */
+  private readonly slotBits: number;
+  /** A set's first slot within its column: the hash's top SLOT_BITS bits, cut to the column's slots, even. */
+  private readonly setMask: number;
+  private readonly poolBytes: number;
+  /** Codes a column's dictionary gives (see DICTIONARY_LIMIT: twice the column's slots). */
+  private readonly dictionaryLimit: number;
 
   /** `columns[j]` is the file column whose values go to output column `j`. */
   constructor(
@@ -69,13 +84,18 @@ export class CellDecoder {
     private readonly codedCellsInData: boolean,
   ) {
     const width = columns.length;
+    this.slotBits = Math.max(MIN_SLOT_BITS, Math.min(SLOT_BITS, Math.floor(Math.log2(TOTAL_SLOTS / Math.max(1, width)))));
+    const slots = 1 << this.slotBits;
+    this.setMask = (slots - 1) & ~1;
+    this.poolBytes = slots * POOL_PER_SLOT;
+    this.dictionaryLimit = Math.min(DICTIONARY_LIMIT, 2 * slots);
     // Spare memory of an earlier reader: every slot is marked empty below, so old words never match.
-    this.keys = new Int32Array(takeBuffer(width * SLOTS * STRIDE * 4));
+    this.keys = new Int32Array(takeBuffer(width * slots * STRIDE * 4));
     for (let j = 0; j < width; j += 1) this.forget(j);
-    this.values = new Array<Cell>(width * SLOTS).fill(null);
+    this.values = new Array<Cell>(width * slots).fill(null);
     this.dictionaries = columns.map(() => ({ values: [] }));
-    this.poolMemory = takeBuffer(width * POOL_BYTES);
-    this.pools = columns.map((_, j) => new DataView(this.poolMemory, j * POOL_BYTES, POOL_BYTES));
+    this.poolMemory = takeBuffer(width * this.poolBytes);
+    this.pools = columns.map((_, j) => new DataView(this.poolMemory, j * this.poolBytes, this.poolBytes));
     this.used = new Int32Array(width);
     this.sampled = new Int32Array(width);
     this.misses = new Int32Array(width);
@@ -89,7 +109,7 @@ export class CellDecoder {
    */
   endBatch(rows: number): void {
     for (let j = 0; j < this.columns.length; j += 1) {
-      if (this.dictionaries[j]!.values.length >= DICTIONARY_LIMIT) {
+      if (this.dictionaries[j]!.values.length >= this.dictionaryLimit) {
         // Between batches, so a batch's codes all belong to one dictionary; the column's cached
         // slots hold codes of the old one.
         this.dictionaries[j] = { values: [] };
@@ -115,7 +135,7 @@ export class CellDecoder {
 
   /** Marks every slot of column `j` empty. */
   private forget(j: number): void {
-    for (let slot = j << SLOT_BITS; slot < (j + 1) << SLOT_BITS; slot += 1) this.keys[slot * STRIDE] = -1;
+    for (let slot = j << this.slotBits; slot < (j + 1) << this.slotBits; slot += 1) this.keys[slot * STRIDE] = -1;
   }
 
   /** Call after each fill of the scanner's buffer. */
@@ -135,7 +155,9 @@ export class CellDecoder {
     const paused = this.paused;
     const columns = this.columns;
     const codedCellsInData = this.codedCellsInData;
-    for (let j = 0, out = row; j < columns.length; j += 1, out += stride) {
+    const setMask = this.setMask;
+    const slots = 1 << this.slotBits;
+    for (let j = 0, out = row, columnSlot = 0; j < columns.length; j += 1, out += stride, columnSlot += slots) {
       const field = columns[j]!;
       const start = starts[field]!;
       const end = ends[field]!;
@@ -159,7 +181,7 @@ export class CellDecoder {
         // The set is the top bits of a second product: they depend on every input bit. (The low
         // bits of a product never see the high bits of a word: values differing in their 4th or
         // 8th byte only, like `item-1` … `item-9`, would share a set and evict each other.)
-        const set = (j << SLOT_BITS) | ((Math.imul(sum ^ (sum >>> 16), 0x7feb352d) >>> (32 - SLOT_BITS)) & ~1);
+        const set = columnSlot + ((Math.imul(sum ^ (sum >>> 16), 0x7feb352d) >>> (32 - SLOT_BITS)) & setMask);
         // Two ways per set: two frequent values that share a set both stay (direct-mapped, such a
         // pair evicted each other on every alternation: 4% of the ages in the 1M-row benchmark
         // file missed; now 74 misses for its 74 distinct ages).
@@ -216,7 +238,7 @@ export class CellDecoder {
     const at = set * STRIDE;
     let head = len;
     if (len > 12) {
-      if (this.used[j]! + len > POOL_BYTES) {
+      if (this.used[j]! + len > this.poolBytes) {
         this.forget(j);
         this.used[j] = 0;
       }
@@ -228,7 +250,7 @@ export class CellDecoder {
     }
     let code = -1;
     const dictionary = this.dictionaries[j]!;
-    if (value !== null && dictionary.values.length < DICTIONARY_LIMIT) {
+    if (value !== null && dictionary.values.length < this.dictionaryLimit) {
       code = dictionary.values.length;
       dictionary.values.push(value);
     }

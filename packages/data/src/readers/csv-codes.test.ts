@@ -252,6 +252,68 @@ describe('CSV cell codes', () => {
     expect(read[1]).toEqual(fresh);
   });
 
+  it('of a wide file: a smaller cache and dictionary per column, shorter batches, the same cells', async () => {
+    // 1 500 columns: 64 cache slots each (131 072 in all), dictionaries of 128 codes, 512-row batches.
+    // Repeated short values, distinct floats, repeated 13-48 byte values (compared against the
+    // column's pool, now 64 slots' worth), and empty cells.
+    const width = 1500;
+    const cellOf = (row: number, k: number): string => {
+      if (k % 4 === 0) return String((row * 7 + k) % 40);
+      if (k % 4 === 1) return `${row}.${k}`;
+      if (k % 4 === 2) return `a-long-category-value-${(row + k) % 70}`;
+      return row % 5 === 0 ? '' : `x${row % 3}`;
+    };
+    const lines = [Array.from({ length: width }, (_, k) => `c${k}`).join(',')];
+    for (let row = 0; row < 1200; row += 1) lines.push(Array.from({ length: width }, (_, k) => cellOf(row, k)).join(','));
+    const path = dir.write('wide.csv', `${lines.join('\n')}\n`);
+    const table = await openTable(path);
+    let rows = 0;
+    let largest = 0;
+    const sizes: number[] = [];
+    for await (const batch of table.batches()) {
+      checkCodes(batch);
+      sizes.push(batch.rowCount);
+      largest = Math.max(largest, ...batch.codes!.map((column) => column!.dictionary.values.length));
+      for (let i = 0; i < batch.rowCount; i += 1, rows += 1) {
+        for (let k = 0; k < width; k += 1) {
+          const expected = cellOf(rows, k);
+          if (batch.data[k]![i] !== (expected === '' ? null : expected)) throw new Error(`row ${rows}, column ${k}: read ${String(batch.data[k]![i])}, expected '${expected}'`);
+        }
+      }
+    }
+    expect(rows).toBe(1200);
+    expect(sizes).toEqual([512, 512, 176]);
+    expect(largest).toBe(128);
+    // The consumers' results do not depend on the codes, however small the dictionaries.
+    const schema: Schema = {
+      kind: 'schema',
+      version: 1,
+      default_environments: [],
+      columns: [
+        { name: 'c0', type: 'int', presence: { min_fraction: 1 }, domain: { min: 0, max: 30 } },
+        { name: 'c1', type: 'float', presence: { min_fraction: 1 }, domain: { min: 0, max: 900 } },
+        { name: 'c1498', type: 'string', presence: { min_fraction: 1 }, values: Array.from({ length: 60 }, (_, v) => `a-long-category-value-${v}`) },
+        { name: 'c1499', type: 'string', presence: { min_fraction: 1 }, values: ['x0', 'x1'] },
+      ],
+    };
+    const coded = await profileAndValidate(path, schema, 'codes');
+    expect(coded.codedShare).toBeGreaterThan(0.5);
+    expect(coded.anomalies.map((anomaly) => `${anomaly.column} ${anomaly.kind} ${anomaly.count}`)).toEqual([
+      ...Array.from({ length: width - 4 }, () => expect.stringMatching(/ new_column 0$/)),
+      'c0 out_of_range 270',
+      'c1 out_of_range 300',
+      'c1498 unexpected_string_value 170',
+      'c1499 unexpected_string_value 320',
+      'c1499 low_fraction_present 240',
+    ]);
+    for (const mode of ['plain', 'omitted'] as const) {
+      const other = await profileAndValidate(path, schema, mode);
+      expect(coded.profile).toEqual(other.profile);
+      expect(coded.anomalies).toEqual(other.anomalies);
+      expect(coded.samples).toEqual(other.samples);
+    }
+  });
+
   it('leave profiles, anomalies and drift samples exactly as the cells give them', async () => {
     const incomeSchema: Schema = { kind: 'schema', version: 1, default_environments: [], columns: [{ name: 'workclass', type: 'string', presence: { min_fraction: 1 }, values: ['Private'] }, { name: 'age', type: 'int', presence: { min_fraction: 1 }, domain: { min: 20, max: 60 } }] };
     // Numbers that keep filling the dictionary (40% never seen before): it is replaced mid-file.

@@ -37,7 +37,6 @@ export interface CsvSource extends RangedSource {
 
 export async function openCsv(path: string, shown: string, options: OpenOptions, defaultDelimiter: string): Promise<CsvSource> {
   const delimiter = delimiterOf(options, defaultDelimiter);
-  const batchRows = batchRowsOf(options);
   const tuning = tuningOf(options);
   const nulls = options.nullValues !== undefined && options.nullValues.length > 0 ? new Set(options.nullValues) : undefined;
   const size = await checkDataFile(path, shown);
@@ -45,9 +44,10 @@ export async function openCsv(path: string, shown: string, options: OpenOptions,
   const selected = projectColumns(header.names, options.columns, shown, header.line);
   const columns = selected.map((index) => header.names[index]!);
   const dataStart = { offset: header.dataStart, line: header.dataLine };
+  const batchRows = batchRowsOf(options, columns.length);
 
   function readRange(range: RowRange): RangeReader {
-    const rangeBatchRows = range.batchRows === undefined ? batchRows : batchRowsOf(range);
+    const rangeBatchRows = range.batchRows === undefined ? batchRows : batchRowsOf(range, columns.length);
     return rangeReader(path, shown, size, range, async function* (fh, start, reader) {
       const scanner = new CsvScanner(fh, shown, { delimiter, ...tuning, start: start.offset, line: start.line, end: range.to });
       scanner.names = header.names;

@@ -176,7 +176,6 @@ export interface JsonlSource extends RangedSource {
 }
 
 export async function openJsonl(path: string, shown: string, options: OpenOptions): Promise<JsonlSource> {
-  const batchRows = batchRowsOf(options);
   const { chunkSize, maxRowBytes } = tuningOf(options);
   const size = await checkDataFile(path, shown);
   const fh = await openDataFile(path, shown);
@@ -193,11 +192,12 @@ export async function openJsonl(path: string, shown: string, options: OpenOption
   const known = new Set(keys);
   const selected = projectColumns(keys, options.columns, shown, firstLine);
   const columns = selected.map((index) => keys[index]!);
+  const batchRows = batchRowsOf(options, columns.length);
   // The first object is data too: the rows start at the file's start (blank lines are skipped).
   const dataStart = { offset: 0, line: 1 };
 
   function readRange(range: RowRange): RangeReader {
-    const rangeBatchRows = range.batchRows === undefined ? batchRows : batchRowsOf(range);
+    const rangeBatchRows = range.batchRows === undefined ? batchRows : batchRowsOf(range, columns.length);
     return rangeReader(path, shown, size, range, async function* (fh, from, reader) {
       const lines = new LineReader(fh, shown, chunkSize, maxRowBytes, from, range.to);
       try {

@@ -60,7 +60,6 @@ function safe(value: bigint): number | bigint {
 type Decoded = ArrayLike<unknown> & { slice?: unknown };
 
 export async function openParquet(path: string, shown: string, options: OpenOptions): Promise<TableSource> {
-  const batchRows = batchRowsOf(options);
   const size = await checkDataFile(path, shown);
   if (size === 0) throw new InputDataError('is empty (0 bytes), expected a Parquet file', { file: shown });
   const file = await asyncBufferFromFile(path);
@@ -77,6 +76,7 @@ export async function openParquet(path: string, shown: string, options: OpenOpti
   }
   const selected = projectColumns(names, options.columns, shown);
   const columns = selected.map((index) => names[index]!);
+  const batchRows = batchRowsOf(options, columns.length);
   for (const index of selected) {
     const child = schema.children[index]!;
     const element = child.element;
