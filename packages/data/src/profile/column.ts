@@ -27,6 +27,8 @@ import { GridHistogram, Moments } from './numeric.js';
 import { resolveOptions, type ProfileOptions, type ResolvedOptions } from './options.js';
 
 const SLOTS = 512;
+/** Entries a profiler has room for at first (see `grow`). */
+const FIRST_ENTRIES = 32;
 const BUFFER = 8192;
 /** Rows a sketched column whose last batch mostly missed the table skips it before trying again. */
 const PAUSE = 65_536;
@@ -72,14 +74,15 @@ export class ColumnProfiler {
 
   private readonly table = new Map<Cell, number>();
   /** Per entry: the cell, its count (exact regime) or count not yet flushed (sketch regime), kind, number, key, text length. */
+  // The typed arrays grow with the entries (up to exactLimit): a wide file has thousands of profilers.
   readonly cells: Cell[] = genericArray();
-  readonly counts: Float64Array;
-  readonly kinds: Uint8Array;
-  readonly numbers: Float64Array;
+  counts: Float64Array;
+  kinds: Uint8Array;
+  numbers: Float64Array;
   readonly keys: Key[] = genericArray();
-  readonly lengths: Float64Array;
-  private readonly hashA: Int32Array;
-  private readonly hashB: Int32Array;
+  lengths: Float64Array;
+  private hashA: Int32Array;
+  private hashB: Int32Array;
   private readonly slotCells: (string | null)[] = new Array<string | null>(SLOTS).fill(null);
   private readonly slotEntries = new Int32Array(SLOTS);
   /** Entry per code of `codedBy` (-1: not known yet). */
@@ -87,7 +90,8 @@ export class ColumnProfiler {
   private codedBy: CellDictionary | null = null;
   /** Null in the exact regime. */
   sketches: Sketches | null = null;
-  private buffer: Float64Array | null = null;
+  /** Numbers of the sketch regime not yet flushed; grows up to BUFFER (a wide file's batches are short). */
+  private buffer = new Float64Array(0);
   private buffered = 0;
   /** Sketch regime: table misses in the current batch, rows since the table was last skipped. */
   private misses = 0;
@@ -96,13 +100,13 @@ export class ColumnProfiler {
   constructor(name: string, options: ProfileOptions | ResolvedOptions = {}) {
     this.name = name;
     this.options = 'kllM' in options ? options : resolveOptions(options);
-    const limit = this.options.exactLimit;
-    this.counts = new Float64Array(limit);
-    this.kinds = new Uint8Array(limit);
-    this.numbers = new Float64Array(limit);
-    this.lengths = new Float64Array(limit);
-    this.hashA = new Int32Array(limit);
-    this.hashB = new Int32Array(limit);
+    const room = Math.min(this.options.exactLimit, FIRST_ENTRIES);
+    this.counts = new Float64Array(room);
+    this.kinds = new Uint8Array(room);
+    this.numbers = new Float64Array(room);
+    this.lengths = new Float64Array(room);
+    this.hashA = new Int32Array(room);
+    this.hashB = new Int32Array(room);
   }
 
   /** True while every statistic is exact (at most `exactLimit` distinct cells so far). */
@@ -125,7 +129,7 @@ export class ColumnProfiler {
     }
     this.misses = 0;
     const table = this.table;
-    const counts = this.counts;
+    let counts = this.counts;
     const slotCells = this.slotCells;
     const slotEntries = this.slotEntries;
     const codes = coded?.codes;
@@ -179,6 +183,7 @@ export class ColumnProfiler {
       }
       const inserted = this.miss(value, 1);
       if (code >= 0 && inserted >= 0) entryOfCode[code] = inserted;
+      counts = this.counts; // an insert may have grown it
     }
     this.missing += missing;
     this.count += rows - missing;
@@ -267,7 +272,7 @@ export class ColumnProfiler {
       if (x !== x) s.nan += weight;
       else if (x === Infinity || x === -Infinity) s.inf += weight;
       else if (weight === 1) {
-        const buffer = (this.buffer ??= new Float64Array(BUFFER));
+        const buffer = this.buffered < this.buffer.length ? this.buffer : this.growBuffer();
         buffer[this.buffered++] = x;
         if (this.buffered === BUFFER) this.flushNumbers();
       } else this.addNumber(x, weight);
@@ -282,6 +287,7 @@ export class ColumnProfiler {
 
   private insert(value: Exclude<Cell, null>, weight: number): number {
     const entry = this.cells.length;
+    if (entry === this.counts.length) this.grow();
     const kind = classifyCell(value);
     this.cells.push(value);
     this.keys.push(keyOf(value, kind));
@@ -296,6 +302,18 @@ export class ColumnProfiler {
     return entry;
   }
 
+  /** Four times the room for entries, at most exactLimit. */
+  private grow(): void {
+    const room = Math.min(this.options.exactLimit, 4 * this.counts.length);
+    const grown = <T extends Float64Array | Int32Array | Uint8Array>(array: T, next: T): T => (next.set(array), next);
+    this.counts = grown(this.counts, new Float64Array(room));
+    this.kinds = grown(this.kinds, new Uint8Array(room));
+    this.numbers = grown(this.numbers, new Float64Array(room));
+    this.lengths = grown(this.lengths, new Float64Array(room));
+    this.hashA = grown(this.hashA, new Int32Array(room));
+    this.hashB = grown(this.hashB, new Int32Array(room));
+  }
+
   private addNumber(x: number, weight: number): void {
     const s = this.sketches!;
     s.moments.addWeighted(x, weight);
@@ -303,9 +321,15 @@ export class ColumnProfiler {
     s.kll.add(x, weight);
   }
 
+  private growBuffer(): Float64Array {
+    const grown = new Float64Array(Math.min(BUFFER, Math.max(256, 2 * this.buffer.length)));
+    grown.set(this.buffer);
+    return (this.buffer = grown);
+  }
+
   private flushNumbers(): void {
     const s = this.sketches!;
-    if (this.buffered === 0 || this.buffer === null) return;
+    if (this.buffered === 0) return;
     s.moments.addAll(this.buffer, this.buffered);
     s.histogram.addAll(this.buffer, this.buffered);
     s.kll.addAll(this.buffer, this.buffered);

@@ -47,7 +47,8 @@ export class HyperLogLog {
     const m = this.registers.length;
     const q = 64 - this.p;
     const histogram = new Float64Array(q + 2);
-    for (const r of this.registers) histogram[r]! += 1;
+    const registers = this.registers;
+    for (let i = 0; i < m; i += 1) histogram[registers[i]!]! += 1;
     let z = m * tau(1 - histogram[q + 1]! / m);
     for (let k = q; k >= 1; k -= 1) z = 0.5 * (z + histogram[k]!);
     z += m * sigma(histogram[0]! / m);
