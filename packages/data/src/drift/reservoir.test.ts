@@ -105,6 +105,24 @@ describe('RowSampler', () => {
     expect(chi2).toBeLessThan(85);
   });
 
+  it('keeps the same sample from numbers written as text, repeated or not (its parsed-text cache dropped or kept)', () => {
+    // Column 0: 30 000 distinct floats (more parsed texts than hits: the cache is dropped);
+    // column 1: 40 values over and over (the cache is kept). Against the same numbers as numbers.
+    const rows = 30_000;
+    const numbers = [Array.from({ length: rows }, (_, i) => i * 1.25 - 7000), Array.from({ length: rows }, (_, i) => (i * 13) % 40)];
+    const asText = new RowSampler(2, 3000, 5);
+    const asNumbers = new RowSampler(2, 3000, 5);
+    for (let from = 0; from < rows; from += 1000) {
+      asText.add(numbers.map((column) => column.slice(from, from + 1000).map(String)), 1000);
+      asNumbers.add(numbers.map((column) => column.slice(from, from + 1000)), 1000);
+    }
+    for (const j of [0, 1]) {
+      expect(asText.reservoirs[j]!.size).toBeGreaterThan(0);
+      expect([...asText.reservoirs[j]!.sample()]).toEqual([...asNumbers.reservoirs[j]!.sample()]);
+      expect(asText.reservoirs[j]!.sample().length).toBe(3000);
+    }
+  });
+
   it('samples several columns from the same rows', () => {
     const sampler = new RowSampler(2, 50, 3);
     const a = column(0, 5000);

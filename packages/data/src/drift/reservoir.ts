@@ -30,6 +30,14 @@ export interface SampleState {
  * reservoir stops there, empty, and costs nothing more. This lets columns be sampled before
  * anyone knows their types (the data's chunks are read while the reference still is).
  */
+/** Most parsed strings a reservoir keeps. */
+const PARSED_LIMIT = 65_536;
+/**
+ * Entries after which the parsed strings are dropped unless they hit at least half the time: a
+ * float column's strings rarely repeat, and a wide file has a thousand such columns.
+ */
+const PARSED_TRIAL = 1_024;
+
 export class NumericReservoir {
   private keys: Float64Array;
   private values: Float64Array;
@@ -42,8 +50,9 @@ export class NumericReservoir {
   /** Keys at or above this are not kept: the bound, or the largest key kept at the last selection. */
   limit: number;
 
-  /** Parsed value per distinct numeric string: values repeat, parsing is the cost. */
-  private readonly parsed = new Map<string, number>();
+  /** Parsed value per distinct numeric string: values repeat, parsing is the cost. Null once dropped (see PARSED_TRIAL). */
+  private parsed: Map<string, number> | null = new Map<string, number>();
+  private parsedHits = 0;
   /** The same by code, for cells with one (see ColumnCodes). */
   private byCode = new NumbersByCode();
   /** Saw a value that is not a number (see the class comment). */
@@ -54,7 +63,7 @@ export class NumericReservoir {
     bound = 1,
   ) {
     // Grown on demand up to twice the capacity: a small file or a well-bounded chunk needs little.
-    this.keys = new Float64Array(Math.min(2 * capacity, 1024));
+    this.keys = new Float64Array(Math.min(2 * capacity, 256));
     this.values = new Float64Array(this.keys.length);
     this.bound = bound;
     this.limit = capacity > 0 ? bound : 0;
@@ -67,11 +76,17 @@ export class NumericReservoir {
   private offer(key: number, cell: Exclude<Cell, null>): void {
     let value: number | undefined;
     if (typeof cell === 'string') {
-      value = this.parsed.get(cell);
-      if (value === undefined) {
+      const parsed = this.parsed;
+      value = parsed?.get(cell);
+      if (value !== undefined) this.parsedHits += 1;
+      else {
         value = this.parse(cell);
         if (value === undefined) return;
-        if (this.parsed.size < 65_536) this.parsed.set(cell, value);
+        if (parsed !== null && parsed.size < PARSED_LIMIT) {
+          parsed.set(cell, value);
+          // Fewer hits than entries at the trial size: the column's values rarely repeat.
+          if (parsed.size === PARSED_TRIAL && this.parsedHits < PARSED_TRIAL) this.parsed = null;
+        }
       }
     } else value = this.numberOf(cell);
     if (value !== undefined && Number.isFinite(value)) this.keep(key, value);
@@ -181,7 +196,7 @@ export class NumericReservoir {
     this.limit = 0;
     this.keys = new Float64Array(0);
     this.values = new Float64Array(0);
-    this.parsed.clear();
+    this.parsed = null;
     this.byCode = new NumbersByCode();
   }
 

@@ -1,14 +1,27 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { describe, expect, it } from 'vitest';
+import { afterAll, describe, expect, it } from 'vitest';
 import type { z } from 'zod';
 import type { DataSchemaFile } from '@modelgate/core';
 import { openTable } from '../readers/index.js';
+import { TempDir } from '../readers/testing.js';
 import { INCOME_CATEGORIES } from '../synthetic/income.js';
 import { SchemaValidator, type ValidateOptions } from './validate.js';
 
 const root = join(import.meta.dirname, '..', '..', '..', '..');
 const fixture = (name: string) => join(root, 'fixtures', 'income', name);
+const dir = new TempDir();
+afterAll(() => dir.remove());
+
+/** Anomalies of a one-column file `x` of `values` (one per line) against a float column. */
+async function floatAnomalies(values: readonly string[], domain: { min: number; max: number }) {
+  const file = dir.write(`floats-${values.length}.csv`, `x\n${values.join('\n')}\n`);
+  const floatSchema: z.output<typeof DataSchemaFile> = { kind: 'schema', version: 1, default_environments: [], columns: [{ name: 'x', type: 'float', presence: { min_fraction: 0 }, domain }] };
+  const table = await openTable(file);
+  const validator = new SchemaValidator(floatSchema, table.columns, 'x.csv', { maxSamples: 1000 });
+  for await (const batch of table.batches()) validator.addBatch(batch);
+  return validator.finish();
+}
 
 /** The schema the income generator promises (written by hand from fixtures/income/README.md). */
 const schema: z.output<typeof DataSchemaFile> = {
@@ -74,6 +87,33 @@ describe('SchemaValidator', () => {
     const small = await validate(fixture('corrupted.csv'), { duplicateRows: true }, 7);
     const large = await validate(fixture('corrupted.csv'), { duplicateRows: true }, 8192);
     expect(small).toEqual(large);
+  });
+
+  it('reads the values of a float column as decimal numbers, inf and NaN, spaces around them allowed', async () => {
+    const expected: Record<string, string[]> = {
+      fine: ['1.5', ' 1.5 ', '1.', '.5', '-.5e-3', '+2', '1E3', '-0', '7'],
+      out_of_range: ['1e5', '12345678901234567890', '-11'],
+      inf_value: ['inf', '+Infinity', '-INF', ' inf '],
+      nan_value: ['NaN', '-nan', ' nan '],
+      type_mismatch: ['1e', '0x10', '2024-01-01', '1_000', 'abc', '.', '+', '1.5.2', '\u0661', 'infinit', 'nan1', 'true', '1 5'],
+    };
+    const values = Object.values(expected).flat();
+    const anomalies = await floatAnomalies(values, { min: -10, max: 1000 });
+    const found: Record<string, string[]> = { fine: [] };
+    for (const anomaly of anomalies) found[anomaly.kind] = anomaly.samples.map((sample) => sample.value!);
+    found.fine = values.filter((value) => !Object.values(found).flat().includes(value));
+    expect(found).toEqual(expected);
+  });
+
+  it('checks every value of a column whose values rarely repeat (its verdict cache is dropped)', async () => {
+    // 20 000 distinct floats, every 9th above the max, then the first thousand again: far more
+    // entries than hits, so the column stops caching verdicts; the count must not change.
+    const values = Array.from({ length: 20_000 }, (_, i) => `${i % 9 === 0 ? 5000 + i : i % 1000}.${i}`);
+    values.push(...values.slice(0, 1000));
+    const anomalies = await floatAnomalies(values, { min: 0, max: 1000 });
+    const above = values.filter((value) => Number(value) > 1000).length;
+    expect(above).toBeGreaterThan(2300);
+    expect(anomalies.map((anomaly) => [anomaly.kind, anomaly.count])).toEqual([['out_of_range', above]]);
   });
 
   it('knows the label is not expected in serving data, and flags unknown and missing columns', async () => {

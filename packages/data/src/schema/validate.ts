@@ -5,6 +5,7 @@
  */
 import type { z } from 'zod';
 import type { Anomaly, ColumnSchema, DataSchemaFile } from '@modelgate/core';
+import { classifyString, FLOAT, INT, parsed } from '../profile/classify.js';
 import { stringSlot } from '../profile/hash.js';
 import { cellAt, codeCounts, type Cell, type CellDictionary, type TableBatch } from '../table.js';
 
@@ -27,6 +28,14 @@ type Verdict = undefined | { kind: AnomalyRecord['kind']; reason: string };
 const FINE = { kind: 'type_mismatch', reason: '' } as const;
 /** Direct-mapped identity cache in front of the per-column Map. */
 const SLOTS = 512;
+/** Most verdicts a column's Map keeps. */
+const CACHE_LIMIT = 65_536;
+/**
+ * Entries after which a column's Map is dropped unless it hits at least half the time: a column
+ * of distinct values (ids, floats) gains nothing from it, and a wide file's thousands of such Maps
+ * took most of a validation's time and memory.
+ */
+const CACHE_TRIAL = 4_096;
 
 interface Tally {
   count: number;
@@ -53,7 +62,10 @@ interface ActiveColumn {
   column: Column;
   index: number;
   check: (cell: Cell) => Verdict;
-  cache: Map<string, NonNullable<Verdict>>;
+  /** Null once dropped (see CACHE_TRIAL). */
+  cache: Map<string, NonNullable<Verdict>> | null;
+  /** Lookups in the Map that found their verdict. */
+  cacheHits: number;
   slotCells: (string | null)[];
   slotVerdicts: (NonNullable<Verdict> | undefined)[];
   /** Verdict per code of `codedBy` (the reader's codes: see ColumnCodes). */
@@ -100,6 +112,7 @@ export class SchemaValidator {
         index: columns.indexOf(column.name),
         check: checker(column),
         cache: new Map(),
+        cacheHits: 0,
         slotCells: new Array<string | null>(SLOTS).fill(null),
         slotVerdicts: new Array<NonNullable<Verdict> | undefined>(SLOTS).fill(undefined),
         codeVerdicts: [],
@@ -282,10 +295,16 @@ function checkCell(validator: SchemaValidator, entry: ActiveColumn, batch: Table
     const slot = stringSlot(cell, SLOTS);
     let cached = entry.slotCells[slot] === cell ? entry.slotVerdicts[slot] : undefined;
     if (cached === undefined) {
-      cached = entry.cache.get(cell);
-      if (cached === undefined) {
+      const cache = entry.cache;
+      cached = cache?.get(cell);
+      if (cached !== undefined) entry.cacheHits += 1;
+      else {
         cached = entry.check(cell) ?? FINE;
-        if (entry.cache.size < 65_536) entry.cache.set(cell, cached);
+        if (cache !== null && cache.size < CACHE_LIMIT) {
+          cache.set(cell, cached);
+          // Misses are the entries: fewer hits than entries at the trial size drops the Map.
+          if (cache.size === CACHE_TRIAL && entry.cacheHits < CACHE_TRIAL) entry.cache = null;
+        }
       }
       entry.slotCells[slot] = cell;
       entry.slotVerdicts[slot] = cached;
@@ -354,6 +373,11 @@ function checker(column: Column): (cell: Cell) => Verdict {
 
 /** Number() accepts '' and '0x10'; a data file's numbers are decimal. */
 function parseFloatStrict(text: string): number {
+  // The profiler's scanner takes the plain forms (digits, a point, an exponent, nan, inf) without
+  // a regular expression; what it does not call a number (surrounding spaces, a date, a word)
+  // gets the full check. A float column's values rarely repeat, so this runs for most of them.
+  const kind = classifyString(text);
+  if (kind === INT || kind === FLOAT) return parsed[0]!;
   const trimmed = text.trim();
   if (trimmed === '' || !/^[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?$|^[+-]?(inf|infinity)$/i.test(trimmed)) return Number.NaN;
   return /inf/i.test(trimmed) ? (trimmed.startsWith('-') ? -Infinity : Infinity) : Number(trimmed);
