@@ -6,7 +6,7 @@ import { ARTIFACTS, InputDataError } from '@modelgate/core';
 import { profileSource } from './profile/index.js';
 import { openTable } from './readers/index.js';
 import { inferSchema } from './schema/infer.js';
-import { validateData } from './validate-data.js';
+import { sampleSizeFor, validateData } from './validate-data.js';
 import { boundsFromCounts } from './validate-chunks.js';
 import type { TableSource } from './table.js';
 import { parquetWriteFile } from 'hyparquet-writer';
@@ -112,6 +112,19 @@ describe('validateData', () => {
     expect(bareSource.counts).toEqual({ present: [undefined, undefined, undefined, undefined, undefined] });
     expect(boundsFromCounts(bareSource, bareSource.columns, sampleSize)).toEqual([1, 1, 1, 1, 1]);
     expect(await run((counts) => counts, bare)).toEqual({ json: unbounded.json, reads: 1 });
+  });
+
+  it('keeps 100 000 values per column for drift up to 20 columns; wider files share 2 000 000, at least 1 000 each', async () => {
+    expect([1, 13, 20, 21, 400, 1000, 5000, 100_000].map(sampleSizeFor)).toEqual([100_000, 100_000, 100_000, 95_238, 5000, 2000, 1000, 1000]);
+    // 400 numeric columns of 5 500 rows: both sides' samples hold 5 000 values per column.
+    const width = 400;
+    const lines = [Array.from({ length: width }, (_, k) => `c${k}`).join(',')];
+    for (let row = 0; row < 5500; row += 1) lines.push(Array.from({ length: width }, (_, k) => String((row * (k + 1)) % 97)).join(','));
+    const path = temp.write('wide.csv', `${lines.join('\n')}\n`);
+    const result = await validateData({ data: { source: await openTable(path), shown: 'wide.csv' }, reference: { source: await openTable(path), shown: 'wide.csv' } });
+    expect(result.drift!.columns).toHaveLength(width);
+    expect(new Set(result.drift!.columns.map((column) => `${column.kind} ${column.reference_rows} ${column.current_rows}`))).toEqual(new Set(['numeric 5000 5000']));
+    expect(result.profile.columns.every((column) => column.count === 5500)).toBe(true);
   });
 
   it('refuses data or a reference with no rows: every check would pass on it vacuously', async () => {

@@ -27,7 +27,7 @@ export interface DataValidationOptions {
   /** Column → test (and threshold, `psi:0.2`), from modelgate.yml `drift.columns`. */
   driftTests?: Record<string, string>;
   driftShare?: number;
-  /** Values per numeric column kept for drift tests (uniform sample beyond it). */
+  /** Values per numeric column kept for drift tests (uniform sample beyond it); default: see sampleSizeFor. */
   sampleSize?: number;
   /** Rows of the data read so far, after each batch or chunk. */
   onProgress?: (rows: number) => void;
@@ -68,10 +68,25 @@ const SINGLE_PASS_SEED = sampleSeed(0);
 /** Seed of the reference's sample keys (the data's chunks use their index). */
 const REFERENCE_SEED = 0x52454631;
 
+/** Drift sample values a pass may hold over all its sampled columns (see sampleSizeFor). */
+export const SAMPLE_BUDGET = 2_000_000;
+/** Most values a column's drift sample keeps. */
+export const MAX_SAMPLE_SIZE = 100_000;
+/** Fewest, however many columns: fewer would make the tests mostly noise. */
+export const MIN_SAMPLE_SIZE = 1_000;
+
+/**
+ * Values per column kept for drift tests when `columns` columns are sampled: the full 100 000 up to
+ * 20 columns, then a share of SAMPLE_BUDGET. A sample keeps up to twice its size before each
+ * selection (16 bytes a value), so a thousand columns at 100 000 would hold 3.2 GB.
+ */
+export function sampleSizeFor(columns: number): number {
+  return Math.max(MIN_SAMPLE_SIZE, Math.min(MAX_SAMPLE_SIZE, Math.floor(SAMPLE_BUDGET / Math.max(1, columns))));
+}
+
 const isNumeric = (column: ColumnProfileJson | undefined) => column?.type === 'int' || column?.type === 'float';
 
 export async function validateData(options: DataValidationOptions): Promise<DataValidationResult> {
-  const sampleSize = options.sampleSize ?? 100_000;
   const source = options.data.source;
   const validateOptions = options.validate ?? {};
   // A CSV or JSONL file longer than MIN_CHUNKS chunks is read in chunks (on two threads when a runner is given);
@@ -86,10 +101,13 @@ export async function validateData(options: DataValidationOptions): Promise<Data
   // a number (see NumericReservoir), and only those of columns numeric on both sides are used.
   const inReference = new Set(options.reference?.source.columns);
   const sampled = source.columns.filter((name) => inReference.has(name));
+  // The reference's sample has the data's size: both sides of a test are drawn alike.
+  const sampleSize = options.sampleSize ?? sampleSizeFor(sampled.length);
   const readReference = async (): Promise<PassState | undefined> => {
     if (!options.reference) return undefined;
     // Its own seed: the reference's keys must not repeat the data's first chunk's.
-    const pass = new PassState(options.reference.source.columns, options.reference.source.columns, sampleSize, REFERENCE_SEED);
+    // Only the columns the data has too are sampled: no other sample is ever compared.
+    const pass = new PassState(options.reference.source.columns, sampled, sampleSize, REFERENCE_SEED);
     await pass.addAll(options.reference.source.batches({ codedCellsInData: false }));
     requireRows(options.reference.source, pass.rows, options.reference.shown);
     return pass;
