@@ -4,8 +4,8 @@
  * to 4M rows. Baseline in the same run: the CSV reader alone over the same file (one thread). The
  * validation runs as the action runs it (a second thread reads CSV chunks) and, for comparison, on
  * one thread; and the whole `modelgate validate` command as a user runs it (bundle load, hashing,
- * artifacts and summary included). The modes run in turn, round by round (see run()). Last, the
- * command on the same 1M rows written as Parquet and as JSONL.
+ * artifacts and summary included). The modes run in turn, round by round (see run()). Then the
+ * command on the same 1M rows written as Parquet and as JSONL, and on a wide file (1 000 columns).
  */
 import { existsSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
@@ -77,6 +77,30 @@ export const validateBench: Bench = {
         baseline: 'reader only, 1M rows (baseline)',
         figures: { 'rows/s': 1_000_000 / (median.ms / 1000), 'MB/s': median.bytes! / 1e6 / (median.ms / 1000), peak_rss_mb: Math.max(...samples.map((s) => s.maxRssMb)) },
       });
+    }
+    // A wide file: 1 000 columns (a third floats), 2 000 and 20 000 rows, against a 2 000-row
+    // reference and the schema inferred from it; the command, with the reader alone in turn.
+    const wide = join(out, 'validate-wide-{rows}.csv');
+    const wideReference = join(out, 'validate-wide-reference.csv');
+    const wideSchema = join(out, 'validate-wide-schema.json');
+    if (![wide.replace('{rows}', '20000'), wideReference, wideSchema].every((path) => existsSync(path))) child(['generate-wide', wide, wideReference, wideSchema]);
+    for (const rows of [2_000, 20_000]) {
+      const file = wide.replace('{rows}', String(rows));
+      const rounds = Array.from({ length: 3 }, () => [child(['read', file, wideReference]), child(['cli', file, wideReference, wideSchema])] as const);
+      const label = `1 000 columns × ${rows / 1000}k rows`;
+      for (const [m, name] of [`reader only, ${label} (baseline)`, `modelgate validate, ${label}`].entries()) {
+        const samples = rounds.map((round) => round[m]!).sort((a, b) => a.ms - b.ms);
+        const median = samples[1]!;
+        const ratios = rounds.map((round) => round[m]!.ms / round[0]!.ms).sort((a, b) => a - b);
+        results.push({
+          name,
+          medianMs: median.ms,
+          minMs: samples[0]!.ms,
+          runs: 3,
+          ...(m === 1 ? { baseline: `reader only, ${label} (baseline)` } : {}),
+          figures: { 'cells/s': (rows * 1000) / (median.ms / 1000), 'MB/s': median.bytes! / 1e6 / (median.ms / 1000), peak_rss_mb: Math.max(...samples.map((s) => s.maxRssMb)), ...(m === 1 ? { paired_ratio: ratios[1]! } : {}) },
+        });
+      }
     }
     return results;
   },

@@ -8,9 +8,9 @@ import { incomeCsvChunks, inferSchema, openTable, profileSource, validateData } 
 import { startChunkWorker } from '../packages/cli/src/chunk-workers.js';
 import { timeCliCommand } from './cli-in-process.js';
 
-const [mode, file, reference] = process.argv.slice(2) as [string, string, string];
-/** Inferred from the reference by `generate`, as a user would; every mode validates against it. */
-const schemaFile = join(dirname(file), 'validate-schema.json');
+const [mode, file, reference, schemaArgument] = process.argv.slice(2) as [string, string, string, string | undefined];
+/** Inferred from the reference by `generate`, as a user would; every mode validates against it (the wide files have their own). */
+const schemaFile = schemaArgument ?? join(dirname(file), 'validate-schema.json');
 const report = (ms: number, extra: Record<string, unknown> = {}) => console.log(JSON.stringify({ ms, maxRssMb: peakRssMb(), ...extra }));
 
 async function write(path: string, variant: 'holdout' | 'train', rows: number): Promise<void> {
@@ -23,7 +23,36 @@ async function write(path: string, variant: 'holdout' | 'train', rows: number): 
 /** The schema's numeric columns: written as numbers in the Parquet and JSONL copies of the CSV. */
 const numericColumns = () => new Set(parseArtifact('schema', readFileSync(schemaFile, 'utf8'), schemaFile).columns.filter((column) => column.type === 'int' || column.type === 'float').map((column) => column.name));
 
-if (mode === 'generate-jsonl') {
+/**
+ * A wide CSV: `columns` columns of `rows` rows, a third floats with four decimals in [0, 1), the
+ * rest ints 0-50 (xorshift32, seeded: the same file every time).
+ */
+async function writeWide(path: string, columns: number, rows: number, seed: number): Promise<void> {
+  if (existsSync(path)) return;
+  const out = createWriteStream(path);
+  let state = seed;
+  const next = () => {
+    state ^= state << 13;
+    state ^= state >>> 17;
+    state ^= state << 5;
+    return (state >>> 0) / 2 ** 32;
+  };
+  out.write(`${Array.from({ length: columns }, (_, k) => `c${k}`).join(',')}\n`);
+  for (let row = 0; row < rows; row += 1) {
+    const line = `${Array.from({ length: columns }, (_, k) => (k % 3 === 1 ? next().toFixed(4) : String(Math.floor(next() * 51)))).join(',')}\n`;
+    if (!out.write(line)) await new Promise<void>((done) => out.once('drain', () => done()));
+  }
+  await new Promise<void>((done) => out.end(() => done()));
+}
+
+if (mode === 'generate-wide') {
+  // `file`: a pattern with {rows}; `reference`: the 2 000-row reference; the schema inferred from it.
+  for (const rows of [2_000, 20_000]) await writeWide(file.replace('{rows}', String(rows)), 1000, rows, 0x9e3779b9 + rows);
+  await writeWide(reference, 1000, 2_000, 0x2545f491);
+  const profile = (await profileSource(await openTable(reference))).toJSON();
+  writeFileSync(schemaFile, serializeArtifact('schema', inferSchema({ ...profile, source: { files: [{ path: reference }] } }), '0.0.0'));
+  report(0);
+} else if (mode === 'generate-jsonl') {
   // The CSV at `file` as JSONL at `reference` (the second argument here): an object per row, in the
   // CSV's column order, numbers as JSON numbers, missing values as null.
   const source = await openTable(file);

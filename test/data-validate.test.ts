@@ -1,6 +1,7 @@
 import { execFileSync, spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { parseArtifact } from '@modelgate/core';
@@ -148,6 +149,57 @@ describe('data-validate bundle', () => {
     // Every column here has few distinct values, so its summaries are exact: one pass gives the
     // same profile. (Drift samples are drawn per chunk, so drift is compared with the chunks only.)
     expect(profile.columns).toEqual(onePass.profile.columns);
+  });
+
+  it('a wide file (1 200 columns): the anomaly at its line and column, the shifted column drifts', async () => {
+    // Ints 0-40 and floats in [0, 1) from a seeded generator; the new file shifts c3 by 30 and
+    // breaks c1100's minimum at line 777. The schema is inferred from the training file, as a user would.
+    const width = 1200;
+    const wideCsv = (seed: number, edit: (row: number, k: number, value: string) => string = (_row, _k, value) => value) => {
+      // xorshift32: strided draws of a plain LCG (every 1 200th value per column) are too regular.
+      let state = seed;
+      const next = () => {
+        state ^= state << 13;
+        state ^= state >>> 17;
+        state ^= state << 5;
+        return (state >>> 0) / 2 ** 32;
+      };
+      const lines = [Array.from({ length: width }, (_, k) => `c${k}`).join(',')];
+      for (let row = 0; row < 1500; row += 1) lines.push(Array.from({ length: width }, (_, k) => edit(row, k, k % 3 === 1 ? next().toFixed(3) : String(Math.floor(next() * 41)))).join(','));
+      return `${lines.join('\n')}\n`;
+    };
+    const files = {
+      'train.csv': wideCsv(0x2545f491),
+      // Line 777 is row 775 (the header is line 1).
+      'new.csv': wideCsv(0x9e3779b9, (row, k, value) => (k === 3 ? String(Number(value) + 30) : k === 1100 && row === 775 ? '-5' : value)),
+    };
+    const training = mkdtempSync(join(tmpdir(), 'modelgate-wide-'));
+    writeFileSync(join(training, 'train.csv'), files['train.csv']);
+    execFileSync(process.execPath, [join(REPO_ROOT, 'bin/modelgate.js'), 'infer-schema', '--data', 'train.csv', '--out', 'schema.json', '--quiet'], { cwd: training });
+    const schemaJson = readFileSync(join(training, 'schema.json'));
+    rmSync(training, { recursive: true });
+    const checked = await runActionBundle('data-validate', { inputs: { data: 'new.csv', schema: 'schema.json', reference: 'train.csv' }, files: { ...files, 'schema.json': schemaJson } });
+    expect(checked.stderr).toBe('');
+    expect(checked.exitCode).toBe(1);
+    const annotated = visibleLines(checked.stdout).filter((line) => line.startsWith('::error title='));
+    expect(annotated).toContain('::error title=modelgate out_of_range,file=new.csv,line=777::c1100: -5 below min 0');
+    const validation = parseArtifact('validation', readFileSync(join(checked.workspace, 'modelgate-out/validation.json'), 'utf8'), 'validation.json');
+    // Inference widens the training range a little: the count is of values above the schema's max.
+    const inferred = parseArtifact('schema', schemaJson.toString(), 'schema.json');
+    const max = inferred.columns.find((column) => column.name === 'c3')!.domain!.max as number;
+    const above = files['new.csv'].split('\n').slice(1, -1).filter((line) => Number(line.split(',')[3]) > max).length;
+    expect(above).toBeGreaterThan(500);
+    expect(validation.anomalies.filter((anomaly) => anomaly.severity === 'error').map((anomaly) => `${anomaly.column} ${anomaly.kind} ${anomaly.count}`)).toEqual([`c3 out_of_range ${above}`, 'c1100 out_of_range 1']);
+    const drift = parseArtifact('drift', readFileSync(join(checked.workspace, 'modelgate-out/drift.json'), 'utf8'), 'drift.json');
+    expect(drift.columns).toHaveLength(width);
+    // c3 moved by 2.5 standard deviations; of the 1 199 unshifted columns, a few exceed the 0.1
+    // threshold by chance at 1 500 rows (scipy's wasserstein_distance gives 6 of 800 int columns here).
+    expect(drift.columns.find((column) => column.column === 'c3')).toMatchObject({ test: 'wasserstein', drifted: true, reference_rows: 1500, current_rows: 1500 });
+    expect(drift.columns.find((column) => column.column === 'c3')!.statistic).toBeGreaterThan(2.5);
+    expect(drift.columns.filter((column) => column.drifted).length).toBeLessThan(12);
+    expect(drift.dataset_drift).toBe(false);
+    const profile = parseArtifact('profile', readFileSync(join(checked.workspace, 'modelgate-out/profile.json'), 'utf8'), 'profile.json');
+    expect(profile.columns.map((column) => [column.type, column.count])).toEqual(Array.from({ length: width }, (_, k) => [k % 3 === 1 ? 'float' : 'int', 1500]));
   });
 
   it('a file with a header and no rows fails at line 1, as data, reference or training data', async () => {
