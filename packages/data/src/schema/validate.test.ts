@@ -116,6 +116,29 @@ describe('SchemaValidator', () => {
     expect(anomalies.map((anomaly) => [anomaly.kind, anomaly.count])).toEqual([['out_of_range', above]]);
   });
 
+  it('quotes a long value by its first 120 characters and its length, in reasons and samples', async () => {
+    // 300 000 characters: echoed whole, each annotation and artifact would carry all of them.
+    const long = `${'ab'.repeat(60)}${'x'.repeat(299_880)}`;
+    const file = dir.write('long-value.csv', `name,n\nalice,1\n${long},2\nbob,${long}\n`);
+    const longSchema: z.output<typeof DataSchemaFile> = {
+      kind: 'schema',
+      version: 1,
+      default_environments: [],
+      columns: [
+        { name: 'name', type: 'string', presence: { min_fraction: 1 }, values: ['alice', 'bob'] },
+        { name: 'n', type: 'int', presence: { min_fraction: 1 } },
+      ],
+    };
+    const table = await openTable(file);
+    const validator = new SchemaValidator(longSchema, table.columns, 'long.csv');
+    for await (const batch of table.batches()) validator.addBatch(batch);
+    const shown = `${'ab'.repeat(60)}… (300000 characters)`;
+    expect(validator.finish().map((anomaly) => [anomaly.kind, anomaly.samples])).toEqual([
+      ['unexpected_string_value', [{ file: 'long.csv', line: 3, value: shown, reason: `'${shown}' not in the 2 known values` }]],
+      ['type_mismatch', [{ file: 'long.csv', line: 4, value: shown, reason: `'${shown}' is not an integer` }]],
+    ]);
+  });
+
   it('knows the label is not expected in serving data, and flags unknown and missing columns', async () => {
     const validator = new SchemaValidator(schema, ['age', 'workclass', 'extra'], 'serving.csv', { environment: 'SERVING' });
     const anomalies = validator.finish();

@@ -317,7 +317,7 @@ function checkCell(validator: SchemaValidator, entry: ActiveColumn, batch: Table
     // Parquet's numbers can be coded too (a dictionary page's indices).
     if (code >= 0) entry.codeVerdicts[code] = verdict ?? FINE;
   }
-  if (verdict) validator.record(entry.column.name, verdict, batch.lines[i]!, String(cell));
+  if (verdict) validator.record(entry.column.name, verdict, batch.lines[i]!, shownValue(cell));
   return 1;
 }
 
@@ -340,35 +340,48 @@ function checker(column: Column): (cell: Cell) => Verdict {
     case 'int':
       return (cell) => {
         const text = typeof cell === 'string' ? cell.trim() : cell;
-        if (typeof text === 'number' ? !Number.isInteger(text) : typeof text === 'string' ? !INTEGER.test(text) : typeof text !== 'bigint') return { kind: 'type_mismatch', reason: `'${String(cell)}' is not an integer` };
+        if (typeof text === 'number' ? !Number.isInteger(text) : typeof text === 'string' ? !INTEGER.test(text) : typeof text !== 'bigint') return { kind: 'type_mismatch', reason: `'${shownValue(cell)}' is not an integer` };
         return range(Number(text));
       };
     case 'float':
       return (cell) => {
         const value = typeof cell === 'number' ? cell : typeof cell === 'string' ? parseFloatStrict(cell) : typeof cell === 'bigint' ? Number(cell) : Number.NaN;
-        if (typeof cell === 'boolean' || (Number.isNaN(value) && !/^[+-]?nan$/i.test(String(cell).trim()))) return { kind: 'type_mismatch', reason: `'${String(cell)}' is not a number` };
+        if (typeof cell === 'boolean' || (Number.isNaN(value) && !/^[+-]?nan$/i.test(String(cell).trim()))) return { kind: 'type_mismatch', reason: `'${shownValue(cell)}' is not a number` };
         if (Number.isNaN(value)) return domain?.allow_nan ? undefined : { kind: 'nan_value', reason: 'NaN' };
         if (!Number.isFinite(value)) return domain?.allow_inf ? undefined : { kind: 'inf_value', reason: String(value) };
         return range(value);
       };
     case 'bool':
-      return (cell) => (typeof cell === 'boolean' || /^(true|false)$/i.test(String(cell).trim()) ? undefined : { kind: 'type_mismatch', reason: `'${String(cell)}' is not true or false` });
+      return (cell) => (typeof cell === 'boolean' || /^(true|false)$/i.test(String(cell).trim()) ? undefined : { kind: 'type_mismatch', reason: `'${shownValue(cell)}' is not true or false` });
     case 'timestamp': {
       const from = typeof domain?.min === 'string' ? Date.parse(domain.min) : undefined;
       const to = typeof domain?.max === 'string' ? Date.parse(domain.max) : undefined;
       return (cell) => {
         const time = typeof cell === 'string' ? Date.parse(cell) : Number.NaN;
-        if (Number.isNaN(time)) return { kind: 'type_mismatch', reason: `'${String(cell)}' is not a timestamp` };
-        if (from !== undefined && time < from) return { kind: 'out_of_range', reason: `${String(cell)} before ${String(domain?.min)}` };
-        if (to !== undefined && time > to) return { kind: 'out_of_range', reason: `${String(cell)} after ${String(domain?.max)}` };
+        if (Number.isNaN(time)) return { kind: 'type_mismatch', reason: `'${shownValue(cell)}' is not a timestamp` };
+        if (from !== undefined && time < from) return { kind: 'out_of_range', reason: `${shownValue(cell)} before ${String(domain?.min)}` };
+        if (to !== undefined && time > to) return { kind: 'out_of_range', reason: `${shownValue(cell)} after ${String(domain?.max)}` };
         return undefined;
       };
     }
     case 'string': {
       const values = column.values ? new Set(column.values) : undefined;
-      return (cell) => (values && !values.has(String(cell)) ? { kind: 'unexpected_string_value', reason: `'${String(cell)}' not in the ${values.size} known values` } : undefined);
+      return (cell) => (values && !values.has(String(cell)) ? { kind: 'unexpected_string_value', reason: `'${shownValue(cell)}' not in the ${values.size} known values` } : undefined);
     }
   }
+}
+
+/** Longest value quoted in a message or kept as a sample: a 10 MB field is not echoed whole, in every annotation and artifact. */
+export const SHOWN_CHARS = 120;
+
+/** A cell as messages and samples show it: its first SHOWN_CHARS characters, then its length, when longer. */
+export function shownValue(cell: Cell): string {
+  const text = String(cell);
+  if (text.length <= SHOWN_CHARS) return text;
+  // Not between the two halves of a surrogate pair.
+  const high = text.charCodeAt(SHOWN_CHARS - 1);
+  const cut = high >= 0xd800 && high <= 0xdbff ? SHOWN_CHARS - 1 : SHOWN_CHARS;
+  return `${text.slice(0, cut)}… (${text.length} characters)`;
 }
 
 /** Number() accepts '' and '0x10'; a data file's numbers are decimal. */
