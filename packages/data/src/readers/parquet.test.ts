@@ -88,13 +88,16 @@ describe('Parquet', () => {
   });
 
   it('corrupt files: not Parquet, truncated footer, damaged pages, empty', async () => {
-    expect(await userError(() => readTable(temp.write('text.parquet', 'a,b\n1,2\n'), {}, 'text.parquet'))).toBe(
+    expect(await userError(() => readTable(temp.write('text.parquet', 'a,b\n1,2\n3,4\n5,6\n'), {}, 'text.parquet'))).toBe(
       'text.parquet: not a readable Parquet file: file invalid (footer != PAR1)',
     );
     const bytes = readFileSync(join(fixtures, 'uncompressed.parquet'));
     const cut = temp.write('cut.parquet', bytes.subarray(0, bytes.length - 10));
     expect(await userError(() => readTable(cut, {}, 'cut.parquet'))).toBe('cut.parquet: not a readable Parquet file: file invalid (footer != PAR1)');
     expect(await userError(() => readTable(temp.write('empty.parquet', ''), {}, 'empty.parquet'))).toBe('empty.parquet: is empty (0 bytes), expected a Parquet file');
+    for (const short of ['PAR1', 'PAR1PAR1', 'PAR1\0\0\0PAR']) {
+      expect(await userError(() => readTable(temp.write('short.parquet', short), {}, 'short.parquet'))).toBe(`short.parquet: is ${short.length} bytes, too short for a Parquet file (at least 12: PAR1, the footer's length, PAR1)`);
+    }
     // Zero the first row group's data (keep the footer): decoding fails with a located error.
     const damaged = Buffer.from(bytes);
     damaged.fill(0xff, 4, 400);

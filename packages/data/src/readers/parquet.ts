@@ -59,9 +59,14 @@ function safe(value: bigint): number | bigint {
 
 type Decoded = ArrayLike<unknown> & { slice?: unknown };
 
+const MIN_PARQUET_BYTES = 12;
+
 export async function openParquet(path: string, shown: string, options: OpenOptions): Promise<TableSource> {
   const size = await checkDataFile(path, shown);
   if (size === 0) throw new InputDataError('is empty (0 bytes), expected a Parquet file', { file: shown });
+  // The magic PAR1 at both ends and the footer's length: a shorter file fails in the footer's
+  // reader with "Offset is outside the bounds of the DataView".
+  if (size < MIN_PARQUET_BYTES) throw new InputDataError(`is ${size} bytes, too short for a Parquet file (at least ${MIN_PARQUET_BYTES}: PAR1, the footer's length, PAR1)`, { file: shown });
   const file = await asyncBufferFromFile(path);
   let metadata: FileMetaData;
   let schema: ReturnType<typeof parquetSchema>;
