@@ -35,7 +35,7 @@ const CACHE_LIMIT = 65_536;
  * of distinct values (ids, floats) gains nothing from it, and a wide file's thousands of such Maps
  * took most of a validation's time and memory.
  */
-const CACHE_TRIAL = 4_096;
+const CACHE_TRIAL = 1_024;
 
 interface Tally {
   count: number;
