@@ -1,6 +1,7 @@
-import { classifyString, FLOAT, INT } from '../profile/classify.js';
+import { classifyString, FLOAT, INT, parsed } from '../profile/classify.js';
 import { selectSmallest } from '../quickselect.js';
 import { NumbersByCode, type Cell, type CellDictionary, type ColumnCodes, type TableBatch } from '../table.js';
+import { TextCache } from '../text-cache.js';
 
 /** A sample in transit between threads: keys and values, same length. */
 export interface SampleState {
@@ -30,14 +31,6 @@ export interface SampleState {
  * reservoir stops there, empty, and costs nothing more. This lets columns be sampled before
  * anyone knows their types (the data's chunks are read while the reference still is).
  */
-/** Most parsed strings a reservoir keeps. */
-const PARSED_LIMIT = 65_536;
-/**
- * Entries after which the parsed strings are dropped unless they hit at least half the time: a
- * float column's strings rarely repeat, and a wide file has a thousand such columns.
- */
-const PARSED_TRIAL = 1_024;
-
 export class NumericReservoir {
   private keys: Float64Array;
   private values: Float64Array;
@@ -50,9 +43,8 @@ export class NumericReservoir {
   /** Keys at or above this are not kept: the bound, or the largest key kept at the last selection. */
   limit: number;
 
-  /** Parsed value per distinct numeric string: values repeat, parsing is the cost. Null once dropped (see PARSED_TRIAL). */
-  private parsed: Map<string, number> | null = new Map<string, number>();
-  private parsedHits = 0;
+  /** Parsed value per distinct numeric string: values repeat, parsing is the cost (see TextCache). */
+  private readonly parsed = new TextCache<number>();
   /** The same by code, for cells with one (see ColumnCodes). */
   private byCode = new NumbersByCode();
   /** Saw a value that is not a number (see the class comment). */
@@ -76,17 +68,11 @@ export class NumericReservoir {
   private offer(key: number, cell: Exclude<Cell, null>): void {
     let value: number | undefined;
     if (typeof cell === 'string') {
-      const parsed = this.parsed;
-      value = parsed?.get(cell);
-      if (value !== undefined) this.parsedHits += 1;
-      else {
+      value = this.parsed.get(cell);
+      if (value === undefined) {
         value = this.parse(cell);
         if (value === undefined) return;
-        if (parsed !== null && parsed.size < PARSED_LIMIT) {
-          parsed.set(cell, value);
-          // Fewer hits than entries at the trial size: the column's values rarely repeat.
-          if (parsed.size === PARSED_TRIAL && this.parsedHits < PARSED_TRIAL) this.parsed = null;
-        }
+        this.parsed.set(cell, value);
       }
     } else value = this.numberOf(cell);
     if (value !== undefined && Number.isFinite(value)) this.keep(key, value);
@@ -151,7 +137,7 @@ export class NumericReservoir {
       this.stop();
       return undefined;
     }
-    return Number(cell);
+    return parsed[0]!;
   }
 
   /** The sample's keys and values (copies), to send to another thread and `absorb` there. */
@@ -196,7 +182,7 @@ export class NumericReservoir {
     this.limit = 0;
     this.keys = new Float64Array(0);
     this.values = new Float64Array(0);
-    this.parsed = null;
+    this.parsed.drop();
     this.byCode = new NumbersByCode();
   }
 

@@ -103,6 +103,11 @@ describe('SchemaValidator', () => {
     for (const anomaly of anomalies) found[anomaly.kind] = anomaly.samples.map((sample) => sample.value!);
     found.fine = values.filter((value) => !Object.values(found).flat().includes(value));
     expect(found).toEqual(expected);
+    // The numbers read, as the reasons show them (every one below the min, or above the max, of 0).
+    const numbers = await floatAnomalies(expected.fine!, { min: 0, max: 0 });
+    expect(numbers.flatMap((anomaly) => anomaly.samples.map((sample) => sample.reason))).toEqual(
+      ['1.5', '1.5', '1', '0.5', '-0.0005', '2', '1000', undefined, '7'].flatMap((number) => (number === undefined ? [] : [number.startsWith('-') ? `${number} below min 0` : `${number} above max 0`])),
+    );
   });
 
   it('checks every value of a column whose values rarely repeat (its verdict cache is dropped)', async () => {
@@ -119,7 +124,9 @@ describe('SchemaValidator', () => {
   it('quotes a long value by its first 120 characters and its length, in reasons and samples', async () => {
     // 300 000 characters: echoed whole, each annotation and artifact would carry all of them.
     const long = `${'ab'.repeat(60)}${'x'.repeat(299_880)}`;
-    const file = dir.write('long-value.csv', `name,n\nalice,1\n${long},2\nbob,${long}\n`);
+    // A cut never splits a surrogate pair: '😀' is two UTF-16 units, at 120 and 121 here.
+    const emoji = `${'e'.repeat(119)}😀${'x'.repeat(200)}`;
+    const file = dir.write('long-value.csv', `name,n\nalice,1\n${long},2\nbob,${long}\n${emoji},3\n`);
     const longSchema: z.output<typeof DataSchemaFile> = {
       kind: 'schema',
       version: 1,
@@ -134,7 +141,13 @@ describe('SchemaValidator', () => {
     for await (const batch of table.batches()) validator.addBatch(batch);
     const shown = `${'ab'.repeat(60)}… (300000 characters)`;
     expect(validator.finish().map((anomaly) => [anomaly.kind, anomaly.samples])).toEqual([
-      ['unexpected_string_value', [{ file: 'long.csv', line: 3, value: shown, reason: `'${shown}' not in the 2 known values` }]],
+      [
+        'unexpected_string_value',
+        [
+          { file: 'long.csv', line: 3, value: shown, reason: `'${shown}' not in the 2 known values` },
+          { file: 'long.csv', line: 5, value: `${'e'.repeat(119)}… (321 characters)`, reason: `'${'e'.repeat(119)}… (321 characters)' not in the 2 known values` },
+        ],
+      ],
       ['type_mismatch', [{ file: 'long.csv', line: 4, value: shown, reason: `'${shown}' is not an integer` }]],
     ]);
   });

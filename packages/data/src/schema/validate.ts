@@ -7,6 +7,7 @@ import type { z } from 'zod';
 import type { Anomaly, ColumnSchema, DataSchemaFile } from '@modelgate/core';
 import { classifyString, FLOAT, INT, parsed } from '../profile/classify.js';
 import { stringSlot } from '../profile/hash.js';
+import { TextCache } from '../text-cache.js';
 import { cellAt, codeCounts, type Cell, type CellDictionary, type TableBatch } from '../table.js';
 
 type Schema = z.output<typeof DataSchemaFile>;
@@ -28,14 +29,6 @@ type Verdict = undefined | { kind: AnomalyRecord['kind']; reason: string };
 const FINE = { kind: 'type_mismatch', reason: '' } as const;
 /** Direct-mapped identity cache in front of the per-column Map. */
 const SLOTS = 512;
-/** Most verdicts a column's Map keeps. */
-const CACHE_LIMIT = 65_536;
-/**
- * Entries after which a column's Map is dropped unless it hits at least half the time: a column
- * of distinct values (ids, floats) gains nothing from it, and a wide file's thousands of such Maps
- * took most of a validation's time and memory.
- */
-const CACHE_TRIAL = 1_024;
 
 interface Tally {
   count: number;
@@ -62,10 +55,7 @@ interface ActiveColumn {
   column: Column;
   index: number;
   check: (cell: Cell) => Verdict;
-  /** Null once dropped (see CACHE_TRIAL). */
-  cache: Map<string, NonNullable<Verdict>> | null;
-  /** Lookups in the Map that found their verdict. */
-  cacheHits: number;
+  cache: TextCache<NonNullable<Verdict>>;
   slotCells: (string | null)[];
   slotVerdicts: (NonNullable<Verdict> | undefined)[];
   /** Verdict per code of `codedBy` (the reader's codes: see ColumnCodes). */
@@ -111,8 +101,7 @@ export class SchemaValidator {
         column,
         index: columns.indexOf(column.name),
         check: checker(column),
-        cache: new Map(),
-        cacheHits: 0,
+        cache: new TextCache(),
         slotCells: new Array<string | null>(SLOTS).fill(null),
         slotVerdicts: new Array<NonNullable<Verdict> | undefined>(SLOTS).fill(undefined),
         codeVerdicts: [],
@@ -295,16 +284,10 @@ function checkCell(validator: SchemaValidator, entry: ActiveColumn, batch: Table
     const slot = stringSlot(cell, SLOTS);
     let cached = entry.slotCells[slot] === cell ? entry.slotVerdicts[slot] : undefined;
     if (cached === undefined) {
-      const cache = entry.cache;
-      cached = cache?.get(cell);
-      if (cached !== undefined) entry.cacheHits += 1;
-      else {
+      cached = entry.cache.get(cell);
+      if (cached === undefined) {
         cached = entry.check(cell) ?? FINE;
-        if (cache !== null && cache.size < CACHE_LIMIT) {
-          cache.set(cell, cached);
-          // Misses are the entries: fewer hits than entries at the trial size drops the Map.
-          if (cache.size === CACHE_TRIAL && entry.cacheHits < CACHE_TRIAL) entry.cache = null;
-        }
+        entry.cache.set(cell, cached);
       }
       entry.slotCells[slot] = cell;
       entry.slotVerdicts[slot] = cached;
@@ -372,10 +355,10 @@ function checker(column: Column): (cell: Cell) => Verdict {
 }
 
 /** Longest value quoted in a message or kept as a sample: a 10 MB field is not echoed whole, in every annotation and artifact. */
-export const SHOWN_CHARS = 120;
+const SHOWN_CHARS = 120;
 
-/** A cell as messages and samples show it: its first SHOWN_CHARS characters, then its length, when longer. */
-export function shownValue(cell: Cell): string {
+/** A cell as messages and samples show it: its first SHOWN_CHARS characters (UTF-16 units), then its length, when longer. */
+function shownValue(cell: Cell): string {
   const text = String(cell);
   if (text.length <= SHOWN_CHARS) return text;
   // Not between the two halves of a surrogate pair.
@@ -384,14 +367,15 @@ export function shownValue(cell: Cell): string {
   return `${text.slice(0, cut)}… (${text.length} characters)`;
 }
 
-/** Number() accepts '' and '0x10'; a data file's numbers are decimal. */
+/**
+ * A decimal number (digits, a point, an exponent), nan or inf, spaces around it allowed, as the
+ * profiler reads it (classifyString); NaN for anything else. Number() would take '' and '0x10'.
+ */
 function parseFloatStrict(text: string): number {
-  // The profiler's scanner takes the plain forms (digits, a point, an exponent, nan, inf) without
-  // a regular expression; what it does not call a number (surrounding spaces, a date, a word)
-  // gets the full check. A float column's values rarely repeat, so this runs for most of them.
-  const kind = classifyString(text);
-  if (kind === INT || kind === FLOAT) return parsed[0]!;
-  const trimmed = text.trim();
-  if (trimmed === '' || !/^[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?$|^[+-]?(inf|infinity)$/i.test(trimmed)) return Number.NaN;
-  return /inf/i.test(trimmed) ? (trimmed.startsWith('-') ? -Infinity : Infinity) : Number(trimmed);
+  let kind = classifyString(text);
+  if (kind !== INT && kind !== FLOAT) {
+    const trimmed = text.trim();
+    if (trimmed !== text) kind = classifyString(trimmed);
+  }
+  return kind === INT || kind === FLOAT ? parsed[0]! : Number.NaN;
 }
