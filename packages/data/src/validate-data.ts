@@ -69,16 +69,18 @@ const SINGLE_PASS_SEED = sampleSeed(0);
 const REFERENCE_SEED = 0x52454631;
 
 /** Drift sample values a pass may hold over all its sampled columns (see sampleSizeFor). */
-export const SAMPLE_BUDGET = 2_000_000;
+const SAMPLE_BUDGET = 2_000_000;
 /** Most values a column's drift sample keeps. */
-export const MAX_SAMPLE_SIZE = 100_000;
+const MAX_SAMPLE_SIZE = 100_000;
 /** Fewest, however many columns: fewer would make the tests mostly noise. */
-export const MIN_SAMPLE_SIZE = 1_000;
+const MIN_SAMPLE_SIZE = 1_000;
 
 /**
- * Values per column kept for drift tests when `columns` columns are sampled: the full 100 000 up to
- * 20 columns, then a share of SAMPLE_BUDGET. A sample keeps up to twice its size before each
- * selection (16 bytes a value), so a thousand columns at 100 000 would hold 3.2 GB.
+ * Values per column kept for drift tests when `columns` columns are sampled (every column both
+ * files have, text ones too: the count is needed before the types are known): the full 100 000 up
+ * to 20 columns, then a share of SAMPLE_BUDGET (more in all beyond 2 000 columns, at the
+ * minimum). A sample keeps up to twice its size before each selection (16 bytes a value), so a
+ * thousand columns at 100 000 would hold 3.2 GB.
  */
 export function sampleSizeFor(columns: number): number {
   return Math.max(MIN_SAMPLE_SIZE, Math.min(MAX_SAMPLE_SIZE, Math.floor(SAMPLE_BUDGET / Math.max(1, columns))));

@@ -32,7 +32,7 @@ export type OpenOptions = ReadOptions & ReaderTuning;
 export const DEFAULT_CHUNK_SIZE = 1 << 20;
 export const DEFAULT_MAX_ROW_BYTES = 64 * (1 << 20);
 
-/** Cells a default batch holds at most: 8 192 rows up to 64 columns, fewer rows beyond (about 6 MB of cells and codes). */
+/** Cells a default batch holds: 8 192 rows up to 64 columns, fewer rows beyond (about 6 MB of cells and codes), but at least MIN_BATCH_ROWS. */
 const BATCH_CELLS = DEFAULT_BATCH_ROWS * 64;
 /** Fewest rows a default batch holds, however wide the file (each batch costs every column a little). */
 const MIN_BATCH_ROWS = 512;

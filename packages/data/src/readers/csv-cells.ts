@@ -2,7 +2,7 @@
  * Turns the byte ranges found by the scanner into cells, interning repeated values.
  *
  * Making a fresh string per field is what makes CSV parsing in JavaScript slow (allocation and,
- * with 65 536-row batches, promotion by the garbage collector). Tabular data repeats itself
+ * for a batch's worth of them, promotion by the garbage collector). Tabular data repeats itself
  * (categories, small integers, flags), so each column keeps a two-way set-associative cache (1 024
  * slots: 512 sets of two; fewer per column in files over 128 columns, see TOTAL_SLOTS) from a field's
  * bytes to the string made for them the first time: a hit returns the same string object without
@@ -30,8 +30,8 @@ import { giveBack, takeBuffer } from './spare-buffers.js';
 const SLOT_BITS = 10;
 /**
  * Slots over all columns: a wider file's columns get fewer each (a power of two, at least 64), so
- * the cache stays about 7 MB and its hot part in the processor's caches (at 1 000 columns of 1 024
- * slots each, 52 MB, nearly every probe missed them).
+ * up to 2 048 columns the cache stays about 7 MB and its hot part in the processor's caches (at
+ * 1 000 columns of 1 024 slots each, 52 MB, nearly every probe missed them).
  */
 const TOTAL_SLOTS = 128 << SLOT_BITS;
 const MIN_SLOT_BITS = 6;
@@ -42,10 +42,11 @@ const MAX_INTERNED = 48;
 const POOL_PER_SLOT = 24;
 /**
  * Rows per sampling window (checked after each batch, so a window is at least a batch: 8 192 rows
- * up to 64 columns), and how many rows a column then skips its cache. A wide file's batches are
- * shorter, and its float columns stop probing their caches after 1 024 rows, not 8 192.
+ * up to 64 columns). A wide file's batches are shorter, and its float columns stop probing their
+ * caches after 1 024 rows, not 8 192.
  */
 const WINDOW = 1024;
+/** Rows a column then skips its cache. */
 const PAUSE = 4 * 65_536;
 /** V8 copies substrings shorter than this; longer ones would be slices pinning their parent. */
 const SLICE_COPY_LIMIT = 13;
@@ -182,9 +183,10 @@ export class CellDecoder {
           else if (len > 8) last = view.getInt32(end - 4, true);
         }
         const sum = Math.imul(lo ^ len, 0x9e3779b1) + Math.imul(hi, 0x85ebca77) + Math.imul(last, 0xc2b2ae35);
-        // The set is the top bits of a second product: they depend on every input bit. (The low
-        // bits of a product never see the high bits of a word: values differing in their 4th or
-        // 8th byte only, like `item-1` … `item-9`, would share a set and evict each other.)
+        // The set is the top SLOT_BITS bits of a second product (their low ones when the column has
+        // fewer slots): after the xor-shift they depend on every input bit. (The low bits of a
+        // product never see the high bits of a word: values differing in their 4th or 8th byte
+        // only, like `item-1` … `item-9`, would share a set and evict each other.)
         const set = columnSlot + ((Math.imul(sum ^ (sum >>> 16), 0x7feb352d) >>> (32 - SLOT_BITS)) & setMask);
         // Two ways per set: two frequent values that share a set both stay (direct-mapped, such a
         // pair evicted each other on every alternation: 4% of the ages in the 1M-row benchmark

@@ -253,7 +253,8 @@ describe('CSV cell codes', () => {
   });
 
   it('of a wide file: a smaller cache and dictionary per column, shorter batches, the same cells', async () => {
-    // 1 500 columns: 64 cache slots each (131 072 in all), dictionaries of 128 codes, 512-row batches.
+    // 1 500 columns: 64 cache slots each (131 072 / 1 500, down to a power of two), dictionaries of
+    // 128 codes, 512-row batches.
     // Repeated short values, distinct floats, repeated 13-48 byte values (compared against the
     // column's pool, now 64 slots' worth), and empty cells.
     const width = 1500;
