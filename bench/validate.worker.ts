@@ -6,6 +6,7 @@ import { performance } from 'node:perf_hooks';
 import { parseArtifact, serializeArtifact } from '@modelgate/core';
 import { incomeCsvChunks, inferSchema, openTable, profileSource, validateData } from '@modelgate/data';
 import { startChunkWorker } from '../packages/cli/src/chunk-workers.js';
+import { Xoshiro128 } from '../packages/data/src/synthetic/prng.js';
 import { timeCliCommand } from './cli-in-process.js';
 
 const [mode, file, reference, schemaArgument] = process.argv.slice(2) as [string, string, string, string | undefined];
@@ -25,21 +26,15 @@ const numericColumns = () => new Set(parseArtifact('schema', readFileSync(schema
 
 /**
  * A wide CSV: `columns` columns of `rows` rows, a third floats with four decimals in [0, 1), the
- * rest ints 0-50 (xorshift32, seeded: the same file every time).
+ * rest ints 0-50 (seeded: the same file every time).
  */
-async function writeWide(path: string, columns: number, rows: number, seed: number): Promise<void> {
+async function writeWide(path: string, columns: number, rows: number, stream: number): Promise<void> {
   if (existsSync(path)) return;
   const out = createWriteStream(path);
-  let state = seed;
-  const next = () => {
-    state ^= state << 13;
-    state ^= state >>> 17;
-    state ^= state << 5;
-    return (state >>> 0) / 2 ** 32;
-  };
+  const rng = new Xoshiro128(11, stream);
   out.write(`${Array.from({ length: columns }, (_, k) => `c${k}`).join(',')}\n`);
   for (let row = 0; row < rows; row += 1) {
-    const line = `${Array.from({ length: columns }, (_, k) => (k % 3 === 1 ? next().toFixed(4) : String(Math.floor(next() * 51)))).join(',')}\n`;
+    const line = `${Array.from({ length: columns }, (_, k) => (k % 3 === 1 ? rng.nextFloat().toFixed(4) : String(rng.intBetween(0, 50)))).join(',')}\n`;
     if (!out.write(line)) await new Promise<void>((done) => out.once('drain', () => done()));
   }
   await new Promise<void>((done) => out.end(() => done()));
@@ -47,8 +42,8 @@ async function writeWide(path: string, columns: number, rows: number, seed: numb
 
 if (mode === 'generate-wide') {
   // `file`: a pattern with {rows}; `reference`: the 2 000-row reference; the schema inferred from it.
-  for (const rows of [2_000, 20_000]) await writeWide(file.replace('{rows}', String(rows)), 1000, rows, 0x9e3779b9 + rows);
-  await writeWide(reference, 1000, 2_000, 0x2545f491);
+  for (const rows of [2_000, 20_000]) await writeWide(file.replace('{rows}', String(rows)), 1000, rows, rows);
+  await writeWide(reference, 1000, 2_000, 1);
   const profile = (await profileSource(await openTable(reference))).toJSON();
   writeFileSync(schemaFile, serializeArtifact('schema', inferSchema({ ...profile, source: { files: [{ path: reference }] } }), '0.0.0'));
   report(0);
