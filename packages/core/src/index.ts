@@ -12,3 +12,4 @@ export * from './suggest.js';
 export * from './hash.js';
 export * from './order.js';
 export { pairwiseSum } from './numpy-sum.js';
+export * from './shown-value.js';

@@ -5,7 +5,7 @@
  * intra-op threads aside), so reading and inference interleave rather than overlap.
  */
 import { performance } from 'node:perf_hooks';
-import { InputDataError, type Logger } from '@modelgate/core';
+import { InputDataError, shownValue, type Logger } from '@modelgate/core';
 import { requireRows, type Cell, type TableBatch, type TableSource } from '@modelgate/data';
 import { batchToFeeds, planInputs, type FeedTensor, type InputPlan, type ModelInput } from './feed.js';
 import { decodeBatch, planOutputs, type ModelOutput, type OutputPlan } from './outputs.js';
@@ -180,7 +180,7 @@ class Collector {
       if (cell === null || cell === undefined || cell === '') throw new InputDataError(`label '${this.label}' is missing`, { file: this.file, line, field: this.label });
       if (this.plan.task === 'regression') {
         const value = typeof cell === 'number' ? cell : Number(String(cell).trim());
-        if (!Number.isFinite(value)) throw new InputDataError(`label '${this.label}': '${String(cell)}' is not a number (the model is a regressor)`, { file: this.file, line, field: this.label });
+        if (!Number.isFinite(value)) throw new InputDataError(`label '${this.label}': '${shownValue(cell)}' is not a number (the model is a regressor)`, { file: this.file, line, field: this.label });
         this.truths.push(value);
       } else this.truths.push(this.labelOf(cell));
       this.lines.push(line);

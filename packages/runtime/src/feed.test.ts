@@ -58,6 +58,9 @@ describe('batchToFeeds', () => {
     const bad = () => batchToFeeds(plan, batch([['39', 'Private', '40', 'x'], ['50', 'Private', 'forty', 'y']]), 'd.csv');
     expect(bad).toThrow(InputDataError);
     expect(bad).toThrow("column 'hours': 'forty' is not a number");
+    // A long value is quoted by its first 120 characters and its length.
+    const long = `forty${'-'.repeat(200_000)}`;
+    expect(() => batchToFeeds(plan, batch([['39', 'Private', long, 'x']]), 'd.csv')).toThrow(`column 'hours': '${`forty${'-'.repeat(115)}`}… (200005 characters)' is not a number`);
     try {
       bad();
     } catch (error) {

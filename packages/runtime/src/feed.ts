@@ -7,7 +7,7 @@
  *     typed float/double/int64/string as the model declares.
  * Pure: produces typed arrays; the session wrapper wraps them as onnxruntime tensors.
  */
-import { ConfigurationError, InputDataError } from '@modelgate/core';
+import { ConfigurationError, InputDataError, shownValue } from '@modelgate/core';
 import { NumbersByCode, type Cell, type CellDictionary, type ColumnCodes, type TableBatch } from '@modelgate/data';
 
 export type FeedType = 'float32' | 'float64' | 'int64' | 'int32' | 'bool' | 'string';
@@ -169,13 +169,13 @@ function write(target: Float32Array | Float64Array | BigInt64Array | Int32Array 
   if (cell === null || cell === '') throw new InputDataError(`column '${column}' is missing a value, but the model's input is ${type} (integers have no missing value)`, { file, line, field: column });
   if (type === 'bool') {
     const value = cell === true || cell === 'true' || cell === 'True' || cell === '1' || cell === 1 ? 1 : cell === false || cell === 'false' || cell === 'False' || cell === '0' || cell === 0 ? 0 : -1;
-    if (value < 0) throw new InputDataError(`column '${column}': '${String(cell)}' is not a boolean`, { file, line, field: column });
+    if (value < 0) throw new InputDataError(`column '${column}': '${shownValue(cell)}' is not a boolean`, { file, line, field: column });
     target[at] = value;
     return;
   }
   const number = typeof cell === 'bigint' ? cell : toFloat(cell, column, line, file);
   if (typeof number === 'number' && (!Number.isInteger(number) || Number.isNaN(number))) {
-    throw new InputDataError(`column '${column}': '${String(cell)}' is not an integer, but the model's input is ${type}`, { file, line, field: column });
+    throw new InputDataError(`column '${column}': '${shownValue(cell)}' is not an integer, but the model's input is ${type}`, { file, line, field: column });
   }
   if (type === 'int64') (target as BigInt64Array)[at] = BigInt(number);
   else (target as Int32Array)[at] = Number(number);
@@ -190,7 +190,7 @@ function toFloat(cell: Cell, column: string, line: number, file: string): number
   if (trimmed === '') return Number.NaN;
   const value = Number(trimmed);
   if (Number.isNaN(value) && !/^[+-]?nan$/i.test(trimmed)) {
-    throw new InputDataError(`column '${column}': '${cell}' is not a number`, { file, line, field: column });
+    throw new InputDataError(`column '${column}': '${shownValue(cell)}' is not a number`, { file, line, field: column });
   }
   return value;
 }

@@ -4,7 +4,7 @@
  * line, so CI can annotate the exact line of the PR diff.
  */
 import type { z } from 'zod';
-import type { Anomaly, ColumnSchema, DataSchemaFile } from '@modelgate/core';
+import { shownValue, type Anomaly, type ColumnSchema, type DataSchemaFile } from '@modelgate/core';
 import { classifyString, FLOAT, INT, parsed } from '../profile/classify.js';
 import { stringSlot } from '../profile/hash.js';
 import { TextCache } from '../text-cache.js';
@@ -352,19 +352,6 @@ function checker(column: Column): (cell: Cell) => Verdict {
       return (cell) => (values && !values.has(String(cell)) ? { kind: 'unexpected_string_value', reason: `'${shownValue(cell)}' not in the ${values.size} known values` } : undefined);
     }
   }
-}
-
-/** Longest value quoted in a message or kept as a sample: a 10 MB field is not echoed whole, in every annotation and artifact. */
-const SHOWN_CHARS = 120;
-
-/** A cell as messages and samples show it: its first SHOWN_CHARS characters (UTF-16 units), then its length, when longer. */
-function shownValue(cell: Cell): string {
-  const text = String(cell);
-  if (text.length <= SHOWN_CHARS) return text;
-  // Not between the two halves of a surrogate pair.
-  const high = text.charCodeAt(SHOWN_CHARS - 1);
-  const cut = high >= 0xd800 && high <= 0xdbff ? SHOWN_CHARS - 1 : SHOWN_CHARS;
-  return `${text.slice(0, cut)}… (${text.length} characters)`;
 }
 
 /**
