@@ -225,6 +225,20 @@ describe('data-validate bundle', () => {
     expect(readdirSync(join(run.workspace, 'out')).sort()).toEqual(['drift.json']);
   });
 
+  it('the out dir holds the artifacts of the last run only: a failed run, or one without a reference, leaves none of an earlier run', async () => {
+    const files = { 'train.csv': income('train.csv'), 'holdout.csv': income('holdout.csv'), 'bad.csv': 'age,workclass,income\n39,Private,<=50K\n40,Private\n' };
+    const run = await runActionBundle('data-validate', { inputs: { data: 'holdout.csv', reference: 'train.csv', 'out-dir': 'out' }, files });
+    expect(run.exitCode).toBe(0);
+    expect(readdirSync(join(run.workspace, 'out')).sort()).toEqual(['drift.json', 'profile.json']);
+    const cli = (...args: string[]) => spawnSync(process.execPath, [join(REPO_ROOT, 'bin/modelgate.js'), 'validate', '--out-dir', 'out', '--quiet', ...args], { cwd: run.workspace, encoding: 'utf8' });
+    // Without a reference: the earlier drift.json goes.
+    expect(cli('--data', 'holdout.csv').status).toBe(0);
+    expect(readdirSync(join(run.workspace, 'out')).sort()).toEqual(['profile.json']);
+    const failed = cli('--data', 'bad.csv', '--reference', 'train.csv');
+    expect([failed.status, failed.stderr]).toEqual([1, 'modelgate: bad.csv:3: expected 3 fields (header has 3), found 2\n']);
+    expect(readdirSync(join(run.workspace, 'out'))).toEqual([]);
+  });
+
   it('malformed data is one line naming file and line', async () => {
     const ragged = 'age,workclass,income\n39,Private,<=50K\n40,Private\n';
     const run = await runActionBundle('data-validate', { inputs: { data: 'bad.csv' }, files: { 'bad.csv': ragged } });

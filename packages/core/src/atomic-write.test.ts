@@ -2,7 +2,7 @@ import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, writeFil
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { writeFileAtomic, writeFilesAtomic } from './atomic-write.js';
+import { removeStaleFiles, writeFileAtomic, writeFilesAtomic } from './atomic-write.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'modelgate-atomic-'));
 
@@ -41,5 +41,16 @@ describe('writeFilesAtomic', () => {
       location: { file: join(dir, 'afile', 'out.json') },
     });
     await expect(writeFileAtomic(join(dir, 'afile', 'deeper', 'out.json'), '{}')).rejects.toMatchObject({ name: 'ConfigurationError' });
+  });
+});
+
+describe('removeStaleFiles', () => {
+  it('removes the files there are, and leaves missing paths, directories and paths under a file alone', async () => {
+    const out = join(dir, 'stale');
+    mkdirSync(join(out, 'folder.json'), { recursive: true });
+    writeFileSync(join(out, 'old.json'), 'old');
+    writeFileSync(join(out, 'keep.json'), 'not named');
+    await removeStaleFiles([join(out, 'old.json'), join(out, 'missing.json'), join(out, 'folder.json'), join(out, 'keep.json', 'under.json')]);
+    expect(readdirSync(out).sort()).toEqual(['folder.json', 'keep.json']);
   });
 });

@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { mkdir, rename, stat, unlink, writeFile } from 'node:fs/promises';
+import { lstat, mkdir, rename, stat, unlink, writeFile } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import { ConfigurationError } from './errors.js';
 
@@ -43,6 +43,21 @@ export async function writeFilesAtomic(files: readonly { path: string; content: 
   } catch (error) {
     await Promise.all(temps.map((temp) => unlink(temp).catch(() => undefined)));
     throw error;
+  }
+}
+
+/**
+ * Removes the files an earlier run left at `paths`, before this run writes its own there: a run
+ * that fails, or writes fewer of them, must not leave an earlier run's artifacts looking like its
+ * own. A missing path is fine; a directory, or a path under a file, is left for the write to report.
+ */
+export async function removeStaleFiles(paths: readonly string[]): Promise<void> {
+  for (const path of paths) {
+    const existing = await lstat(path).catch(() => undefined);
+    if (existing === undefined || existing.isDirectory()) continue;
+    await unlink(path).catch((error: unknown) => {
+      if ((error as NodeJS.ErrnoException).code !== 'ENOENT') throw writeError(error, path, 'write');
+    });
   }
 }
 

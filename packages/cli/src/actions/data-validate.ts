@@ -1,5 +1,5 @@
 import { readFile } from 'node:fs/promises';
-import { ConfigurationError, defineAction, input, parseArtifact, type Config, type Logger } from '@modelgate/core';
+import { ConfigurationError, defineAction, input, parseArtifact, removeStaleFiles, type Config, type Logger } from '@modelgate/core';
 import { inferSchema, openTable, validateData, type ReadOptions } from '@modelgate/data';
 import { renderDataSummary } from '@modelgate/report';
 import { bundledChunkRunner } from '../chunk-workers.js';
@@ -48,6 +48,14 @@ export const dataValidate = defineAction({
     const referenceInput = inputs.reference ?? config?.data?.reference ?? (config?.data?.train !== dataInput ? config?.data?.train : undefined);
     const reference = referenceInput ? workspacePath(environment.workspace, referenceInput) : undefined;
 
+    const at = (kind: string) => {
+      const { absolute, shown } = workspacePath(environment.workspace, `${inputs['out-dir']}/${kind}.json`);
+      return { path: absolute, shown };
+    };
+    // The out dir holds this run's artifacts only: a failed run, or one without a schema or a
+    // reference, leaves none of an earlier run's there.
+    await removeStaleFiles(['validation', 'profile', 'drift'].map((kind) => at(kind).path));
+
     const chunkRunner = bundledChunkRunner();
     const schema = schemaPath ? parseArtifact('schema', await readText(schemaPath.absolute, schemaPath.shown, 'schema'), schemaPath.shown) : undefined;
     // Each file is hashed while it is validated (the hash only goes into the reports).
@@ -64,11 +72,7 @@ export const dataValidate = defineAction({
     if (result.reading.chunks > 1) logger.info(`read ${data.shown} in ${result.reading.chunks} chunks on ${result.reading.threads} thread${result.reading.threads === 1 ? '' : 's'}`);
     if (!schema) logger.info('no schema given: the data is profiled and tested for drift only (create one with `modelgate infer-schema`)');
 
-    // All three or none: a failed write leaves no mix of this run's files and an earlier run's.
-    const at = (kind: string) => {
-      const { absolute, shown } = workspacePath(environment.workspace, `${inputs['out-dir']}/${kind}.json`);
-      return { path: absolute, shown };
-    };
+    // All three or none: a failed write leaves none of this run's files.
     const artifacts = [
       ...(result.validation ? [{ kind: 'validation' as const, body: result.validation, ...at('validation') }] : []),
       { kind: 'profile' as const, body: result.profile, ...at('profile') },
