@@ -76,27 +76,14 @@ const MAX_SAMPLE_SIZE = 100_000;
 const MIN_SAMPLE_SIZE = 1_000;
 
 /**
- * Values per column kept for drift tests when `columns` columns are sampled (see possiblyNumeric):
- * the full 100 000 up to 20 columns, then a share of SAMPLE_BUDGET (more in all beyond 2 000 columns, at the
+ * Values per column kept for drift tests when `columns` columns are sampled (every column both
+ * files have, text ones too: the count is needed before the types are known): the full 100 000 up
+ * to 20 columns, then a share of SAMPLE_BUDGET (more in all beyond 2 000 columns, at the
  * minimum). A sample keeps up to twice its size before each selection (16 bytes a value), so a
  * thousand columns at 100 000 would hold 3.2 GB.
  */
 export function sampleSizeFor(columns: number): number {
   return Math.max(MIN_SAMPLE_SIZE, Math.min(MAX_SAMPLE_SIZE, Math.floor(SAMPLE_BUDGET / Math.max(1, columns))));
-}
-
-/**
- * The sampled columns that may turn out numeric: those the schema types int or float, and those it
- * does not know; every one without a schema. (A text column's sample stops at its first word, so it
- * costs the budget nothing; a schema tells which those are before any row is read.)
- */
-function possiblyNumeric(sampled: readonly string[], schema: Schema | undefined): readonly string[] {
-  if (!schema) return sampled;
-  const types = new Map(schema.columns.map((column) => [column.name, column.type]));
-  return sampled.filter((name) => {
-    const type = types.get(name);
-    return type === undefined || type === 'int' || type === 'float';
-  });
 }
 
 const isNumeric = (column: ColumnProfileJson | undefined) => column?.type === 'int' || column?.type === 'float';
@@ -117,7 +104,7 @@ export async function validateData(options: DataValidationOptions): Promise<Data
   const inReference = new Set(options.reference?.source.columns);
   const sampled = source.columns.filter((name) => inReference.has(name));
   // The reference's sample has the data's size: both sides of a test are drawn alike.
-  const sampleSize = options.sampleSize ?? sampleSizeFor(possiblyNumeric(sampled, options.schema?.schema).length);
+  const sampleSize = options.sampleSize ?? sampleSizeFor(sampled.length);
   const readReference = async (): Promise<PassState | undefined> => {
     if (!options.reference) return undefined;
     // Its own seed: the reference's keys must not repeat the data's first chunk's.
