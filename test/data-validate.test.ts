@@ -225,18 +225,23 @@ describe('data-validate bundle', () => {
     expect(readdirSync(join(run.workspace, 'out')).sort()).toEqual(['drift.json']);
   });
 
-  it('the out dir holds the artifacts of the last run only: a failed run, or one without a reference, leaves none of an earlier run', async () => {
-    const files = { 'train.csv': income('train.csv'), 'holdout.csv': income('holdout.csv'), 'bad.csv': 'age,workclass,income\n39,Private,<=50K\n40,Private\n' };
-    const run = await runActionBundle('data-validate', { inputs: { data: 'holdout.csv', reference: 'train.csv', 'out-dir': 'out' }, files });
+  it('the out dir holds the artifacts of the last run only: a failed run, or one with fewer inputs, leaves none of an earlier run', async () => {
+    const files = { 'train.csv': income('train.csv'), 'holdout.csv': income('holdout.csv'), 'schema.json': schema, 'bad.csv': 'age,workclass,income\n39,Private,<=50K\n40,Private\n' };
+    const run = await runActionBundle('data-validate', { inputs: { data: 'holdout.csv', schema: 'schema.json', reference: 'train.csv', 'out-dir': 'out' }, files });
     expect(run.exitCode).toBe(0);
-    expect(readdirSync(join(run.workspace, 'out')).sort()).toEqual(['drift.json', 'profile.json']);
+    expect(readdirSync(join(run.workspace, 'out')).sort()).toEqual(['drift.json', 'profile.json', 'validation.json']);
+    const out = (name = '') => join(run.workspace, 'out', name);
     const cli = (...args: string[]) => spawnSync(process.execPath, [join(REPO_ROOT, 'bin/modelgate.js'), 'validate', '--out-dir', 'out', '--quiet', ...args], { cwd: run.workspace, encoding: 'utf8' });
-    // Without a reference: the earlier drift.json goes.
+    // Without a schema or a reference: the earlier validation.json and drift.json go.
     expect(cli('--data', 'holdout.csv').status).toBe(0);
-    expect(readdirSync(join(run.workspace, 'out')).sort()).toEqual(['profile.json']);
+    expect(readdirSync(out()).sort()).toEqual(['profile.json']);
     const failed = cli('--data', 'bad.csv', '--reference', 'train.csv');
     expect([failed.status, failed.stderr]).toEqual([1, 'modelgate: bad.csv:3: expected 3 fields (header has 3), found 2\n']);
-    expect(readdirSync(join(run.workspace, 'out'))).toEqual([]);
+    expect(readdirSync(out())).toEqual([]);
+    // A file of that name that data-validate did not write is the user's: it stays.
+    writeFileSync(out('drift.json'), '{"my": "notes"}\n');
+    expect(cli('--data', 'bad.csv').status).toBe(1);
+    expect(readFileSync(out('drift.json'), 'utf8')).toBe('{"my": "notes"}\n');
   });
 
   it('malformed data is one line naming file and line', async () => {

@@ -1,4 +1,4 @@
-import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -45,12 +45,15 @@ describe('writeFilesAtomic', () => {
 });
 
 describe('removeStaleFiles', () => {
-  it('removes the files there are, and leaves missing paths, directories and paths under a file alone', async () => {
+  it('removes the files it recognises, and leaves other files, links, directories and missing paths alone', async () => {
     const out = join(dir, 'stale');
     mkdirSync(join(out, 'folder.json'), { recursive: true });
-    writeFileSync(join(out, 'old.json'), 'old');
-    writeFileSync(join(out, 'keep.json'), 'not named');
-    await removeStaleFiles([join(out, 'old.json'), join(out, 'missing.json'), join(out, 'folder.json'), join(out, 'keep.json', 'under.json')]);
-    expect(readdirSync(out).sort()).toEqual(['folder.json', 'keep.json']);
+    writeFileSync(join(out, 'old.json'), 'ours: old');
+    writeFileSync(join(out, 'mine.json'), "the user's own");
+    writeFileSync(join(out, 'target.json'), 'ours: the target of a link');
+    symlinkSync(join(out, 'target.json'), join(out, 'link.json'));
+    const ours = (head: string) => head.startsWith('ours:');
+    await removeStaleFiles(['old.json', 'mine.json', 'link.json', 'missing.json', 'folder.json', 'mine.json/under.json'].map((name) => ({ path: join(out, name), wrote: ours })));
+    expect(readdirSync(out).sort()).toEqual(['folder.json', 'link.json', 'mine.json', 'target.json']);
   });
 });

@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { lstat, mkdir, rename, stat, unlink, writeFile } from 'node:fs/promises';
+import { lstat, mkdir, open, rename, stat, unlink, writeFile } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import { ConfigurationError } from './errors.js';
 
@@ -47,17 +47,34 @@ export async function writeFilesAtomic(files: readonly { path: string; content: 
 }
 
 /**
- * Removes the files an earlier run left at `paths`, before this run writes its own there: a run
- * that fails, or writes fewer of them, must not leave an earlier run's artifacts looking like its
- * own. A missing path is fine; a directory, or a path under a file, is left for the write to report.
+ * Removes the files an earlier run wrote at these paths, before this run writes its own there: a
+ * run that fails, or writes fewer of them, must not leave an earlier run's files looking like its
+ * own. Only a regular file whose first bytes `wrote` recognises is removed: a user's own file of
+ * that name, a link and a missing path are left alone (a directory, or a file where the folder
+ * should be, is the write's to report).
  */
-export async function removeStaleFiles(paths: readonly string[]): Promise<void> {
-  for (const path of paths) {
+export async function removeStaleFiles(files: readonly { path: string; wrote: (head: string) => boolean }[]): Promise<void> {
+  for (const { path, wrote } of files) {
     const existing = await lstat(path).catch(() => undefined);
-    if (existing === undefined || existing.isDirectory()) continue;
+    if (!existing?.isFile() || !wrote(await readHead(path))) continue;
     await unlink(path).catch((error: unknown) => {
       if ((error as NodeJS.ErrnoException).code !== 'ENOENT') throw writeError(error, path, 'write');
     });
+  }
+}
+
+/** A file's first 512 bytes as text ('' when it cannot be read). */
+async function readHead(path: string): Promise<string> {
+  const file = await open(path, 'r').catch(() => undefined);
+  if (file === undefined) return '';
+  try {
+    const buffer = Buffer.alloc(512);
+    const { bytesRead } = await file.read(buffer, 0, buffer.length, 0);
+    return buffer.toString('utf8', 0, bytesRead);
+  } catch {
+    return '';
+  } finally {
+    await file.close();
   }
 }
 

@@ -1,5 +1,5 @@
 import { readFile } from 'node:fs/promises';
-import { ConfigurationError, defineAction, input, parseArtifact, removeStaleFiles, type Config, type Logger } from '@modelgate/core';
+import { ConfigurationError, defineAction, input, parseArtifact, removeStaleFiles, startsAsArtifact, type Config, type Logger } from '@modelgate/core';
 import { inferSchema, openTable, validateData, type ReadOptions } from '@modelgate/data';
 import { renderDataSummary } from '@modelgate/report';
 import { bundledChunkRunner } from '../chunk-workers.js';
@@ -53,8 +53,9 @@ export const dataValidate = defineAction({
       return { path: absolute, shown };
     };
     // The out dir holds this run's artifacts only: a failed run, or one without a schema or a
-    // reference, leaves none of an earlier run's there.
-    await removeStaleFiles(['validation', 'profile', 'drift'].map((kind) => at(kind).path));
+    // reference, leaves none of an earlier run's there (files of those names that are not
+    // data-validate's artifacts are the user's, and stay).
+    await removeStaleFiles((['validation', 'profile', 'drift'] as const).map((kind) => ({ path: at(kind).path, wrote: (head: string) => startsAsArtifact(head, kind) })));
 
     const chunkRunner = bundledChunkRunner();
     const schema = schemaPath ? parseArtifact('schema', await readText(schemaPath.absolute, schemaPath.shown, 'schema'), schemaPath.shown) : undefined;

@@ -53,6 +53,11 @@ export function parseArtifact<K extends ArtifactKind>(kind: K, text: string, fil
  * Fill the envelope, validate (a producer bug must not write an invalid contract) and render
  * stable, diff-friendly JSON.
  */
+/** Whether `head` (a file's first bytes) starts an artifact of `kind` as serializeArtifact writes it. */
+export function startsAsArtifact(head: string, kind: ArtifactKind): boolean {
+  return head.startsWith(`{\n  "$schema": "${schemaUrl(kind)}",\n  "kind": "${kind}",`);
+}
+
 export function serializeArtifact<K extends ArtifactKind>(kind: K, body: ArtifactBody<K>, toolVersion: string): string {
   const value = { $schema: schemaUrl(kind), kind, version: 1, generated_by: { tool: 'modelgate', version: toolVersion }, ...body };
   const result = ARTIFACTS[kind].safeParse(value);
