@@ -68,6 +68,7 @@ describe('batchToFeeds', () => {
     }
     const ints = planInputs([{ name: 'age', dtype: 'int64', shape: ['N', 1] }], columns, { label: 'income', file: 'd.csv' });
     expect(() => batchToFeeds(ints, batch([['', 'a', '1', 'x']]), 'd.csv')).toThrow("column 'age' is missing a value, but the model's input is int64 (integers have no missing value)");
+    expect(() => batchToFeeds(ints, batch([[`4.5${'0'.repeat(200)}1`, 'a', '1', 'x']]), 'd.csv')).toThrow(`column 'age': '${`4.5${'0'.repeat(117)}`}… (204 characters)' is not an integer, but the model's input is int64`);
     expect(() => batchToFeeds(ints, batch([['3.5', 'a', '1', 'x']]), 'd.csv')).toThrow("column 'age': '3.5' is not an integer, but the model's input is int64");
     expect(Array.from(batchToFeeds(ints, batch([['7', 'a', '1', 'x']]), 'd.csv')[0]!.data as BigInt64Array)).toEqual([7n]);
   });

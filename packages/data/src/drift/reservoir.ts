@@ -44,7 +44,7 @@ export class NumericReservoir {
   limit: number;
 
   /** Parsed value per distinct numeric string: values repeat, parsing is the cost (see TextCache). */
-  private readonly parsed = new TextCache<number>();
+  private readonly parsedTexts = new TextCache<number>();
   /** The same by code, for cells with one (see ColumnCodes). */
   private byCode = new NumbersByCode();
   /** Saw a value that is not a number (see the class comment). */
@@ -68,11 +68,11 @@ export class NumericReservoir {
   private offer(key: number, cell: Exclude<Cell, null>): void {
     let value: number | undefined;
     if (typeof cell === 'string') {
-      value = this.parsed.get(cell);
+      value = this.parsedTexts.get(cell);
       if (value === undefined) {
         value = this.parse(cell);
         if (value === undefined) return;
-        this.parsed.set(cell, value);
+        this.parsedTexts.set(cell, value);
       }
     } else value = this.numberOf(cell);
     if (value !== undefined && Number.isFinite(value)) this.keep(key, value);
@@ -182,7 +182,7 @@ export class NumericReservoir {
     this.limit = 0;
     this.keys = new Float64Array(0);
     this.values = new Float64Array(0);
-    this.parsed.drop();
+    this.parsedTexts.drop();
     this.byCode = new NumbersByCode();
   }
 

@@ -355,8 +355,9 @@ function checker(column: Column): (cell: Cell) => Verdict {
 }
 
 /**
- * A decimal number (digits, a point, an exponent), nan or inf, spaces around it allowed, as the
- * profiler reads it (classifyString); NaN for anything else. Number() would take '' and '0x10'.
+ * A decimal number (digits, a point, an exponent), nan or inf in the grammar of the profiler's
+ * scanner (classifyString), here also with spaces around it; NaN for anything else. Number()
+ * would take '' and '0x10'.
  */
 function parseFloatStrict(text: string): number {
   let kind = classifyString(text);
