@@ -49,14 +49,16 @@ export function parseArtifact<K extends ArtifactKind>(kind: K, text: string, fil
   return result.data as Artifact<K>;
 }
 
+/** Whether `head` (a file's first bytes) starts an artifact of `kind` as serializeArtifact writes it. */
+export function startsAsArtifact(head: string, kind: ArtifactKind): boolean {
+  // The envelope's first two fields, as serializeArtifact's JSON.stringify lays them out.
+  return head.startsWith(`${JSON.stringify({ $schema: schemaUrl(kind), kind }, null, 2).slice(0, -2)},`);
+}
+
 /**
  * Fill the envelope, validate (a producer bug must not write an invalid contract) and render
  * stable, diff-friendly JSON.
  */
-/** Whether `head` (a file's first bytes) starts an artifact of `kind` as serializeArtifact writes it. */
-export function startsAsArtifact(head: string, kind: ArtifactKind): boolean {
-  return head.startsWith(`{\n  "$schema": "${schemaUrl(kind)}",\n  "kind": "${kind}",`);
-}
 
 export function serializeArtifact<K extends ArtifactKind>(kind: K, body: ArtifactBody<K>, toolVersion: string): string {
   const value = { $schema: schemaUrl(kind), kind, version: 1, generated_by: { tool: 'modelgate', version: toolVersion }, ...body };
