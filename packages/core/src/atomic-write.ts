@@ -33,7 +33,7 @@ export async function writeFilesAtomic(files: readonly { path: string; content: 
     }
     for (const { path } of files) {
       const existing = await stat(path).catch(() => undefined);
-      if (existing?.isDirectory()) throw new ConfigurationError('is a directory; expected the path of a file to write', { file: path });
+      if (existing?.isDirectory()) throw new ConfigurationError(WRITE_REASONS['EISDIR']!, { file: path });
     }
     for (const [index, { path }] of files.entries()) {
       await rename(temps[index]!, path).catch((error: unknown) => {

@@ -1,9 +1,9 @@
 import { readFile } from 'node:fs/promises';
-import { ConfigurationError, defineAction, input, parseArtifact, removeStaleFiles, startsAsArtifact, type Config, type Logger } from '@modelgate/core';
+import { ConfigurationError, defineAction, input, parseArtifact, type Config, type Logger } from '@modelgate/core';
 import { inferSchema, openTable, validateData, type ReadOptions } from '@modelgate/data';
 import { renderDataSummary } from '@modelgate/report';
 import { bundledChunkRunner } from '../chunk-workers.js';
-import { startSha256File, workspacePath, writeArtifact, writeArtifacts } from '../files.js';
+import { removeStaleArtifacts, startSha256File, workspacePath, writeArtifact, writeArtifacts } from '../files.js';
 
 /** The runner shows at most 10 error and 10 warning annotations per step; the rest stay in the files. */
 const MAX_ANNOTATIONS = 10;
@@ -55,7 +55,7 @@ export const dataValidate = defineAction({
     // The out dir holds this run's artifacts only: a failed run, or one without a schema or a
     // reference, leaves none of an earlier run's there (files of those names that are not
     // data-validate's artifacts are the user's, and stay).
-    await removeStaleFiles((['validation', 'profile', 'drift'] as const).map((kind) => ({ path: at(kind).path, wrote: (head: string) => startsAsArtifact(head, kind) })));
+    await removeStaleArtifacts((['validation', 'profile', 'drift'] as const).map((kind) => ({ path: at(kind).path, kind })));
 
     const chunkRunner = bundledChunkRunner();
     const schema = schemaPath ? parseArtifact('schema', await readText(schemaPath.absolute, schemaPath.shown, 'schema'), schemaPath.shown) : undefined;
