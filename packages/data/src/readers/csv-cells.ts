@@ -22,7 +22,7 @@
  */
 import { InputDataError } from '@modelgate/core';
 import type { Cell } from '../table.js';
-import { DICTIONARY_LIMIT, type ReaderDictionary } from './common.js';
+import type { ReaderDictionary } from './common.js';
 import { ESCAPED, type CsvScanner } from './csv-scan.js';
 import { giveBack, takeBuffer } from './spare-buffers.js';
 
@@ -72,13 +72,11 @@ export class CellDecoder {
   private readonly paused: Int32Array;
   private readonly utf8 = new TextDecoder('utf-8', { fatal: true });
   private madeInFill = 0;
-  /** Each column's slots: `1 << slotBits` (see TOTAL_SLOTS). */
-  private readonly slotBits: number;
-  /** A set's first slot within its column: the hash's top SLOT_BITS bits, cut to the column's slots, even. */
-  private readonly setMask: number;
-  private readonly poolBytes: number;
-  /** Codes a column's dictionary gives (see DICTIONARY_LIMIT: twice the column's slots). */
-  private readonly dictionaryLimit: number;
+  /**
+   * Each column's slots, a power of two (see TOTAL_SLOTS). A column's pool holds POOL_PER_SLOT
+   * bytes per slot, and its dictionary twice as many codes as slots (common.ts DICTIONARY_LIMIT at 1 024 slots).
+   */
+  private readonly slots: number;
 
   /** `columns[j]` is the file column whose values go to output column `j`. */
   constructor(
@@ -89,18 +87,15 @@ export class CellDecoder {
     private readonly codedCellsInData: boolean,
   ) {
     const width = columns.length;
-    this.slotBits = Math.max(MIN_SLOT_BITS, Math.min(SLOT_BITS, Math.floor(Math.log2(TOTAL_SLOTS / Math.max(1, width)))));
-    const slots = 1 << this.slotBits;
-    this.setMask = (slots - 1) & ~1;
-    this.poolBytes = slots * POOL_PER_SLOT;
-    this.dictionaryLimit = Math.min(DICTIONARY_LIMIT, 2 * slots);
+    const slots = (this.slots = 1 << Math.max(MIN_SLOT_BITS, Math.min(SLOT_BITS, Math.floor(Math.log2(TOTAL_SLOTS / Math.max(1, width))))));
+    const poolBytes = slots * POOL_PER_SLOT;
     // Spare memory of an earlier reader: every slot is marked empty below, so old words never match.
     this.keys = new Int32Array(takeBuffer(width * slots * STRIDE * 4));
     for (let j = 0; j < width; j += 1) this.forget(j);
     this.values = new Array<Cell>(width * slots).fill(null);
     this.dictionaries = columns.map(() => ({ values: [] }));
-    this.poolMemory = takeBuffer(width * this.poolBytes);
-    this.pools = columns.map((_, j) => new DataView(this.poolMemory, j * this.poolBytes, this.poolBytes));
+    this.poolMemory = takeBuffer(width * poolBytes);
+    this.pools = columns.map((_, j) => new DataView(this.poolMemory, j * poolBytes, poolBytes));
     this.used = new Int32Array(width);
     this.sampled = new Int32Array(width);
     this.misses = new Int32Array(width);
@@ -114,7 +109,7 @@ export class CellDecoder {
    */
   endBatch(rows: number): void {
     for (let j = 0; j < this.columns.length; j += 1) {
-      if (this.dictionaries[j]!.values.length >= this.dictionaryLimit) {
+      if (this.dictionaries[j]!.values.length >= 2 * this.slots) {
         // Between batches, so a batch's codes all belong to one dictionary; the column's cached
         // slots hold codes of the old one.
         this.dictionaries[j] = { values: [] };
@@ -140,7 +135,7 @@ export class CellDecoder {
 
   /** Marks every slot of column `j` empty. */
   private forget(j: number): void {
-    for (let slot = j << this.slotBits; slot < (j + 1) << this.slotBits; slot += 1) this.keys[slot * STRIDE] = -1;
+    for (let slot = j * this.slots; slot < (j + 1) * this.slots; slot += 1) this.keys[slot * STRIDE] = -1;
   }
 
   /** Call after each fill of the scanner's buffer. */
@@ -160,8 +155,9 @@ export class CellDecoder {
     const paused = this.paused;
     const columns = this.columns;
     const codedCellsInData = this.codedCellsInData;
-    const setMask = this.setMask;
-    const slots = 1 << this.slotBits;
+    const slots = this.slots;
+    // A set's first slot within its column: the hash's top SLOT_BITS bits, cut to the column's slots, even.
+    const setMask = (slots - 1) & ~1;
     for (let j = 0, out = row, columnSlot = 0; j < columns.length; j += 1, out += stride, columnSlot += slots) {
       const field = columns[j]!;
       const start = starts[field]!;
@@ -244,7 +240,7 @@ export class CellDecoder {
     const at = set * STRIDE;
     let head = len;
     if (len > 12) {
-      if (this.used[j]! + len > this.poolBytes) {
+      if (this.used[j]! + len > this.pools[j]!.byteLength) {
         this.forget(j);
         this.used[j] = 0;
       }
@@ -256,7 +252,7 @@ export class CellDecoder {
     }
     let code = -1;
     const dictionary = this.dictionaries[j]!;
-    if (value !== null && dictionary.values.length < this.dictionaryLimit) {
+    if (value !== null && dictionary.values.length < 2 * this.slots) {
       code = dictionary.values.length;
       dictionary.values.push(value);
     }
