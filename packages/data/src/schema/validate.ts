@@ -231,7 +231,7 @@ export class SchemaValidator {
   }
 
   /** Counts and samples an anomaly (called by checkCell). */
-  record(column: string, verdict: NonNullable<Verdict>, line: number, value: string): void {
+  record(column: string, verdict: NonNullable<Verdict>, line: number, value: Exclude<Cell, null>): void {
     const key = `${column}\u0000${verdict.kind}`;
     let tally = this.tallies.get(key);
     if (!tally) this.tallies.set(key, (tally = { count: 0, samples: [], reasons: new Map() }));
@@ -240,9 +240,10 @@ export class SchemaValidator {
   }
 
   /** Counts a finding and keeps it as a sample while there are fewer than maxSamples (called by checkCell too). */
-  sample(tally: Tally, line: number, value: string | undefined, reason?: string): void {
+  sample(tally: Tally, line: number, value: Exclude<Cell, null> | undefined, reason?: string): void {
     tally.count += 1;
-    if (tally.samples.length < this.maxSamples) tally.samples.push({ file: this.file, line, ...(value !== undefined ? { value } : {}), ...(reason ? { reason } : {}) });
+    // Shortened only when kept (see shownValue).
+    if (tally.samples.length < this.maxSamples) tally.samples.push({ file: this.file, line, ...(value !== undefined ? { value: shownValue(value) } : {}), ...(reason ? { reason } : {}) });
   }
 
   private findDuplicates(batch: TableBatch): void {
@@ -300,7 +301,7 @@ function checkCell(validator: SchemaValidator, entry: ActiveColumn, batch: Table
     // Parquet's numbers can be coded too (a dictionary page's indices).
     if (code >= 0) entry.codeVerdicts[code] = verdict ?? FINE;
   }
-  if (verdict) validator.record(entry.column.name, verdict, batch.lines[i]!, shownValue(cell));
+  if (verdict) validator.record(entry.column.name, verdict, batch.lines[i]!, cell);
   return 1;
 }
 
