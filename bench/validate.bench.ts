@@ -20,7 +20,20 @@ const reference = join(out, 'validate-reference-30k.csv');
 /** Issue 5's target: 1.5 M rows/s (runs_at_target counts the runs that reach it). */
 const TARGET_ROWS_PER_S = 1_500_000;
 
-const child = (args: string[]) => runChild<{ ms: number; maxRssMb: number; rows?: number; bytes?: number }>(worker, args, root);
+type Run = { ms: number; maxRssMb: number; rows?: number; bytes?: number };
+
+/**
+ * Mode `m`'s runs over rounds of every mode (mode 0 the baseline): sorted by time, the median,
+ * the median of each round's ratio to its baseline, and the highest peak RSS.
+ */
+function roundStats(rounds: readonly (readonly Run[])[], m: number): { samples: Run[]; median: Run; pairedRatio: number; peakRssMb: number } {
+  const samples = rounds.map((round) => round[m]!).sort((a, b) => a.ms - b.ms);
+  const ratios = rounds.map((round) => round[m]!.ms / round[0]!.ms).sort((a, b) => a - b);
+  const middle = Math.floor(rounds.length / 2);
+  return { samples, median: samples[middle]!, pairedRatio: ratios[middle]!, peakRssMb: Math.max(...samples.map((sample) => sample.maxRssMb)) };
+}
+
+const child = (args: string[]) => runChild<Run>(worker, args, root);
 
 export const validateBench: Bench = {
   name: 'data-validate end to end (schema + profile + drift vs 30k reference)',
@@ -36,9 +49,7 @@ export const validateBench: Bench = {
       // so each mode is compared with the reader of its own round (paired_ratio) as well as by medians.
       const rounds = Array.from({ length: runs }, () => modes.map((mode) => child([mode, data.replace('{rows}', String(rows)), reference])));
       for (const [m, mode] of modes.entries()) {
-        const samples = rounds.map((round) => round[m]!).sort((a, b) => a.ms - b.ms);
-        const median = samples[Math.floor(runs / 2)]!;
-        const ratios = rounds.map((round) => round[m]!.ms / round[0]!.ms).sort((a, b) => a - b);
+        const { samples, median, pairedRatio, peakRssMb } = roundStats(rounds, m);
         results.push({
           name:
             mode === 'read'
@@ -53,8 +64,8 @@ export const validateBench: Bench = {
           figures: {
             'rows/s': rows / (median.ms / 1000),
             'MB/s': median.bytes! / 1e6 / (median.ms / 1000),
-            peak_rss_mb: Math.max(...samples.map((s) => s.maxRssMb)),
-            ...(mode !== 'read' ? { paired_ratio: ratios[Math.floor(runs / 2)]!, runs_at_target: samples.filter((sample) => rows / (sample.ms / 1000) >= TARGET_ROWS_PER_S).length } : {}),
+            peak_rss_mb: peakRssMb,
+            ...(mode !== 'read' ? { paired_ratio: pairedRatio, runs_at_target: samples.filter((sample) => rows / (sample.ms / 1000) >= TARGET_ROWS_PER_S).length } : {}),
           },
         });
       }
@@ -89,16 +100,14 @@ export const validateBench: Bench = {
       const rounds = Array.from({ length: 3 }, () => [child(['read', file, wideReference]), child(['cli', file, wideReference, wideSchema])] as const);
       const label = `1 000 columns × ${rows / 1000}k rows`;
       for (const [m, name] of [`reader only, ${label} (baseline)`, `modelgate validate, ${label}`].entries()) {
-        const samples = rounds.map((round) => round[m]!).sort((a, b) => a.ms - b.ms);
-        const median = samples[1]!;
-        const ratios = rounds.map((round) => round[m]!.ms / round[0]!.ms).sort((a, b) => a - b);
+        const { samples, median, pairedRatio, peakRssMb } = roundStats(rounds, m);
         results.push({
           name,
           medianMs: median.ms,
           minMs: samples[0]!.ms,
           runs: 3,
           ...(m === 1 ? { baseline: `reader only, ${label} (baseline)` } : {}),
-          figures: { 'cells/s': (rows * 1000) / (median.ms / 1000), 'MB/s': median.bytes! / 1e6 / (median.ms / 1000), peak_rss_mb: Math.max(...samples.map((s) => s.maxRssMb)), ...(m === 1 ? { paired_ratio: ratios[1]! } : {}) },
+          figures: { 'cells/s': (rows * 1000) / (median.ms / 1000), 'MB/s': median.bytes! / 1e6 / (median.ms / 1000), peak_rss_mb: peakRssMb, ...(m === 1 ? { paired_ratio: pairedRatio } : {}) },
         });
       }
     }
