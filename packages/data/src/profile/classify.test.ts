@@ -14,6 +14,7 @@ import {
   TIMESTAMP,
   typeOfMask,
 } from './classify.js';
+import { Xoshiro128 } from '../synthetic/prng.js';
 
 function kindAndValue(text: string): [string, number] {
   const kind = classifyString(text);
@@ -54,6 +55,30 @@ describe('classifyString', () => {
     ['2024-01-02T03:04+05', 'timestamp', Date.UTC(2024, 0, 1, 22, 4)],
   ])('%s → %s %d', (text, kind, value) => {
     expect(kindAndValue(text)).toEqual([kind, value]);
+  });
+
+  it('reads every int and float as Number() does, to the bit', () => {
+    // Numbers written the ways files write them (fixed decimals, leading zeros, exponents around
+    // the fast path's limits of 15 digits and 10^±22) and a few known hard cases for rounding.
+    const rng = new Xoshiro128(7, 3);
+    const digits = (n: number) => Array.from({ length: n }, () => String(rng.intBetween(0, 9))).join('');
+    const texts = [
+      '9007199254740993', '0.1', '0.3', '1.7976931348623157e308', '2.2250738585072014e-308', '5e-324', '123456789012345e22',
+      '123456789012345e23', '1e22', '1e23', '9.999999999999999e22', '0.000000000000000000001', '999999999999999.9', '-0.0', '-0e5', '4.35', '8.41e21',
+    ];
+    for (let n = 0; n < 200_000; n += 1) {
+      const sign = ['', '-', '+'][rng.intBetween(0, 2)]!;
+      const whole = digits(rng.intBetween(0, 18));
+      const fraction = rng.nextFloat() < 0.9 ? `.${digits(rng.intBetween(whole === '' ? 1 : 0, 18))}` : '';
+      const exponent = rng.nextFloat() < 0.3 ? `${rng.nextFloat() < 0.5 ? 'e' : 'E'}${['', '-', '+'][rng.intBetween(0, 2)]}${'0'.repeat(rng.intBetween(0, 2))}${rng.intBetween(0, 40)}` : '';
+      if (whole === '' && fraction === '') continue;
+      texts.push(`${sign}${whole}${fraction}${exponent}`);
+    }
+    const wrong = texts.filter((text) => {
+      const kind = classifyString(text);
+      return (kind !== INT && kind !== FLOAT) || !Object.is(parsed[0], Number(text));
+    });
+    expect(wrong).toEqual([]);
   });
 
   it('reads NaN in any case as a float', () => {

@@ -8,7 +8,9 @@
  *
  * - int: `[+-]?[0-9]+` (value exact up to 15 digits, else `Number()`'s rounding).
  * - float: `[+-]?(digits[.digits*]|.digits)([eE][+-]?digits)?`, and `nan`, `inf`, `infinity` in
- *   any case with an optional sign (NaN and ±Infinity are counted, not averaged).
+ *   any case with an optional sign (NaN and ±Infinity are counted, not averaged). The value is
+ *   `Number()`'s, the nearest double; up to 15 digits and a power of ten up to 22 it is computed
+ *   from the digits read (see `decimal`), which gives that same double.
  * - bool: `true`, `false`, `True`, `False`, `TRUE`, `FALSE` (not 0/1: those are ints).
  * - timestamp: ISO 8601 calendar dates `YYYY-MM-DD`, optionally followed by `T`/space and
  *   `HH:MM[:SS[.fraction]]` and `Z` or an offset `±HH[:MM]`; a time without offset is taken
@@ -90,6 +92,8 @@ const NINE = 57;
 const PLUS = 43;
 const MINUS = 45;
 const DOT = 46;
+/** 10^0 … 10^22: every one a double exactly (10^23 is not). */
+const POWERS_OF_TEN = Array.from({ length: 23 }, (_, k) => Number(`1e${k}`));
 
 function isDigit(c: number): boolean {
   return c >= ZERO && c <= NINE;
@@ -118,9 +122,9 @@ export function classifyString(s: string): number {
       return INT;
     }
     if (c === MINUS && i === 0 && j === 4) return timestamp(s);
-    return decimal(s, j);
+    return decimal(s, j, value);
   }
-  if (c === DOT) return decimal(s, i);
+  if (c === DOT) return decimal(s, i, 0);
   if (c === 110 || c === 78 || c === 105 || c === 73) return special(s, i); // n N i I
   if (len <= 5) {
     if (s === 'true' || s === 'True' || s === 'TRUE') {
@@ -135,34 +139,57 @@ export function classifyString(s: string): number {
   return STRING;
 }
 
-/** After an optional sign and digits (possibly none) at `j`: `.digits*` and/or an exponent. */
-function decimal(s: string, j: number): number {
+/**
+ * After an optional sign and digits (possibly none) up to `j`, whose value is `mantissa`:
+ * `.digits*` and/or an exponent.
+ *
+ * The value is the double nearest to the decimal, as `Number()` gives it, but computed without it
+ * when it can be exact (Clinger's fast path): with at most 15 digits the digits' integer is exact
+ * (< 2^53), 10^k is exact for k ≤ 22, and one IEEE division or product of two exact doubles is
+ * the correctly rounded result. `Number()` itself costs about three times as much, and a float
+ * column parses every cell. Anything longer or further out goes to `Number()`.
+ */
+function decimal(s: string, j: number, mantissa: number): number {
   const len = s.length;
-  const start = s.charCodeAt(0) === PLUS || s.charCodeAt(0) === MINUS ? 1 : 0;
-  let digits = j - start;
+  const first = s.charCodeAt(0);
+  let digits = j - (first === PLUS || first === MINUS ? 1 : 0);
+  let fraction = 0;
   let c = s.charCodeAt(j);
   if (c === DOT) {
     j += 1;
-    while (j < len && isDigit(s.charCodeAt(j))) {
+    while (j < len && isDigit((c = s.charCodeAt(j)))) {
+      mantissa = mantissa * 10 + (c - ZERO);
+      fraction += 1;
       j += 1;
-      digits += 1;
     }
+    digits += fraction;
     if (digits === 0) return STRING;
     if (j === len) {
-      parsed[0] = Number(s);
+      parsed[0] = digits <= 15 ? signed(first, mantissa / POWERS_OF_TEN[fraction]!) : Number(s);
       return FLOAT;
     }
-    c = s.charCodeAt(j);
   }
   if (digits === 0 || (c !== 101 && c !== 69)) return STRING; // e E
   j += 1;
   c = s.charCodeAt(j);
+  const exponentSign = c === MINUS ? -1 : 1;
   if (c === PLUS || c === MINUS) j += 1;
   const exponentStart = j;
-  while (j < len && isDigit(s.charCodeAt(j))) j += 1;
+  let exponent = 0;
+  while (j < len && isDigit((c = s.charCodeAt(j)))) {
+    exponent = exponent * 10 + (c - ZERO);
+    j += 1;
+  }
   if (j === exponentStart || j !== len) return STRING;
-  parsed[0] = Number(s);
+  // A long exponent's value may be inexact (or Infinity), but then it is far outside ±22.
+  const scale = exponentSign * exponent - fraction;
+  parsed[0] = digits <= 15 && scale >= -22 && scale <= 22 ? signed(first, scale < 0 ? mantissa / POWERS_OF_TEN[-scale]! : mantissa * POWERS_OF_TEN[scale]!) : Number(s);
   return FLOAT;
+}
+
+/** `magnitude` with the sign of a text starting with `first` (`-0` stays negative zero, as `Number('-0.0')`). */
+function signed(first: number, magnitude: number): number {
+  return first === MINUS ? -magnitude : magnitude;
 }
 
 function special(s: string, i: number): number {
