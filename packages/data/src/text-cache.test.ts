@@ -6,7 +6,9 @@ describe('TextCache', () => {
     const cache = new TextCache<number>();
     for (let i = 0; i < 1023; i += 1) cache.set(`v${i}`, i);
     expect(cache.get('v5')).toBe(5); // 1 hit, 1 023 entries
+    expect(cache.dropped).toBe(false);
     cache.set('v1023', 1023); // the 1 024th entry: 1 hit < 1 024
+    expect(cache.dropped).toBe(true);
     expect(cache.get('v5')).toBeUndefined();
     cache.set('v5', 5);
     expect(cache.get('v5')).toBeUndefined();
@@ -28,6 +30,7 @@ describe('TextCache', () => {
     const cache = new TextCache<string>();
     cache.set('a', 'x');
     cache.drop();
+    expect(cache.dropped).toBe(true);
     cache.set('a', 'x');
     expect(cache.get('a')).toBeUndefined();
   });

@@ -31,6 +31,11 @@ export class TextCache<V> {
     if (map.size === TRIAL && this.hits < TRIAL) this.map = null;
   }
 
+  /** Whether it gave itself up (or was dropped): nothing is cached, and the values rarely repeat. */
+  get dropped(): boolean {
+    return this.map === null;
+  }
+
   /** Frees the entries; nothing is cached from now on. */
   drop(): void {
     this.map = null;

@@ -115,10 +115,18 @@ describe('SchemaValidator', () => {
     // entries than hits, so the column stops caching verdicts; the count must not change.
     const values = Array.from({ length: 20_000 }, (_, i) => `${i % 9 === 0 ? 5000 + i : i % 1000}.${i}`);
     values.push(...values.slice(0, 1000));
+    // Then, checked without the cache: a word, a NaN and a number with spaces around it (fine).
+    values.push('oops', 'nan', ' 7.5 ');
     const anomalies = await floatAnomalies(values, { min: 0, max: 1000 });
     const above = values.filter((value) => Number(value) > 1000).length;
     expect(above).toBeGreaterThan(2300);
-    expect(anomalies.map((anomaly) => [anomaly.kind, anomaly.count])).toEqual([['out_of_range', above]]);
+    expect(anomalies.map((anomaly) => [anomaly.kind, anomaly.count])).toEqual([
+      ['out_of_range', above],
+      ['type_mismatch', 1],
+      ['nan_value', 1],
+    ]);
+    // Lines count the header: the word is on line 21 002.
+    expect(anomalies[1]!.samples).toEqual([{ file: 'x.csv', line: 21_002, value: 'oops', reason: "'oops' is not a number" }]);
   });
 
   it('quotes a long value by its first 120 characters and its length, in reasons and samples', async () => {

@@ -280,18 +280,25 @@ function checkCell(validator: SchemaValidator, entry: ActiveColumn, batch: Table
   }
   let verdict: Verdict;
   if (typeof cell === 'string') {
-    // The readers hand out one string object per repeated value: an identity hit in the slot
-    // table skips hashing the string for the Map.
-    const slot = stringSlot(cell, SLOTS);
-    let cached = entry.slotCells[slot] === cell ? entry.slotVerdicts[slot] : undefined;
-    if (cached === undefined) {
-      cached = entry.cache.get(cell);
+    let cached: NonNullable<Verdict> | undefined;
+    if (entry.cache.dropped) {
+      // The column's values rarely repeat (a float, an id): the slot table would rarely hit
+      // either, and storing each fresh string in it only makes work for the garbage collector.
+      cached = entry.check(cell) ?? FINE;
+    } else {
+      // The readers hand out one string object per repeated value: an identity hit in the slot
+      // table skips hashing the string for the Map.
+      const slot = stringSlot(cell, SLOTS);
+      cached = entry.slotCells[slot] === cell ? entry.slotVerdicts[slot] : undefined;
       if (cached === undefined) {
-        cached = entry.check(cell) ?? FINE;
-        entry.cache.set(cell, cached);
+        cached = entry.cache.get(cell);
+        if (cached === undefined) {
+          cached = entry.check(cell) ?? FINE;
+          entry.cache.set(cell, cached);
+        }
+        entry.slotCells[slot] = cell;
+        entry.slotVerdicts[slot] = cached;
       }
-      entry.slotCells[slot] = cell;
-      entry.slotVerdicts[slot] = cached;
     }
     if (code >= 0) entry.codeVerdicts[code] = cached;
     if (cached === FINE) return 1;
