@@ -10,7 +10,11 @@ import { openTable } from './readers/index.js';
 import { profileSource } from './profile/index.js';
 import { inferSchema } from './schema/infer.js';
 import { incomeCsvChunks } from './synthetic/income.js';
-import { chunkCuts, chunkScanner, MAX_AHEAD, PROBES, readChunked, type ChunkRunner, type ChunkTask, type Probes } from './validate-chunks.js';
+import { RowSampler } from './drift/reservoir.js';
+import { TableProfiler } from './profile/table.js';
+import { SchemaValidator } from './schema/validate.js';
+import { Xoshiro128 } from './synthetic/prng.js';
+import { chunkCuts, chunkScanner, MAX_AHEAD, PassState, PROBES, readChunked, type ChunkRunner, type ChunkTask, type Probes } from './validate-chunks.js';
 import { validateData, type DataValidationOptions } from './validate-data.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'modelgate-chunks-'));
@@ -347,6 +351,68 @@ describe('chunked validation', () => {
     const result = await validateData({ data: { source: await openTable(current), shown: 'ids-current.csv' }, reference: { source: await openTable(reference), shown: 'ids-reference.csv' }, chunkBytes: 64 << 10, chunkRunner: inProcessRunner() });
     // Every value is rare: all of both sides sits in the bucket of other values, nothing drifts.
     expect(result.drift!.columns[0]).toMatchObject({ column: 'user_id', drifted: false });
+  });
+});
+
+describe('one pass over a batch', () => {
+  it('takes each column through validator, profiler and sampler in turn, with what each finds on its own', async () => {
+    // Columns in another order than the schema's, one the schema lacks, one it has that the file
+    // lacks; floats that never repeat (caches give up), ints and words with anomalies, a column
+    // that stops being numeric half-way (its sample stops).
+    const rng = new Xoshiro128(5, 1);
+    const lines = ['score,extra,age,city,mixed'];
+    for (let i = 0; i < 20_000; i += 1) {
+      const score = i % 997 === 0 ? 'oops' : (rng.normal() * 2 + (i % 1500 === 0 ? 40 : 0)).toFixed(6);
+      const age = i % 1200 === 0 ? '-3' : String(rng.intBetween(17, 90));
+      const city = i % 801 === 0 ? 'Atlantis' : ['Oslo', 'Lima', 'Pune'][rng.intBetween(0, 2)]!;
+      const mixed = i < 12_000 ? String(rng.intBetween(0, 5000)) : 'n/a';
+      lines.push(`${score},${rng.intBetween(0, 9)},${age},${i % 50 === 0 ? '' : city},${mixed}`);
+    }
+    const path = write('columns-in-turn.csv', `${lines.join('\n')}\n`);
+    const passSchema = ARTIFACTS.schema.parse({
+      kind: 'schema',
+      version: 1,
+      columns: [
+        { name: 'city', type: 'string', presence: { min_fraction: 1 }, values: ['Oslo', 'Lima', 'Pune'] },
+        { name: 'age', type: 'int', presence: { min_fraction: 1 }, domain: { min: 17, max: 90 } },
+        { name: 'gone', type: 'float', presence: { min_fraction: 1 } },
+        { name: 'score', type: 'float', presence: { min_fraction: 1 }, domain: { min: -10, max: 10 } },
+        { name: 'mixed', type: 'int', presence: { min_fraction: 1 } },
+      ],
+    });
+    const source = await openTable(path);
+    const sampled = ['score', 'age', 'mixed'];
+    const pass = new PassState(source.columns, sampled, 700, 9, new SchemaValidator(passSchema, source.columns, 'f.csv'));
+    await pass.addAll(source.batches());
+
+    const alone = await openTable(path);
+    const validator = new SchemaValidator(passSchema, alone.columns, 'f.csv');
+    const profiler = new TableProfiler(alone.columns);
+    const sampler = new RowSampler(sampled.length, 700, 9);
+    for await (const batch of alone.batches()) {
+      validator.addBatch(batch);
+      profiler.add(batch);
+      sampler.addBatch(batch, sampled.map((name) => alone.columns.indexOf(name)));
+    }
+    const anomalies = validator.finish();
+    expect(anomalies.map((anomaly) => `${anomaly.column}:${anomaly.kind}`)).toEqual([
+      'gone:missing_column',
+      'extra:new_column',
+      'city:unexpected_string_value',
+      'city:low_fraction_present',
+      'age:out_of_range',
+      'score:type_mismatch',
+      'score:out_of_range',
+      'mixed:type_mismatch',
+    ]);
+    expect(pass.validator!.finish()).toEqual(anomalies);
+    expect(pass.profiler.toJSON()).toEqual(profiler.toJSON());
+    expect(sampled.map((name) => pass.samples.get(name)!.sample())).toEqual(sampler.reservoirs.map((reservoir) => reservoir.sample()));
+    expect(sampler.reservoirs.map((reservoir) => [reservoir.stopped, reservoir.sample().length])).toEqual([
+      [true, 0],
+      [false, 700],
+      [true, 0],
+    ]);
   });
 });
 

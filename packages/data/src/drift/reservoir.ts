@@ -235,9 +235,12 @@ export class RowSampler {
   private readonly seedHigh: number;
   private readonly seedLow: number;
   private row = 0;
-  /** Scratch: the rows of a batch that may be kept, and their keys. */
+  /** Scratch: the rows of a batch that may be kept, and their keys (the first `candidates`). */
   private candidateRows = new Int32Array(0);
   private candidateKeys = new Float64Array(0);
+  private candidates = 0;
+  /** Rows of the batch started (startRows). */
+  private batchRows = 0;
 
   /** `bounds[j]`: see NumericReservoir; keys are a function of the seed and the row's position only. */
   constructor(columns: number, capacity: number, seed: number, bounds?: readonly number[]) {
@@ -257,32 +260,43 @@ export class RowSampler {
 
   /** Adds `rows` rows; `columns[j]` holds the cells of reservoir j, `codes[j]` their codes if the reader gave them. */
   add(columns: readonly (readonly Cell[])[], rows: number, codes?: readonly (ColumnCodes | undefined)[]): void {
-    // Stopped reservoirs (columns that are not numeric) are left out of the row loop.
-    const reservoirs: NumericReservoir[] = [];
-    const cells: (readonly Cell[])[] = [];
-    const cellCodes: Int32Array[] = [];
-    this.reservoirs.forEach((reservoir, j) => {
-      if (reservoir.stopped) return;
-      reservoirs.push(reservoir);
-      cells.push(columns[j]!);
-      const coded = codes?.[j];
-      if (coded) reservoir.useCodes(coded.dictionary);
-      cellCodes.push(coded ? coded.codes : uncoded(rows));
-    });
-    if (reservoirs.length === 0) {
-      this.row += rows;
+    this.startRows(rows);
+    for (let j = 0; j < this.reservoirs.length; j += 1) this.offerColumn(j, columns[j]!, codes?.[j]);
+    this.endRows();
+  }
+
+  /**
+   * `add` a column at a time (as a pass takes each column of a batch through all its consumers):
+   * `startRows`, then `offerColumn` for each reservoir, then `endRows`. Draws the keys of the rows
+   * below every running reservoir's limit (the largest; stopped reservoirs, columns that are not
+   * numeric, are left out); each reservoir then checks the keys against its own limit, which may
+   * drop on the way.
+   */
+  startRows(rows: number): void {
+    this.batchRows = rows;
+    const bar = barOf(this.reservoirs);
+    if (bar === 0) {
+      this.candidates = 0;
       return;
     }
-    // The rows whose key is below every limit's maximum, with their keys; then each reservoir
-    // takes its cells of those rows (its limit may drop on the way: it checks each key itself).
-    const bar = barOf(reservoirs);
     if (this.candidateRows.length < rows) {
       this.candidateRows = new Int32Array(rows);
       this.candidateKeys = new Float64Array(rows);
     }
-    const count = drawCandidates(this.row, rows, this.seedHigh, this.seedLow, bar, this.candidateRows, this.candidateKeys);
-    for (let j = 0; j < reservoirs.length; j += 1) reservoirs[j]!.offerRows(cells[j]!, cellCodes[j]!, this.candidateRows, this.candidateKeys, count);
-    this.row += rows;
+    this.candidates = drawCandidates(this.row, rows, this.seedHigh, this.seedLow, bar, this.candidateRows, this.candidateKeys);
+  }
+
+  /** Offers reservoir j its cells of the rows started (`coded`: their codes, if the reader gave them). */
+  offerColumn(j: number, cells: readonly Cell[], coded: ColumnCodes | undefined): void {
+    const reservoir = this.reservoirs[j]!;
+    if (reservoir.stopped) return;
+    if (coded) reservoir.useCodes(coded.dictionary);
+    reservoir.offerRows(cells, coded ? coded.codes : uncoded(this.batchRows), this.candidateRows, this.candidateKeys, this.candidates);
+  }
+
+  endRows(): void {
+    this.row += this.batchRows;
+    this.batchRows = 0;
   }
 }
 
@@ -347,10 +361,10 @@ function uncoded(rows: number): Int32Array {
   return noCodes;
 }
 
-/** The largest limit: a row whose key is at or above it is kept by no reservoir. */
+/** The largest limit of the running reservoirs: a row whose key is at or above it is kept by none (0: none runs). */
 function barOf(reservoirs: readonly NumericReservoir[]): number {
   let bar = 0;
-  for (let j = 0; j < reservoirs.length; j += 1) if (reservoirs[j]!.limit > bar) bar = reservoirs[j]!.limit;
+  for (let j = 0; j < reservoirs.length; j += 1) if (!reservoirs[j]!.stopped && reservoirs[j]!.limit > bar) bar = reservoirs[j]!.limit;
   return bar;
 }
 

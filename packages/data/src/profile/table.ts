@@ -31,10 +31,26 @@ export class TableProfiler {
 
   /** Profiles a batch whose columns are this profiler's, in the same order. */
   add(batch: TableBatch): void {
+    this.startBatch(batch);
+    for (let j = 0; j < this.columns.length; j += 1) this.addColumn(batch, j);
+    this.endBatch(batch);
+  }
+
+  /**
+   * `add` a column at a time (as a pass takes each column of a batch through all its consumers):
+   * `startBatch`, then `addColumn` for every column, then `endBatch`.
+   */
+  startBatch(batch: TableBatch): void {
     if (batch.columns.length !== this.columns.length || batch.columns.some((name, j) => name !== this.columns[j]!.name)) {
       throw new Error(`batch columns [${batch.columns.join(', ')}] differ from the profiled columns [${this.columns.map((c) => c.name).join(', ')}]`);
     }
-    for (let j = 0; j < this.columns.length; j += 1) this.columns[j]!.add(batch.data[j]!, batch.rowCount, batch.codes?.[j]);
+  }
+
+  addColumn(batch: TableBatch, j: number): void {
+    this.columns[j]!.add(batch.data[j]!, batch.rowCount, batch.codes?.[j]);
+  }
+
+  endBatch(batch: TableBatch): void {
     this.rows += batch.rowCount;
   }
 

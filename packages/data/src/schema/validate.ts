@@ -68,6 +68,8 @@ interface ActiveColumn {
 export class SchemaValidator {
   private readonly maxSamples: number;
   private readonly active: ActiveColumn[] = [];
+  /** The active column at each index of the data's columns (undefined: not in the schema, or not checked in this environment). */
+  private readonly activeAt: (ActiveColumn | undefined)[];
   private readonly tallies = new Map<string, Tally>();
   private readonly structural: AnomalyRecord[] = [];
   private readonly seenRows = new Map<string, number>();
@@ -110,6 +112,8 @@ export class SchemaValidator {
         missingSamples: { count: 0, samples: [], reasons: new Map() },
       });
     }
+    this.activeAt = columns.map(() => undefined);
+    for (const entry of this.active) this.activeAt[entry.index] = entry;
     const known = new Set(schema.columns.map((column) => column.name));
     for (const name of columns) {
       if (!known.has(name)) this.structural.push({ kind: 'new_column', column: name, severity: 'warning', count: 0, description: `column '${name}' is not in the schema`, samples: [] });
@@ -119,6 +123,20 @@ export class SchemaValidator {
 
   addBatch(batch: TableBatch): void {
     for (const entry of this.active) entry.present += this.addColumn(entry, batch);
+    this.endBatch(batch);
+  }
+
+  /**
+   * `addBatch` a column at a time (as a pass takes each column of a batch through all its
+   * consumers): `checkColumn` for every column of the data, then `endBatch`. Findings do not
+   * depend on the order: each column's are its own, and `finish` lists them column by column.
+   */
+  checkColumn(batch: TableBatch, index: number): void {
+    const entry = this.activeAt[index];
+    if (entry !== undefined) entry.present += this.addColumn(entry, batch);
+  }
+
+  endBatch(batch: TableBatch): void {
     if (this.duplicates) this.findDuplicates(batch);
     this.rows += batch.rowCount;
   }
