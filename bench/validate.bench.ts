@@ -5,7 +5,8 @@
  * validation runs as the action runs it (a second thread reads CSV chunks) and, for comparison, on
  * one thread; and the whole `modelgate validate` command as a user runs it (bundle load, hashing,
  * artifacts and summary included). The modes run in turn, round by round (see run()). Then the
- * command on the same 1M rows written as Parquet and as JSONL, and on a wide file (1 000 columns).
+ * command on the same 1M rows written as Parquet and as JSONL, on 1M rows of mostly floats, and on
+ * a wide file (1 000 columns).
  */
 import { existsSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
@@ -88,6 +89,27 @@ export const validateBench: Bench = {
         baseline: 'reader only, 1M rows (baseline)',
         figures: { 'rows/s': 1_000_000 / (median.ms / 1000), 'MB/s': median.bytes! / 1e6 / (median.ms / 1000), peak_rss_mb: Math.max(...samples.map((s) => s.maxRssMb)) },
       });
+    }
+    // A float-heavy file of the same length: ten of its thirteen columns are floats whose values
+    // almost never repeat, so no cache helps and every cell is parsed (the income data has none).
+    const floats = join(out, 'validate-floats-1000000.csv');
+    const floatsReference = join(out, 'validate-floats-reference-30k.csv');
+    const floatsSchema = join(out, 'validate-floats-schema.json');
+    if (![floats, floatsReference, floatsSchema].every((path) => existsSync(path))) child(['generate-floats', floats, floatsReference, floatsSchema]);
+    {
+      const rounds = Array.from({ length: 3 }, () => [child(['read', floats, floatsReference]), child(['cli', floats, floatsReference, floatsSchema])] as const);
+      const label = '1M rows, 10 of 13 columns floats';
+      for (const [m, name] of [`reader only, ${label} (baseline)`, `modelgate validate, ${label}`].entries()) {
+        const { samples, median, pairedRatio, peakRssMb } = roundStats(rounds, m);
+        results.push({
+          name,
+          medianMs: median.ms,
+          minMs: samples[0]!.ms,
+          runs: 3,
+          ...(m === 1 ? { baseline: `reader only, ${label} (baseline)` } : {}),
+          figures: { 'rows/s': 1_000_000 / (median.ms / 1000), 'MB/s': median.bytes! / 1e6 / (median.ms / 1000), peak_rss_mb: peakRssMb, ...(m === 1 ? { paired_ratio: pairedRatio } : {}) },
+        });
+      }
     }
     // A wide file: 1 000 columns (a third floats), 2 000 and 20 000 rows, against a 2 000-row
     // reference and the schema inferred from it; the command, with the reader alone in turn.

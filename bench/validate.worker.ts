@@ -40,7 +40,39 @@ async function writeWide(path: string, columns: number, rows: number, stream: nu
   await new Promise<void>((done) => out.end(() => done()));
 }
 
-if (mode === 'generate-wide') {
+/**
+ * A float-heavy CSV, as a table of model features often is: ten standardized features (about
+ * normal: a sum of four uniforms; six decimals, so values almost never repeat), a category, a count
+ * and a 0/1 label (seeded).
+ * `shift` moves the first feature's mean (the reference is drawn with 0, the data with 0.1).
+ */
+async function writeFloats(path: string, rows: number, stream: number, shift: number): Promise<void> {
+  if (existsSync(path)) return;
+  const out = createWriteStream(path);
+  const rng = new Xoshiro128(13, stream);
+  const features = Array.from({ length: 10 }, (_, k) => `f${k}`);
+  out.write(`${[...features, 'segment', 'visits', 'label'].join(',')}\n`);
+  let text = '';
+  for (let row = 0; row < rows; row += 1) {
+    for (let k = 0; k < 10; k += 1) text += `${(rng.normal() + (k === 0 ? shift : 0)).toFixed(6)},`;
+    text += `${'abcde'[rng.intBetween(0, 4)]},${rng.intBetween(0, 1000)},${rng.intBetween(0, 1)}\n`;
+    if (text.length > 1 << 20) {
+      if (!out.write(text)) await new Promise<void>((done) => out.once('drain', () => done()));
+      text = '';
+    }
+  }
+  out.write(text);
+  await new Promise<void>((done) => out.end(() => done()));
+}
+
+if (mode === 'generate-floats') {
+  // `file`: the 1M-row data; `reference`: 30k rows; the schema inferred from the reference.
+  await writeFloats(file, 1_000_000, 2, 0.1);
+  await writeFloats(reference, 30_000, 1, 0);
+  const profile = (await profileSource(await openTable(reference))).toJSON();
+  writeFileSync(schemaFile, serializeArtifact('schema', inferSchema({ ...profile, source: { files: [{ path: reference }] } }), '0.0.0'));
+  report(0);
+} else if (mode === 'generate-wide') {
   // `file`: a pattern with {rows}; `reference`: the 2 000-row reference; the schema inferred from it.
   for (const rows of [2_000, 20_000]) await writeWide(file.replace('{rows}', String(rows)), 1000, rows, rows);
   await writeWide(reference, 1000, 2_000, 1);
