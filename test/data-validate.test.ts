@@ -250,4 +250,12 @@ describe('data-validate bundle', () => {
     expect(run.exitCode).toBe(1);
     expect(visibleLines(run.stdout)).toEqual(['::error file=bad.csv,line=3::expected 3 fields (header has 3), found 2']);
   });
+
+  it('a schema that lists a column twice is one line naming the file and the second entry', async () => {
+    const column = (name: string, type: string) => ({ name, type, presence: { min_fraction: 1 } });
+    const twice = JSON.stringify({ kind: 'schema', version: 1, columns: [column('age', 'int'), column('income', 'string'), column('age', 'float')] });
+    const run = await runActionBundle('data-validate', { inputs: { data: 'new.csv', schema: 'schema.json' }, files: { 'new.csv': 'age,income\n39,<=50K\n', 'schema.json': twice } });
+    expect(run.exitCode).toBe(1);
+    expect(visibleLines(run.stdout)).toEqual(["::error file=schema.json::columns[2].name: column 'age' is listed twice (also columns[0])"]);
+  });
 });

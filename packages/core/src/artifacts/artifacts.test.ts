@@ -43,6 +43,12 @@ describe('artifact contracts', () => {
     }
   });
 
+  it('refuses a schema that lists a column twice, naming the second one', () => {
+    const column = (name: string, type: string) => ({ name, type, presence: { min_fraction: 1 } });
+    const text = JSON.stringify({ kind: 'schema', version: 1, columns: [column('b', 'int'), column('a', 'int'), column('b', 'float')] });
+    expect(() => parseArtifact('schema', text, 'schema.json')).toThrow("columns[2].name: column 'b' is listed twice (also columns[0])");
+  });
+
   it('reports the line of a JSON syntax error and the wrong kind', () => {
     try {
       parseArtifact('metrics', '{\n  "kind": "metrics",\n  "rows": ,\n}', 'm.json');

@@ -57,7 +57,15 @@ export const DataSchemaFile = z
     source: z.strictObject({ files: z.array(FileRef), rows: z.number().int().nonnegative() }).optional(),
     label: z.string().optional().describe('Label column name'),
     default_environments: z.array(Environment).default(['TRAINING', 'SERVING']),
-    columns: z.array(ColumnSchema),
+    columns: z.array(ColumnSchema).superRefine((columns, ctx) => {
+      // A hand-edited schema may list a column twice; which of the two would a value be checked against?
+      const first = new Map<string, number>();
+      columns.forEach((column, i) => {
+        const at = first.get(column.name);
+        if (at === undefined) first.set(column.name, i);
+        else ctx.addIssue({ code: 'custom', path: [i, 'name'], message: `column '${column.name}' is listed twice (also columns[${at}])` });
+      });
+    }),
   })
   .describe('Expected shape of a dataset: inferred from training data, then edited by hand');
 

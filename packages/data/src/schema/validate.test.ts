@@ -110,6 +110,19 @@ describe('SchemaValidator', () => {
     );
   });
 
+  it('refuses a schema built in code that lists a column twice (schema.json refuses it when read)', () => {
+    const twice: z.output<typeof DataSchemaFile> = {
+      kind: 'schema',
+      version: 1,
+      default_environments: [],
+      columns: [
+        { name: 'b', type: 'int', presence: { min_fraction: 1 } },
+        { name: 'b', type: 'float', presence: { min_fraction: 1 } },
+      ],
+    };
+    expect(() => new SchemaValidator(twice, ['b'], 'x.csv')).toThrow("schema lists column 'b' twice");
+  });
+
   it('checks every value of a column whose values rarely repeat (its verdict cache is dropped)', async () => {
     // 20 000 distinct floats, every 9th above the max, then the first thousand again: far more
     // entries than hits, so the column stops caching verdicts; the count must not change.
