@@ -31,7 +31,7 @@ export class TextCache<V> {
     if (map.size === TRIAL && this.hits < TRIAL) this.map = null;
   }
 
-  /** Whether it gave itself up (or was dropped): nothing is cached, and the values rarely repeat. */
+  /** Whether it gave itself up (the values rarely repeat) or was dropped: nothing is cached from now on. */
   get dropped(): boolean {
     return this.map === null;
   }

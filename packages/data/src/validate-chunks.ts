@@ -99,7 +99,11 @@ export class PassState {
     this.sampler = new RowSampler(sampled.length, sampleSize, seed, sampleBounds);
     this.samples = new Map(sampled.map((name, j) => [name, this.sampler.reservoirs[j]!]));
     this.reservoirAt = new Int32Array(columns.length).fill(-1);
-    sampled.forEach((name, j) => (this.reservoirAt[columns.indexOf(name)] = j));
+    sampled.forEach((name, j) => {
+      const index = columns.indexOf(name);
+      if (index < 0) throw new Error(`sampled column '${name}' is not one of the columns`);
+      this.reservoirAt[index] = j;
+    });
     this.validator = validator;
   }
 
@@ -119,7 +123,7 @@ export class PassState {
     const profiler = this.profiler;
     const sampler = this.sampler;
     profiler.startBatch(batch);
-    sampler.startRows(batch.rowCount);
+    sampler.startBatch(batch.rowCount);
     for (let j = 0; j < batch.data.length; j += 1) {
       validator?.checkColumn(batch, j);
       profiler.addColumn(batch, j);
@@ -128,7 +132,7 @@ export class PassState {
     }
     validator?.endBatch(batch);
     profiler.endBatch(batch);
-    sampler.endRows();
+    sampler.endBatch();
   }
 
   /** Adds every batch; `onBatch` after each, when `rows` has grown. */

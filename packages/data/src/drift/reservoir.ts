@@ -239,7 +239,7 @@ export class RowSampler {
   private candidateRows = new Int32Array(0);
   private candidateKeys = new Float64Array(0);
   private candidates = 0;
-  /** Rows of the batch started (startRows). */
+  /** Rows of the batch started (startBatch). */
   private batchRows = 0;
 
   /** `bounds[j]`: see NumericReservoir; keys are a function of the seed and the row's position only. */
@@ -260,19 +260,19 @@ export class RowSampler {
 
   /** Adds `rows` rows; `columns[j]` holds the cells of reservoir j, `codes[j]` their codes if the reader gave them. */
   add(columns: readonly (readonly Cell[])[], rows: number, codes?: readonly (ColumnCodes | undefined)[]): void {
-    this.startRows(rows);
+    this.startBatch(rows);
     for (let j = 0; j < this.reservoirs.length; j += 1) this.offerColumn(j, columns[j]!, codes?.[j]);
-    this.endRows();
+    this.endBatch();
   }
 
   /**
    * `add` a column at a time (as a pass takes each column of a batch through all its consumers):
-   * `startRows`, then `offerColumn` for each reservoir, then `endRows`. Draws the keys of the rows
-   * below every running reservoir's limit (the largest; stopped reservoirs, columns that are not
-   * numeric, are left out); each reservoir then checks the keys against its own limit, which may
-   * drop on the way.
+   * `startBatch`, then `offerColumn` for each reservoir, then `endBatch`. Draws the keys of the
+   * rows whose key is below the largest limit of the running reservoirs (at or above it, none
+   * keeps a row; stopped reservoirs, of columns that are not numeric, are left out); each
+   * reservoir then checks the keys against its own limit, which may drop on the way.
    */
-  startRows(rows: number): void {
+  startBatch(rows: number): void {
     this.batchRows = rows;
     const bar = barOf(this.reservoirs);
     if (bar === 0) {
@@ -294,9 +294,10 @@ export class RowSampler {
     reservoir.offerRows(cells, coded ? coded.codes : uncoded(this.batchRows), this.candidateRows, this.candidateKeys, this.candidates);
   }
 
-  endRows(): void {
+  endBatch(): void {
     this.row += this.batchRows;
     this.batchRows = 0;
+    this.candidates = 0;
   }
 }
 

@@ -9,8 +9,8 @@
  * - int: `[+-]?[0-9]+` (value exact up to 15 digits, else `Number()`'s rounding).
  * - float: `[+-]?(digits[.digits*]|.digits)([eE][+-]?digits)?`, and `nan`, `inf`, `infinity` in
  *   any case with an optional sign (NaN and ±Infinity are counted, not averaged). The value is
- *   `Number()`'s, the nearest double; up to 15 digits and a power of ten up to 22 it is computed
- *   from the digits read (see `decimal`), which gives that same double.
+ *   `Number()`'s, the nearest double; up to 15 digits (leading zeros count) and a power of ten
+ *   within ±22 it is computed from the digits read (see `decimal`), which gives that same double.
  * - bool: `true`, `false`, `True`, `False`, `TRUE`, `FALSE` (not 0/1: those are ints).
  * - timestamp: ISO 8601 calendar dates `YYYY-MM-DD`, optionally followed by `T`/space and
  *   `HH:MM[:SS[.fraction]]` and `Z` or an offset `±HH[:MM]`; a time without offset is taken
