@@ -40,9 +40,15 @@ async function writeWide(path: string, columns: number, rows: number, stream: nu
   await new Promise<void>((done) => out.end(() => done()));
 }
 
+/** The schema the command validates against: inferred from `reference` as a user would, written to `schemaFile`. */
+async function writeInferredSchema(reference: string, label?: string): Promise<void> {
+  const profile = (await profileSource(await openTable(reference))).toJSON();
+  writeFileSync(schemaFile, serializeArtifact('schema', inferSchema({ ...profile, source: { files: [{ path: reference }] } }, label ? { label } : {}), '0.0.0'));
+}
+
 /**
  * A float-heavy CSV, as a table of model features often is: ten standardized features (about
- * normal: a sum of four uniforms; six decimals, so values almost never repeat), a category, a count
+ * normal: a sum of four uniforms; six decimals, so values rarely repeat), a category, a count
  * and a 0/1 label (seeded).
  * `shift` moves the first feature's mean (the reference is drawn with 0, the data with 0.1).
  */
@@ -69,15 +75,13 @@ if (mode === 'generate-floats') {
   // `file`: the 1M-row data; `reference`: 30k rows; the schema inferred from the reference.
   await writeFloats(file, 1_000_000, 2, 0.1);
   await writeFloats(reference, 30_000, 1, 0);
-  const profile = (await profileSource(await openTable(reference))).toJSON();
-  writeFileSync(schemaFile, serializeArtifact('schema', inferSchema({ ...profile, source: { files: [{ path: reference }] } }), '0.0.0'));
+  await writeInferredSchema(reference);
   report(0);
 } else if (mode === 'generate-wide') {
   // `file`: a pattern with {rows}; `reference`: the 2 000-row reference; the schema inferred from it.
   for (const rows of [2_000, 20_000]) await writeWide(file.replace('{rows}', String(rows)), 1000, rows, rows);
   await writeWide(reference, 1000, 2_000, 1);
-  const profile = (await profileSource(await openTable(reference))).toJSON();
-  writeFileSync(schemaFile, serializeArtifact('schema', inferSchema({ ...profile, source: { files: [{ path: reference }] } }), '0.0.0'));
+  await writeInferredSchema(reference);
   report(0);
 } else if (mode === 'generate-jsonl') {
   // The CSV at `file` as JSONL at `reference` (the second argument here): an object per row, in the
@@ -119,10 +123,7 @@ if (mode === 'generate-floats') {
 } else if (mode === 'generate') {
   for (const rows of [100_000, 1_000_000, 4_000_000]) await write(file.replace('{rows}', String(rows)), 'holdout', rows);
   await write(reference, 'train', 30_000);
-  // The schema the CLI runs validate against, inferred from the reference as a user would.
-  const profile = (await profileSource(await openTable(reference))).toJSON();
-  const schema = inferSchema({ ...profile, source: { files: [{ path: reference }] } }, { label: 'income' });
-  writeFileSync(schemaFile, serializeArtifact('schema', schema, '0.0.0'));
+  await writeInferredSchema(reference, 'income');
   report(0);
 } else if (mode === 'read') {
   const start = performance.now();
