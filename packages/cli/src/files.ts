@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import { open, readFile } from 'node:fs/promises';
 import { isAbsolute, relative, resolve } from 'node:path';
-import { ConfigurationError, removeStaleFiles, serializeArtifact, startsAsArtifact, writeFileAtomic, writeFilesAtomic, type ArtifactBody, type ArtifactKind } from '@modelgate/core';
+import { ConfigurationError, removeStaleFiles, serializeArtifact, serializeArtifactParts, startsAsArtifact, writeFileAtomic, writeFilesAtomic, type ArtifactBody, type ArtifactKind } from '@modelgate/core';
 import { VERSION } from './version.js';
 
 export async function writeArtifact<K extends ArtifactKind>(path: string, kind: K, body: ArtifactBody<K>): Promise<string> {
@@ -12,7 +12,8 @@ export async function writeArtifact<K extends ArtifactKind>(path: string, kind: 
 
 /** Artifacts that belong together, written all or none (see writeFilesAtomic). */
 export async function writeArtifacts(artifacts: readonly { [K in ArtifactKind]: { path: string; kind: K; body: ArtifactBody<K> } }[ArtifactKind][]): Promise<void> {
-  await writeFilesAtomic(artifacts.map(({ path, kind, body }) => ({ path, content: serializeArtifact(kind, body as never, VERSION) })));
+  // In parts: a profile of many thousand columns can be more text than one string may hold.
+  await writeFilesAtomic(artifacts.map(({ path, kind, body }) => ({ path, content: serializeArtifactParts(kind, body as never, VERSION) })));
 }
 
 /** Removes the artifacts an earlier run left at these paths (files modelgate did not write stay: see removeStaleFiles). */

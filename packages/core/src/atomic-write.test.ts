@@ -12,10 +12,13 @@ describe('writeFilesAtomic', () => {
     await writeFilesAtomic([
       { path: join(out, 'a.json'), content: 'a' },
       { path: join(out, 'b.json'), content: new Uint8Array([98]) },
+      // In parts, as a large artifact is written (taken only while it is written).
+      { path: join(out, 'c.json'), content: (function* () { yield '{"c": '; yield 'ü'.repeat(3); yield '}'; })() },
     ]);
     expect(readFileSync(join(out, 'a.json'), 'utf8')).toBe('a');
     expect(readFileSync(join(out, 'b.json'), 'utf8')).toBe('b');
-    expect(readdirSync(out).sort()).toEqual(['a.json', 'b.json']);
+    expect(readFileSync(join(out, 'c.json'), 'utf8')).toBe('{"c": üüü}');
+    expect(readdirSync(out).sort()).toEqual(['a.json', 'b.json', 'c.json']);
   });
 
   it('writes none of the files when one target is a directory, and keeps the old ones', async () => {

@@ -18,7 +18,7 @@ export async function writeFileAtomic(path: string, content: string | Uint8Array
  * (a directory in its place, a file where its folder should be, no permission, no space) is a
  * ConfigurationError naming it.
  */
-export async function writeFilesAtomic(files: readonly { path: string; content: string | Uint8Array }[]): Promise<void> {
+export async function writeFilesAtomic(files: readonly { path: string; content: string | Uint8Array | Iterable<string> }[]): Promise<void> {
   const temps: string[] = [];
   try {
     for (const { path, content } of files) {

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { InputDataError } from '../errors.js';
-import { parseArtifact, serializeArtifact, type ArtifactBody } from './index.js';
+import { parseArtifact, serializeArtifact, serializeArtifactParts, type ArtifactBody } from './index.js';
 
 const sha = 'a'.repeat(64);
 
@@ -30,6 +30,12 @@ describe('artifact contracts', () => {
 
   it('refuses to write an invalid artifact (a producer bug)', () => {
     expect(() => serializeArtifact('metrics', { ...metrics, rows: -1 }, '0.1.0')).toThrow(/^refusing to write an invalid metrics.json: rows: /);
+    // In parts too, when asked for them (not only once they are taken).
+    expect(() => serializeArtifactParts('metrics', { ...metrics, rows: -1 }, '0.1.0')).toThrow(/^refusing to write an invalid metrics.json: rows: /);
+  });
+
+  it('renders the same text in parts as in one string', () => {
+    expect([...serializeArtifactParts('metrics', metrics, '0.1.0')].join('')).toBe(serializeArtifact('metrics', metrics, '0.1.0'));
   });
 
   it('names the file and field of a malformed artifact', () => {

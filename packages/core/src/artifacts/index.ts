@@ -5,6 +5,7 @@ import { DataSchemaFile, DriftFile, ProfileFile, ValidationFile } from './data.j
 import { ConvertFile, InspectFile, MetricsFile } from './model.js';
 import { ReleaseFile } from './release.js';
 import { formatZodPath, jsonErrorOffset, lineOfOffset } from '../locate.js';
+import { jsonParts } from '../json-parts.js';
 
 export * from './common.js';
 export * from './data.js';
@@ -59,13 +60,28 @@ export function startsAsArtifact(head: string, kind: ArtifactKind): boolean {
  * Fill the envelope, validate (a producer bug must not write an invalid contract) and render
  * stable, diff-friendly JSON.
  */
-
 export function serializeArtifact<K extends ArtifactKind>(kind: K, body: ArtifactBody<K>, toolVersion: string): string {
+  return `${JSON.stringify(validArtifact(kind, body, toolVersion), null, 2)}\n`;
+}
+
+/**
+ * `serializeArtifact`'s text in parts of about a megabyte (validated now, rendered as the parts
+ * are taken): for writing artifacts too large for one string (see jsonParts).
+ */
+export function serializeArtifactParts<K extends ArtifactKind>(kind: K, body: ArtifactBody<K>, toolVersion: string): Iterable<string> {
+  const artifact = validArtifact(kind, body, toolVersion);
+  return (function* () {
+    yield* jsonParts(artifact);
+    yield '\n';
+  })();
+}
+
+function validArtifact<K extends ArtifactKind>(kind: K, body: ArtifactBody<K>, toolVersion: string): Artifact<K> {
   const value = { $schema: schemaUrl(kind), kind, version: 1, generated_by: { tool: 'modelgate', version: toolVersion }, ...body };
   const result = ARTIFACTS[kind].safeParse(value);
   if (!result.success) {
     const issue = result.error.issues[0];
     throw new Error(`refusing to write an invalid ${kind}.json: ${formatZodPath(issue?.path ?? [])}: ${issue?.message}`);
   }
-  return `${JSON.stringify(result.data, null, 2)}\n`;
+  return result.data as Artifact<K>;
 }
