@@ -3,7 +3,10 @@ import { codeCell } from './cells.js';
 import { escapeMarkdownText, formatCount, markdownCode, type ArtifactBody } from '@modelgate/core';
 import { formatMetric } from './eval.js';
 
-/** Job summary of data-validate: anomalies (top N, with links to lines) and drifted columns. */
+/** Drifted columns listed in the job summary at most. */
+export const DRIFTED_ROWS = 50;
+
+/** Job summary of data-validate: anomalies (top N, with links to lines) and drifted columns (the first DRIFTED_ROWS). */
 export function renderDataSummary(input: { validation?: ArtifactBody<'validation'>; drift?: ArtifactBody<'drift'>; rows: number; file: string; top?: number; lineUrl?: (file: string, line: number) => string | undefined }): string {
   const { validation, drift } = input;
   const failed = (validation && !validation.passed) || drift?.dataset_drift;
@@ -40,14 +43,18 @@ export function renderDataSummary(input: { validation?: ArtifactBody<'validation
       '',
     );
     const drifted = drift.columns.filter((column) => column.drifted);
-    if (drifted.length > 0) {
+    // The first DRIFTED_ROWS in file order: a file of thousands of columns drifts in thousands
+    // (at p < 0.05, one in twenty by chance), and GitHub refuses a job summary over 1 MiB.
+    const shown = drifted.slice(0, DRIFTED_ROWS);
+    if (shown.length > 0) {
       lines.push(
         markdownTable([
           ['column', 'test', 'statistic', 'p-value', 'threshold'],
-          ...drifted.map((column) => [codeCell(column.column), column.test, formatMetric(column.statistic), column.p_value === null ? '—' : column.p_value.toExponential(2), formatMetric(column.threshold)]),
+          ...shown.map((column) => [codeCell(column.column), column.test, formatMetric(column.statistic), column.p_value === null ? '—' : column.p_value.toExponential(2), formatMetric(column.threshold)]),
         ]),
         '',
       );
+      if (drifted.length > shown.length) lines.push(`… and ${drifted.length - shown.length} more drifted columns in drift.json.`, '');
     }
   }
   return lines.join('\n');
