@@ -36,6 +36,23 @@ describe('writeFilesAtomic', () => {
     expect(readdirSync(out).sort()).toEqual(['a.json', 'c.json']);
   });
 
+  it('writes none of the files when the parts of one fail half-way, and leaves no temp file', async () => {
+    const out = join(dir, 'parts-fail');
+    mkdirSync(out, { recursive: true });
+    writeFileSync(join(out, 'a.json'), 'old');
+    const failing = (function* () {
+      yield '{"half": ';
+      throw new Error('rendering failed');
+    })();
+    const failure = writeFilesAtomic([
+      { path: join(out, 'a.json'), content: 'new' },
+      { path: join(out, 'b.json'), content: failing },
+    ]);
+    await expect(failure).rejects.toThrow('rendering failed');
+    expect(readFileSync(join(out, 'a.json'), 'utf8')).toBe('old');
+    expect(readdirSync(out)).toEqual(['a.json']);
+  });
+
   it('names the file when a file stands where its folder should be', async () => {
     writeFileSync(join(dir, 'afile'), 'x');
     await expect(writeFileAtomic(join(dir, 'afile', 'out.json'), '{}')).rejects.toMatchObject({

@@ -4,13 +4,16 @@
  * "Invalid string length" after the whole validation had run).
  */
 
-/** Parts are joined up to about this many characters before they are handed out. */
+/** Pieces are joined until a part holds at least this many characters (UTF-16 units). */
 const PART_CHARS = 1 << 20;
 
 /**
- * The text `JSON.stringify(value, null, 2)` gives, as consecutive parts of about a megabyte:
- * objects and arrays are opened here down to `depth` levels (an artifact's top-level fields, and
- * the entries of its arrays), each deeper value stringified on its own.
+ * The text `JSON.stringify(value, null, 2)` gives for plain JSON data (what zod hands out:
+ * objects, arrays, strings, finite or non-finite numbers, booleans, null; a `toJSON` is honoured
+ * only at or below `depth`), as consecutive parts of at least PART_CHARS characters (the last
+ * shorter; one entry opened at `depth` is never split). Objects and arrays are opened here down
+ * to `depth` levels (an artifact's top-level fields, and the entries of its arrays), each deeper
+ * value stringified on its own.
  */
 export function* jsonParts(value: unknown, depth = 2): Generator<string> {
   let pending = '';

@@ -191,6 +191,8 @@ function report(options: DataValidationOptions, hashes: Hashes, current: Pass, v
 
 function driftColumns(current: Pass, reference: Pass, options: DataValidationOptions): ArtifactBody<'drift'>['columns'] {
   const referenceByName = new Map(reference.profile.columns.map((column) => [column.name, column]));
+  // By name, not a search per column: a file may have 100 000 columns.
+  const comparators = new Map(options.schema?.schema.columns.map((column) => [column.name, column.drift_comparator]));
   const out: ArtifactBody<'drift'>['columns'] = [];
   for (const column of current.profile.columns) {
     const ref = referenceByName.get(column.name);
@@ -198,7 +200,7 @@ function driftColumns(current: Pass, reference: Pass, options: DataValidationOpt
     const numeric = isNumeric(column) && isNumeric(ref) && current.samples.has(column.name);
     const kind = numeric ? 'numeric' : 'categorical';
     // modelgate.yml `drift.columns` first, then the schema's drift_comparator, else the default choice.
-    const comparator = options.schema?.schema.columns.find((candidate) => candidate.name === column.name)?.drift_comparator;
+    const comparator = comparators.get(column.name);
     const configured = options.driftTests?.[column.name] ?? (comparator ? `${comparator.test ?? ''}:${comparator.threshold}` : '');
     const [name, threshold] = configured.split(':');
     // The base-2 Jensen–Shannon distance (bounded 0..1) is what modelgate reports.

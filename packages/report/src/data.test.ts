@@ -30,7 +30,8 @@ describe('renderDataSummary', () => {
   it('lists every drifted column up to DRIFTED_ROWS', () => {
     const summary = renderDataSummary({ drift: drift(100, DRIFTED_ROWS), rows: 5000, file: 'new.csv' });
     expect(driftedRows(summary)).toHaveLength(DRIFTED_ROWS);
-    expect(summary).not.toContain('more drifted columns');
+    expect(summary).not.toContain('more drifted column');
+    expect(renderDataSummary({ drift: drift(100, DRIFTED_ROWS + 1), rows: 5000, file: 'new.csv' })).toContain('… and 1 more drifted column in drift.json.');
   });
 
   it('lists the first DRIFTED_ROWS drifted columns in file order and counts the rest', () => {

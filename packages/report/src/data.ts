@@ -54,7 +54,8 @@ export function renderDataSummary(input: { validation?: ArtifactBody<'validation
         ]),
         '',
       );
-      if (drifted.length > shown.length) lines.push(`… and ${drifted.length - shown.length} more drifted columns in drift.json.`, '');
+      const more = drifted.length - shown.length;
+      if (more > 0) lines.push(`… and ${more} more drifted column${more === 1 ? '' : 's'} in drift.json.`, '');
     }
   }
   return lines.join('\n');

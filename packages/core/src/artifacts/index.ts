@@ -65,15 +65,17 @@ export function serializeArtifact<K extends ArtifactKind>(kind: K, body: Artifac
 }
 
 /**
- * `serializeArtifact`'s text in parts of about a megabyte (validated now, rendered as the parts
- * are taken): for writing artifacts too large for one string (see jsonParts).
+ * `serializeArtifact`'s text in parts (validated now, rendered as the parts are taken, again on
+ * each pass): for writing artifacts too large for one string (see jsonParts).
  */
 export function serializeArtifactParts<K extends ArtifactKind>(kind: K, body: ArtifactBody<K>, toolVersion: string): Iterable<string> {
   const artifact = validArtifact(kind, body, toolVersion);
-  return (function* () {
-    yield* jsonParts(artifact);
-    yield '\n';
-  })();
+  return {
+    *[Symbol.iterator]() {
+      yield* jsonParts(artifact);
+      yield '\n';
+    },
+  };
 }
 
 function validArtifact<K extends ArtifactKind>(kind: K, body: ArtifactBody<K>, toolVersion: string): Artifact<K> {
