@@ -10,23 +10,23 @@
  *   flushed into the sketches once per batch, with weights); any other cell is classified and goes
  *   to the Welford/Chan moments, the grid histogram, KLL, HyperLogLog and Misra–Gries.
  *
- * The hot loop is one Map lookup per cell, avoided for most string cells by a 512-slot
- * direct-mapped cache keyed by the string object itself (the CSV reader returns the same string
- * object for repeated values, so `===` hits are pointer comparisons). With the reader's codes
+ * The hot loop is one Map lookup per cell, avoided for most string cells by a 512-slot (fewer
+ * beyond 64 columns: see identitySlots) direct-mapped cache keyed by the string object itself
+ * (the CSV reader returns the same string object for repeated values, so `===` hits are pointer
+ * comparisons). With the reader's codes
  * (CSV; Parquet's dictionaries and string columns), a per-code entry index skips even that, and once every code of a batch has an entry the
  * coded cells are added from one count per code (codeCounts) instead of row by row.
  */
 import { genericArray } from '../generic-array.js';
 import { codeCounts, type Cell, type CellDictionary, type ColumnCodes } from '../table.js';
 import { classifyCell, isNumericKind, KIND_COUNT, keyOf, parsed, textLength, type Key } from './classify.js';
-import { HASH, hashKey, stringSlot } from './hash.js';
+import { HASH, hashKey, IDENTITY_SLOTS, stringSlot } from './hash.js';
 import { HyperLogLog } from './hll.js';
 import { Kll } from './kll.js';
 import { MisraGries } from './misra-gries.js';
 import { GridHistogram, Moments } from './numeric.js';
 import { resolveOptions, type ProfileOptions, type ResolvedOptions } from './options.js';
 
-const SLOTS = 512;
 /** Entries a profiler has room for at first (see `grow`). */
 const FIRST_ENTRIES = 32;
 const BUFFER = 8192;
@@ -83,8 +83,8 @@ export class ColumnProfiler {
   lengths: Float64Array;
   private hashA: Int32Array;
   private hashB: Int32Array;
-  private readonly slotCells: (string | null)[] = new Array<string | null>(SLOTS).fill(null);
-  private readonly slotEntries = new Int32Array(SLOTS);
+  private readonly slotCells: (string | null)[];
+  private readonly slotEntries: Int32Array;
   /** Entry per code of `codedBy` (-1: not known yet). */
   private entryOfCode = new Int32Array(0);
   private codedBy: CellDictionary | null = null;
@@ -97,9 +97,12 @@ export class ColumnProfiler {
   private misses = 0;
   private skipped = PAUSE;
 
-  constructor(name: string, options: ProfileOptions | ResolvedOptions = {}) {
+  /** `slots`: of the identity cache, a power of two (fewer in a wide table: see identitySlots). */
+  constructor(name: string, options: ProfileOptions | ResolvedOptions = {}, slots = IDENTITY_SLOTS) {
     this.name = name;
     this.options = 'kllM' in options ? options : resolveOptions(options);
+    this.slotCells = new Array<string | null>(slots).fill(null);
+    this.slotEntries = new Int32Array(slots);
     const room = Math.min(this.options.exactLimit, FIRST_ENTRIES);
     this.counts = new Float64Array(room);
     this.kinds = new Uint8Array(room);
@@ -132,6 +135,7 @@ export class ColumnProfiler {
     let counts = this.counts;
     const slotCells = this.slotCells;
     const slotEntries = this.slotEntries;
+    const slots = slotCells.length;
     const codes = coded?.codes;
     const byCode = coded?.dictionary.values;
     const entryOfCode = coded ? this.entriesOf(coded.dictionary) : this.entryOfCode;
@@ -156,7 +160,7 @@ export class ColumnProfiler {
       }
       const value = (code >= 0 ? byCode![code] : column[i]) as Cell;
       if (typeof value === 'string') {
-        const slot = stringSlot(value, SLOTS);
+        const slot = stringSlot(value, slots);
         if (slotCells[slot] === value) {
           counts[slotEntries[slot]!]! += 1;
           if (code >= 0) entryOfCode[code] = slotEntries[slot]!;

@@ -211,7 +211,7 @@ const isCount = (x: unknown): x is number => typeof x === 'number' && Number.isS
 const isFiniteNumber = (x: unknown): x is number => typeof x === 'number' && Number.isFinite(x);
 
 /** Rebuilds a profiler from its profile.json form, ready to merge or to add more rows. */
-export function columnFromJson(json: ColumnProfileJson, options: ProfileOptions = {}): ColumnProfiler {
+export function columnFromJson(json: ColumnProfileJson, options: ProfileOptions = {}, slots?: number): ColumnProfiler {
   const name = json.name;
   const top = json.categorical?.top_sketch;
   const limit = json.distinct.sketch.parameters?.limit;
@@ -222,7 +222,7 @@ export function columnFromJson(json: ColumnProfileJson, options: ProfileOptions 
     ...(json.distinct.sketch.algorithm === 'hll' && json.distinct.sketch.parameters?.p !== undefined ? { hllP: json.distinct.sketch.parameters.p } : {}),
     ...(json.numeric?.quantile_sketch.algorithm === 'kll' && json.numeric.quantile_sketch.parameters?.k !== undefined ? { kllK: json.numeric.quantile_sketch.parameters.k } : {}),
   });
-  const p = new ColumnProfiler(name, resolved);
+  const p = new ColumnProfiler(name, resolved, slots);
   p.count = json.count;
   p.missing = json.missing;
   if (json.count > 0) p.kindFloor = 1 << kindOfType(json.type);

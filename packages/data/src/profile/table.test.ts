@@ -8,6 +8,9 @@ import type { TableBatch } from '../table.js';
 import { numericDistribution, valueCounts } from './distribution.js';
 import type { ProfileJson } from './json.js';
 import { mergeProfiles, profileSource, TableProfiler } from './table.js';
+import { ColumnProfiler } from './column.js';
+import { identitySlots } from './hash.js';
+import { columnToJson } from './json.js';
 
 const root = join(import.meta.dirname, '..', '..', '..', '..');
 const train = join(root, 'fixtures', 'income', 'train.csv');
@@ -27,6 +30,24 @@ function batch(columns: string[], rows: (string | number | null)[][], offset = 0
 function document(body: { rows: number; columns: ProfileJson['columns'] }, path: string): ProfileJson {
   return { kind: 'profile', version: 1, source: { files: [{ path }] }, ...body };
 }
+
+describe('identity slots', () => {
+  it('are 512 a column up to 64 columns, then fewer (a power of two, at least 32)', () => {
+    expect([1, 64, 65, 128, 129, 1000, 1024, 1025, 100_000].map(identitySlots)).toEqual([512, 512, 256, 256, 128, 32, 32, 32, 32]);
+  });
+
+  it('change no profile: a column of repeated strings profiled with 2 slots and with 512', () => {
+    // 3 000 distinct values (the exact table, then sketches), each string object repeated as a reader repeats it.
+    const values = Array.from({ length: 3000 }, (_, i) => `v${(i * 7919) % 3000}`);
+    const column = Array.from({ length: 20_000 }, (_, i) => values[(i * i + 3 * i) % values.length]!);
+    const profiled = (slots: number) => {
+      const profiler = new ColumnProfiler('x', {}, slots);
+      for (let at = 0; at < column.length; at += 4096) profiler.add(column.slice(at, at + 4096));
+      return columnToJson(profiler);
+    };
+    expect(profiled(2)).toEqual(profiled(512));
+  });
+});
 
 describe('table profiles', () => {
   it('gives the same profile for the same data in CSV and JSON lines', async () => {

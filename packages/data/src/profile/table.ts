@@ -5,6 +5,7 @@
 import type { TableBatch, TableSource } from '../table.js';
 import { typeOfMask } from './classify.js';
 import { ColumnProfiler } from './column.js';
+import { identitySlots } from './hash.js';
 import { columnFromJson, columnToJson, type ColumnProfileJson, type ProfileJson } from './json.js';
 import { resolveOptions, type ProfileOptions, type ResolvedOptions } from './options.js';
 
@@ -26,7 +27,8 @@ export class TableProfiler {
       if (seen.has(name)) throw new Error(`duplicate column name '${name}'`);
       seen.add(name);
     }
-    this.columns = columns.map((name) => new ColumnProfiler(name, this.options));
+    const slots = identitySlots(columns.length);
+    this.columns = columns.map((name) => new ColumnProfiler(name, this.options, slots));
   }
 
   /** Profiles a batch whose columns are this profiler's, in the same order. */
@@ -70,12 +72,15 @@ export class TableProfiler {
    */
   merge(other: TableProfiler): this {
     const mine = new Map(this.columns.map((c) => [c.name, c]));
-    for (const column of this.columns) if (!other.columns.some((c) => c.name === column.name)) column.missing += other.rows;
+    // Sets, not a search per column: a file may have 100 000 columns.
+    const theirs = new Set(other.columns.map((c) => c.name));
+    for (const column of this.columns) if (!theirs.has(column.name)) column.missing += other.rows;
+    const slots = identitySlots(new Set([...mine.keys(), ...theirs]).size);
     for (const column of other.columns) {
       const existing = mine.get(column.name);
       if (existing) existing.merge(column);
       else {
-        const added = new ColumnProfiler(column.name, this.options);
+        const added = new ColumnProfiler(column.name, this.options, slots);
         added.missing = this.rows;
         this.columns.push(added.merge(column));
       }
@@ -91,9 +96,10 @@ export class TableProfiler {
   static fromJSON(profile: TableProfileJson, options: ProfileOptions = {}): TableProfiler {
     const table = new TableProfiler([], options);
     table.rows = profile.rows;
+    const slots = identitySlots(profile.columns.length);
     for (const column of profile.columns) {
       if (column.count + column.missing !== profile.rows) throw new Error(`profile of column '${column.name}': count + missing = ${column.count + column.missing}, but the profile has ${profile.rows} rows`);
-      table.columns.push(columnFromJson(column, options));
+      table.columns.push(columnFromJson(column, options, slots));
     }
     return table;
   }

@@ -6,7 +6,7 @@
 import type { z } from 'zod';
 import { shownValue, type Anomaly, type ColumnSchema, type DataSchemaFile } from '@modelgate/core';
 import { classifyString, FLOAT, INT, parsed } from '../profile/classify.js';
-import { stringSlot } from '../profile/hash.js';
+import { identitySlots, stringSlot } from '../profile/hash.js';
 import { TextCache } from '../text-cache.js';
 import { cellAt, codeCounts, type Cell, type CellDictionary, type TableBatch } from '../table.js';
 
@@ -28,7 +28,6 @@ type Verdict = undefined | { kind: AnomalyRecord['kind']; reason: string };
 /** Cached "checked, fine": one lookup per cell instead of get() + has(). */
 const FINE = { kind: 'type_mismatch', reason: '' } as const;
 /** Direct-mapped identity cache in front of the per-column Map. */
-const SLOTS = 512;
 
 interface Tally {
   count: number;
@@ -91,6 +90,7 @@ export class SchemaValidator {
       named.add(column.name);
     }
     const present = new Set(columns);
+    const slots = identitySlots(columns.length);
     const expected = (column: Column) => !options.environment || !column.environments?.not_in?.includes(options.environment);
     for (const column of schema.columns) {
       if (!expected(column)) continue;
@@ -111,8 +111,8 @@ export class SchemaValidator {
         index: columns.indexOf(column.name),
         check: checker(column),
         cache: new TextCache(),
-        slotCells: new Array<string | null>(SLOTS).fill(null),
-        slotVerdicts: new Array<NonNullable<Verdict> | undefined>(SLOTS).fill(undefined),
+        slotCells: new Array<string | null>(slots).fill(null),
+        slotVerdicts: new Array<NonNullable<Verdict> | undefined>(slots).fill(undefined),
         codeVerdicts: [],
         codedBy: null,
         present: 0,
@@ -313,7 +313,7 @@ function checkCell(validator: SchemaValidator, entry: ActiveColumn, batch: Table
     } else {
       // The readers hand out one string object per repeated value: an identity hit in the slot
       // table skips hashing the string for the Map.
-      const slot = stringSlot(cell, SLOTS);
+      const slot = stringSlot(cell, entry.slotCells.length);
       cached = entry.slotCells[slot] === cell ? entry.slotVerdicts[slot] : undefined;
       if (cached === undefined) {
         cached = entry.cache.get(cell);
