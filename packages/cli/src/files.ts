@@ -1,18 +1,19 @@
 import { createHash } from 'node:crypto';
 import { open, readFile } from 'node:fs/promises';
 import { isAbsolute, relative, resolve } from 'node:path';
-import { ConfigurationError, removeStaleFiles, serializeArtifact, serializeArtifactParts, startsAsArtifact, writeFileAtomic, writeFilesAtomic, type ArtifactBody, type ArtifactKind } from '@modelgate/core';
+import { ConfigurationError, removeStaleFiles, serializeArtifactParts, startsAsArtifact, writeFilesAtomic, type ArtifactBody, type ArtifactKind } from '@modelgate/core';
 import { VERSION } from './version.js';
 
-export async function writeArtifact<K extends ArtifactKind>(path: string, kind: K, body: ArtifactBody<K>): Promise<string> {
-  const text = serializeArtifact(kind, body, VERSION);
-  await writeFileAtomic(path, text);
-  return text;
+/** Writes one artifact atomically (see writeArtifacts). */
+export async function writeArtifact<K extends ArtifactKind>(path: string, kind: K, body: ArtifactBody<K>): Promise<void> {
+  await writeFilesAtomic([{ path, content: serializeArtifactParts(kind, body, VERSION) }]);
 }
 
-/** Artifacts that belong together, written all or none (see writeFilesAtomic). */
+/**
+ * Artifacts that belong together, written all or none (see writeFilesAtomic). In parts: a profile
+ * of many thousand columns can be more text than one string may hold.
+ */
 export async function writeArtifacts(artifacts: readonly { [K in ArtifactKind]: { path: string; kind: K; body: ArtifactBody<K> } }[ArtifactKind][]): Promise<void> {
-  // In parts: a profile of many thousand columns can be more text than one string may hold.
   await writeFilesAtomic(artifacts.map(({ path, kind, body }) => ({ path, content: serializeArtifactParts(kind, body as never, VERSION) })));
 }
 

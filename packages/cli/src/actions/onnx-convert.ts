@@ -102,7 +102,7 @@ export const onnxConvert = defineAction({
 
     await writeFileAtomic(out.absolute, onnx);
     const passed = parity?.passed ?? true;
-    const report = await writeArtifact(workspacePath(environment.workspace, inputs['report-out']).absolute, 'convert', {
+    await writeArtifact(workspacePath(environment.workspace, inputs['report-out']).absolute, 'convert', {
       source: { path: source.shown, sha256: sha256Hex(sourceBytes), bytes: sourceBytes.byteLength, format, ...(objective ? { objective } : {}), ...(libraryVersion ? { library_version: libraryVersion } : {}) },
       output: { path: out.shown, sha256: sha256Hex(onnx), bytes: onnx.byteLength },
       target_opset: { 'ai.onnx': inputs['target-opset']!, ...(format === 'command' ? {} : { 'ai.onnx.ml': 3 }) },
@@ -110,7 +110,6 @@ export const onnxConvert = defineAction({
       ...(parity ? { parity: { rows: parity.rows, max_abs_diff: parity.max_abs_diff, label_agreement: parity.label_agreement, tolerance: parity.tolerance, passed: parity.passed } } : {}),
       passed,
     });
-    void report;
     setOutput('passed', passed);
     setOutput('model', out.shown);
     setOutput('bytes', onnx.byteLength);
