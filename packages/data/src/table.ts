@@ -114,6 +114,26 @@ export class NumbersByCode {
 }
 
 /**
+ * Each column's share of `total` (slots of a per-column cache) in a table of `columns` columns,
+ * rounded down to a power of two and kept within [min, max]: wide files get less per column.
+ */
+export function powerOfTwoShare(total: number, columns: number, min: number, max: number): number {
+  return Math.max(min, Math.min(max, 2 ** Math.floor(Math.log2(total / Math.max(1, columns)))));
+}
+
+/**
+ * Each column's index by name (the first, if a name repeats, as `indexOf` finds it): for looking
+ * names up without searching a list that may hold 100 000 columns once per name.
+ */
+export function columnIndexes(columns: readonly string[]): Map<string, number> {
+  const indexes = new Map<string, number>();
+  columns.forEach((name, i) => {
+    if (!indexes.has(name)) indexes.set(name, i);
+  });
+  return indexes;
+}
+
+/**
  * Cell `row` of column `column`, whether or not the batch left its coded cells out of `data`: a
  * coded cell is its dictionary's value (the same string the reader would have put in `data`).
  */

@@ -19,7 +19,7 @@ import { openCsv } from './readers/csv.js';
 import { openJsonl } from './readers/jsonl.js';
 import type { RangedSource, RowPosition, RowRange } from './readers/ranges.js';
 import { SchemaValidator, type ValidateOptions, type ValidatorState } from './schema/validate.js';
-import { cellAt, type TableBatch, type TableSource } from './table.js';
+import { cellAt, columnIndexes, type TableBatch, type TableSource } from './table.js';
 
 type Schema = z.output<typeof DataSchemaFile>;
 
@@ -99,9 +99,10 @@ export class PassState {
     this.sampler = new RowSampler(sampled.length, sampleSize, seed, sampleBounds);
     this.samples = new Map(sampled.map((name, j) => [name, this.sampler.reservoirs[j]!]));
     this.reservoirAt = new Int32Array(columns.length).fill(-1);
+    const indexes = columnIndexes(columns);
     sampled.forEach((name, j) => {
-      const index = columns.indexOf(name);
-      if (index < 0) throw new Error(`sampled column '${name}' is not one of the columns`);
+      const index = indexes.get(name);
+      if (index === undefined) throw new Error(`sampled column '${name}' is not one of the columns`);
       this.reservoirAt[index] = j;
     });
     this.validator = validator;
@@ -390,8 +391,9 @@ export function shortSamples(pass: PassState, sampled: readonly string[], bounds
 export function boundsFromCounts(source: TableSource, sampled: readonly string[], sampleSize: number): number[] | undefined {
   const counts = source.counts;
   if (!counts) return undefined;
+  const indexes = columnIndexes(source.columns);
   return sampled.map((name) => {
-    const present = counts.present[source.columns.indexOf(name)];
+    const present = counts.present[indexes.get(name) ?? -1];
     // Unknown, or damaged (not a positive number): no bound.
     return present === undefined || !(present > 0) ? 1 : Math.min(1, (BOUND_SLACK * sampleSize) / present);
   });
@@ -430,7 +432,8 @@ const PROBE_BATCH_ROWS = 512;
 async function estimateSampleBounds(source: RangedSource, sampled: readonly string[], sampleSize: number, probes: Probes): Promise<number[]> {
   const { size, dataStart } = source.ranges;
   const dataBytes = size - dataStart.offset;
-  const indexes = sampled.map((name) => source.columns.indexOf(name));
+  const byName = columnIndexes(source.columns);
+  const indexes = sampled.map((name) => byName.get(name) ?? -1);
   const present = sampled.map(() => 0);
   let rows = 0;
   let bytes = 0;
@@ -480,7 +483,8 @@ async function estimateSampleBounds(source: RangedSource, sampled: readonly stri
  * seed, merged in order), into `pass`: the same keys, so the samples an unbounded read draws.
  */
 export async function redrawSamples(source: TableSource, parts: { seed: number; batches: () => AsyncIterable<TableBatch> }[], columns: string[], sampleSize: number, pass: PassState): Promise<void> {
-  const indexes = columns.map((name) => source.columns.indexOf(name));
+  const byName = columnIndexes(source.columns);
+  const indexes = columns.map((name) => byName.get(name) ?? -1);
   let merged: RowSampler | undefined;
   for (const part of parts) {
     const sampler = new RowSampler(columns.length, sampleSize, part.seed);

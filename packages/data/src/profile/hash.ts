@@ -4,6 +4,7 @@
  * code units, a boolean's tag). Pure 32-bit integer arithmetic, so every platform computes the
  * same registers and serialized sketches merge across machines.
  */
+import { powerOfTwoShare } from '../table.js';
 import type { Key } from './classify.js';
 
 /** `HASH[0]`, `HASH[1]`: the two halves of the last `hashKey` (uint32 as int32). */
@@ -77,8 +78,7 @@ export const IDENTITY_SLOTS = 512;
  * 17.2-19.9 s at 1.66-1.72 GB with 32 (runs in turn). Only speed depends on it, never a result.
  */
 export function identitySlots(columns: number): number {
-  const share = Math.floor((64 * IDENTITY_SLOTS) / Math.max(1, columns));
-  return Math.max(32, Math.min(IDENTITY_SLOTS, 2 ** Math.floor(Math.log2(Math.max(1, share)))));
+  return powerOfTwoShare(64 * IDENTITY_SLOTS, columns, 32, IDENTITY_SLOTS);
 }
 
 /**

@@ -75,11 +75,13 @@ export class TableProfiler {
     // Sets, not a search per column: a file may have 100 000 columns.
     const theirs = new Set(other.columns.map((c) => c.name));
     for (const column of this.columns) if (!theirs.has(column.name)) column.missing += other.rows;
-    const slots = identitySlots(new Set([...mine.keys(), ...theirs]).size);
+    let slots: number | undefined;
     for (const column of other.columns) {
       const existing = mine.get(column.name);
       if (existing) existing.merge(column);
       else {
+        // Only when a column is added (merging chunks of one file adds none): the union's width.
+        slots ??= identitySlots(mine.size + other.columns.filter((c) => !mine.has(c.name)).length);
         const added = new ColumnProfiler(column.name, this.options, slots);
         added.missing = this.rows;
         this.columns.push(added.merge(column));

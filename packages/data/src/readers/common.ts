@@ -1,7 +1,7 @@
 /** Pieces shared by the readers: opening a data file with one-line errors, option checks, batch sizes. */
 import { open, stat, type FileHandle } from 'node:fs/promises';
 import { ConfigurationError, InputDataError } from '@modelgate/core';
-import type { Cell, CellDictionary, ReadOptions } from '../table.js';
+import { columnIndexes, type Cell, type CellDictionary, type ReadOptions } from '../table.js';
 
 export const DEFAULT_BATCH_ROWS = 8_192;
 
@@ -97,7 +97,7 @@ function fileError(error: unknown, shown: string): InputDataError {
  */
 export function projectColumns(available: readonly string[], wanted: readonly string[] | undefined, file: string, line?: number): number[] {
   if (wanted === undefined) return available.map((_, index) => index);
-  const index = new Map(available.map((name, i) => [name, i]));
+  const index = columnIndexes(available);
   const picked = new Set<number>();
   for (const name of wanted) {
     const i = index.get(name);

@@ -21,7 +21,7 @@
  * not the cells (see BatchOptions).
  */
 import { InputDataError } from '@modelgate/core';
-import type { Cell } from '../table.js';
+import { powerOfTwoShare, type Cell } from '../table.js';
 import type { ReaderDictionary } from './common.js';
 import { ESCAPED, type CsvScanner } from './csv-scan.js';
 import { giveBack, takeBuffer } from './spare-buffers.js';
@@ -87,7 +87,7 @@ export class CellDecoder {
     private readonly codedCellsInData: boolean,
   ) {
     const width = columns.length;
-    const slots = (this.slots = 1 << Math.max(MIN_SLOT_BITS, Math.min(SLOT_BITS, Math.floor(Math.log2(TOTAL_SLOTS / Math.max(1, width))))));
+    const slots = (this.slots = powerOfTwoShare(TOTAL_SLOTS, width, 1 << MIN_SLOT_BITS, 1 << SLOT_BITS));
     const poolBytes = slots * POOL_PER_SLOT;
     // Spare memory of an earlier reader: every slot is marked empty below, so old words never match.
     this.keys = new Int32Array(takeBuffer(width * slots * STRIDE * 4));

@@ -8,7 +8,7 @@ import { shownValue, type Anomaly, type ColumnSchema, type DataSchemaFile } from
 import { classifyString, FLOAT, INT, parsed } from '../profile/classify.js';
 import { identitySlots, stringSlot } from '../profile/hash.js';
 import { TextCache } from '../text-cache.js';
-import { cellAt, codeCounts, type Cell, type CellDictionary, type TableBatch } from '../table.js';
+import { cellAt, codeCounts, columnIndexes, type Cell, type CellDictionary, type TableBatch } from '../table.js';
 
 type Schema = z.output<typeof DataSchemaFile>;
 type Column = z.output<typeof ColumnSchema>;
@@ -89,12 +89,14 @@ export class SchemaValidator {
       if (named.has(column.name)) throw new Error(`schema lists column '${column.name}' twice`);
       named.add(column.name);
     }
-    const present = new Set(columns);
+    const indexes = columnIndexes(columns);
     const slots = identitySlots(columns.length);
+    this.activeAt = columns.map(() => undefined);
     const expected = (column: Column) => !options.environment || !column.environments?.not_in?.includes(options.environment);
     for (const column of schema.columns) {
       if (!expected(column)) continue;
-      if (!present.has(column.name)) {
+      const index = indexes.get(column.name);
+      if (index === undefined) {
         const required = column.presence.min_fraction > 0;
         this.structural.push({
           kind: 'missing_column',
@@ -106,9 +108,9 @@ export class SchemaValidator {
         });
         continue;
       }
-      this.active.push({
+      const entry: ActiveColumn = {
         column,
-        index: columns.indexOf(column.name),
+        index,
         check: checker(column),
         cache: new TextCache(),
         slotCells: new Array<string | null>(slots).fill(null),
@@ -117,13 +119,12 @@ export class SchemaValidator {
         codedBy: null,
         present: 0,
         missingSamples: { count: 0, samples: [], reasons: new Map() },
-      });
+      };
+      this.active.push(entry);
+      this.activeAt[index] = entry;
     }
-    this.activeAt = columns.map(() => undefined);
-    for (const entry of this.active) this.activeAt[entry.index] = entry;
-    const known = new Set(schema.columns.map((column) => column.name));
     for (const name of columns) {
-      if (!known.has(name)) this.structural.push({ kind: 'new_column', column: name, severity: 'warning', count: 0, description: `column '${name}' is not in the schema`, samples: [] });
+      if (!named.has(name)) this.structural.push({ kind: 'new_column', column: name, severity: 'warning', count: 0, description: `column '${name}' is not in the schema`, samples: [] });
     }
     if (options.duplicateRows) this.duplicates = { count: 0, samples: [], reasons: new Map() };
   }
