@@ -68,6 +68,28 @@ describe('onnx-inspect bundle', () => {
     expect(run.outputs['passed']).toBe('false');
   });
 
+  it('an empty or corrupt model at base-ref is one line naming the ref, nothing written', async () => {
+    const first = await runActionBundle('onnx-inspect', { files: { 'm.onnx': head }, inputs: { model: 'm.onnx' }, event: pr });
+    const ws = first.workspace;
+    const git = (...args: string[]) => execFileSync('git', ['-c', 'user.email=t@example.invalid', '-c', 'user.name=t', ...args], { cwd: ws, stdio: 'pipe' });
+    git('init', '-q');
+    for (const [bytes, expected] of [
+      [new Uint8Array(0), 'base model m.onnx at HEAD: is empty (0 bytes), expected an ONNX model'],
+      [head.subarray(0, head.byteLength - 9), 'base model m.onnx at HEAD: not an ONNX model: truncated or corrupt protobuf ('],
+    ] as const) {
+      writeFileSync(join(ws, 'm.onnx'), bytes);
+      git('add', 'm.onnx');
+      git('commit', '-qm', 'base');
+      writeFileSync(join(ws, 'm.onnx'), head);
+      const run = await runActionBundle('onnx-inspect', { inputs: { model: 'm.onnx', 'base-ref': 'HEAD' }, env: { GITHUB_WORKSPACE: ws }, event: pr });
+      expect(run.exitCode).toBe(1);
+      const lines = visible(run.stdout);
+      expect(lines).toHaveLength(1);
+      expect(lines[0]!.startsWith(`::error file=m.onnx::${expected}`)).toBe(true);
+      expect(run.outputFile).toBe('');
+    }
+  });
+
   it('a corrupt model is one clear annotated line, nothing written', async () => {
     const run = await runActionBundle('onnx-inspect', { inputs: { model: 'm.onnx' }, files: { 'm.onnx': head.subarray(0, head.byteLength - 9) }, event: pr });
     expect(run.exitCode).toBe(1);

@@ -1,5 +1,5 @@
 import { spawn } from 'node:child_process';
-import { mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -48,7 +48,8 @@ export async function runActionBundle(name: string, options: ActionRunOptions = 
   const workspace = join(base, 'workspace');
   const runnerTemp = join(base, 'runner-temp');
   const commands = join(base, 'file-commands');
-  for (const dir of [workspace, runnerTemp, commands]) mkdirSync(dir, { recursive: true });
+  const machineTemp = join(base, 'tmp');
+  for (const dir of [workspace, runnerTemp, commands, machineTemp]) mkdirSync(dir, { recursive: true });
   for (const [path, content] of Object.entries(options.files ?? {})) {
     mkdirSync(dirname(join(workspace, path)), { recursive: true });
     writeFileSync(join(workspace, path), content);
@@ -83,6 +84,8 @@ export async function runActionBundle(name: string, options: ActionRunOptions = 
     GITHUB_RUN_ATTEMPT: '1',
     GITHUB_ACTOR: 'Codertocat',
     RUNNER_TEMP: runnerTemp,
+    // The machine's temp directory (os.tmpdir(), and the native libraries'), checked like RUNNER_TEMP.
+    TMPDIR: machineTemp,
     RUNNER_OS: 'Linux',
     RUNNER_ARCH: 'X64',
   };
@@ -106,6 +109,11 @@ export async function runActionBundle(name: string, options: ActionRunOptions = 
 
   const entry = join(options.distDir ?? join(REPO_ROOT, 'dist'), `${name}.js`);
   const { exitCode, stdout, stderr } = await spawnNode(entry, env, workspace, options.timeoutMs ?? 60_000);
+  // Actions clean up after themselves: outside GitHub's runners nothing empties the temp directories.
+  for (const [label, dir] of [['RUNNER_TEMP', runnerTemp], ['TMPDIR', machineTemp]] as const) {
+    const leftovers = readdirSync(dir);
+    if (leftovers.length > 0) throw new Error(`${name} left ${leftovers.join(', ')} in ${label}\n${stdout}\n${stderr}`);
+  }
   const outputFile = readFileSync(files.output, 'utf8');
   return {
     exitCode,

@@ -1,5 +1,5 @@
 import { spawn } from 'node:child_process';
-import { mkdtemp, readFile, stat } from 'node:fs/promises';
+import { mkdtemp, readFile, rm, stat } from 'node:fs/promises';
 import { homedir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -235,7 +235,16 @@ function isForkPullRequest(event: Record<string, unknown> | undefined): boolean 
 
 /** Run the user's converter with {input}/{output} filled in; its output must be an ONNX model that passes the checker. */
 async function runConverter(command: string, inputPath: string, tempDir: string, timeoutSeconds: number, logger: Logger): Promise<Uint8Array> {
-  const output = join(await mkdtemp(join(tempDir, 'modelgate-convert-')), 'model.onnx');
+  const dir = await mkdtemp(join(tempDir, 'modelgate-convert-'));
+  try {
+    return await convertInto(join(dir, 'model.onnx'), command, inputPath, timeoutSeconds, logger);
+  } finally {
+    // Outside a runner (the CLI, other CIs) nothing else empties the temp directory.
+    await rm(dir, { recursive: true, force: true });
+  }
+}
+
+async function convertInto(output: string, command: string, inputPath: string, timeoutSeconds: number, logger: Logger): Promise<Uint8Array> {
   // POSIX shells take single quotes; cmd.exe only double quotes (which paths cannot contain on Windows).
   const quote = (path: string) => (process.platform === 'win32' ? `"${path}"` : `'${path.replace(/'/g, "'\\''")}'`);
   const line = command.replace(/\{input\}/g, quote(inputPath)).replace(/\{output\}/g, quote(output));

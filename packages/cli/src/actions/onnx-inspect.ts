@@ -1,10 +1,9 @@
 import { execFile } from 'node:child_process';
-import { mkdtemp, writeFile } from 'node:fs/promises';
-import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { BYTE_SIZE_PATTERN, ConfigurationError, defineAction, input, InputDataError, parseByteSize, parsePercent, PERCENT_PATTERN, type Config, sha256Hex } from '@modelgate/core';
 import {
   checkModel,
+  decodeModel,
   diffFigures,
   evaluateBudgets,
   inspectModel,
@@ -12,6 +11,7 @@ import {
   resolveExternalData,
   type BudgetOptions,
   type ModelFigures,
+  type ModelProto,
 } from '@modelgate/onnx';
 import { renderInspectSummary } from '@modelgate/report';
 import { workspacePath, writeArtifact } from '../files.js';
@@ -55,7 +55,7 @@ export const onnxInspect = defineAction({
       const basePath = workspacePath(environment.workspace, inputs.base);
       base = (await figuresOf(basePath.absolute, basePath.shown)).figures;
     } else if (inputs['base-ref']) {
-      base = await baseFromGit(environment.workspace, environment.tempDir, inputs['base-ref'], model.shown);
+      base = await baseFromGit(environment.workspace, inputs['base-ref'], model.shown);
     }
 
     const budgets = evaluateBudgets(head.figures, base, budgetOptions(inputs, config));
@@ -105,7 +105,7 @@ async function figuresOf(absolute: string, shown: string) {
   return { figures, problems: checkModel(loaded.model) };
 }
 
-async function baseFromGit(workspace: string, tempDir: string, ref: string, path: string): Promise<ModelFigures | undefined> {
+async function baseFromGit(workspace: string, ref: string, path: string): Promise<ModelFigures | undefined> {
   let bytes: Buffer;
   try {
     ({ stdout: bytes } = (await run('git', ['show', `${ref}:${path}`], { cwd: workspace, encoding: 'buffer', maxBuffer: 2 ** 31 })) as unknown as { stdout: Buffer });
@@ -117,14 +117,16 @@ async function baseFromGit(workspace: string, tempDir: string, ref: string, path
       field: 'base-ref',
     });
   }
-  const dir = await mkdtemp(join(tempDir, 'modelgate-base-'));
-  const file = join(dir, 'base.onnx');
-  await writeFile(file, bytes);
-  const loaded = await loadModel(file).catch((error: unknown) => {
+  // Decoded in memory: a temp copy of the model would outlive the run wherever the temp directory is never emptied.
+  let model: ModelProto;
+  try {
+    if (bytes.byteLength === 0) throw new InputDataError('is empty (0 bytes), expected an ONNX model', { file: path });
+    model = decodeModel(bytes, path);
+  } catch (error) {
     if (error instanceof InputDataError) throw new InputDataError(`base model ${path} at ${ref}: ${error.message}`, { file: path });
     throw error;
-  });
-  return inspectModel(loaded.model, { path: `${ref}:${path}`, sha256: sha256Hex(bytes), fileBytes: bytes.byteLength, externalBytes: 0 });
+  }
+  return inspectModel(model, { path: `${ref}:${path}`, sha256: sha256Hex(bytes), fileBytes: bytes.byteLength, externalBytes: 0 });
 }
 
 function budgetOptions(inputs: { 'max-bytes'?: string | undefined; 'max-parameters'?: number | undefined; 'max-growth'?: string | undefined; 'allowed-ops': string[]; 'max-opset'?: number | undefined; 'target-runtime'?: string | undefined }, config: Config | undefined): BudgetOptions {
