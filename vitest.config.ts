@@ -6,5 +6,6 @@ export default defineConfig({
     exclude: ['test/integration/**', '**/node_modules/**'],
     testTimeout: 30_000,
     pool: 'forks',
+    globalSetup: ['test/harness/temp-root.ts'],
   },
 });

@@ -5,5 +5,6 @@ export default defineConfig({
     include: ['test/integration/**/*.test.ts'],
     testTimeout: 120_000,
     pool: 'forks',
+    globalSetup: ['test/harness/temp-root.ts'],
   },
 });

@@ -1,5 +1,5 @@
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -9,7 +9,21 @@ import { VERSION } from '../packages/cli/src/version.js';
 import { REPO_ROOT } from './harness/run-action.js';
 
 function modelgate(...args: string[]): { status: number | null; stdout: string; stderr: string } {
-  const result = spawnSync(process.execPath, [join(REPO_ROOT, 'bin', 'modelgate.js'), ...args], { encoding: 'utf8', cwd: REPO_ROOT });
+  return spawnModelgate(args, REPO_ROOT);
+}
+
+// onnxruntime keeps its telemetry (and its temp files) quiet when one of these says it runs in CI.
+const CI_VARIABLES = ['CI', 'TF_BUILD', 'GITHUB_ACTIONS', 'GITLAB_CI', 'CIRCLECI', 'TRAVIS', 'JENKINS_URL', 'CODEBUILD_BUILD_ID', 'BUILDKITE', 'TEAMCITY_VERSION', 'APPVEYOR', 'BITBUCKET_BUILD_NUMBER'];
+
+/** Runs the CLI as on a laptop, with a temp directory of its own that it must leave empty: nothing else cleans it there. */
+function spawnModelgate(args: string[], cwd: string): { status: number | null; stdout: string; stderr: string } {
+  const temp = mkdtempSync(join(tmpdir(), 'modelgate-cli-temp-'));
+  const env: NodeJS.ProcessEnv = { ...process.env, TMPDIR: temp };
+  // The test run turns onnxruntime's telemetry off for itself: the CLI has to do so on its own.
+  for (const name of [...CI_VARIABLES, 'ORT_DISABLE_TELEMETRY']) delete env[name];
+  const result = spawnSync(process.execPath, [join(REPO_ROOT, 'bin', 'modelgate.js'), ...args], { encoding: 'utf8', cwd, env });
+  const leftovers = readdirSync(temp);
+  if (leftovers.length > 0) throw new Error(`modelgate ${args.join(' ')} left ${leftovers.join(', ')} in its temp directory`);
   return { status: result.status, stdout: result.stdout, stderr: result.stderr };
 }
 
@@ -120,7 +134,7 @@ describe('modelgate inspect / optimize (same code as the onnx-inspect action)', 
 describe('modelgate demo (npm start)', () => {
   it('runs the whole pipeline on the bundled example and releases 1.0.0, then 2.0.0 for the PR', () => {
     const dir = mkdtempSync(join(tmpdir(), 'modelgate-demo-'));
-    const result = spawnSync(process.execPath, [join(REPO_ROOT, 'bin', 'modelgate.js'), 'demo'], { encoding: 'utf8', cwd: dir });
+    const result = spawnModelgate(['demo'], dir);
     expect(result.stderr).toBe('');
     expect(result.status).toBe(0);
     const lines = result.stdout.split('\n');

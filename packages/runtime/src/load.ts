@@ -63,6 +63,7 @@ export function packageDirIn(dir: string): string | undefined {
  * Throws an Error with a one-line message; callers add context.
  */
 export function loadOrtPackage(packageDir: string): OrtModule {
+  keepOrtTelemetryOff();
   const req = nodeModule.createRequire(join(packageDir, 'package.json'));
   let loaded: unknown;
   try {
@@ -78,6 +79,18 @@ export function loadOrtPackage(packageDir: string): OrtModule {
   ].filter((name) => name !== undefined);
   if (missing.length > 0) throw new Error(`${packageDir} does not look like onnxruntime-node (no ${missing.join(', ')})`);
   return module as OrtModule;
+}
+
+/**
+ * onnxruntime-node 1.30 reports usage to Microsoft from Linux and macOS too: a device id, the OS, the
+ * process path and session events, queued under ~/.cache and uploaded when the network allows, with
+ * files left in the temp directory on every run. It stays quiet when a CI variable is set (CI,
+ * GITHUB_ACTIONS, GITLAB_CI, …), but not for the CLI on a laptop. A tool run on private models should
+ * not report unasked, so it is off unless the user set ORT_DISABLE_TELEMETRY themselves. The library
+ * reads the variable once, when it starts: it has to be in the process environment before the first load.
+ */
+export function keepOrtTelemetryOff(env: NodeJS.ProcessEnv = process.env): void {
+  env['ORT_DISABLE_TELEMETRY'] ??= '1';
 }
 
 function describeLoadError(error: unknown): string {
