@@ -1,3 +1,4 @@
+import { existsSync } from 'node:fs';
 import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -170,18 +171,20 @@ describe('collectReport', () => {
   it('stages canonical names plus pr.json and hands them to upload', async () => {
     await writeFile(join(dir, 'm.json'), metricsText);
     await writeFile(join(dir, 'v.json'), validationText);
-    const calls: Array<{ name: string; files: string[]; root: string }> = [];
+    const calls: Array<{ name: string; files: string[]; root: string; pr: string }> = [];
     const result = await collectReport({
       files: { metrics: join(dir, 'm.json'), validation: join(dir, 'v.json') },
       pr: { number: PR, headSha: HEAD, baseRepo: `${OWNER}/${REPO}` },
       directory: join(dir, 'stage'),
       upload: async (name, files, root) => {
-        calls.push({ name, files, root });
+        calls.push({ name, files, root, pr: await readFile(join(root, 'pr.json'), 'utf8') });
       },
     });
     expect(result).toEqual({ name: 'modelgate-report', files: ['metrics.json', 'validation.json', 'pr.json'] });
     expect(calls[0]?.root).toBe(join(dir, 'stage'));
-    expect(JSON.parse(await readFile(join(dir, 'stage', 'pr.json'), 'utf8'))).toEqual(JSON.parse(prText()));
+    expect(JSON.parse(calls[0]!.pr)).toEqual(JSON.parse(prText()));
+    // The staging copies are gone once uploaded.
+    expect(existsSync(join(dir, 'stage'))).toBe(false);
   });
 
   it('refuses an invalid file before uploading anything', async () => {
@@ -190,6 +193,7 @@ describe('collectReport', () => {
     const collect = collectReport({ files: { metrics: join(dir, 'm.json') }, pr: { number: PR, headSha: HEAD, baseRepo: `${OWNER}/${REPO}` }, directory: join(dir, 'stage'), upload: async () => void (uploaded = true) });
     await expect(collect).rejects.toThrow('expected a modelgate metrics.json');
     expect(uploaded).toBe(false);
+    expect(existsSync(join(dir, 'stage'))).toBe(false);
   });
 
   it('round-trips through the real @actions/artifact client and fetchReport', async () => {

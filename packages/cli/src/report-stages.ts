@@ -9,7 +9,7 @@
  *   after inflating, no traversal, every file validated as a modelgate artifact, and the PR to
  *   comment on verified against GitHub's own workflow_run payload, never taken from pr.json alone.
  */
-import { copyFile, mkdir, readFile, writeFile } from 'node:fs/promises';
+import { copyFile, mkdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { inflateRawSync } from 'node:zlib';
 import { z } from 'zod';
@@ -58,7 +58,7 @@ export interface PrepareUploadOptions {
   /** Report files by kind; `metrics` is required, the others are included when given. */
   files: Partial<Record<ReportKind, string>>;
   pr: ReportPullRequest;
-  /** Empty staging directory (e.g. `$RUNNER_TEMP/modelgate-report`). */
+  /** Staging directory that does not exist yet (e.g. `$RUNNER_TEMP/modelgate-report-<run>`); collectReport removes it. */
   directory: string;
 }
 
@@ -94,9 +94,14 @@ export interface CollectReportOptions extends PrepareUploadOptions {
 
 export async function collectReport(options: CollectReportOptions): Promise<{ name: string; files: string[] }> {
   const name = options.name ?? DEFAULT_ARTIFACT_NAME;
-  const prepared = await prepareUpload(options);
-  await (options.upload ?? uploadWithActionsArtifact())(name, prepared.files, prepared.directory);
-  return { name, files: prepared.files.map((file) => file.slice(prepared.directory.length + 1)) };
+  try {
+    const prepared = await prepareUpload(options);
+    await (options.upload ?? uploadWithActionsArtifact())(name, prepared.files, prepared.directory);
+    return { name, files: prepared.files.map((file) => file.slice(prepared.directory.length + 1)) };
+  } finally {
+    // The staged copies were only for the upload.
+    await rm(options.directory, { recursive: true, force: true });
+  }
 }
 
 /** The real upload, through the Actions results service. Imported lazily: it is large. */
