@@ -6,7 +6,12 @@ import { VERSION } from './version.js';
 
 /** Writes one artifact atomically (see writeArtifacts). */
 export async function writeArtifact<K extends ArtifactKind>(path: string, kind: K, body: ArtifactBody<K>): Promise<void> {
-  await writeFilesAtomic([{ path, content: serializeArtifactParts(kind, body, VERSION) }]);
+  await writeFilesAtomic([artifactFile(path, kind, body)]);
+}
+
+/** An artifact as one of the files writeFilesAtomic writes together (validated when it is rendered). */
+export function artifactFile<K extends ArtifactKind>(path: string, kind: K, body: ArtifactBody<K>): { path: string; content: Iterable<string> } {
+  return { path, content: serializeArtifactParts(kind, body, VERSION) };
 }
 
 /**
@@ -14,7 +19,7 @@ export async function writeArtifact<K extends ArtifactKind>(path: string, kind: 
  * of many thousand columns can be more text than one string may hold.
  */
 export async function writeArtifacts(artifacts: readonly { [K in ArtifactKind]: { path: string; kind: K; body: ArtifactBody<K> } }[ArtifactKind][]): Promise<void> {
-  await writeFilesAtomic(artifacts.map(({ path, kind, body }) => ({ path, content: serializeArtifactParts(kind, body as never, VERSION) })));
+  await writeFilesAtomic(artifacts.map(({ path, kind, body }) => artifactFile(path, kind, body as never)));
 }
 
 /** Removes the artifacts an earlier run left at these paths (files modelgate did not write stay: see removeStaleFiles). */

@@ -39,15 +39,6 @@ export const dataValidate = defineAction({
     'drift-json': 'Path of drift.json (empty without reference data).',
   },
   async run({ inputs, config, environment, logger, setOutput, summary, progress }) {
-    const dataInput = inputs.data ?? config?.data?.holdout ?? config?.data?.train;
-    if (!dataInput) throw new ConfigurationError("input 'data' is required (or set `data.holdout` in modelgate.yml)", { field: 'data' });
-    const data = workspacePath(environment.workspace, dataInput);
-    const read = readOptions(config);
-    const schemaInput = inputs.schema ?? config?.schema;
-    const schemaPath = schemaInput ? workspacePath(environment.workspace, schemaInput) : undefined;
-    const referenceInput = inputs.reference ?? config?.data?.reference ?? (config?.data?.train !== dataInput ? config?.data?.train : undefined);
-    const reference = referenceInput ? workspacePath(environment.workspace, referenceInput) : undefined;
-
     const at = (kind: string) => {
       const { absolute, shown } = workspacePath(environment.workspace, `${inputs['out-dir']}/${kind}.json`);
       return { path: absolute, shown };
@@ -56,6 +47,14 @@ export const dataValidate = defineAction({
     // reference, leaves none of an earlier run's there (files of those names that are not
     // data-validate's artifacts are the user's, and stay).
     await removeStaleArtifacts((['validation', 'profile', 'drift'] as const).map((kind) => ({ path: at(kind).path, kind })));
+    const dataInput = inputs.data ?? config?.data?.holdout ?? config?.data?.train;
+    if (!dataInput) throw new ConfigurationError("input 'data' is required (or set `data.holdout` in modelgate.yml)", { field: 'data' });
+    const data = workspacePath(environment.workspace, dataInput);
+    const read = readOptions(config);
+    const schemaInput = inputs.schema ?? config?.schema;
+    const schemaPath = schemaInput ? workspacePath(environment.workspace, schemaInput) : undefined;
+    const referenceInput = inputs.reference ?? config?.data?.reference ?? (config?.data?.train !== dataInput ? config?.data?.train : undefined);
+    const reference = referenceInput ? workspacePath(environment.workspace, referenceInput) : undefined;
 
     const chunkRunner = bundledChunkRunner();
     const schema = schemaPath ? parseArtifact('schema', await readText(schemaPath.absolute, schemaPath.shown, 'schema'), schemaPath.shown) : undefined;

@@ -2,7 +2,7 @@ import { readFile, stat } from 'node:fs/promises';
 import { homedir } from 'node:os';
 import { basename, dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { ConfigurationError, defineAction, input, parseArtifact, writeFileAtomic, type Config, type Logger, sha256Hex } from '@modelgate/core';
+import { ConfigurationError, defineAction, input, parseArtifact, writeFilesAtomic, type Config, type Logger, sha256Hex } from '@modelgate/core';
 import { openTable } from '@modelgate/data';
 import { perClassByLabel, parseGate, type MetricView } from '@modelgate/metrics';
 import { encodeModel, inspectModel, loadModel, nonTensorOutputs, stripZipMap } from '@modelgate/onnx';
@@ -10,7 +10,7 @@ import { createSession, ortCacheDir, provisionOnnxRuntime, scoreTable } from '@m
 import { renderEvalSummary } from '@modelgate/report';
 import { assembleMetrics } from '../eval/assemble.js';
 import { predictionsCsv } from '../eval/predictions.js';
-import { startSha256File, workspacePath, writeArtifact } from '../files.js';
+import { artifactFile, removeStaleArtifacts, startSha256File, workspacePath } from '../files.js';
 import { hostServices } from '../services.js';
 import { loadRegistryBaseline, registryCredentialInputs, type RegistryCredentialInputs } from '../registry-baseline.js';
 
@@ -54,6 +54,13 @@ export const modelEval = defineAction({
   },
   async run({ inputs, config, configFile, environment, logger, setOutput, setSecret, summary, progress }) {
     for (const secret of [inputs['registry-password'], inputs['github-token']]) if (secret) setSecret(secret);
+    const out = workspacePath(environment.workspace, inputs.out);
+    const predictions = inputs['predictions-out'] ? workspacePath(environment.workspace, inputs['predictions-out']) : undefined;
+    // A run that fails must not leave an earlier run's metrics.json for model-report or model-release to
+    // take as this one's; unless that file is the baseline this run compares against.
+    const baselineSource = inputs.baseline ?? config?.baseline;
+    const baselineIsOut = baselineSource !== undefined && baselineSource !== 'cache' && baselineSource !== 'registry' && workspacePath(environment.workspace, baselineSource).absolute === out.absolute;
+    if (!baselineIsOut) await removeStaleArtifacts([{ path: out.absolute, kind: 'metrics' }]);
     const pick = <T>(value: T | undefined, fallback: T | undefined, field: string, where: string): T => {
       const chosen = value ?? fallback;
       if (chosen === undefined) throw new ConfigurationError(`input '${field}' is required (or set \`${where}\` in modelgate.yml)`, { field });
@@ -90,7 +97,7 @@ export const modelEval = defineAction({
     // The file's own bytes unless ZipMap was rewritten: re-encoding took ~0.1 s even for a small model.
     const session = await createSession(provisioned.ort, model === loaded.model ? loaded.bytes : encodeModel(model), { name: modelPath.shown });
 
-    const baseline = await loadBaseline(inputs.baseline ?? config?.baseline, modelName, environment, logger, config?.registry, registryCredentialInputs(inputs));
+    const baseline = await loadBaseline(baselineSource, modelName, environment, logger, config?.registry, registryCredentialInputs(inputs));
     const read = { batchRows: inputs['batch-size']!, ...readOptions(config) };
     const table = await openTable(dataPath.absolute, read, dataPath.shown);
     // Hashed while the model scores it (the file's bytes are in the page cache by then).
@@ -121,14 +128,9 @@ export const modelEval = defineAction({
       data: { path: dataPath.shown, sha256: await dataSha, bytes: (await stat(dataPath.absolute)).size, label },
       logger,
     });
-    const out = workspacePath(environment.workspace, inputs.out);
-    await writeArtifact(out.absolute, 'metrics', assembled.body);
-    if (inputs['predictions-out']) {
-      const predictions = workspacePath(environment.workspace, inputs['predictions-out']);
-      await writeFileAtomic(predictions.absolute, predictionsCsv(scored, assembled));
-      logger.info(`predictions written to ${predictions.shown}`);
-    }
-    if ((inputs.baseline ?? config?.baseline) === 'cache') await saveBaseline(modelName, out.absolute, environment, logger);
+    await writeFilesAtomic([artifactFile(out.absolute, 'metrics', assembled.body), ...(predictions ? [{ path: predictions.absolute, content: predictionsCsv(scored, assembled) }] : [])]);
+    if (predictions) logger.info(`predictions written to ${predictions.shown}`);
+    if (baselineSource === 'cache') await saveBaseline(modelName, out.absolute, environment, logger);
 
     const body = assembled.body;
     const metric = (name: string) => body.metrics[name] ?? '';

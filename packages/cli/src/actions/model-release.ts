@@ -41,7 +41,7 @@ import {
   verifyBlob,
   isReleaseVersionTag,
 } from '@modelgate/registry';
-import { workspacePath, writeArtifact } from '../files.js';
+import { removeStaleArtifacts, workspacePath, writeArtifact } from '../files.js';
 import { VERSION } from '../version.js';
 import { openRegistryClient, parseRegistryRef, registryCredentialInputs, registryCredentials, type RegistryCredentialInputs } from '../registry-baseline.js';
 
@@ -92,6 +92,9 @@ export const modelRelease = defineAction({
     'release-json': 'Path of the written release.json.',
   },
   async run({ inputs, config, environment, logger, setOutput, setSecret, summary }) {
+    const out = workspacePath(environment.workspace, inputs.out);
+    // A release that fails must not leave an earlier run's release.json naming a version it did not publish.
+    await removeStaleArtifacts([{ path: out.absolute, kind: 'release' }]);
     const modelPath = inputs.model ?? config?.model;
     if (!modelPath) throw new ConfigurationError("input 'model' is required (or set `model` in modelgate.yml)", { field: 'model' });
     const version = inputs.version.trim();
@@ -214,7 +217,6 @@ export const modelRelease = defineAction({
 
     async function finish(result: { decided: NextVersion; previous: string | undefined; digest: string; manifest: Manifest; unchanged: boolean; aliases: string[] }): Promise<undefined> {
       const ref = target.kind === 'github' ? `${target.where}@${tagPrefix}${result.decided.version}` : `${to}:${result.decided.version}`;
-      const out = workspacePath(environment.workspace, inputs.out);
       const listed = releaseFiles(result.manifest);
       // ReleaseFile's `version` is the model's semver (it replaces the envelope's format version,
       // which ArtifactBody omits), hence the widening cast.

@@ -1,6 +1,6 @@
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { configLineFinder, ConfigurationError, defineAction, input, parseArtifact, writeFileAtomic, type Artifact, type ArtifactKind, type Logger, type RunEnvironment } from '@modelgate/core';
+import { configLineFinder, ConfigurationError, defineAction, input, parseArtifact, writeFilesAtomic, type Artifact, type ArtifactKind, type Logger, type RunEnvironment } from '@modelgate/core';
 import { createGitHubClient, isPermissionDenied, MissingPermissionError, publishCheckRun, truncateMarkdown, upsertStickyComment, type CheckAnnotation, type GitHubClient } from '@modelgate/github';
 import { renderCharts, renderDataSummary, renderInspectSummary, renderMetricDiff, renderModelCard, renderModelCardJson } from '@modelgate/report';
 import { workspacePath } from '../files.js';
@@ -125,9 +125,12 @@ export const modelReport = defineAction({
     sections.push(`<sub>modelgate ${VERSION}${runUrl ? ` · [run](${runUrl})` : ''}</sub>`);
     const body = sections.join('\n');
     const cardInput = { name, ...(inputs.version ? { version: inputs.version } : {}), metrics, ...(inspect ? { inspect } : {}), ...(validation ? { validation } : {}), ...(drift ? { drift } : {}), ...(config?.card ? { card: config.card } : {}) };
-    await writeFileAtomic(at(inputs['comment-out']).absolute, `${body}\n`);
-    await writeFileAtomic(at(inputs['card-out']).absolute, renderModelCard(cardInput));
-    await writeFileAtomic(at(inputs['card-json-out']).absolute, `${JSON.stringify(renderModelCardJson(cardInput), null, 2)}\n`);
+    // The comment and both forms of the card come from the same artifacts: all three or none.
+    await writeFilesAtomic([
+      { path: at(inputs['comment-out']).absolute, content: `${body}\n` },
+      { path: at(inputs['card-out']).absolute, content: renderModelCard(cardInput) },
+      { path: at(inputs['card-json-out']).absolute, content: `${JSON.stringify(renderModelCardJson(cardInput), null, 2)}\n` },
+    ]);
     summary.push(body);
 
     const failed = !metrics.passed || (validation !== undefined && !validation.passed) || (drift?.dataset_drift ?? false);

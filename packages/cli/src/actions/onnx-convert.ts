@@ -3,12 +3,12 @@ import { mkdtemp, readFile, rm, stat } from 'node:fs/promises';
 import { homedir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { ConfigurationError, defineAction, formatCount, input, InputDataError, writeFileAtomic, type Logger, sha256Hex } from '@modelgate/core';
+import { ConfigurationError, defineAction, formatCount, input, InputDataError, writeFilesAtomic, type Logger, sha256Hex } from '@modelgate/core';
 import { checkParity, convertTreeModel, encodeOnnx, type ParityReport } from '@modelgate/convert';
 import { openTable } from '@modelgate/data';
 import { assertValidModel, decodeModel, inspectModel, loadModel } from '@modelgate/onnx';
 import { batchToFeeds, createSession, ortCacheDir, planInputs, planOutputs, provisionOnnxRuntime, type OrtModule } from '@modelgate/runtime';
-import { workspacePath, writeArtifact } from '../files.js';
+import { artifactFile, removeStaleArtifacts, workspacePath } from '../files.js';
 import { hostServices } from '../services.js';
 
 export const onnxConvert = defineAction({
@@ -46,6 +46,9 @@ export const onnxConvert = defineAction({
   async run({ inputs, config, environment, logger, setOutput, summary }) {
     const source = workspacePath(environment.workspace, inputs.model);
     const out = workspacePath(environment.workspace, inputs.out);
+    const report = workspacePath(environment.workspace, inputs['report-out']);
+    // A run that fails must not leave an earlier run's convert.json describing a model it did not write.
+    await removeStaleArtifacts([{ path: report.absolute, kind: 'convert' }]);
     const sourceBytes = await readSource(source.absolute, source.shown);
     let onnx: Uint8Array;
     let parity: ParityReport | undefined;
@@ -100,22 +103,22 @@ export const onnxConvert = defineAction({
       }
     }
 
-    await writeFileAtomic(out.absolute, onnx);
     const passed = parity?.passed ?? true;
-    await writeArtifact(workspacePath(environment.workspace, inputs['report-out']).absolute, 'convert', {
+    // The model and its report are written together or not at all.
+    await writeFilesAtomic([{ path: out.absolute, content: onnx }, artifactFile(report.absolute, 'convert', {
       source: { path: source.shown, sha256: sha256Hex(sourceBytes), bytes: sourceBytes.byteLength, format, ...(objective ? { objective } : {}), ...(libraryVersion ? { library_version: libraryVersion } : {}) },
       output: { path: out.shown, sha256: sha256Hex(onnx), bytes: onnx.byteLength },
       target_opset: { 'ai.onnx': inputs['target-opset']!, ...(format === 'command' ? {} : { 'ai.onnx.ml': 3 }) },
       ...(inputs.from === 'command' ? { command: inputs.command } : {}),
       ...(parity ? { parity: { rows: parity.rows, max_abs_diff: parity.max_abs_diff, label_agreement: parity.label_agreement, tolerance: parity.tolerance, passed: parity.passed } } : {}),
       passed,
-    });
+    })]);
     setOutput('passed', passed);
     setOutput('model', out.shown);
     setOutput('bytes', onnx.byteLength);
     setOutput('max-abs-diff', parity?.max_abs_diff ?? '');
     setOutput('label-agreement', parity?.label_agreement ?? '');
-    setOutput('convert-json', workspacePath(environment.workspace, inputs['report-out']).shown);
+    setOutput('convert-json', report.shown);
     summary.push(
       `### ${passed ? '✅' : '❌'} Converted ${'`'}${source.shown}${'`'} (${format}${objective ? `, ${objective}` : ''}) → ${'`'}${out.shown}${'`'}, ${formatCount(onnx.byteLength)} bytes\n\n` +
         (parity ? `Parity on ${parity.rows} rows: max abs diff ${parity.max_abs_diff.toExponential(2)} (tolerance ${parity.tolerance}), label agreement ${parity.label_agreement ?? '—'}.\n` : 'No parity data given.\n'),

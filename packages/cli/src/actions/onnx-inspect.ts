@@ -14,7 +14,7 @@ import {
   type ModelProto,
 } from '@modelgate/onnx';
 import { renderInspectSummary } from '@modelgate/report';
-import { workspacePath, writeArtifact } from '../files.js';
+import { removeStaleArtifacts, workspacePath, writeArtifact } from '../files.js';
 
 const run = promisify(execFile);
 
@@ -45,6 +45,9 @@ export const onnxInspect = defineAction({
     'inspect-json': 'Path of the written inspect.json.',
   },
   async run({ inputs, config, environment, logger, setOutput, summary }) {
+    const out = workspacePath(environment.workspace, inputs.out);
+    // A run that fails must not leave an earlier run's inspect.json for model-report to show as this one's.
+    await removeStaleArtifacts([{ path: out.absolute, kind: 'inspect' }]);
     const modelPath = inputs.model ?? config?.model;
     if (!modelPath) throw new ConfigurationError("input 'model' is required (or set `model` in modelgate.yml)", { field: 'model' });
     const model = workspacePath(environment.workspace, modelPath);
@@ -65,7 +68,6 @@ export const onnxInspect = defineAction({
       (problem.severity === 'error' ? logger.error : logger.warning).call(logger, `${problem.where}: ${problem.message}`, { file: model.shown, title: 'ONNX checker' });
     }
     const passed = errors.length === 0 && budgets.every((budget) => budget.passed);
-    const out = workspacePath(environment.workspace, inputs.out);
     const body = {
       ...head.figures,
       ...(base ? { base } : {}),
