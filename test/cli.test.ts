@@ -1,5 +1,5 @@
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -152,5 +152,28 @@ describe('modelgate demo (npm start)', () => {
     for (const file of ['pr/comment.md', 'main/model-card.md', 'main/metrics.json', 'drifted/drift.json', 'registry/index.json', 'models/tumor.onnx']) {
       expect(statSync(join(dir, 'modelgate-out/demo', file)).size, file).toBeGreaterThan(0);
     }
+  });
+
+  it('replaces only a directory of its own: never the current one, nor one it did not write', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'modelgate-demo-'));
+    writeFileSync(join(dir, 'train.py'), 'print(1)\n');
+    mkdirSync(join(dir, 'mine'));
+    writeFileSync(join(dir, 'mine', 'notes.txt'), 'keep\n');
+    expect(spawnModelgate(['demo', '--out-dir', '.'], dir)).toMatchObject({
+      status: 1,
+      stderr: "modelgate: out-dir . holds the current directory; the demo replaces its out-dir, so give it a directory of its own (default modelgate-out/demo)\n",
+    });
+    expect(spawnModelgate(['demo', '--out-dir', '..'], join(dir, 'mine')).status).toBe(1);
+    expect(spawnModelgate(['demo', '--out-dir', 'mine'], dir)).toMatchObject({
+      status: 1,
+      stderr: 'modelgate: out-dir mine is not empty and was not written by modelgate demo, which replaces its out-dir; give it a new or empty directory\n',
+    });
+    expect(readdirSync(dir).sort()).toEqual(['mine', 'train.py']);
+    expect(readFileSync(join(dir, 'mine', 'notes.txt'), 'utf8')).toBe('keep\n');
+    // Its own directory it replaces, run after run.
+    expect(spawnModelgate(['demo', '--out-dir', 'out', '--quiet'], dir).status).toBe(0);
+    writeFileSync(join(dir, 'out', 'extra.txt'), 'x');
+    expect(spawnModelgate(['demo', '--out-dir', 'out', '--quiet'], dir).status).toBe(0);
+    expect(readdirSync(join(dir, 'out'))).not.toContain('extra.txt');
   });
 });

@@ -6,11 +6,11 @@
  * Every step is the same action definition the GitHub Actions run.
  */
 import { createWriteStream, existsSync } from 'node:fs';
-import { copyFile, mkdir, readFile, rm, writeFile } from 'node:fs/promises';
-import { dirname, join, relative, resolve } from 'node:path';
+import { copyFile, mkdir, readdir, readFile, rm, writeFile } from 'node:fs/promises';
+import { dirname, isAbsolute, join, relative, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { performance } from 'node:perf_hooks';
-import { defineAction, input, runAction, type ActionDefinition, type InputShape } from '@modelgate/core';
+import { ConfigurationError, defineAction, input, runAction, type ActionDefinition, type InputShape } from '@modelgate/core';
 import { incomeCsvChunks } from '@modelgate/data';
 import { dataValidate, inferSchemaCommand } from './actions/data-validate.js';
 import { modelEval } from './actions/model-eval.js';
@@ -31,6 +31,34 @@ function packageRoot(): string {
   return dir;
 }
 
+/** Left in the demo's directory: the next run replaces only a directory that has it. */
+const DEMO_MARKER = '.modelgate-demo';
+
+/**
+ * Empties `out` for a new demo. It is removed whole, so it must be the demo's own: new, empty, or
+ * written by an earlier demo; never the current directory or one above it.
+ */
+async function replaceDemoDirectory(out: string, workspace: string, shown: string): Promise<void> {
+  const up = relative(out, workspace);
+  if (up === '' || (!up.startsWith('..') && !isAbsolute(up))) {
+    throw new ConfigurationError(`out-dir ${shown} holds the current directory; the demo replaces its out-dir, so give it a directory of its own (default modelgate-out/demo)`, { field: 'out-dir' });
+  }
+  let entries: string[] | undefined;
+  try {
+    entries = await readdir(out);
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code;
+    if (code === 'ENOTDIR') throw new ConfigurationError(`out-dir ${shown} is a file, expected a directory`, { field: 'out-dir' });
+    if (code !== 'ENOENT') throw error;
+  }
+  if (entries !== undefined && entries.length > 0 && !entries.includes(DEMO_MARKER)) {
+    throw new ConfigurationError(`out-dir ${shown} is not empty and was not written by modelgate demo, which replaces its out-dir; give it a new or empty directory`, { field: 'out-dir' });
+  }
+  await rm(out, { recursive: true, force: true });
+  await mkdir(out, { recursive: true });
+  await writeFile(join(out, DEMO_MARKER), 'Written by modelgate demo: the next run replaces this directory.\n');
+}
+
 async function writeIncome(path: string, variant: 'train' | 'holdout' | 'drifted', rows: number): Promise<void> {
   await mkdir(dirname(path), { recursive: true });
   const out = createWriteStream(path);
@@ -44,16 +72,15 @@ export const demo = defineAction({
   description: 'Run the whole pipeline on the bundled example.',
   branding: { icon: 'play', color: 'green' },
   inputs: {
-    'out-dir': input.requiredString({ description: 'Where to write the demo (it is replaced).', default: 'modelgate-out/demo' }),
+    'out-dir': input.requiredString({ description: 'Where to write the demo: a new or empty directory, or an earlier demo\'s, which is replaced.', default: 'modelgate-out/demo' }),
   },
   outputs: {},
   async run({ inputs, environment, logger }) {
     const started = performance.now();
     const root = packageRoot();
     const out = resolve(environment.workspace, inputs['out-dir']);
-    await rm(out, { recursive: true, force: true });
-    await mkdir(out, { recursive: true });
     const shown = (path: string) => relative(environment.workspace, join(out, path)) || '.';
+    await replaceDemoDirectory(out, resolve(environment.workspace), shown(''));
     const failures: string[] = [];
 
     /** Run one action definition with these inputs in the demo directory; print one line. */
@@ -96,7 +123,7 @@ export const demo = defineAction({
     await step('report (PR)', modelReport, { metrics: 'pr/metrics.json', 'base-metrics': 'registry', inspect: 'pr/inspect.json', name: 'income', 'comment-out': 'pr/comment.md', 'card-out': 'pr/model-card.md', 'card-json-out': 'pr/model-card.json' }, () => `metric diff in ${shown('pr/comment.md')}`);
     await step('release (PR merged)', modelRelease, { name: 'income', model: 'models/income_linear_zipmap.onnx', to: 'dir:registry', schema: 'data/schema.json', metrics: 'pr/metrics.json', inspect: 'pr/inspect.json', card: 'pr/model-card.md', out: 'pr/release.json' }, (o) => `${o['version']} (${o['bump']})`);
 
-    logger.info(`\nDone in ${((performance.now() - started) / 1000).toFixed(1)} s. Open ${shown('pr/comment.md')} for the PR comment, ${shown('main/model-card.md')} for the model card, ${shown('registry')} for the OCI layout (skopeo inspect oci:${shown('registry')}:1.0.0).`);
+    logger.info(`\nDone in ${((performance.now() - started) / 1000).toFixed(1)} s. Open ${shown('pr/comment.md')} for the PR comment, ${shown('main/model-card.md')} for the model card, ${shown('registry')} for the OCI layout (skopeo inspect --raw oci:${shown('registry')}:1.0.0).`);
     return failures.length > 0 ? { failed: `${failures.length} demo steps failed` } : undefined;
   },
 });
