@@ -80,5 +80,5 @@ export function errorMessage(error: unknown): string {
 }
 
 export function oneLine(text: string): string {
-  return text.replace(/\s*\r?\n\s*/g, ' ').trim();
+  return text.replace(/\s*(?:\r\n?|\n)\s*/g, ' ').trim();
 }

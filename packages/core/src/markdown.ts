@@ -11,8 +11,11 @@ export function escapeMarkdownText(text: string): string {
     .replace(/</g, '&lt;')
     .replace(/>/g, '&gt;')
     .replace(/@/g, '@\u2060')
-    .replace(/\r?\n/g, ' ');
+    .replace(LINE_ENDING, ' ');
 }
+
+/** CommonMark's line endings: a lone `\r` ends a line too, and would start a heading or HTML block. */
+const LINE_ENDING = /\r\n?|\n/g;
 
 /**
  * Arbitrary text as an inline code span: nothing inside is interpreted (no HTML, links or
@@ -20,7 +23,7 @@ export function escapeMarkdownText(text: string): string {
  * backtick run in the text, as CommonMark requires.
  */
 export function markdownCode(text: string): string {
-  const flat = text.replace(/\r?\n/g, ' ');
+  const flat = text.replace(LINE_ENDING, ' ');
   const longest = Math.max(0, ...(flat.match(/`+/g) ?? []).map((run) => run.length));
   const fence = '`'.repeat(longest + 1);
   const pad = flat.startsWith('`') || flat.endsWith('`') || flat === '' ? ' ' : '';

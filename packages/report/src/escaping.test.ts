@@ -6,7 +6,7 @@ import { renderCharts } from './charts.js';
 import { renderMetricDiff } from './diff.js';
 import type { Metrics } from './cells.js';
 
-const HOSTILE = ['<img src=x onerror=alert(1)>', '@octocat', '[x](javascript:alert(1))', 'a|b', 'tick`s``', '#123', 'line\nbreak', '<script>alert(1)</script>', '![i](http://e.vil/x.png)'];
+const HOSTILE = ['<img src=x onerror=alert(1)>', '@octocat', '[x](javascript:alert(1))', 'a|b', 'tick`s``', '#123', 'line\nbreak', '<script>alert(1)</script>', '![i](http://e.vil/x.png)', 'cr\r\r# Heading\r<img src=x>\r\r[l](http://e.vil)'];
 const evil = (i: number) => HOSTILE[i % HOSTILE.length]!;
 
 function hostileMetrics(): Metrics {
@@ -34,6 +34,8 @@ function outsideCode(md: string): string {
 }
 
 function assertInert(md: string): void {
+  // A lone carriage return ends a line in CommonMark as \n does (a heading, an HTML block could follow it).
+  expect(md).not.toContain('\r');
   const live = outsideCode(md);
   expect(live).not.toMatch(/<(img|script|a|details\b(?!>))/i); // only our own <details><summary>
   expect(live).not.toMatch(/<summary>(?!\d+ unchanged metric|Confusion matrix)/);
@@ -72,7 +74,7 @@ describe('hostile strings', () => {
       overview: HOSTILE.join(' '),
       owners: HOSTILE,
       license: '<img src=x onerror=alert(1)>',
-      intended_use: '# Heading\n\n[x](javascript:alert(1)) @octocat\n\n<details><summary>hi</summary>',
+      intended_use: '# Heading\n\n[x](javascript:alert(1)) @octocat\n\n<details><summary>hi</summary>\r\r# Heading',
       caveats: '---\nlicense: mit\n---',
       references: ['javascript:alert(1)', '[x](http://e.vil)'],
     };
