@@ -1,6 +1,7 @@
 /**
  * `model-release` with `to: github`, end to end: the built bundle against the fake GitHub.
  */
+import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
@@ -49,7 +50,7 @@ describe('model-release to: github', () => {
         {
           task: 'binary',
           rows: 100,
-          model: { path: 'model.onnx', sha256: 'a'.repeat(64) },
+          model: { path: 'model.onnx', sha256: createHash('sha256').update(MODEL).digest('hex') },
           data: { path: 'holdout.csv', sha256: 'c'.repeat(64), label: 'income' },
           metrics: { f1 },
           gates: [{ expr: 'f1 >= 0.5', metric: 'f1', actual: f1, threshold: 0.5, passed: true }],

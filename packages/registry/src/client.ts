@@ -57,6 +57,33 @@ export interface ClientPushResult extends PushResult {
 
 export class RegistryError extends ConfigurationError {}
 
+const NETWORK_FAILURES: Readonly<Record<string, string>> = {
+  ECONNREFUSED: 'connection refused',
+  ENOTFOUND: 'unknown host',
+  EAI_AGAIN: 'host name lookup failed',
+  ECONNRESET: 'connection reset',
+  ETIMEDOUT: 'timed out',
+  UND_ERR_CONNECT_TIMEOUT: 'connection timed out',
+  UND_ERR_SOCKET: 'connection closed',
+};
+
+/**
+ * fetch whose network failures (refused, unknown host, TLS, reset) are one line naming the host
+ * and the cause: undici's own error says only "fetch failed".
+ */
+function namingNetworkFailures(fetchImpl: typeof fetch, where: string): typeof fetch {
+  return async (input, init) => {
+    try {
+      return await fetchImpl(input, init);
+    } catch (error) {
+      const host = new URL(input instanceof Request ? input.url : String(input)).host;
+      const cause = (error as { cause?: { code?: string; message?: string } }).cause;
+      const reason = (cause?.code && NETWORK_FAILURES[cause.code]) ?? cause?.message ?? (error as Error).message;
+      throw new RegistryError(`${where}: cannot reach ${host}: ${reason}${cause?.code && NETWORK_FAILURES[cause.code] ? ` (${cause.code})` : ''}`, undefined, { cause: error });
+    }
+  };
+}
+
 const REPOSITORY = /^[a-z0-9]+(?:(?:[._]|__|-+)[a-z0-9]+)*(?:\/[a-z0-9]+(?:(?:[._]|__|-+)[a-z0-9]+)*)*$/;
 
 export class RegistryClient {
@@ -77,7 +104,7 @@ export class RegistryClient {
     if (!REPOSITORY.test(options.repository)) throw new ConfigurationError(`'${options.repository}' is not a valid repository name`);
     this.base = `${options.plainHttp ? 'http' : 'https'}://${host}`;
     this.repository = options.repository;
-    this.fetchImpl = options.fetch ?? fetch;
+    this.fetchImpl = namingNetworkFailures(options.fetch ?? fetch, `${host}/${options.repository}`);
     this.auth = new Authenticator(this.fetchImpl, options.credentials, `${host}/${options.repository}`, options.credentialsHint);
     this.monolithicLimit = options.monolithicLimit ?? 16 * 1024 * 1024;
     this.chunkSize = options.chunkSize ?? 8 * 1024 * 1024;

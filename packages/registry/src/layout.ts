@@ -97,6 +97,14 @@ export class OciLayout {
     this.dir = resolvePath(dir);
   }
 
+  /** A file system failure inside the layout as one line naming the path (a file where a folder goes, no permission). */
+  private unusable(error: unknown, inside: string): Error {
+    const code = (error as NodeJS.ErrnoException).code;
+    const reasons: Record<string, string> = { ENOTDIR: 'a file is where a directory should be', EISDIR: 'is a directory, expected a file', EACCES: 'permission denied', EPERM: 'permission denied', EEXIST: 'a file is where a directory should be' };
+    if (!code || !reasons[code]) return error as Error;
+    return new ConfigurationError(`${reasons[code]} (${code}); is ${this.dir} an OCI image layout?`, { file: join(this.dir, inside) });
+  }
+
   blobPath(digest: string): string {
     return join(this.dir, 'blobs', 'sha256', assertDigest(digest).slice('sha256:'.length));
   }
@@ -107,7 +115,7 @@ export class OciLayout {
       text = await readFile(join(this.dir, 'index.json'), 'utf8');
     } catch (error) {
       if ((error as NodeJS.ErrnoException).code === 'ENOENT') return { schemaVersion: 2, mediaType: INDEX_MEDIA_TYPE, manifests: [] };
-      throw error;
+      throw this.unusable(error, 'index.json');
     }
     try {
       const index = JSON.parse(text) as ImageIndex;
@@ -126,16 +134,28 @@ export class OciLayout {
 
   /** Create `oci-layout` and an empty `index.json` if missing; refuse a directory that is some other layout version. */
   async init(): Promise<void> {
-    await mkdir(join(this.dir, 'blobs', 'sha256'), { recursive: true });
+    await mkdir(join(this.dir, 'blobs', 'sha256'), { recursive: true }).catch((error: unknown) => {
+      throw this.unusable(error, 'blobs/sha256');
+    });
     const marker = join(this.dir, 'oci-layout');
+    let text: string | undefined;
     try {
-      const existing = JSON.parse(await readFile(marker, 'utf8')) as { imageLayoutVersion?: string };
-      if (existing.imageLayoutVersion !== LAYOUT_VERSION) {
-        throw new ConfigurationError(`${this.dir}: OCI layout version ${existing.imageLayoutVersion ?? '(none)'} is not supported (expected ${LAYOUT_VERSION})`);
-      }
+      text = await readFile(marker, 'utf8');
     } catch (error) {
-      if ((error as NodeJS.ErrnoException).code !== 'ENOENT') throw error;
+      if ((error as NodeJS.ErrnoException).code !== 'ENOENT') throw this.unusable(error, 'oci-layout');
+    }
+    if (text === undefined) {
       await writeFileAtomic(marker, canonicalJson({ imageLayoutVersion: LAYOUT_VERSION }));
+    } else {
+      let existing: { imageLayoutVersion?: string } | undefined;
+      try {
+        existing = JSON.parse(text) as { imageLayoutVersion?: string };
+      } catch (error) {
+        throw new InputDataError(`not an OCI layout marker: ${(error as Error).message}`, { file: marker });
+      }
+      if (existing?.imageLayoutVersion !== LAYOUT_VERSION) {
+        throw new ConfigurationError(`${this.dir}: OCI layout version ${existing?.imageLayoutVersion ?? '(none)'} is not supported (expected ${LAYOUT_VERSION})`);
+      }
     }
     try {
       await stat(join(this.dir, 'index.json'));

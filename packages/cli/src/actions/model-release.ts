@@ -34,6 +34,7 @@ import {
   type ArtifactFile,
   type Bump,
   type BuiltArtifact,
+  type Descriptor,
   type LineageDataset,
   type Manifest,
   type NextVersion,
@@ -42,6 +43,7 @@ import {
   isReleaseVersionTag,
 } from '@modelgate/registry';
 import { removeStaleArtifacts, workspacePath, writeArtifact } from '../files.js';
+import { holdsPayload } from './release-rerun.js';
 import { VERSION } from '../version.js';
 import { openRegistryClient, parseRegistryRef, registryCredentialInputs, registryCredentials, type RegistryCredentialInputs } from '../registry-baseline.js';
 
@@ -115,7 +117,13 @@ export const modelRelease = defineAction({
     const files: ArtifactFile[] = [{ title: 'model.onnx', content: loaded.bytes }];
     const metrics = await optionalArtifact('metrics', inputs.metrics, 'modelgate-out/metrics.json', environment.workspace, files);
     // inspect.json travels along (validated); the signature is read from the model itself.
-    await optionalArtifact('inspect', inputs.inspect, 'modelgate-out/inspect.json', environment.workspace, files);
+    const inspect = await optionalArtifact('inspect', inputs.inspect, 'modelgate-out/inspect.json', environment.workspace, files);
+    // Figures of another model (an earlier run's, a sibling's) must not be published as this one's.
+    for (const [kind, about] of [['metrics', metrics?.model], ['inspect', inspect?.model]] as const) {
+      if (about?.sha256 !== undefined && about.sha256 !== modelSha) {
+        throw new ConfigurationError(`${kind}.json describes ${about.path} (sha256 ${about.sha256.slice(0, 12)}…), not the model being released, ${model.shown} (sha256 ${modelSha.slice(0, 12)}…): run it on this model first`, { field: kind });
+      }
+    }
     const schema = await optionalArtifact('schema', inputs.schema ?? config?.schema, undefined, environment.workspace, files);
     await optionalFile('card', inputs.card, 'modelgate-out/model-card.md', 'model-card.md', environment.workspace, files);
     logger.debug(`releasing ${name} from ${files.map((file) => file.title).join(', ')} to ${to}`);
@@ -125,12 +133,26 @@ export const modelRelease = defineAction({
     const latest = versions[0];
     const aliases = inputs.aliases;
     const current = { files, name, to, version, versions };
+    // One repository holds one model's history: another model's releases would become this one's
+    // previous version (a false major bump, a wrong lineage parent) and lose their `latest`.
+    if (latest && target.kind !== 'github') {
+      const owner = (await target.manifest(latest)).manifest.annotations?.[ANNOTATION.title];
+      if (owner !== undefined && owner !== name) {
+        throw new ConfigurationError(`${target.where} holds the releases of model '${owner}' (latest ${latest}), not '${name}': give each model a repository of its own (e.g. dir:registry/${name})`, { field: 'to' });
+      }
+    }
 
-    // A rerun: the payload is byte-identical to an existing release → report it, push nothing.
+    // A rerun: the payload is that of an existing release (see holdsPayload) → report it, push nothing.
     const same = version === 'auto' || version === 'major' || version === 'minor' || version === 'patch' ? latest : versions.includes(version) ? version : undefined;
     if (same) {
       const existing = await target.manifest(same);
-      if (samePayload(existing.manifest, files)) {
+      const held = await holdsPayload(existing.manifest, files, (layer) => target.layer(same, layer));
+      if (held) {
+        // "Unchanged" promises the release is there to pull: a damaged one is not silently accepted.
+        const missing = await target.missingLayers(same, existing.manifest);
+        if (missing.length > 0) {
+          throw new InputDataError(`${target.where}: release ${same} is damaged (${missing.join(', ')} missing or corrupt); restore it, or remove the tag, before releasing again`);
+        }
         if (same === latest) for (const alias of aliases) await target.tag(alias, same);
         const bump = existing.manifest.annotations?.[BUMP_ANNOTATION];
         const decided: NextVersion = {
@@ -138,7 +160,7 @@ export const modelRelease = defineAction({
           bump: BUMPS.includes(bump as Bump) ? (bump as Bump) : 'explicit',
           reason: existing.manifest.annotations?.[REASON_ANNOTATION] ?? `same content as the existing release ${same}`,
         };
-        logger.info(`${target.where}: ${same} already holds this exact content (${existing.digest}); nothing pushed`);
+        logger.info(`${target.where}: ${same} already holds this ${held === 'identical' ? 'exact content' : 'content (metrics.json differs only in latency measured on this machine)'} (${existing.digest}); nothing pushed`);
         return finish({ ...current, decided, previous: versions.find((v) => compareVersions(v, same) < 0), digest: existing.digest, manifest: existing.manifest, unchanged: true, aliases: same === latest ? aliases : [] });
       }
       if (same === version) throw immutableVersionError(target.where, version, existing.digest, 'different content');
@@ -252,12 +274,6 @@ function signatureOf(model: Parameters<typeof inspectModel>[0], path: string, sh
 }
 
 /** Every layer except lineage.json (which names the run) has the same title and digest. */
-function samePayload(manifest: Manifest, files: readonly ArtifactFile[]): boolean {
-  const existing = new Map(manifest.layers.map((layer) => [layer.annotations?.[ANNOTATION.title] ?? '', layer.digest]));
-  existing.delete('lineage.json');
-  return existing.size === files.length && files.every((file) => existing.get(file.title) === sha256Digest(file.content));
-}
-
 /** A modelgate artifact file: required when named explicitly, skipped when the default is absent. */
 async function optionalArtifact<K extends 'metrics' | 'inspect' | 'schema'>(
   kind: K,
@@ -318,6 +334,10 @@ interface Target {
   where: string;
   tags(): Promise<string[]>;
   manifest(tag: string): Promise<{ digest: string; manifest: Manifest }>;
+  /** One file of a release, verified against its digest. */
+  layer(tag: string, layer: Descriptor): Promise<Uint8Array>;
+  /** The files of a release the target no longer holds intact. */
+  missingLayers(tag: string, manifest: Manifest): Promise<string[]>;
   pull(tag: string, dir: string): Promise<{ digest: string; files: Array<{ title: string }> }>;
   push(artifact: BuiltArtifact, options: { tag: string; aliases: readonly string[] }): Promise<{ digest: string; unchanged: boolean; blobsWritten: number; bytesWritten: number }>;
   tag(alias: string, version: string): Promise<unknown>;
@@ -336,6 +356,12 @@ function openTarget(to: string, environment: { workspace: string; repository?: s
         const found = await layout.manifest(tag);
         return { digest: found.descriptor.digest, manifest: found.manifest };
       },
+      layer: (_tag, layer) => layout.readBlob(layer, `${titleOf(layer)} of ${path.shown}`),
+      missingLayers: async (_tag, manifest) => {
+        const missing: string[] = [];
+        for (const blob of [manifest.config, ...manifest.layers]) if (!(await layout.readBlob(blob).then(() => true, () => false))) missing.push(titleOf(blob));
+        return missing;
+      },
       pull: (tag, dir) => layout.pull(tag, dir),
       push: (artifact, options) => layout.push(artifact, options),
       tag: (alias, version) => layout.tag(alias, version),
@@ -352,10 +378,21 @@ function openTarget(to: string, environment: { workspace: string; repository?: s
       if (!found) throw new ConfigurationError(`oci://${registry}/${repository}: no tag '${tag}'`);
       return { digest: found.digest, manifest: parseManifest(found.bytes, `oci://${registry}/${repository}:${tag}`) };
     },
+    layer: (tag, layer) => client.getBlob(layer, `${titleOf(layer)} of ${tag}`),
+    missingLayers: async (_tag, manifest) => {
+      const missing: string[] = [];
+      for (const blob of [manifest.config, ...manifest.layers]) if (!(await client.hasBlob(blob.digest))) missing.push(titleOf(blob));
+      return missing;
+    },
     pull: (tag, dir) => client.pull(tag, dir),
     push: (artifact, options) => client.push(artifact, options),
     tag: (alias, version) => client.tag(alias, version),
   };
+}
+
+/** A blob as messages name it: its file title, else its digest (the config). */
+function titleOf(blob: Descriptor): string {
+  return blob.annotations?.[ANNOTATION.title] ?? blob.digest;
 }
 
 /** `{ f1: 0.8, … }` of a metrics.json, or undefined when it is not one. */
@@ -413,6 +450,19 @@ function githubTarget(name: string, prefix: string, environment: { repository?: 
     where,
     tags: async () => (await listReleaseTags(client, owner, repo, prefix)).map((tag) => tag.slice(prefix.length)),
     manifest,
+    layer: async (version, layer) => {
+      const title = titleOf(layer);
+      const asset = (await manifest(version)).assets.find((a) => a.name === title);
+      if (!asset) throw new InputDataError(`${where}@${prefix}${version}: asset ${title} is missing`);
+      const content = await downloadReleaseAsset(client, owner, repo, asset.id);
+      verifyBlob(`${prefix}${version}/${title}`, layer, content);
+      return content;
+    },
+    // The config blob is not an asset; the layers are, by title.
+    missingLayers: async (version, found) => {
+      const names = new Set((await manifest(version)).assets.map((asset) => asset.name));
+      return found.layers.map(titleOf).filter((title) => !names.has(title));
+    },
     pull: async (version, dir) => {
       const found = await manifest(version);
       const files: Array<{ title: string }> = [];
