@@ -63,6 +63,15 @@ describe('model-report bundle against the GitHub API', () => {
     expect(fake.state.listIssueComments('Codertocat', 'Hello-World', prNumber)).toHaveLength(0);
   });
 
+  it('shows the model name as written, inert: escaped, one line', async () => {
+    const result = await run({ inputs: { name: 'income (EU) v2\r\r# <img src=x> @octocat' } });
+    expect(result.exitCode).toBe(0);
+    const heading = result.summary.split('\n').find((line) => line.startsWith('## modelgate'));
+    expect(heading).toBe('## modelgate · income \\(EU\\) v2  \\# &lt;img src=x&gt; @\u2060octocat');
+    expect(result.summary).not.toContain('\r');
+    expect(fake.state.listIssueComments('Codertocat', 'Hello-World', prNumber)[0]!.body).toContain(heading);
+  });
+
   it('rides out a 429 and a 502', async () => {
     fake.injectFault({ match: { operationId: 'issues/list-comments' }, kind: { type: 'rate-limit-429', retryAfter: 1 } });
     fake.injectFault({ match: { operationId: 'checks/create' }, kind: { type: 'server-error', status: 502 } });

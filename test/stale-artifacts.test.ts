@@ -96,6 +96,24 @@ describe('a failed step leaves no earlier run’s artifact behind', () => {
     expect(existsSync(release)).toBe(false);
   });
 
+  it('model-report: a failed report leaves no earlier comment or card for model-release to publish', async () => {
+    const files = { 'modelgate-out/metrics.json': fixture('fixtures/report/binary-head.json') };
+    const good = await runActionBundle('model-report', { inputs: { 'comment-on': 'none' }, files, event: pr });
+    expect(good.exitCode).toBe(0);
+    const ws = good.workspace;
+    const written = ['comment.md', 'model-card.md', 'model-card.json'].map((name) => join(ws, 'modelgate-out', name));
+    for (const file of written) expect(existsSync(file), file).toBe(true);
+    const failed = await runActionBundle('model-report', { inputs: { 'comment-on': 'none', inspect: 'missing/inspect.json' }, env: { GITHUB_WORKSPACE: ws }, event: pr });
+    expect(failed.exitCode).toBe(1);
+    for (const file of written) expect(existsSync(file), file).toBe(false);
+    // Files of those names that the report did not write are the user's: they stay.
+    writeFileSync(written[0]!, '# my notes\n');
+    writeFileSync(written[1]!, '---\ntitle: my card\n---\n');
+    await runActionBundle('model-report', { inputs: { 'comment-on': 'none', inspect: 'missing/inspect.json' }, env: { GITHUB_WORKSPACE: ws }, event: pr });
+    expect(readFileSync(written[0]!, 'utf8')).toBe('# my notes\n');
+    expect(readFileSync(written[1]!, 'utf8')).toBe('---\ntitle: my card\n---\n');
+  });
+
   it('model-report: the comment and both cards are written together or not at all', async () => {
     const run = await runActionBundle('model-report', {
       inputs: { 'comment-on': 'none', 'card-json-out': 'out/card.json', 'comment-out': 'out/comment.md', 'card-out': 'out/card.md' },

@@ -2,7 +2,6 @@ import { mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { MemoryLogger } from '@modelgate/core';
 import { buildArtifact, OciLayout, sha256Digest } from '@modelgate/registry';
 import { chooseBaselineTag, loadRegistryBaseline } from './registry-baseline.js';
 
@@ -40,20 +39,14 @@ describe('loadRegistryBaseline', () => {
     expect(await loadRegistryBaseline({ to: `dir:${join(ws, 'other')}`, tempDir })).toMatchObject({ version: '2.0.0', tag: 'latest' });
   });
 
-  it('is undefined, with the reason, for a missing registry, a missing alias or a release without metrics.json', async () => {
+  it('says why there is nothing to compare with: a missing registry, a missing alias or a release without metrics.json', async () => {
     const ws = temp();
-    const logger = new MemoryLogger(true);
     const tempDir = temp();
-    expect(await loadRegistryBaseline({ to: 'dir:registry', workspace: ws, tempDir, logger })).toBeUndefined();
+    expect(await loadRegistryBaseline({ to: 'dir:registry', workspace: ws, tempDir })).toEqual({ missing: 'dir:registry does not exist yet (nothing released)' });
     const layout = new OciLayout(join(ws, 'registry'));
     await release(layout, '1.0.0', { 'model.onnx': 'm1' }, ['latest']);
-    expect(await loadRegistryBaseline({ to: 'dir:registry', workspace: ws, tempDir, logger, alias: 'champion' })).toBeUndefined();
-    expect(await loadRegistryBaseline({ to: 'dir:registry', workspace: ws, tempDir, logger })).toBeUndefined();
-    expect(logger.lines.map((line) => line.message)).toEqual([
-      'baseline: registry: dir:registry does not exist yet (nothing released)',
-      "baseline: registry: dir:registry has no tag 'champion' (tags: 1.0.0, latest)",
-      expect.stringMatching(/^baseline: registry: dir:registry:latest \(sha256:[0-9a-f]{64}\) has no metrics\.json$/),
-    ]);
+    expect(await loadRegistryBaseline({ to: 'dir:registry', workspace: ws, tempDir, alias: 'champion' })).toEqual({ missing: "dir:registry has no tag 'champion' (tags: 1.0.0, latest)" });
+    expect(await loadRegistryBaseline({ to: 'dir:registry', workspace: ws, tempDir })).toEqual({ missing: expect.stringMatching(/^dir:registry:latest \(sha256:[0-9a-f]{64}\) has no metrics\.json$/) });
     expect(readdirSync(tempDir)).toEqual([]);
   });
 

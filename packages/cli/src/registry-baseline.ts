@@ -10,7 +10,7 @@
  */
 import { mkdtemp, readFile, rm, stat } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
-import { ConfigurationError, type Logger } from '@modelgate/core';
+import { ConfigurationError } from '@modelgate/core';
 import { ANNOTATION, compareVersions, isLoopbackHost, OciLayout, RegistryClient, type Credentials, type Manifest, type PullResult, isReleaseVersionTag } from '@modelgate/registry';
 
 export interface RegistryBaselineOptions {
@@ -26,8 +26,6 @@ export interface RegistryBaselineOptions {
   workspace?: string | undefined;
   /** Where the release is pulled to (a temporary directory inside it, removed afterwards). */
   tempDir: string;
-  /** Gets the reason when there is no baseline (debug), so callers can keep their own warning short. */
-  logger?: Logger | undefined;
   /** For tests of `oci://` registries. */
   fetch?: typeof fetch | undefined;
 }
@@ -114,11 +112,9 @@ export function chooseBaselineTag(tags: readonly string[], alias?: string): stri
   return tags.filter(isReleaseVersionTag).sort(compareVersions).at(-1);
 }
 
-export async function loadRegistryBaseline(options: RegistryBaselineOptions): Promise<RegistryBaseline | undefined> {
-  const skip = (reason: string) => {
-    options.logger?.debug(`baseline: registry: ${reason}`);
-    return undefined;
-  };
+/** The released metrics, or why there are none to compare with (for the caller's warning). */
+export async function loadRegistryBaseline(options: RegistryBaselineOptions): Promise<RegistryBaseline | { missing: string }> {
+  const skip = (reason: string) => ({ missing: reason });
   const source = await openSource(options);
   if (!source) return skip(`${options.to} does not exist yet (nothing released)`);
   const tags = await source.tags();

@@ -177,9 +177,9 @@ async function loadBaseline(
       logger.warning('baseline: registry needs `registry: dir:<path>` or `oci://host/repository` in modelgate.yml; no baseline gates are evaluated');
       return undefined;
     }
-    const found = await loadRegistryBaseline({ to: registry, credentialInputs, repository: environment.repository, workspace: environment.workspace, tempDir: environment.tempDir, logger });
-    if (!found) {
-      logger.warning(`no released metrics.json (champion, latest or a version) in ${registry} yet; baseline gates are skipped`);
+    const found = await loadRegistryBaseline({ to: registry, credentialInputs, repository: environment.repository, workspace: environment.workspace, tempDir: environment.tempDir });
+    if ('missing' in found) {
+      logger.warning(`baseline: registry: ${found.missing}; baseline gates are skipped`);
       return undefined;
     }
     logger.info(`baseline: ${found.source} = ${found.version} (${found.digest})`);

@@ -1,6 +1,6 @@
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { configLineFinder, ConfigurationError, defineAction, input, parseArtifact, writeFilesAtomic, type Artifact, type ArtifactKind, type Logger, type RunEnvironment } from '@modelgate/core';
+import { configLineFinder, ConfigurationError, defineAction, escapeMarkdownText, input, parseArtifact, removeStaleFiles, writeFilesAtomic, type Artifact, type ArtifactKind, type Logger, type RunEnvironment } from '@modelgate/core';
 import { createGitHubClient, isPermissionDenied, MissingPermissionError, publishCheckRun, truncateMarkdown, upsertStickyComment, type CheckAnnotation, type GitHubClient } from '@modelgate/github';
 import { renderCharts, renderDataSummary, renderInspectSummary, renderMetricDiff, renderModelCard, renderModelCardJson } from '@modelgate/report';
 import { workspacePath } from '../files.js';
@@ -53,6 +53,13 @@ export const modelReport = defineAction({
   },
   async run({ inputs, config, configFile, environment, logger, setOutput, setSecret, summary }) {
     const at = (path: string) => workspacePath(environment.workspace, path);
+    // A report that fails must not leave an earlier run's comment or cards, which model-release would
+    // otherwise publish with another model. Only files that start as this step writes them go.
+    await removeStaleFiles([
+      { path: at(inputs['comment-out']).absolute, wrote: (head) => head.startsWith('## modelgate · ') },
+      { path: at(inputs['card-out']).absolute, wrote: (head) => head.startsWith('---\nlibrary_name: onnx\n') },
+      { path: at(inputs['card-json-out']).absolute, wrote: (head) => head.startsWith('{\n  "schema_version": "0.0.2",\n  "model_details": {') },
+    ]);
     const mode = inputs.mode!;
     const event = environment.event as EventPayload | undefined;
     const token = inputs['github-token'];
@@ -114,7 +121,7 @@ export const modelReport = defineAction({
 
     const runUrl = mode === 'publish' && event?.workflow_run?.html_url ? event.workflow_run.html_url : environment.repository && environment.runId ? `${environment.serverUrl}/${environment.repository}/actions/runs/${environment.runId}` : undefined;
     const sections = [
-      `## modelgate · ${name.replace(/[^\w.-]/g, '_')}`,
+      `## modelgate · ${escapeMarkdownText(name)}`,
       '',
       renderMetricDiff(metrics, base, baseName ? { baseName } : {}),
       ...(validation || drift ? [renderDataSummary({ ...(validation ? { validation } : {}), ...(drift ? { drift } : {}), rows: validation?.data[0]?.rows ?? drift?.current.rows ?? 0, file: validation?.data[0]?.path ?? drift?.current.path ?? '' })] : []),
@@ -190,9 +197,9 @@ export const modelReport = defineAction({
 /** The released champion's metrics as the diff's base; a registry with no release yet has no base. */
 async function registryBase(registry: string | undefined, environment: RunEnvironment, logger: Logger, credentialInputs: RegistryCredentialInputs): Promise<{ metrics: Artifact<'metrics'>; name: string } | undefined> {
   if (!registry || registry === 'github') throw new ConfigurationError('base-metrics: registry needs `registry: dir:<path>` or `oci://host/repository` in modelgate.yml', { field: 'base-metrics' });
-  const found = await loadRegistryBaseline({ to: registry, credentialInputs, repository: environment.repository, workspace: environment.workspace, tempDir: environment.tempDir, logger });
-  if (!found) {
-    logger.warning(`no released model in ${registry} yet: the report has no metric diff`);
+  const found = await loadRegistryBaseline({ to: registry, credentialInputs, repository: environment.repository, workspace: environment.workspace, tempDir: environment.tempDir });
+  if ('missing' in found) {
+    logger.warning(`base-metrics: registry: ${found.missing}; the report has no metric diff`);
     return undefined;
   }
   return { metrics: parseArtifact('metrics', found.text, found.source), name: `v${found.version}` };
