@@ -3,7 +3,7 @@ import { createHash } from 'node:crypto';
 import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { describe, expect, it } from 'vitest';
+import { afterAll, describe, expect, it } from 'vitest';
 import { parseArtifact } from '@modelgate/core';
 import { incomeCsvChunks, openTable, validateData } from '@modelgate/data';
 import { visibleLines } from './harness/file-commands.js';
@@ -257,5 +257,60 @@ describe('data-validate bundle', () => {
     const run = await runActionBundle('data-validate', { inputs: { data: 'new.csv', schema: 'schema.json' }, files: { 'new.csv': 'age,income\n39,<=50K\n', 'schema.json': twice } });
     expect(run.exitCode).toBe(1);
     expect(visibleLines(run.stdout)).toEqual(["::error file=schema.json::columns[2].name: column 'age' is listed twice (also columns[0])"]);
+  });
+
+  describe('the CLI on edge values', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'modelgate-edges-'));
+    afterAll(() => rmSync(dir, { recursive: true, force: true }));
+    const cli = (tz: string, ...args: string[]) => spawnSync(process.execPath, [join(REPO_ROOT, 'bin/modelgate.js'), ...args, '--quiet'], { cwd: dir, encoding: 'utf8', env: { ...process.env, TZ: tz } });
+    const validation = () => parseArtifact('validation', readFileSync(join(dir, 'out/validation.json'), 'utf8'), 'validation.json');
+    const findings = () => validation().anomalies.map((anomaly) => [anomaly.kind, anomaly.count, anomaly.samples.map((sample) => sample.line)]);
+
+    it('reads timestamps the same in every time zone, and only ISO 8601 ones as timestamps', () => {
+      writeFileSync(join(dir, 'times.csv'), 't\n2024-01-01T10:00:00\n2024-01-03T10:00:00\n');
+      writeFileSync(join(dir, 'odd-times.csv'), 't\n2024-01-02\n1\nMarch 2 2024\n2024-02-30\n2024-01-01T09:59:59\n');
+      expect(cli('UTC', 'infer-schema', '--data', 'times.csv', '--out', 'times.json').status).toBe(0);
+      const zones = ['UTC', 'Asia/Tokyo', 'America/New_York'];
+      for (const tz of zones) {
+        // A time without offset is UTC: the training data is inside its own range wherever it is checked.
+        expect([tz, cli(tz, 'validate', '--data', 'times.csv', '--schema', 'times.json', '--out-dir', 'out').status]).toEqual([tz, 0]);
+        expect(findings()).toEqual([]);
+      }
+      for (const tz of zones) {
+        expect([tz, cli(tz, 'validate', '--data', 'odd-times.csv', '--schema', 'times.json', '--out-dir', 'out').status]).toEqual([tz, 1]);
+        expect([tz, findings()]).toEqual([tz, [['type_mismatch', 3, [3, 4, 5]], ['out_of_range', 1, [6]]]]);
+      }
+    });
+
+    it.each([
+      ['huge floats', '1e200\n2\n'],
+      ['floats near the largest double', '1.5e308\n1.5e308\n'],
+      ['floats of both signs near the largest double', '-1.7e308\n1.7e308\n1e200\n2\n'],
+      ['a range 10 % past the largest double', '0\n1.7e308\n'],
+      ['NaN and Infinity only', 'NaN\ninf\n-inf\n'],
+      ['timestamps with sub-millisecond digits before 1970', '1969-12-31T23:59:59.9995Z\n1970-01-02T00:00:00.0005Z\n'],
+    ])('%s: profile.json is written, and the inferred schema holds its own training data', (_, values) => {
+      writeFileSync(join(dir, 'train.csv'), `x\n${values}`);
+      const inferred = cli('UTC', 'infer-schema', '--data', 'train.csv', '--out', 'train.json');
+      expect([inferred.status, inferred.stderr]).toEqual([0, '']);
+      const validated = cli('UTC', 'validate', '--data', 'train.csv', '--schema', 'train.json', '--out-dir', 'out');
+      expect([validated.status, validated.stderr]).toEqual([0, '']);
+      expect(findings()).toEqual([]);
+      parseArtifact('profile', readFileSync(join(dir, 'out/profile.json'), 'utf8'), 'profile.json');
+    });
+
+    it('a timestamp bound that is not a timestamp is one line naming the schema file and field', () => {
+      writeFileSync(join(dir, 'bound.json'), JSON.stringify({ kind: 'schema', version: 1, columns: [{ name: 't', type: 'timestamp', presence: { min_fraction: 1 }, domain: { min: 'Jan 1 2024' } }] }));
+      const run = cli('UTC', 'validate', '--data', 'times.csv', '--schema', 'bound.json', '--out-dir', 'out');
+      expect([run.status, run.stderr]).toEqual([1, 'modelgate: bound.json: columns[0].domain.min: "Jan 1 2024" is not an ISO 8601 timestamp (YYYY-MM-DD, optionally THH:MM[:SS[.fraction]] and Z or ±HH:MM)\n']);
+    });
+
+    it('checks the values domain inferred for a bool column', () => {
+      writeFileSync(join(dir, 'flags.csv'), 'x\ntrue\ntrue\ntrue\ntrue\ntrue\n');
+      writeFileSync(join(dir, 'new-flags.csv'), 'x\ntrue\nfalse\nTRUE\n');
+      expect(cli('UTC', 'infer-schema', '--data', 'flags.csv', '--out', 'flags.json').status).toBe(0);
+      expect(cli('UTC', 'validate', '--data', 'new-flags.csv', '--schema', 'flags.json', '--out-dir', 'out').status).toBe(1);
+      expect(validation().anomalies.map((anomaly) => [anomaly.kind, anomaly.severity, anomaly.count, anomaly.samples.map((sample) => sample.line)])).toEqual([['unexpected_string_value', 'error', 1, [3]]]);
+    });
   });
 });

@@ -9,6 +9,7 @@ import type { DataSchemaFile } from '@modelgate/core';
 import { categoricalDrift, CHOICE_UNIQUES, chooseTest, datasetDrift, distinctUnion, NumericReservoir, numericDrift, type DriftTestName } from './drift/index.js';
 import { comparableCounts, valueCounts } from './profile/distribution.js';
 import type { ColumnProfileJson } from './profile/json.js';
+import { assertReadableBounds } from './schema/checks.js';
 import { SchemaValidator, type ValidateOptions } from './schema/validate.js';
 import type { RangedSource } from './readers/ranges.js';
 import { requireRows, type TableSource } from './table.js';
@@ -91,6 +92,8 @@ const isNumeric = (column: ColumnProfileJson | undefined) => column?.type === 'i
 export async function validateData(options: DataValidationOptions): Promise<DataValidationResult> {
   const source = options.data.source;
   const validateOptions = options.validate ?? {};
+  // A bound the checks cannot read fails here, naming the schema file, before any data is read.
+  if (options.schema) assertReadableBounds(options.schema.schema, options.schema.shown);
   // A CSV or JSONL file longer than MIN_CHUNKS chunks is read in chunks (on two threads when a runner is given);
   // duplicate rows need every row in one validator, so they keep the single pass.
   const chunkBytes = options.chunkBytes ?? Math.max(DEFAULT_CHUNK_BYTES, source.columns.length * CHUNK_BYTES_PER_COLUMN);

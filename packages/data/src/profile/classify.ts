@@ -285,6 +285,14 @@ function timestamp(s: string): number {
   return TIMESTAMP;
 }
 
+/**
+ * Epoch milliseconds of a timestamp in the grammar above (a time without offset is UTC), else NaN:
+ * what validation reads, so a value is a timestamp there exactly when the profiler counts it as one.
+ */
+export function timestampValue(text: string): number {
+  return classifyString(text) === TIMESTAMP ? parsed[0]! : Number.NaN;
+}
+
 /** A column's type from the kinds seen (bit `1 << kind` per kind present). */
 export function typeOfMask(mask: number): TypeName {
   if (mask === 0) return 'string';

@@ -51,6 +51,8 @@ function topOf(keys: readonly Key[], counts: readonly number[], top: number, err
 /** numpy's linear interpolation between two order statistics. */
 function lerp(a: number, b: number, t: number): number {
   const d = b - a;
+  // b − a overflows between values of opposite sign near the largest double: weighted, then.
+  if (!Number.isFinite(d)) return a * (1 - t) + b * t;
   return t >= 0.5 ? b - d * (1 - t) : a + d * t;
 }
 
@@ -80,8 +82,9 @@ function numericJson(m: Moments, nan: number, inf: number, quantiles: Record<str
     min: some ? m.min : null,
     max: some ? m.max : null,
     mean: some ? m.mean : null,
-    m2: some ? m.m2 : null,
-    variance: m.n > 1 ? m.m2 / (m.n - 1) : null,
+    // null above the largest double (JSON has no Infinity); see Moments.
+    m2: some ? m.sumOfSquares() : null,
+    variance: m.variance(),
     zeros: m.zeros,
     nan,
     inf,
@@ -263,11 +266,12 @@ function loadNumeric(name: string, numeric: NumericJson, count: number, s: Sketc
   const m = s.moments;
   m.n = count - numeric.nan - numeric.inf;
   if (m.n > 0) {
-    if (numeric.min === null || numeric.max === null || numeric.mean === null || numeric.m2 === null) fail(name, 'numeric statistics are null for finite values');
+    if (numeric.min === null || numeric.max === null || numeric.mean === null) fail(name, 'numeric statistics are null for finite values');
     m.min = numeric.min;
     m.max = numeric.max;
     m.mean = numeric.mean;
-    m.m2 = numeric.m2;
+    if (numeric.m2 !== null) m.m2 = numeric.m2;
+    else m.setOverflowed(numeric.variance);
   }
   m.zeros = numeric.zeros;
   s.nan = numeric.nan;

@@ -19,26 +19,58 @@
 
 export const HISTOGRAM_BINS = 32;
 
+/**
+ * Finite doubles near the largest one overflow a naive Σx or Σ(x − mean)² (1e200 and 2: M2 is 5e399).
+ * The mean never overflows (it lies between min and max): a sum that would is taken of x·2^−SHIFT.
+ * M2 that would is kept *scaled*, as M2·2^−2·SHIFT (at most n·(2·max)²·2^−1080 < 2^1024); values
+ * below 2^−482 lose bits when scaled, far below the rounding of such an M2. Normal data never
+ * takes these paths, so its numbers are the plain formulas' to the last bit.
+ */
+const SHIFT = 540;
+const DOWN = 2 ** -SHIFT;
+const UP = 2 ** SHIFT;
+
 export class Moments {
   /** Finite values seen. */
   n = 0;
   mean = 0;
+  /** M2, or M2·2^−1080 when `scaled` (Infinity: too large to know, see `setOverflowed`). */
   m2 = 0;
+  scaled = false;
   min = Infinity;
   max = -Infinity;
   zeros = 0;
 
   /** Merges a block of `n` values with the given mean and M2 (Chan et al.). */
-  combine(n: number, mean: number, m2: number, min: number, max: number, zeros: number): void {
+  combine(n: number, mean: number, m2: number, min: number, max: number, zeros: number, scaled = false): void {
     if (n === 0) return;
     const total = this.n + n;
-    const delta = mean - this.mean;
-    this.mean = this.n === 0 ? mean : this.mean + (delta * n) / total;
-    this.m2 += m2 + ((delta * delta * this.n) / total) * n;
+    if (this.n === 0) {
+      this.mean = mean;
+      this.m2 = m2;
+      this.scaled = scaled;
+    } else {
+      const delta = mean - this.mean;
+      const cross = ((delta * delta * this.n) / total) * n;
+      // Summed as before the overflow paths came (this.m2 + (m2 + cross)): the same bits for normal data.
+      const combined = this.m2 + (m2 + cross);
+      let merged = this.mean + (delta * n) / total;
+      // δ overflows for means of opposite sign near the largest double: halves do not.
+      if (!Number.isFinite(merged)) merged = 2 * (this.mean / 2 + (mean / 2 - this.mean / 2) * (n / total));
+      if (!this.scaled && !scaled && Number.isFinite(combined)) this.m2 = combined;
+      else {
+        const d = mean * DOWN - this.mean * DOWN;
+        this.m2 = (this.scaled ? this.m2 : this.m2 * DOWN * DOWN) + (scaled ? m2 : m2 * DOWN * DOWN) + ((d * d * this.n) / total) * n;
+        this.scaled = true;
+      }
+      this.mean = merged;
+    }
     this.n = total;
     if (min < this.min) this.min = min;
     if (max > this.max) this.max = max;
     this.zeros += zeros;
+    // Rounding of an overflow-avoiding path may step just outside the values.
+    this.mean = Math.min(Math.max(this.mean, this.min), this.max);
   }
 
   /** `weight` copies of the finite value `x`. */
@@ -59,7 +91,7 @@ export class Moments {
       if (x > max) max = x;
       if (x === 0) zeros += 1;
     }
-    let mean = sum / length;
+    let mean = Number.isFinite(sum) ? sum / length : scaledMean(values, length);
     let residual = 0;
     let m2 = 0;
     for (let i = 0; i < length; i += 1) {
@@ -67,14 +99,58 @@ export class Moments {
       residual += d;
       m2 += d * d;
     }
+    if (Number.isFinite(m2)) {
+      m2 -= (residual * residual) / length;
+      mean += residual / length;
+      this.combine(length, mean, Math.max(0, m2), min, max, zeros);
+      return;
+    }
+    // M2 above the largest double: the same two passes on x·2^−SHIFT give M2·2^−2·SHIFT.
+    const down = mean * DOWN;
+    residual = 0;
+    m2 = 0;
+    for (let i = 0; i < length; i += 1) {
+      const d = values[i]! * DOWN - down;
+      residual += d;
+      m2 += d * d;
+    }
     m2 -= (residual * residual) / length;
-    mean += residual / length;
-    this.combine(length, mean, Math.max(0, m2), min, max, zeros);
+    mean += (residual / length) * UP;
+    this.combine(length, Math.min(Math.max(mean, min), max), Math.max(0, m2), min, max, zeros, true);
   }
 
   merge(other: Moments): void {
-    this.combine(other.n, other.mean, other.m2, other.min, other.max, other.zeros);
+    this.combine(other.n, other.mean, other.m2, other.min, other.max, other.zeros, other.scaled);
   }
+
+  /** M2 = Σ(x − mean)², or null when it exceeds the largest double (profile.json's `m2`). */
+  sumOfSquares(): number | null {
+    const m2 = this.scaled ? this.m2 * UP * UP : this.m2;
+    return Number.isFinite(m2) ? m2 : null;
+  }
+
+  /** Sample variance (ddof = 1), or null for fewer than 2 values or when it exceeds the largest double. */
+  variance(): number | null {
+    if (this.n < 2) return null;
+    const variance = this.scaled ? (this.m2 / (this.n - 1)) * UP * UP : this.m2 / (this.n - 1);
+    return Number.isFinite(variance) ? variance : null;
+  }
+
+  /**
+   * M2 from profile.json when its `m2` was null (above the largest double): from the variance, or,
+   * when that was null too, unknown (Infinity) — and so it stays through merges, which only add to M2.
+   */
+  setOverflowed(variance: number | null): void {
+    this.scaled = true;
+    this.m2 = variance === null || this.n < 2 ? Infinity : variance * DOWN * DOWN * (this.n - 1);
+  }
+}
+
+/** Mean of values whose sum overflows: each is scaled down first (exactly, for all but tiny ones). */
+function scaledMean(values: Float64Array, length: number): number {
+  let sum = 0;
+  for (let i = 0; i < length; i += 1) sum += values[i]! * DOWN;
+  return (sum / length) * UP;
 }
 
 /** Smallest grid exponent for the range (see the file comment); a pure function of min and max. */
@@ -156,7 +232,8 @@ export class GridHistogram {
     while (view.counts[hi] === 0) hi -= 1;
     const width = 2 ** view.exponent;
     const edges: number[] = [];
-    for (let i = lo; i <= hi + 1; i += 1) edges.push((view.first + i) * width);
+    // An outer edge of ±2^1024 (values near the largest double) is written as ±Number.MAX_VALUE: JSON has no Infinity.
+    for (let i = lo; i <= hi + 1; i += 1) edges.push(Math.min(Number.MAX_VALUE, Math.max(-Number.MAX_VALUE, (view.first + i) * width)));
     return { edges, counts: Array.from(view.counts.subarray(lo, hi + 1)) };
   }
 
@@ -176,7 +253,7 @@ export class GridHistogram {
   static fromJSON(json: { edges: number[]; counts: number[] }, min: number, max: number, bins: number = HISTOGRAM_BINS): GridHistogram {
     const h = new GridHistogram(bins);
     if (json.counts.length === 0) return h;
-    const width = json.edges[1]! - json.edges[0]!;
+    const width = edgeWidth(json.edges[0]!, json.edges[1]!);
     const exponent = Math.round(Math.log2(width));
     if (!(width > 0) || 2 ** exponent !== width || json.edges.length !== json.counts.length + 1 || json.counts.length > bins) {
       throw new Error('histogram is not on a power-of-two grid of at most ' + bins + ' bins');
@@ -192,4 +269,12 @@ export class GridHistogram {
     json.counts.forEach((count, i) => (h.counts[offset + i] = count));
     return h;
   }
+}
+
+/** Width of a bin from its edges as `toJSON` writes them: ±Number.MAX_VALUE there stands for ±2^1024. */
+function edgeWidth(lo: number, hi: number): number {
+  if (lo !== -Number.MAX_VALUE && hi !== Number.MAX_VALUE) return hi - lo;
+  // In halves, as 2^1024 is no double (such an edge is a multiple of 2^971 at least: halving is exact).
+  const half = (hi === Number.MAX_VALUE ? 2 ** 1023 : hi / 2) - (lo === -Number.MAX_VALUE ? -(2 ** 1023) : lo / 2);
+  return 2 * half;
 }

@@ -13,6 +13,20 @@ async function schemaFromTrain() {
   return ARTIFACTS.schema.parse({ kind: 'schema', version: 1, ...inferSchema({ ...profile, source: { files: [{ path: 'train.csv' }] } }, { label: 'income' }) });
 }
 
+/** A one-column batch `x` of `cells` (lines from 2, as in a CSV file). */
+function batchOf(cells: readonly string[]) {
+  return { columns: ['x'], data: [cells.slice()], rowCount: cells.length, offset: 0, lines: Int32Array.from(cells, (_, i) => i + 2) };
+}
+
+/** The schema inferred from `cells` (as schema.json is read: checked against its contract), and what validating `data` against it finds. */
+async function inferAndValidate(cells: readonly string[], data: readonly string[] = cells) {
+  const profile = (await profileSource({ async *[Symbol.asyncIterator]() { yield batchOf(cells); } })).toJSON();
+  const schema = ARTIFACTS.schema.parse({ kind: 'schema', version: 1, ...inferSchema({ ...profile, source: { files: [{ path: 'x.csv' }] } }) });
+  const validator = new SchemaValidator(schema, ['x'], 'x.csv');
+  validator.addBatch(batchOf(data));
+  return { column: schema.columns[0]!, anomalies: validator.finish() };
+}
+
 async function anomalies(schema: Awaited<ReturnType<typeof schemaFromTrain>>, file: string) {
   const table = await openTable(fixture(file));
   const validator = new SchemaValidator(schema, table.columns, file);
@@ -54,5 +68,43 @@ describe('inferSchema', () => {
       'type_mismatch:hours_per_week',
       'unexpected_string_value:income',
     ]);
+  });
+
+  it('keeps a numeric domain finite near the largest double (10 % more would be Infinity), and the data inside it', async () => {
+    const max = Number.MAX_VALUE;
+    for (const [cells, domain] of [
+      [['0', '1.7e308'], { min: 0, max }],
+      [['-1.7e308', '1.7e308'], { min: -max, max }],
+      [['-1.7e308', '-1e300'], { min: -max, max: 0 }],
+      [['-17' + '0'.repeat(307), '17' + '0'.repeat(307)], { min: -max, max }],
+    ] as const) {
+      const { column, anomalies } = await inferAndValidate(cells);
+      expect(column.domain).toEqual(domain);
+      expect(anomalies).toEqual([]);
+    }
+  });
+
+  it('allows NaN and ±Infinity in a float column that holds nothing else', async () => {
+    const { column, anomalies } = await inferAndValidate(['NaN', 'inf', '-inf']);
+    expect(column).toMatchObject({ type: 'float', domain: { allow_nan: true, allow_inf: true } });
+    expect(anomalies).toEqual([]);
+    expect((await inferAndValidate(['nan'])).column.domain).toEqual({ allow_nan: true });
+  });
+
+  it('rounds a timestamp range outwards to whole milliseconds, so values with finer digits stay inside', async () => {
+    // -0.5 ms and 86 400 000.5 ms: Date would round the first in, to 1970-01-01T00:00:00.000Z.
+    const { column, anomalies } = await inferAndValidate(['1969-12-31T23:59:59.9995Z', '1970-01-02T00:00:00.0005Z']);
+    expect(column.domain).toEqual({ min: '1969-12-31T23:59:59.999Z', max: '1970-01-02T00:00:00.001Z' });
+    expect(anomalies).toEqual([]);
+    // A bound past the four-digit years the grammar reads is left out rather than written unreadable.
+    const late = await inferAndValidate(['9999-12-31T23:00:00-05:00', '2024-01-01']);
+    expect(late.column.domain).toEqual({ min: '2024-01-01T00:00:00.000Z' });
+    expect(late.anomalies).toEqual([]);
+  });
+
+  it('gives a bool column a values domain that validation checks', async () => {
+    const { column, anomalies } = await inferAndValidate(Array<string>(5).fill('true'), ['true', 'TRUE', 'false']);
+    expect(column).toMatchObject({ type: 'bool', values: ['true'], min_domain_mass: 1 });
+    expect(anomalies.map((anomaly) => [anomaly.kind, anomaly.severity, anomaly.count, anomaly.samples[0]?.line])).toEqual([['unexpected_string_value', 'error', 1, 4]]);
   });
 });

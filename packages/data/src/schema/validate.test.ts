@@ -2,7 +2,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import type { z } from 'zod';
-import type { DataSchemaFile } from '@modelgate/core';
+import { InputDataError, type DataSchemaFile } from '@modelgate/core';
 import { openTable } from '../readers/index.js';
 import { TempDir } from '../readers/testing.js';
 import { INCOME_CATEGORIES } from '../synthetic/income.js';
@@ -19,6 +19,14 @@ async function floatAnomalies(values: readonly string[], domain: { min: number; 
   const floatSchema: z.output<typeof DataSchemaFile> = { kind: 'schema', version: 1, default_environments: [], columns: [{ name: 'x', type: 'float', presence: { min_fraction: 0 }, domain }] };
   const table = await openTable(file);
   const validator = new SchemaValidator(floatSchema, table.columns, 'x.csv', { maxSamples: 1000 });
+  for await (const batch of table.batches()) validator.addBatch(batch);
+  return validator.finish();
+}
+
+/** Anomalies of a one-column file `x` (CSV or JSONL by its name) against the column `x`, read in batches of `batchRows`. */
+async function columnAnomalies(name: string, text: string, column: Omit<z.output<typeof DataSchemaFile>['columns'][number], 'name'>, batchRows = 64) {
+  const table = await openTable(dir.write(name, text), { batchRows });
+  const validator = new SchemaValidator({ kind: 'schema', version: 1, default_environments: [], columns: [{ name: 'x', ...column }] }, table.columns, name, { maxSamples: 1000 });
   for await (const batch of table.batches()) validator.addBatch(batch);
   return validator.finish();
 }
@@ -180,5 +188,47 @@ describe('SchemaValidator', () => {
       ...['education', 'marital_status', 'occupation', 'relationship', 'race', 'sex', 'native_country', 'capital_gain', 'capital_loss', 'hours_per_week'].map((name) => ['missing_column', name, 'error']),
       ['new_column', 'extra', 'warning'],
     ]);
+  });
+
+  it('reads timestamps as the profiler does: ISO 8601 dates and times, UTC without an offset', async () => {
+    const expected: Record<string, string[]> = {
+      // Date.parse reads a time without offset in the machine's zone: in Tokyo the 2nd and 3rd are before the min, in New York the first out_of_range one is not.
+      fine: ['2024-02-29', '2024-01-01T10:00', '2024-01-01 10:00:00', ' 2024-01-02 ', '2024-01-01T19:00:00+09:00', '2024-01-01T10:00:00.123456Z', '2024-02-29T12:00:00Z'],
+      // Date.parse takes the first five.
+      type_mismatch: ['1', 'March 2 2024', '2024-02-30', 'Jan 1 2024', '2024-01-01T24:00', '2024-01-01T10:00:00 GMT', '2024-13-01', '20240101', 'x'],
+      out_of_range: ['2024-01-01T09:59:59.999', '2024-01-01T10:00:00+00:01', '2024-02-29T12:00:00.001+00:00', '2023-12-31'],
+    };
+    const values = Object.values(expected).flat();
+    const anomalies = await columnAnomalies('times.csv', `x\n${values.join('\n')}\n`, { type: 'timestamp', presence: { min_fraction: 1 }, domain: { min: '2024-01-01T10:00:00Z', max: '2024-02-29T12:00:00Z' } });
+    const found: Record<string, string[]> = {};
+    for (const anomaly of anomalies) found[anomaly.kind] = anomaly.samples.map((sample) => sample.value!);
+    found.fine = values.filter((value) => !Object.values(found).flat().includes(value));
+    expect(found).toEqual({ fine: expected.fine, type_mismatch: expected.type_mismatch, out_of_range: expected.out_of_range });
+  });
+
+  it('refuses a timestamp bound that is not a timestamp by the same rule, rather than ignore it', () => {
+    const column = (min: string | number) => ({ kind: 'schema' as const, version: 1 as const, default_environments: [], columns: [{ name: 't', type: 'timestamp' as const, presence: { min_fraction: 1 }, domain: { min } }] });
+    expect(() => new SchemaValidator(column('Jan 1 2024'), ['t'], 'x.csv')).toThrow(InputDataError);
+    expect(() => new SchemaValidator(column(0), ['t'], 'x.csv')).toThrow(`schema column 't': domain.min 0 is not an ISO 8601 timestamp`);
+    expect(() => new SchemaValidator(column('2024-01-01'), ['t'], 'x.csv')).not.toThrow();
+  });
+
+  it('checks the values of a bool column as those of a string column, on every path of the cache', async () => {
+    // 3 000 rows of true first: batches whose every code is known to be fine are skipped whole;
+    // then the values outside the domain, spelled as the profiler reads a bool.
+    const cells = [...Array<string>(3000).fill('true'), 'false', 'True', 'FALSE', ' false ', 'true', 'yes'];
+    const csv = await columnAnomalies('bools.csv', `x\n${cells.join('\n')}\n`, { type: 'bool', presence: { min_fraction: 1 }, values: ['true'], min_domain_mass: 1 });
+    expect(csv.map((anomaly) => [anomaly.kind, anomaly.severity, anomaly.count, anomaly.samples.map((sample) => sample.line)])).toEqual([
+      ['unexpected_string_value', 'error', 3, [3002, 3004, 3005]],
+      ['type_mismatch', 'error', 1, [3007]],
+    ]);
+    expect(csv[0]!.description).toBe("3 values of 'x': 'false' not in the 1 known values, 'FALSE' not in the 1 known values, ' false ' not in the 1 known values");
+    // JSONL's typed booleans; within min_domain_mass a stray value is a warning, below it an error.
+    const jsonl = [...Array<string>(97).fill('{"x": true}'), ...Array<string>(3).fill('{"x": false}')].join('\n');
+    const mass = async (min_domain_mass: number) => (await columnAnomalies(`bools-${min_domain_mass}.jsonl`, jsonl, { type: 'bool', presence: { min_fraction: 1 }, values: ['true'], min_domain_mass }, 7)).map((anomaly) => [anomaly.kind, anomaly.severity, anomaly.count]);
+    expect(await mass(0.97)).toEqual([['unexpected_string_value', 'warning', 3]]);
+    expect(await mass(0.98)).toEqual([['unexpected_string_value', 'error', 3]]);
+    // Both values allowed: nothing to report.
+    expect(await columnAnomalies('bools-both.csv', `x\n${cells.slice(0, -1).join('\n')}\n`, { type: 'bool', presence: { min_fraction: 1 }, values: ['false', 'true'] })).toEqual([]);
   });
 });

@@ -5,10 +5,10 @@
  */
 import type { z } from 'zod';
 import { shownValue, type Anomaly, type ColumnSchema, type DataSchemaFile } from '@modelgate/core';
-import { classifyString, FLOAT, INT, parsed } from '../profile/classify.js';
 import { identitySlots, stringSlot } from '../profile/hash.js';
 import { TextCache } from '../text-cache.js';
 import { cellAt, codeCounts, columnIndexes, type Cell, type CellDictionary, type TableBatch } from '../table.js';
+import { checker, type Verdict } from './checks.js';
 
 type Schema = z.output<typeof DataSchemaFile>;
 type Column = z.output<typeof ColumnSchema>;
@@ -23,8 +23,6 @@ export interface ValidateOptions {
   duplicateRows?: boolean;
 }
 
-/** Why a cell fails; `undefined` = fine. Cached per distinct string (and per code), since values repeat. */
-type Verdict = undefined | { kind: AnomalyRecord['kind']; reason: string };
 /** Cached "checked, fine": one lookup per cell instead of get() + has(). */
 const FINE = { kind: 'type_mismatch', reason: '' } as const;
 /** Direct-mapped identity cache in front of the per-column Map. */
@@ -342,62 +340,4 @@ function checkCell(validator: SchemaValidator, entry: ActiveColumn, batch: Table
 function allFine(perCode: Int32Array, codeVerdicts: readonly (NonNullable<Verdict> | undefined)[]): boolean {
   for (let code = 0; code + 1 < perCode.length; code += 1) if (perCode[code + 1]! > 0 && codeVerdicts[code] !== FINE) return false;
   return true;
-}
-
-const INTEGER = /^[+-]?\d+$/;
-
-/** The check for one column: type, then domain, as a function of the raw cell. */
-function checker(column: Column): (cell: Cell) => Verdict {
-  const { domain } = column;
-  const min = typeof domain?.min === 'number' ? domain.min : undefined;
-  const max = typeof domain?.max === 'number' ? domain.max : undefined;
-  const range = (value: number): Verdict =>
-    min !== undefined && value < min ? { kind: 'out_of_range', reason: `${value} below min ${min}` } : max !== undefined && value > max ? { kind: 'out_of_range', reason: `${value} above max ${max}` } : undefined;
-  switch (column.type) {
-    case 'int':
-      return (cell) => {
-        const text = typeof cell === 'string' ? cell.trim() : cell;
-        if (typeof text === 'number' ? !Number.isInteger(text) : typeof text === 'string' ? !INTEGER.test(text) : typeof text !== 'bigint') return { kind: 'type_mismatch', reason: `'${shownValue(cell)}' is not an integer` };
-        return range(Number(text));
-      };
-    case 'float':
-      return (cell) => {
-        const value = typeof cell === 'number' ? cell : typeof cell === 'string' ? parseFloatStrict(cell) : typeof cell === 'bigint' ? Number(cell) : Number.NaN;
-        if (typeof cell === 'boolean' || (Number.isNaN(value) && !/^[+-]?nan$/i.test(String(cell).trim()))) return { kind: 'type_mismatch', reason: `'${shownValue(cell)}' is not a number` };
-        if (Number.isNaN(value)) return domain?.allow_nan ? undefined : { kind: 'nan_value', reason: 'NaN' };
-        if (!Number.isFinite(value)) return domain?.allow_inf ? undefined : { kind: 'inf_value', reason: String(value) };
-        return range(value);
-      };
-    case 'bool':
-      return (cell) => (typeof cell === 'boolean' || /^(true|false)$/i.test(String(cell).trim()) ? undefined : { kind: 'type_mismatch', reason: `'${shownValue(cell)}' is not true or false` });
-    case 'timestamp': {
-      const from = typeof domain?.min === 'string' ? Date.parse(domain.min) : undefined;
-      const to = typeof domain?.max === 'string' ? Date.parse(domain.max) : undefined;
-      return (cell) => {
-        const time = typeof cell === 'string' ? Date.parse(cell) : Number.NaN;
-        if (Number.isNaN(time)) return { kind: 'type_mismatch', reason: `'${shownValue(cell)}' is not a timestamp` };
-        if (from !== undefined && time < from) return { kind: 'out_of_range', reason: `${shownValue(cell)} before ${String(domain?.min)}` };
-        if (to !== undefined && time > to) return { kind: 'out_of_range', reason: `${shownValue(cell)} after ${String(domain?.max)}` };
-        return undefined;
-      };
-    }
-    case 'string': {
-      const values = column.values ? new Set(column.values) : undefined;
-      return (cell) => (values && !values.has(String(cell)) ? { kind: 'unexpected_string_value', reason: `'${shownValue(cell)}' not in the ${values.size} known values` } : undefined);
-    }
-  }
-}
-
-/**
- * A decimal number (digits, a point, an exponent), nan or inf in the grammar of the profiler's
- * scanner (classifyString), here also with spaces around it; NaN for anything else. Number()
- * would take '' and '0x10'.
- */
-function parseFloatStrict(text: string): number {
-  let kind = classifyString(text);
-  if (kind !== INT && kind !== FLOAT) {
-    const trimmed = text.trim();
-    if (trimmed !== text) kind = classifyString(trimmed);
-  }
-  return kind === INT || kind === FLOAT ? parsed[0]! : Number.NaN;
 }
