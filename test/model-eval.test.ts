@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { readFileSync } from 'node:fs';
+import { existsSync, linkSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { parseArtifact, serializeArtifact } from '@modelgate/core';
@@ -144,26 +144,31 @@ describe('model-eval gates and baselines', () => {
   });
 });
 
+/** hours_per_week ≈ w·(age, capital_loss) + b: a linear regressor of the income hold-out. */
+async function hoursRegressor(w: number[], b: number): Promise<Uint8Array> {
+  const { encodeModelProto, float32Tensor } = await import('@modelgate/onnx');
+  const { graph, info, model, node } = await import('../packages/onnx/src/test-models.js');
+  const regressor = model(
+    graph({
+      name: 'hours',
+      node: [node('MatMul', ['input', 'W'], ['xw']), node('Add', ['xw', 'B'], ['variable'])],
+      initializer: [float32Tensor('W', [2, 1], w), float32Tensor('B', [1], [b])],
+      input: [info('input', 1, ['N', 2])],
+      output: [info('variable', 1, ['N', 1])],
+    }),
+    { '': 15 },
+  );
+  regressor.metadata_props = [{ key: 'feature_names', value: 'age,capital_loss' }];
+  return encodeModelProto(regressor);
+}
+
 describe('model-eval on a regressor', () => {
   it('predicts a numeric label and reports MAE, RMSE and R² as plain arithmetic gives them', async () => {
-    const { encodeModelProto, float32Tensor } = await import('@modelgate/onnx');
-    const { graph, info, model, node } = await import('../packages/onnx/src/test-models.js');
     const w = [0.05, 0.001];
     const b = 38;
-    const regressor = model(
-      graph({
-        name: 'hours',
-        node: [node('MatMul', ['input', 'W'], ['xw']), node('Add', ['xw', 'B'], ['variable'])],
-        initializer: [float32Tensor('W', [2, 1], w), float32Tensor('B', [1], [b])],
-        input: [info('input', 1, ['N', 2])],
-        output: [info('variable', 1, ['N', 1])],
-      }),
-      { '': 15 },
-    );
-    regressor.metadata_props = [{ key: 'feature_names', value: 'age,capital_loss' }];
     const run = await runActionBundle('model-eval', {
       inputs: { model: 'hours.onnx', data: 'holdout.csv', label: 'hours_per_week', gates: 'mae <= 20\nr2 >= 0.5', 'latency-runs': '0' },
-      files: { 'hours.onnx': encodeModelProto(regressor), 'holdout.csv': holdout },
+      files: { 'hours.onnx': await hoursRegressor(w, b), 'holdout.csv': holdout },
     });
     // The model is deliberately weak: the R² gate fails, the MAE gate passes.
     expect(run.exitCode).toBe(1);
@@ -187,5 +192,107 @@ describe('model-eval on a regressor', () => {
     ]);
     expect(run.outputs['task']).toBe('regression');
     expect(run.outputs['rmse']).toBe(String(metrics.metrics['rmse']));
+  });
+});
+
+/** The hold-out with one cell replaced (`line` as the file numbers it, the header being line 1). */
+function withCell(line: number, column: string, value: string): string {
+  const lines = holdout.toString().split('\n');
+  const cells = lines[line - 1]!.split(',');
+  cells[lines[0]!.split(',').indexOf(column)] = value;
+  lines[line - 1] = cells.join(',');
+  return lines.join('\n');
+}
+
+describe('model-eval on bad labels', () => {
+  const classifier = { 'model.onnx': fixture('fixtures/onnx/income_mlp.onnx') };
+  const classify = { model: 'model.onnx', data: 'holdout.csv', label: 'income', positive: '>50K', 'latency-runs': '0' };
+  const regress = { model: 'hours.onnx', data: 'holdout.csv', label: 'hours_per_week', 'latency-runs': '0' };
+
+  // The label is checked after the batch's run, while the next batch is read: that failure was an
+  // unhandled rejection (a stack trace instead of this line) in most runs. One batch, then many.
+  it.each([
+    ['an empty label', 'income', '', "label 'income' is missing"],
+    ['a blank label', 'income', '  ', "label 'income' is missing"],
+    ['an empty regression target', 'hours_per_week', '', "label 'hours_per_week' is missing"],
+    ['a blank regression target', 'hours_per_week', ' ', "label 'hours_per_week' is missing"],
+    ['a non-numeric regression target', 'hours_per_week', 'abc', "label 'hours_per_week': 'abc' is not a number (the model is a regressor)"],
+    ['a hexadecimal regression target', 'hours_per_week', '0x10', "label 'hours_per_week': '0x10' is not a number (the model is a regressor)"],
+    ['a regression target that overflows', 'hours_per_week', '1e400', "label 'hours_per_week': '1e400' is not a finite number"],
+  ])('%s on line 5 is that one error, every run', async (_, label, value, message) => {
+    const files = { ...(label === 'income' ? classifier : { 'hours.onnx': await hoursRegressor([0.05, 0.001], 38) }), 'holdout.csv': withCell(5, label, value) };
+    const repeats = value === '' || value === 'abc' ? 5 : 1;
+    for (const batchSize of ['8192', '2']) {
+      for (let run = 0; run < repeats; run += 1) {
+        const result = await runActionBundle('model-eval', { inputs: { ...(label === 'income' ? classify : regress), 'batch-size': batchSize }, files });
+        expect(result.stderr, `batch-size ${batchSize}, run ${run}`).toBe('');
+        expect(visibleLines(result.stdout), `batch-size ${batchSize}, run ${run}`).toEqual([`::error file=holdout.csv,line=5::${message}`]);
+        expect(result.exitCode).toBe(1);
+      }
+    }
+  });
+
+  it('a label with spaces around it is that label, not a class of its own', async () => {
+    const run = await runActionBundle('model-eval', { inputs: classify, files: { ...classifier, 'holdout.csv': withCell(5, 'income', ' >50K ') } });
+    expect(run.stderr).toBe('');
+    expect(run.exitCode).toBe(0);
+    const metrics = parseArtifact('metrics', readFileSync(join(run.workspace, 'modelgate-out/metrics.json'), 'utf8'), 'metrics.json');
+    expect(metrics.confusion_matrix?.labels).toEqual(['<=50K', '>50K']);
+    expect(metrics.confusion_matrix?.matrix.flat().reduce((sum, count) => sum + count, 0)).toBe(1000);
+  });
+
+  it("labels the model does not know are an error at the first such line, naming the model's classes", async () => {
+    const renamed = holdout.toString().replace(/<=50K/g, 'no').replace(/>50K/g, 'yes');
+    const run = await runActionBundle('model-eval', { inputs: { ...classify, positive: 'yes' }, files: { ...classifier, 'holdout.csv': renamed } });
+    expect(run.exitCode).toBe(1);
+    expect(visibleLines(run.stdout)).toEqual([
+      "::error file=holdout.csv,line=2::label 'no' is not one of the model's classes <=50K, >50K (set data.classes in modelgate.yml if the model's labels are named differently)",
+    ]);
+    expect(existsSync(join(run.workspace, 'modelgate-out/metrics.json'))).toBe(false);
+
+    // One unknown label among known ones; classes from modelgate.yml are named as such.
+    const config = "name: income\ndata: { classes: ['<=50K', '>50K'] }\n";
+    const one = await runActionBundle('model-eval', { inputs: classify, files: { ...classifier, 'modelgate.yml': config, 'holdout.csv': withCell(7, 'income', '>50k') } });
+    expect(one.exitCode).toBe(1);
+    expect(visibleLines(one.stdout)).toEqual(["::error file=holdout.csv,line=7::label '>50k' is not one of the classes in data.classes (modelgate.yml): <=50K, >50K"]);
+  });
+});
+
+describe('model-eval never writes over what it reads', () => {
+  const files = { 'model.onnx': fixture('fixtures/onnx/income_mlp.onnx'), 'holdout.csv': holdout };
+  const inputs = { model: 'model.onnx', data: 'holdout.csv', label: 'income', positive: '>50K', 'latency-runs': '0' };
+
+  it.each([
+    [{ 'predictions-out': 'holdout.csv' }, "'predictions-out' (holdout.csv) is the same file as 'data' (holdout.csv): writing it would replace that input"],
+    [{ 'predictions-out': './data/../holdout.csv' }, "'predictions-out' (holdout.csv) is the same file as 'data' (holdout.csv): writing it would replace that input"],
+    [{ out: 'model.onnx' }, "'out' (model.onnx) is the same file as 'model' (model.onnx): writing it would replace that input"],
+    [{ out: 'modelgate-out/m.json', 'predictions-out': 'modelgate-out/m.json' }, "'predictions-out' (modelgate-out/m.json) is the same file as 'out' (modelgate-out/m.json): each output needs a path of its own"],
+  ])('refuses %j before anything is written', async (paths, message) => {
+    const run = await runActionBundle('model-eval', { inputs: { ...inputs, ...paths }, files });
+    expect(run.exitCode).toBe(1);
+    expect(visibleLines(run.stdout)).toEqual([`::error::${message}`]);
+    expect(readFileSync(join(run.workspace, 'holdout.csv')).equals(holdout)).toBe(true);
+    expect(readFileSync(join(run.workspace, 'model.onnx')).equals(files['model.onnx'])).toBe(true);
+    expect(existsSync(join(run.workspace, 'modelgate-out'))).toBe(false);
+  });
+
+  it('refuses the data through a symbolic or a hard link, and modelgate.yml', async () => {
+    const first = await runActionBundle('model-eval', { inputs: { ...inputs, 'predictions-out': 'out/p.csv' }, files: { ...files, 'out/keep': '' } });
+    expect(first.exitCode).toBe(0);
+    const ws = first.workspace;
+    symlinkSync(join(ws, 'holdout.csv'), join(ws, 'out/link.csv'));
+    linkSync(join(ws, 'holdout.csv'), join(ws, 'out/hard.csv'));
+    writeFileSync(join(ws, 'modelgate.yml'), 'name: income\n');
+    for (const [path, message] of [
+      ['out/link.csv', "'predictions-out' (out/link.csv) is the same file as 'data' (holdout.csv): writing it would replace that input"],
+      ['out/hard.csv', "'predictions-out' (out/hard.csv) is the same file as 'data' (holdout.csv): writing it would replace that input"],
+      ['modelgate.yml', "'predictions-out' (modelgate.yml) is the same file as 'config' (modelgate.yml): writing it would replace that input"],
+    ]) {
+      const run = await runActionBundle('model-eval', { inputs: { ...inputs, 'predictions-out': path! }, env: { GITHUB_WORKSPACE: ws } });
+      expect(run.exitCode).toBe(1);
+      expect(visibleLines(run.stdout)).toEqual([`::error::${message}`]);
+    }
+    expect(readFileSync(join(ws, 'holdout.csv')).equals(holdout)).toBe(true);
+    expect(readFileSync(join(ws, 'modelgate.yml'), 'utf8')).toBe('name: income\n');
   });
 });

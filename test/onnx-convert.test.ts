@@ -1,4 +1,4 @@
-import { readFileSync } from 'node:fs';
+import { existsSync, readFileSync, symlinkSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { parseArtifact } from '@modelgate/core';
@@ -95,5 +95,37 @@ describe('onnx-convert bundle', () => {
     expect(visibleLines(refused.stdout)).toEqual([
       '::error::refusing to run a converter command on a pull request from a fork: the PR controls the model file, and loading pickles runs code (set allow-on-fork only if you trust every contributor)',
     ]);
+  });
+});
+
+describe('onnx-convert never writes over what it reads', () => {
+  const source = convertFixture('xgb_binary_logistic.json');
+
+  it.each([
+    [{ out: 'model.json' }, "'out' (model.json) is the same file as 'model' (model.json): writing it would replace that input"],
+    [{ out: 'model.onnx', 'report-out': 'model.json' }, "'report-out' (model.json) is the same file as 'model' (model.json): writing it would replace that input"],
+    [{ out: 'model.onnx', 'report-out': 'model.onnx' }, "'report-out' (model.onnx) is the same file as 'out' (model.onnx): each output needs a path of its own"],
+    [{ out: 'model.onnx', 'parity-data': 'holdout.csv', label: 'label', 'report-out': 'holdout.csv' }, "'report-out' (holdout.csv) is the same file as 'parity-data' (holdout.csv): writing it would replace that input"],
+  ])('refuses %j before anything is written', async (paths, message) => {
+    const parity = parityCsv('xgb_binary_logistic.json', 'xgb_binary_logistic.expected.json');
+    const run = await runActionBundle('onnx-convert', {
+      inputs: { model: 'model.json', ...paths },
+      files: { 'model.json': source, 'holdout.csv': parity, 'modelgate-out/convert.json': '{"mine": true}\n' },
+    });
+    expect(run.exitCode).toBe(1);
+    expect(visibleLines(run.stdout)).toEqual([`::error::${message}`]);
+    expect(readFileSync(join(run.workspace, 'model.json')).equals(source)).toBe(true);
+    expect(readFileSync(join(run.workspace, 'holdout.csv'), 'utf8')).toBe(parity);
+    expect(existsSync(join(run.workspace, 'model.onnx'))).toBe(false);
+  });
+
+  it('refuses the source through a symbolic link', async () => {
+    const first = await runActionBundle('onnx-convert', { inputs: { model: 'model.json', out: 'model.onnx' }, files: { 'model.json': source } });
+    expect(first.exitCode).toBe(0);
+    symlinkSync(join(first.workspace, 'model.json'), join(first.workspace, 'link.onnx'));
+    const run = await runActionBundle('onnx-convert', { inputs: { model: 'model.json', out: 'link.onnx' }, env: { GITHUB_WORKSPACE: first.workspace } });
+    expect(run.exitCode).toBe(1);
+    expect(visibleLines(run.stdout)).toEqual(["::error::'out' (link.onnx) is the same file as 'model' (model.json): writing it would replace that input"]);
+    expect(readFileSync(join(first.workspace, 'model.json')).equals(source)).toBe(true);
   });
 });

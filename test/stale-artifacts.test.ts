@@ -13,7 +13,7 @@ const pr = { name: 'pull_request' as const, payload: webhookPayload('pull_reques
 const errors = (stdout: string) => visibleLines(stdout).filter((line) => line.startsWith('::error'));
 
 describe('a failed step leaves no earlier run’s artifact behind', () => {
-  it('model-eval: metrics.json goes, unless it is the baseline this run compares against', async () => {
+  it('model-eval: metrics.json and the predictions go, unless metrics.json is the baseline this run compares against', async () => {
     const inputs = { model: 'model.onnx', data: 'holdout.csv', label: 'income', positive: '>50K', 'predictions-out': 'modelgate-out/predictions.csv' };
     const files = { 'model.onnx': fixture('fixtures/onnx/income_mlp.onnx'), 'holdout.csv': fixture('fixtures/income/holdout.csv'), 'bad.csv': 'age,hours_per_week\n39,40\n' };
     const good = await runActionBundle('model-eval', { inputs, files, event: pr });
@@ -21,22 +21,30 @@ describe('a failed step leaves no earlier run’s artifact behind', () => {
     const ws = good.workspace;
     const metrics = join(ws, 'modelgate-out/metrics.json');
     const earlier = readFileSync(metrics, 'utf8');
-    expect(readFileSync(join(ws, 'modelgate-out/predictions.csv'), 'utf8')).toMatch(/^line,label,prediction,/);
+    const predictions = join(ws, 'modelgate-out/predictions.csv');
+    const earlierPredictions = readFileSync(predictions, 'utf8');
+    expect(earlierPredictions).toMatch(/^line,label,prediction,/);
 
     const failed = await runActionBundle('model-eval', { inputs: { ...inputs, data: 'bad.csv' }, env: { GITHUB_WORKSPACE: ws }, event: pr });
     expect(failed.exitCode).toBe(1);
     expect(errors(failed.stdout)).toEqual(["::error file=bad.csv::has no label column 'income' (columns: age, hours_per_week)"]);
     expect(existsSync(metrics)).toBe(false);
+    expect(existsSync(predictions)).toBe(false);
 
     writeFileSync(metrics, earlier);
+    writeFileSync(predictions, earlierPredictions);
     const againstItself = await runActionBundle('model-eval', { inputs: { ...inputs, data: 'bad.csv', baseline: 'modelgate-out/metrics.json' }, env: { GITHUB_WORKSPACE: ws }, event: pr });
     expect(againstItself.exitCode).toBe(1);
     expect(readFileSync(metrics, 'utf8')).toBe(earlier);
+    // The predictions were not the baseline: they go.
+    expect(existsSync(predictions)).toBe(false);
 
-    // A file of that name that modelgate did not write is the user's: it stays.
+    // Files of those names that modelgate did not write are the user's: they stay.
     writeFileSync(metrics, '{"my": "notes"}\n');
+    writeFileSync(predictions, 'line,label\n2,mine\n');
     expect((await runActionBundle('model-eval', { inputs: { ...inputs, data: 'bad.csv' }, env: { GITHUB_WORKSPACE: ws }, event: pr })).exitCode).toBe(1);
     expect(readFileSync(metrics, 'utf8')).toBe('{"my": "notes"}\n');
+    expect(readFileSync(predictions, 'utf8')).toBe('line,label\n2,mine\n');
   });
 
   it('onnx-inspect: inspect.json goes when the model does not load', async () => {

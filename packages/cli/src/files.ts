@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
-import { open, readFile } from 'node:fs/promises';
-import { isAbsolute, relative, resolve } from 'node:path';
+import { open, readFile, realpath, stat } from 'node:fs/promises';
+import { basename, dirname, isAbsolute, join, relative, resolve } from 'node:path';
 import { ConfigurationError, removeStaleFiles, serializeArtifactParts, startsAsArtifact, writeFilesAtomic, type ArtifactBody, type ArtifactKind } from '@modelgate/core';
 import { VERSION } from './version.js';
 
@@ -64,6 +64,42 @@ export function workspacePath(workspace: string, path: string): { absolute: stri
   const absolute = resolve(workspace, path);
   const inside = relative(workspace, absolute);
   return { absolute, shown: inside && !inside.startsWith('..') && !isAbsolute(inside) ? inside.split('\\').join('/') : absolute };
+}
+
+/** A path a step reads or writes: the input that named it (`field`) and where it is. */
+export interface NamedPath {
+  field: string;
+  path: { absolute: string; shown: string };
+}
+
+/**
+ * Refuses, before anything is written, an output that would replace one of the step's inputs or
+ * another output: the same path, or the same file through a symbolic or hard link.
+ */
+export async function refuseOverwritingInputs(inputs: readonly NamedPath[], outputs: readonly NamedPath[]): Promise<void> {
+  const identity = new Map<NamedPath, string>();
+  for (const named of [...inputs, ...outputs]) identity.set(named, await fileIdentity(named.path.absolute));
+  for (const [index, output] of outputs.entries()) {
+    const clash = [...inputs, ...outputs.slice(0, index)].find((other) => identity.get(other) === identity.get(output));
+    if (clash === undefined) continue;
+    const what = inputs.includes(clash) ? 'writing it would replace that input' : 'each output needs a path of its own';
+    throw new ConfigurationError(`'${output.field}' (${output.path.shown}) is the same file as '${clash.field}' (${clash.path.shown}): ${what}`, { field: output.field });
+  }
+}
+
+/** Whether two paths are one file (see refuseOverwritingInputs). */
+export async function sameFile(a: string, b: string): Promise<boolean> {
+  return (await fileIdentity(a)) === (await fileIdentity(b));
+}
+
+/** What makes two paths one file: device and inode when it exists, else its name in its real directory. */
+async function fileIdentity(absolute: string): Promise<string> {
+  const stats = await stat(absolute, { bigint: true }).catch(() => undefined);
+  // Some file systems (FAT, some network mounts on Windows) report no inode: the real path says it then.
+  if (stats && stats.ino !== 0n) return `${stats.dev}:${stats.ino}`;
+  if (stats) return realpath(absolute);
+  const directory = await realpath(dirname(absolute)).catch(() => dirname(absolute));
+  return join(directory, basename(absolute));
 }
 
 /** A file's text, or undefined when there is none; a directory is a ConfigurationError naming `shown`. */

@@ -7,7 +7,7 @@
 import { performance } from 'node:perf_hooks';
 import { InputDataError, shownValue, type Logger } from '@modelgate/core';
 import { requireRows, type Cell, type TableBatch, type TableSource } from '@modelgate/data';
-import { batchToFeeds, planInputs, type FeedTensor, type InputPlan, type ModelInput } from './feed.js';
+import { batchToFeeds, decimalValue, planInputs, type FeedTensor, type InputPlan, type ModelInput } from './feed.js';
 import { decodeBatch, planOutputs, type ModelOutput, type OutputPlan } from './outputs.js';
 import type { ModelSession } from './session.js';
 import type { OrtModule, OrtTensor } from './types.js';
@@ -73,40 +73,49 @@ export async function scoreTable(options: ScoreOptions): Promise<Scored> {
     ...(options.mapping ? { mapping: options.mapping } : {}),
     ...(options.model.metadata['feature_names'] ? { featureNames: options.model.metadata['feature_names'].split(',').map((name) => name.trim()) } : {}),
   });
-  const plan = planOutputs(options.model.outputs, options.model.metadata, options.classes);
+  const plan = withCanonicalClasses(planOutputs(options.model.outputs, options.model.metadata, options.classes));
   const outputNames = plan.task === 'regression' ? [plan.value] : [plan.label, plan.probabilities].filter((name): name is string => name !== undefined);
 
   const needed = new Set([label, ...(options.slices ?? []), ...(inputPlan.kind === 'matrix' ? inputPlan.columns : inputPlan.inputs.map((input) => input.column))]);
   const source = options.project && needed.size < data.columns.length ? await options.project(data.columns.filter((column) => needed.has(column))) : data;
-  const collector = new Collector(plan, label, options.slices ?? [], dataFile);
+  const collector = new Collector(plan, label, options.slices ?? [], dataFile, options.classes !== undefined);
   const batchTimes: number[] = [];
   let firstFeeds: FeedTensor[] | undefined;
   let batchSize = 0;
   let inFlight: Promise<void> | undefined;
 
-  for await (const batch of source.batches()) {
-    if (batch.rowCount === 0) continue;
-    const feeds = batchToFeeds(inputPlan, batch, dataFile);
-    if (!firstFeeds) {
-      firstFeeds = feeds;
-      batchSize = batch.rowCount;
-      // Warm-up: the first run pays for allocations and kernel selection.
-      await options.session.run(toOrt(options.ort, feeds), outputNames);
-    }
-    const previous = inFlight;
-    const started = performance.now();
-    const running = options.session.run(toOrt(options.ort, feeds), outputNames);
-    inFlight = (async () => {
-      const outputs = await running;
-      batchTimes.push(performance.now() - started);
+  try {
+    for await (const batch of source.batches()) {
+      if (batch.rowCount === 0) continue;
+      const feeds = batchToFeeds(inputPlan, batch, dataFile);
+      if (!firstFeeds) {
+        firstFeeds = feeds;
+        batchSize = batch.rowCount;
+        // Warm-up: the first run pays for allocations and kernel selection.
+        await options.session.run(toOrt(options.ort, feeds), outputNames);
+      }
+      const previous = inFlight;
+      const started = performance.now();
+      const running = options.session.run(toOrt(options.ort, feeds), outputNames);
+      inFlight = (async () => {
+        const outputs = await running;
+        batchTimes.push(performance.now() - started);
+        if (previous) await previous;
+        collector.add(batch, decodeBatch(plan, outputs as never, batch.rowCount));
+        options.onProgress?.(collector.rows);
+      })();
+      // It may fail while the next batch is read; that failure is thrown where it is awaited, not left unhandled.
+      inFlight.catch(() => undefined);
+      // Keep one run in flight: wait for the one before it before reading further.
       if (previous) await previous;
-      collector.add(batch, decodeBatch(plan, outputs as never, batch.rowCount));
-      options.onProgress?.(collector.rows);
-    })();
-    // Keep one run in flight: wait for the one before it before reading further.
-    if (previous) await previous;
+    }
+    if (inFlight) await inFlight;
+  } catch (error) {
+    // Nothing runs on after this returns (the caller releases the session). The run in flight holds
+    // earlier rows than a batch that failed to read or feed, so its own error, if any, comes first.
+    if (inFlight) await inFlight;
+    throw error;
   }
-  if (inFlight) await inFlight;
   requireRows(source, collector.rows, dataFile);
 
   const latency: Scored['latency'] = {};
@@ -161,14 +170,18 @@ class Collector {
   private readonly slices: Record<string, (string | null)[]>;
   /** Labels repeat: canonicalise each distinct value once. */
   private readonly canonical = new Map<Cell | string, string>();
+  /** The classes the model declares (class_labels, ZipMap, data.classes): a label must be one of them. */
+  private readonly modelClasses: ReadonlySet<string> | undefined;
 
   constructor(
     private readonly plan: OutputPlan,
     private readonly label: string,
     private readonly sliceColumns: readonly string[],
     private readonly file: string,
+    private readonly classesFromConfig: boolean,
   ) {
     this.slices = Object.fromEntries(sliceColumns.map((column) => [column, []]));
+    if (plan.task === 'classification' && plan.classes) this.modelClasses = new Set(plan.classes);
   }
 
   add(batch: TableBatch, decoded: ReturnType<typeof decodeBatch>): void {
@@ -177,12 +190,15 @@ class Collector {
     for (let i = 0; i < batch.rowCount; i += 1) {
       const cell = labels[i];
       const line = batch.lines[i]!;
-      if (cell === null || cell === undefined || cell === '') throw new InputDataError(`label '${this.label}' is missing`, { file: this.file, line, field: this.label });
-      if (this.plan.task === 'regression') {
-        const value = typeof cell === 'number' ? cell : Number(String(cell).trim());
-        if (!Number.isFinite(value)) throw new InputDataError(`label '${this.label}': '${shownValue(cell)}' is not a number (the model is a regressor)`, { file: this.file, line, field: this.label });
-        this.truths.push(value);
-      } else this.truths.push(this.labelOf(cell));
+      // Trimmed first: a blank label is as missing as an empty one, and ' 1' is the class 1.
+      const trimmed = typeof cell === 'string' ? cell.trim() : cell;
+      if (trimmed === null || trimmed === undefined || trimmed === '') throw new InputDataError(`label '${this.label}' is missing`, { file: this.file, line, field: this.label });
+      if (this.plan.task === 'regression') this.truths.push(this.targetOf(cell!, trimmed, line));
+      else {
+        const truth = this.labelOf(trimmed);
+        if (this.modelClasses && !this.modelClasses.has(truth)) throw this.unknownClass(truth, line);
+        this.truths.push(truth);
+      }
       this.lines.push(line);
     }
     if (decoded.values) for (const value of decoded.values) this.predictions.push(value);
@@ -197,6 +213,24 @@ class Collector {
       for (let i = 0; i < batch.rowCount; i += 1) this.slices[name]!.push(cells[i] === null || cells[i] === '' ? null : String(cells[i]));
     }
     this.rows += batch.rowCount;
+  }
+
+  /** A regression target: a finite decimal number (no hex, no `Infinity`, no overflow). */
+  private targetOf(cell: Exclude<Cell, null>, trimmed: Exclude<Cell, null>, line: number): number {
+    const value = typeof trimmed === 'string' ? decimalValue(trimmed) : typeof trimmed === 'boolean' ? undefined : Number(trimmed);
+    if (value === undefined || Number.isNaN(value)) throw new InputDataError(`label '${this.label}': '${shownValue(cell)}' is not a number (the model is a regressor)`, { file: this.file, line, field: this.label });
+    if (!Number.isFinite(value)) throw new InputDataError(`label '${this.label}': '${shownValue(cell)}' is not a finite number`, { file: this.file, line, field: this.label });
+    return value;
+  }
+
+  /**
+   * A label the model does not know would be counted as a class it never predicts (accuracy 0, an
+   * extra row in the confusion matrix) when the data names the classes differently than the model.
+   */
+  private unknownClass(truth: string, line: number): InputDataError {
+    const classes = [...this.modelClasses!].join(', ');
+    const where = this.classesFromConfig ? `the classes in data.classes (modelgate.yml): ${classes}` : `the model's classes ${classes} (set data.classes in modelgate.yml if the model's labels are named differently)`;
+    return new InputDataError(`label '${truth}' is not one of ${where}`, { file: this.file, line, field: this.label });
   }
 
   private labelOf(value: Cell | string): string {
@@ -222,14 +256,18 @@ class Collector {
   }
 }
 
-/** "1", "1.0" and 1 are the same class; text labels stay as they are. */
+/** "1", " 1", "1.0" and 1 are the same class; text labels are compared without surrounding spaces. */
 function canonicalLabel(value: Cell | string): string {
   if (typeof value === 'number' || typeof value === 'bigint') return String(value);
   if (typeof value === 'boolean') return value ? 'true' : 'false';
-  const text = String(value);
-  const trimmed = text.trim();
+  const trimmed = String(value).trim();
   if (/^[+-]?\d+(\.0+)?$/.test(trimmed)) return String(Number(trimmed));
-  return text;
+  return trimmed;
+}
+
+/** The model's classes in the form labels and predictions take (see canonicalLabel), so they compare equal. */
+function withCanonicalClasses(plan: OutputPlan): OutputPlan {
+  return plan.task === 'classification' && plan.classes ? { ...plan, classes: plan.classes.map(canonicalLabel) } : plan;
 }
 
 function concat(parts: Float32Array[]): Float32Array {

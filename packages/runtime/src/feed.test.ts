@@ -73,6 +73,28 @@ describe('batchToFeeds', () => {
     expect(Array.from(batchToFeeds(ints, batch([['7', 'a', '1', 'x']]), 'd.csv')[0]!.data as BigInt64Array)).toEqual([7n]);
   });
 
+  it('reads decimal numbers only (no hex, binary or Infinity), and refuses a value that overflows', () => {
+    const plan = planInputs(matrixInput, columns, { label: 'income', file: 'd.csv', featureNames: ['age', 'hours'] });
+    const hours = (value: string) => () => batchToFeeds(plan, batch([['39', 'w', '40', 'x'], ['50', 'w', value, 'y']]), 'd.csv');
+    const failure = (value: string) => {
+      try {
+        hours(value)();
+        return 'no error';
+      } catch (error) {
+        return formatUserError(error as InputDataError);
+      }
+    };
+    for (const value of ['0x10', '0b1', '0o7', '1_000', '1e']) expect(failure(value)).toBe(`d.csv:3: column 'hours': '${value}' is not a number`);
+    for (const value of ['1e400', '-1e400', 'inf', 'Infinity', '-Infinity']) expect(failure(value)).toBe(`d.csv:3: column 'hours': '${value}' is not a finite number`);
+    // Finite as a double, infinite as the model's float32.
+    expect(failure('1e39')).toBe("d.csv:3: column 'hours': '1e39' is too large for the model's float32 input");
+    expect(Array.from(hours(' -1.5e2 ')()[0]!.data as Float32Array)).toEqual([39, 40, 50, -150]);
+    expect(Array.from(hours('NaN')()[0]!.data as Float32Array)).toEqual([39, 40, 50, Number.NaN]);
+    expect(Array.from(hours('.5')()[0]!.data as Float32Array)).toEqual([39, 40, 50, 0.5]);
+    const doubles = planInputs([{ name: 'hours', dtype: 'float64', shape: ['N', 1] }], columns, { label: 'income', file: 'd.csv' });
+    expect(Array.from(batchToFeeds(doubles, batch([['39', 'w', '1e39', 'x']]), 'd.csv')[0]!.data as Float64Array)).toEqual([1e39]);
+  });
+
   it("feeds CSV batches by their cells' codes exactly as by the cells, and fails at the same line", async () => {
     // Values repeat (so most cells have codes); blanks, NaN spellings, spaces; a bad value first at line 700.
     const values = ['39', ' 40 ', '', 'nan', '1e3', '-0.5', '17', '90'];

@@ -8,7 +8,7 @@
  * Pure: produces typed arrays; the session wrapper wraps them as onnxruntime tensors.
  */
 import { ConfigurationError, InputDataError, shownValue } from '@modelgate/core';
-import { NumbersByCode, type Cell, type CellDictionary, type ColumnCodes, type TableBatch } from '@modelgate/data';
+import { classifyString, KIND_NAMES, NumbersByCode, parsedNumber, type Cell, type CellDictionary, type ColumnCodes, type TableBatch } from '@modelgate/data';
 
 export type FeedType = 'float32' | 'float64' | 'int64' | 'int32' | 'bool' | 'string';
 
@@ -132,11 +132,11 @@ function writeColumn(data: Float32Array | Float64Array | BigInt64Array | Int32Ar
   for (let i = 0; i < rows; i += 1) {
     const code = codes[i]!;
     if (code < 0) {
-      target[i * width + j] = toFloat(cells[i]!, name, batch.lines[i]!, file);
+      target[i * width + j] = toFloat(cells[i]!, name, batch.lines[i]!, file, type);
       continue;
     }
     if (known[code] === 0) {
-      values[code] = toFloat(cells[i]!, name, batch.lines[i]!, file);
+      values[code] = toFloat(cells[i]!, name, batch.lines[i]!, file, type);
       known[code] = 1;
     }
     target[i * width + j] = values[code]!;
@@ -163,7 +163,7 @@ function allocate(type: FeedType, length: number): FeedData {
 /** Cell → number: missing is NaN for floats (trees route it), an error for integer inputs. */
 function write(target: Float32Array | Float64Array | BigInt64Array | Int32Array | Uint8Array, at: number, cell: Cell, type: FeedType, column: string, line: number, file: string): void {
   if (type === 'float32' || type === 'float64') {
-    (target as Float32Array)[at] = toFloat(cell, column, line, file);
+    (target as Float32Array)[at] = toFloat(cell, column, line, file, type);
     return;
   }
   if (cell === null || cell === '') throw new InputDataError(`column '${column}' is missing a value, but the model's input is ${type} (integers have no missing value)`, { file, line, field: column });
@@ -173,7 +173,7 @@ function write(target: Float32Array | Float64Array | BigInt64Array | Int32Array 
     target[at] = value;
     return;
   }
-  const number = typeof cell === 'bigint' ? cell : toFloat(cell, column, line, file);
+  const number = typeof cell === 'bigint' ? cell : toFloat(cell, column, line, file, type);
   if (typeof number === 'number' && (!Number.isInteger(number) || Number.isNaN(number))) {
     throw new InputDataError(`column '${column}': '${shownValue(cell)}' is not an integer, but the model's input is ${type}`, { file, line, field: column });
   }
@@ -181,16 +181,31 @@ function write(target: Float32Array | Float64Array | BigInt64Array | Int32Array 
   else (target as Int32Array)[at] = Number(number);
 }
 
-function toFloat(cell: Cell, column: string, line: number, file: string): number {
+function toFloat(cell: Cell, column: string, line: number, file: string, type: FeedType): number {
   if (cell === null) return Number.NaN;
   if (typeof cell === 'number') return cell;
   if (typeof cell === 'boolean') return cell ? 1 : 0;
   if (typeof cell === 'bigint') return Number(cell);
   const trimmed = cell.trim();
   if (trimmed === '') return Number.NaN;
-  const value = Number(trimmed);
-  if (Number.isNaN(value) && !/^[+-]?nan$/i.test(trimmed)) {
-    throw new InputDataError(`column '${column}': '${shownValue(cell)}' is not a number`, { file, line, field: column });
+  const value = decimalValue(trimmed);
+  if (value === undefined) throw new InputDataError(`column '${column}': '${shownValue(cell)}' is not a number`, { file, line, field: column });
+  // Text that overflows (1e400) or spells infinity would reach the model as ±Infinity.
+  if (value === Infinity || value === -Infinity) throw new InputDataError(`column '${column}': '${shownValue(cell)}' is not a finite number`, { file, line, field: column });
+  if (type === 'float32' && Math.abs(value) > FLOAT32_MAX && !Number.isFinite(Math.fround(value))) {
+    throw new InputDataError(`column '${column}': '${shownValue(cell)}' is too large for the model's float32 input`, { file, line, field: column });
   }
   return value;
+}
+
+const FLOAT32_MAX = 3.4028234663852886e38;
+
+/**
+ * The value of a decimal number as data-validate reads it (`12`, `-1.5`, `.5e3`, `nan`, `inf`), or
+ * undefined for any other text: `Number()` would also take hex (`0x10`), binary (`0b1`) and `Infinity`.
+ * `text` is trimmed. NaN and ±Infinity are returned as such; callers decide whether they may pass.
+ */
+export function decimalValue(text: string): number | undefined {
+  const kind = KIND_NAMES[classifyString(text)];
+  return kind === 'int' || kind === 'float' ? parsedNumber[0]! : undefined;
 }

@@ -2,15 +2,15 @@ import { readFile, stat } from 'node:fs/promises';
 import { homedir } from 'node:os';
 import { basename, dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { ConfigurationError, defineAction, input, parseArtifact, writeFilesAtomic, type Config, type Logger, sha256Hex } from '@modelgate/core';
+import { ConfigurationError, defineAction, input, parseArtifact, removeStaleFiles, writeFilesAtomic, type Config, type Logger, sha256Hex } from '@modelgate/core';
 import { openTable } from '@modelgate/data';
 import { perClassByLabel, parseGate, type MetricView } from '@modelgate/metrics';
 import { encodeModel, inspectModel, loadModel, nonTensorOutputs, stripZipMap } from '@modelgate/onnx';
-import { createSession, ortCacheDir, provisionOnnxRuntime, scoreTable } from '@modelgate/runtime';
+import { createSession, ortCacheDir, provisionOnnxRuntime, scoreTable, type Scored } from '@modelgate/runtime';
 import { renderEvalSummary } from '@modelgate/report';
 import { assembleMetrics } from '../eval/assemble.js';
-import { predictionsCsv } from '../eval/predictions.js';
-import { artifactFile, removeStaleArtifacts, startSha256File, workspacePath } from '../files.js';
+import { isPredictionsCsv, predictionsCsv } from '../eval/predictions.js';
+import { artifactFile, refuseOverwritingInputs, removeStaleArtifacts, sameFile, startSha256File, workspacePath } from '../files.js';
 import { hostServices } from '../services.js';
 import { loadRegistryBaseline, registryCredentialInputs, type RegistryCredentialInputs } from '../registry-baseline.js';
 
@@ -54,21 +54,35 @@ export const modelEval = defineAction({
   },
   async run({ inputs, config, configFile, environment, logger, setOutput, setSecret, summary, progress }) {
     for (const secret of [inputs['registry-password'], inputs['github-token']]) if (secret) setSecret(secret);
-    const out = workspacePath(environment.workspace, inputs.out);
-    const predictions = inputs['predictions-out'] ? workspacePath(environment.workspace, inputs['predictions-out']) : undefined;
-    // A run that fails must not leave an earlier run's metrics.json for model-report or model-release to
-    // take as this one's; unless that file is the baseline this run compares against.
+    const path = (value: string) => workspacePath(environment.workspace, value);
+    const out = path(inputs.out);
+    const predictions = inputs['predictions-out'] ? path(inputs['predictions-out']) : undefined;
+    const modelSource = inputs.model ?? config?.model;
+    const dataSource = inputs.data ?? config?.data?.holdout;
     const baselineSource = inputs.baseline ?? config?.baseline;
-    const baselineIsOut = baselineSource !== undefined && baselineSource !== 'cache' && baselineSource !== 'registry' && workspacePath(environment.workspace, baselineSource).absolute === out.absolute;
+    const baselineFile = baselineSource !== undefined && baselineSource !== 'cache' && baselineSource !== 'registry' ? path(baselineSource) : undefined;
+    // The baseline may be the out path: its metrics are read first, and this run's replace them.
+    const baselineIsOut = baselineFile !== undefined && (await sameFile(baselineFile.absolute, out.absolute));
+    await refuseOverwritingInputs(
+      [
+        ...(modelSource !== undefined ? [{ field: 'model', path: path(modelSource) }] : []),
+        ...(dataSource !== undefined ? [{ field: 'data', path: path(dataSource) }] : []),
+        ...(baselineFile && !baselineIsOut ? [{ field: 'baseline', path: baselineFile }] : []),
+        ...(configFile !== undefined ? [{ field: 'config', path: path(configFile) }] : []),
+      ],
+      [{ field: 'out', path: out }, ...(predictions ? [{ field: 'predictions-out', path: predictions }] : [])],
+    );
+    // A run that fails must not leave an earlier run's metrics.json or predictions for model-report,
+    // model-release or the user to take as this one's; unless metrics.json is the baseline this run compares against.
     if (!baselineIsOut) await removeStaleArtifacts([{ path: out.absolute, kind: 'metrics' }]);
-    const pick = <T>(value: T | undefined, fallback: T | undefined, field: string, where: string): T => {
-      const chosen = value ?? fallback;
-      if (chosen === undefined) throw new ConfigurationError(`input '${field}' is required (or set \`${where}\` in modelgate.yml)`, { field });
-      return chosen;
+    if (predictions) await removeStaleFiles([{ path: predictions.absolute, wrote: isPredictionsCsv }]);
+    const pick = <T>(value: T | undefined, field: string, where: string): T => {
+      if (value === undefined) throw new ConfigurationError(`input '${field}' is required (or set \`${where}\` in modelgate.yml)`, { field });
+      return value;
     };
-    const modelPath = workspacePath(environment.workspace, pick(inputs.model, config?.model, 'model', 'model'));
-    const dataPath = workspacePath(environment.workspace, pick(inputs.data, config?.data?.holdout, 'data', 'data.holdout'));
-    const label = pick(inputs.label, config?.data?.label, 'label', 'data.label');
+    const modelPath = path(pick(modelSource, 'model', 'model'));
+    const dataPath = path(pick(dataSource, 'data', 'data.holdout'));
+    const label = pick(inputs.label ?? config?.data?.label, 'label', 'data.label');
     const positive = inputs.positive ?? config?.data?.positive;
     const gates = [...(config?.gates ?? []), ...inputs.gates].map(parseGate);
     const slices = inputs.slices.length > 0 ? inputs.slices : (config?.slices ?? []);
@@ -97,27 +111,34 @@ export const modelEval = defineAction({
     // The file's own bytes unless ZipMap was rewritten: re-encoding took ~0.1 s even for a small model.
     const session = await createSession(provisioned.ort, model === loaded.model ? loaded.bytes : encodeModel(model), { name: modelPath.shown });
 
-    const baseline = await loadBaseline(baselineSource, modelName, environment, logger, config?.registry, registryCredentialInputs(inputs));
     const read = { batchRows: inputs['batch-size']!, ...readOptions(config) };
-    const table = await openTable(dataPath.absolute, read, dataPath.shown);
-    // Hashed while the model scores it (the file's bytes are in the page cache by then).
-    const dataSha = startSha256File(dataPath.absolute);
-    const scored = await scoreTable({
-      ort: provisioned.ort,
-      session,
-      model: { inputs: figures.inputs, outputs: figures.outputs, metadata: figures.metadata },
-      data: table,
-      project: (columns) => openTable(dataPath.absolute, { ...read, columns }, dataPath.shown),
-      dataFile: dataPath.shown,
-      label,
-      slices,
-      ...(config?.inputs ? { mapping: config.inputs } : {}),
-      ...(config?.data?.classes ? { classes: config.data.classes } : {}),
-      latencyRuns: inputs['latency-runs']!,
-      logger,
-      onProgress: (rows) => progress('scored', rows),
-    });
-    await session.release();
+    let baseline: Awaited<ReturnType<typeof loadBaseline>>;
+    let dataSha: Promise<string>;
+    let scored: Scored;
+    try {
+      baseline = await loadBaseline(baselineSource, modelName, environment, logger, config?.registry, registryCredentialInputs(inputs));
+      const table = await openTable(dataPath.absolute, read, dataPath.shown);
+      // Hashed while the model scores it (the file's bytes are in the page cache by then).
+      dataSha = startSha256File(dataPath.absolute);
+      scored = await scoreTable({
+        ort: provisioned.ort,
+        session,
+        model: { inputs: figures.inputs, outputs: figures.outputs, metadata: figures.metadata },
+        data: table,
+        project: (columns) => openTable(dataPath.absolute, { ...read, columns }, dataPath.shown),
+        dataFile: dataPath.shown,
+        label,
+        slices,
+        ...(config?.inputs ? { mapping: config.inputs } : {}),
+        ...(config?.data?.classes ? { classes: config.data.classes } : {}),
+        latencyRuns: inputs['latency-runs']!,
+        logger,
+        onProgress: (rows) => progress('scored', rows),
+      });
+    } finally {
+      // Also when scoring fails: scoreTable returns or throws only once no run is in flight.
+      await session.release();
+    }
 
     const assembled = assembleMetrics({
       scored,

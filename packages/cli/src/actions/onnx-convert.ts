@@ -8,7 +8,7 @@ import { checkParity, convertTreeModel, encodeOnnx, type ParityReport } from '@m
 import { openTable } from '@modelgate/data';
 import { assertValidModel, decodeModel, inspectModel, loadModel } from '@modelgate/onnx';
 import { batchToFeeds, createSession, ortCacheDir, planInputs, planOutputs, provisionOnnxRuntime, type OrtModule } from '@modelgate/runtime';
-import { artifactFile, removeStaleArtifacts, workspacePath } from '../files.js';
+import { artifactFile, refuseOverwritingInputs, removeStaleArtifacts, workspacePath } from '../files.js';
 import { hostServices } from '../services.js';
 
 export const onnxConvert = defineAction({
@@ -43,10 +43,15 @@ export const onnxConvert = defineAction({
     'label-agreement': 'Share of parity rows whose predicted class agrees (classifiers).',
     'convert-json': 'Path of the written convert.json.',
   },
-  async run({ inputs, config, environment, logger, setOutput, summary }) {
+  async run({ inputs, config, configFile, environment, logger, setOutput, summary }) {
     const source = workspacePath(environment.workspace, inputs.model);
     const out = workspacePath(environment.workspace, inputs.out);
     const report = workspacePath(environment.workspace, inputs['report-out']);
+    const read = (field: 'parity-data' | 'parity-expected') => (inputs[field] ? [{ field, path: workspacePath(environment.workspace, inputs[field]) }] : []);
+    await refuseOverwritingInputs(
+      [{ field: 'model', path: source }, ...read('parity-data'), ...read('parity-expected'), ...(configFile !== undefined ? [{ field: 'config', path: workspacePath(environment.workspace, configFile) }] : [])],
+      [{ field: 'out', path: out }, { field: 'report-out', path: report }],
+    );
     // A run that fails must not leave an earlier run's convert.json describing a model it did not write.
     await removeStaleArtifacts([{ path: report.absolute, kind: 'convert' }]);
     const sourceBytes = await readSource(source.absolute, source.shown);

@@ -3,6 +3,11 @@ import type { Assembled } from './assemble.js';
 
 const field = (value: string): string => (/[",\r\n]/.test(value) ? `"${value.replace(/"/g, '""')}"` : value);
 
+/** Whether a file's first bytes are those of a predictionsCsv (an earlier run's, safe to remove). */
+export function isPredictionsCsv(head: string): boolean {
+  return /^line,label,prediction(,|\r?\n|$)/.test(head);
+}
+
 /**
  * Per-row predictions for error analysis: the source line, the truth, the prediction and, for
  * classifiers with probabilities, one column per class (in the metrics' label order).
