@@ -131,6 +131,28 @@ describe('modelgate inspect / optimize (same code as the onnx-inspect action)', 
   });
 });
 
+describe('no command overwrites its own input', () => {
+  it('infer-schema, optimize, inspect and report refuse an output that is one of their inputs, before writing anything', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'modelgate-cli-'));
+    const model = readFileSync(join(REPO_ROOT, 'fixtures/onnx/mlp_fp32.onnx'));
+    const metrics = readFileSync(join(REPO_ROOT, 'fixtures/report/binary-head.json'));
+    writeFileSync(join(dir, 'train.csv'), 'a,b\n1,x\n2,y\n');
+    writeFileSync(join(dir, 'm.onnx'), model);
+    writeFileSync(join(dir, 'metrics.json'), metrics);
+    const cases: Array<[string[], string]> = [
+      [['infer-schema', '--data', 'train.csv', '--out', 'train.csv'], "modelgate: 'out' (train.csv) is the same file as 'data' (train.csv): writing it would replace that input\n"],
+      [['optimize', '--model', 'm.onnx', '--fp16', '--out', './m.onnx'], "modelgate: 'out' (m.onnx) is the same file as 'model' (m.onnx): writing it would replace that input\n"],
+      [['inspect', '--model', 'm.onnx', '--out', 'm.onnx'], "modelgate: 'out' (m.onnx) is the same file as 'model' (m.onnx): writing it would replace that input\n"],
+      [['report', '--metrics', 'metrics.json', '--comment-on', 'none', '--card-json-out', 'metrics.json'], "modelgate: 'card-json-out' (metrics.json) is the same file as 'metrics' (metrics.json): writing it would replace that input\n"],
+    ];
+    for (const [args, stderr] of cases) expect(spawnModelgate(args, dir), args.join(' ')).toMatchObject({ status: 1, stderr });
+    expect(readdirSync(dir).sort()).toEqual(['m.onnx', 'metrics.json', 'train.csv']);
+    expect(readFileSync(join(dir, 'm.onnx')).equals(model)).toBe(true);
+    expect(readFileSync(join(dir, 'metrics.json')).equals(metrics)).toBe(true);
+    expect(readFileSync(join(dir, 'train.csv'), 'utf8')).toBe('a,b\n1,x\n2,y\n');
+  });
+});
+
 describe('modelgate demo (npm start)', () => {
   it('runs the whole pipeline on the bundled example and releases 1.0.0, then 2.0.0 for the PR', () => {
     const dir = mkdtempSync(join(tmpdir(), 'modelgate-demo-'));

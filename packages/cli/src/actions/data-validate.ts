@@ -3,7 +3,7 @@ import { ConfigurationError, defineAction, input, parseArtifact, type Config, ty
 import { inferSchema, openTable, validateData, type ReadOptions } from '@modelgate/data';
 import { renderDataSummary } from '@modelgate/report';
 import { bundledChunkRunner } from '../chunk-workers.js';
-import { removeStaleArtifacts, startSha256File, workspacePath, writeArtifact, writeArtifacts } from '../files.js';
+import { refuseOverwritingInputs, removeStaleArtifacts, startSha256File, workspacePath, writeArtifact, writeArtifacts } from '../files.js';
 
 /** The runner shows at most 10 error and 10 warning annotations per step; the rest stay in the files. */
 const MAX_ANNOTATIONS = 10;
@@ -125,10 +125,15 @@ export const inferSchemaCommand = defineAction({
     out: input.requiredString({ description: 'Where to write schema.json.', default: 'schema.json' }),
   },
   outputs: { 'schema-json': 'Path of the written schema.json.' },
-  async run({ inputs, config, environment, logger, setOutput }) {
+  async run({ inputs, config, configFile, environment, logger, setOutput }) {
     const dataInput = inputs.data ?? config?.data?.train;
     if (!dataInput) throw new ConfigurationError("input 'data' is required (or set `data.train` in modelgate.yml)", { field: 'data' });
     const data = workspacePath(environment.workspace, dataInput);
+    const out = workspacePath(environment.workspace, inputs.out);
+    await refuseOverwritingInputs(
+      [{ field: 'data', path: data }, ...(configFile !== undefined ? [{ field: 'config', path: workspacePath(environment.workspace, configFile) }] : [])],
+      [{ field: 'out', path: out }],
+    );
     // The profile validate makes: large CSV and JSONL files are read in chunks on two threads.
     const chunkRunner = bundledChunkRunner();
     // Hashed while it is read, as validate does (after the read, hashing took another ~1 ms per MiB).
@@ -137,7 +142,6 @@ export const inferSchemaCommand = defineAction({
     const label = inputs.label ?? config?.data?.label;
     if (label && !profile.columns.some((column) => column.name === label)) throw new ConfigurationError(`label column '${label}' is not in ${data.shown}`, { field: 'label' });
     const schema = inferSchema({ ...profile, source: { files: [{ path: data.shown, sha256: await sha256 }] } }, { ...(label ? { label } : {}), maxDomainSize: inputs['max-domain-size']! });
-    const out = workspacePath(environment.workspace, inputs.out);
     await writeArtifact(out.absolute, 'schema', schema);
     setOutput('schema-json', out.shown);
     logger.info(`${out.shown}: ${schema.columns.length} columns inferred from ${profile.rows} rows of ${data.shown}`);

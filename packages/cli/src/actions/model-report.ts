@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import { configLineFinder, ConfigurationError, defineAction, escapeMarkdownText, input, parseArtifact, removeStaleFiles, writeFilesAtomic, type Artifact, type ArtifactKind, type Logger, type RunEnvironment } from '@modelgate/core';
 import { createGitHubClient, isPermissionDenied, MissingPermissionError, publishCheckRun, truncateMarkdown, upsertStickyComment, type CheckAnnotation, type GitHubClient } from '@modelgate/github';
 import { renderCharts, renderDataSummary, renderInspectSummary, renderMetricDiff, renderModelCard, renderModelCardJson } from '@modelgate/report';
-import { workspacePath } from '../files.js';
+import { refuseOverwritingInputs, workspacePath } from '../files.js';
 import { loadRegistryBaseline, registryCredentialInputs, type RegistryCredentialInputs } from '../registry-baseline.js';
 import { collectReport, DEFAULT_MAX_BYTES, fetchReport, uploadWithActionsArtifact, type WorkflowRunPayload } from '../report-stages.js';
 import { VERSION } from '../version.js';
@@ -53,6 +53,22 @@ export const modelReport = defineAction({
   },
   async run({ inputs, config, configFile, environment, logger, setOutput, setSecret, summary }) {
     const at = (path: string) => workspacePath(environment.workspace, path);
+    const read = (field: string, path: string | undefined) => (path !== undefined && path !== 'registry' ? [{ field, path: at(path) }] : []);
+    await refuseOverwritingInputs(
+      [
+        ...read('metrics', inputs.metrics),
+        ...read('base-metrics', inputs['base-metrics']),
+        ...read('validation', inputs.validation ?? 'modelgate-out/validation.json'),
+        ...read('drift', inputs.drift ?? 'modelgate-out/drift.json'),
+        ...read('inspect', inputs.inspect ?? 'modelgate-out/inspect.json'),
+        ...read('config', configFile),
+      ],
+      [
+        { field: 'comment-out', path: at(inputs['comment-out']) },
+        { field: 'card-out', path: at(inputs['card-out']) },
+        { field: 'card-json-out', path: at(inputs['card-json-out']) },
+      ],
+    );
     // A report that fails must not leave an earlier run's comment or cards, which model-release would
     // otherwise publish with another model. Only files that start as this step writes them go.
     await removeStaleFiles([

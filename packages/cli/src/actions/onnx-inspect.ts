@@ -14,7 +14,7 @@ import {
   type ModelProto,
 } from '@modelgate/onnx';
 import { renderInspectSummary } from '@modelgate/report';
-import { removeStaleArtifacts, workspacePath, writeArtifact } from '../files.js';
+import { refuseOverwritingInputs, removeStaleArtifacts, workspacePath, writeArtifact } from '../files.js';
 
 const run = promisify(execFile);
 
@@ -44,11 +44,19 @@ export const onnxInspect = defineAction({
     growth: 'Size change against the base model as a fraction (e.g. `0.042`); empty without a base.',
     'inspect-json': 'Path of the written inspect.json.',
   },
-  async run({ inputs, config, environment, logger, setOutput, summary }) {
+  async run({ inputs, config, configFile, environment, logger, setOutput, summary }) {
     const out = workspacePath(environment.workspace, inputs.out);
+    const modelPath = inputs.model ?? config?.model;
+    await refuseOverwritingInputs(
+      [
+        ...(modelPath !== undefined ? [{ field: 'model', path: workspacePath(environment.workspace, modelPath) }] : []),
+        ...(inputs.base !== undefined ? [{ field: 'base', path: workspacePath(environment.workspace, inputs.base) }] : []),
+        ...(configFile !== undefined ? [{ field: 'config', path: workspacePath(environment.workspace, configFile) }] : []),
+      ],
+      [{ field: 'out', path: out }],
+    );
     // A run that fails must not leave an earlier run's inspect.json for model-report to show as this one's.
     await removeStaleArtifacts([{ path: out.absolute, kind: 'inspect' }]);
-    const modelPath = inputs.model ?? config?.model;
     if (!modelPath) throw new ConfigurationError("input 'model' is required (or set `model` in modelgate.yml)", { field: 'model' });
     const model = workspacePath(environment.workspace, modelPath);
     const head = await figuresOf(model.absolute, model.shown);
