@@ -296,3 +296,77 @@ describe('model-eval never writes over what it reads', () => {
     expect(readFileSync(join(ws, 'modelgate.yml'), 'utf8')).toBe('name: income\n');
   });
 });
+
+/** The torch MLP of fixtures/onnx (one output `y: float32[N, 10]`, Softmax), on its 20 oracle rows. */
+describe('model-eval on a classifier whose only output is [N, C] class scores', () => {
+  const oracle = JSON.parse(fixture('fixtures/onnx/mlp_fp32.expected.json').toString()) as { inputs: { x: { data: number[][] } }; outputs: { y: { data: number[][] } } };
+  const argmax = (row: number[]) => row.indexOf(Math.max(...row));
+  // torch's own predictions, two of them changed so accuracy is not 1.
+  const labels = oracle.outputs.y.data.map((row, i) => (i === 3 || i === 11 ? (argmax(row) + 1) % 10 : argmax(row)));
+  const csv = `${Array.from({ length: 64 }, (_, i) => `x${i}`).join(',')},label\n${oracle.inputs.x.data.map((row, i) => `${row.join(',')},${labels[i]}`).join('\n')}\n`;
+  const config = `name: mlp\ndata: { classes: [${Array.from({ length: 10 }, (_, i) => `'${i}'`).join(', ')}] }\n`;
+  const inputs = { model: 'model.onnx', data: 'data.csv', label: 'label', 'latency-runs': '0' };
+
+  /** mlp_fp32.onnx with its output renamed, optionally without the final Softmax (so `y` holds logits). */
+  async function variant(output: string, logits: boolean): Promise<Uint8Array> {
+    const { decodeModelProto, encodeModelProto } = await import('@modelgate/onnx');
+    const proto = decodeModelProto(fixture('fixtures/onnx/mlp_fp32.onnx'));
+    const graph = proto.graph!;
+    const softmax = graph.node.findIndex((node) => node.op_type === 'Softmax');
+    if (logits) {
+      const scores = graph.node[softmax]!.input[0]!;
+      graph.node.splice(softmax, 1);
+      for (const node of graph.node) node.output = node.output.map((name) => (name === scores ? output : name));
+    } else graph.node[softmax]!.output = [output];
+    graph.output[0]!.name = output;
+    return encodeModelProto(proto);
+  }
+
+  async function evaluate(model: Uint8Array, yml = config) {
+    const run = await runActionBundle('model-eval', { inputs, files: { 'model.onnx': model, 'data.csv': csv, 'modelgate.yml': yml } });
+    const metricsFile = join(run.workspace, 'modelgate-out/metrics.json');
+    return { run, metrics: existsSync(metricsFile) ? parseArtifact('metrics', readFileSync(metricsFile, 'utf8'), 'metrics.json') : undefined };
+  }
+
+  it.each(['y', 'output'])("output '%s' holding softmax probabilities: argmax predictions and probability metrics", async (name) => {
+    const { run, metrics } = await evaluate(name === 'y' ? fixture('fixtures/onnx/mlp_fp32.onnx') : await variant(name, false));
+    expect(run.stderr).toBe('');
+    expect(run.exitCode).toBe(0);
+    expect(metrics!.task).toBe('multiclass');
+    expect(metrics!.metrics['accuracy']).toBe(18 / 20);
+    // log loss of torch's probabilities (float32 model outputs agree to ~1e-7).
+    const logLoss = oracle.outputs.y.data.reduce((sum, row, i) => sum - Math.log(row[labels[i]!]!), 0) / 20;
+    expect(metrics!.metrics['log_loss']).toBeCloseTo(logLoss, 5);
+  });
+
+  it('logits: the prediction is the argmax, and no probability metric is computed from them', async () => {
+    const { run, metrics } = await evaluate(await variant('output', true));
+    expect(run.stderr).toBe('');
+    expect(run.exitCode).toBe(0);
+    expect(metrics!.metrics['accuracy']).toBe(18 / 20);
+    for (const name of ['log_loss', 'roc_auc', 'pr_auc', 'brier', 'ece']) expect(metrics!.metrics[name], name).toBeNull();
+    expect(run.stdout).toContain("the model's output 'output' holds class scores, not probabilities (data.csv:2: values sum to");
+  });
+
+  it('outputs: in modelgate.yml names them; a name the model lacks is one error', async () => {
+    const { run, metrics } = await evaluate(fixture('fixtures/onnx/mlp_fp32.onnx'), `${config}outputs: { scores: y }\n`);
+    expect(run.exitCode).toBe(0);
+    expect(metrics!.metrics['accuracy']).toBe(18 / 20);
+    expect(metrics!.metrics['log_loss']).toBeNull();
+    const wrong = await evaluate(fixture('fixtures/onnx/mlp_fp32.onnx'), `${config}outputs: { probabilities: probs }\n`);
+    expect(wrong.run.exitCode).toBe(1);
+    expect(visibleLines(wrong.run.stdout)).toEqual(["::error::outputs.probabilities in modelgate.yml names 'probs', which the model does not have (outputs: y: float32[N, 10])"]);
+  });
+});
+
+describe('model-eval when the model returns NaN', () => {
+  it('names the data line and the empty cell fed as NaN to a model that cannot route it', async () => {
+    const files = { 'model.onnx': fixture('fixtures/onnx/income_mlp.onnx'), 'holdout.csv': withCell(3, 'age', '') };
+    const run = await runActionBundle('model-eval', { inputs: { model: 'model.onnx', data: 'holdout.csv', label: 'income', positive: '>50K', 'latency-runs': '0' }, files });
+    expect(run.stderr).toBe('');
+    expect(run.exitCode).toBe(1);
+    expect(visibleLines(run.stdout)).toEqual([
+      "::error file=holdout.csv,line=3::the model returned NaN probabilities for this row (its empty cell in 'age' is fed as NaN, which a model that cannot route missing values (trees can) turns into NaN; fill the missing values or drop these rows)",
+    ]);
+  });
+});

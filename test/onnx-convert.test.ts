@@ -37,14 +37,32 @@ describe('onnx-convert bundle', () => {
   it('fails when parity exceeds the tolerance, with the numbers', async () => {
     // onnxruntime sums the trees in another float32 order than XGBoost: ~7e-8 apart on these rows.
     const run = await runActionBundle('onnx-convert', {
-      inputs: { model: 'model.json', out: 'model.onnx', 'parity-data': 'holdout.csv', label: 'label', tolerance: '1e-9' },
+      inputs: { model: 'model.json', out: 'model.onnx', 'parity-data': 'holdout.csv', label: 'label', tolerance: '1e-9', 'relative-tolerance': '0' },
       files: { 'model.json': convertFixture('xgb_binary_logistic.json'), 'holdout.csv': parityCsv('xgb_binary_logistic.json', 'xgb_binary_logistic.expected.json') },
     });
     expect(run.exitCode).toBe(1);
     const lines = visibleLines(run.stdout).filter((line) => line.startsWith('::error'));
-    expect(lines).toEqual([`::error::parity failed: max abs diff ${run.outputs['max-abs-diff']} > tolerance 1e-9 on 38 rows of holdout.csv`]);
+    expect(lines).toHaveLength(1);
+    expect(lines[0]).toMatch(/^::error::parity failed: row \d+: converted \S+ vs source \S+, \|diff\| \S+ > tolerance 1e-9 \+ relative-tolerance 0 × \|source\| = 1e-9 \(max abs diff (\S+), max rel diff \S+ on 38 rows of holdout\.csv\)$/);
+    expect(lines[0]).toContain(`max abs diff ${run.outputs['max-abs-diff']},`);
     expect(Number(run.outputs['max-abs-diff'])).toBeGreaterThan(1e-9);
     expect(run.outputs['passed']).toBe('false');
+  });
+
+  it('large regression outputs pass within float32 rounding (tolerance + relative-tolerance × |source|)', async () => {
+    // base_score 7.5, 200 trees, outputs 67..295: onnxruntime's float32 sums are ~5e-5 off XGBoost's, 3e-7 relative.
+    const files = { 'model.json': convertFixture('xgb_reg_large_targets.json'), 'holdout.csv': parityCsv('xgb_reg_large_targets.json', 'xgb_reg_large_targets.expected.json') };
+    const run = await runActionBundle('onnx-convert', { inputs: { model: 'model.json', out: 'model.onnx', 'parity-data': 'holdout.csv', label: 'label' }, files });
+    expect(run.stderr).toBe('');
+    expect(run.exitCode).toBe(0);
+    expect(Number(run.outputs['max-abs-diff'])).toBeGreaterThan(1e-5);
+    expect(Number(run.outputs['max-rel-diff'])).toBeLessThan(1e-6);
+    const report = parseArtifact('convert', readFileSync(join(run.workspace, 'modelgate-out/convert.json'), 'utf8'), 'convert.json');
+    expect(report.parity).toMatchObject({ rows: 36, passed: true, tolerance: 0.00001, relative_tolerance: 0.00001, label_agreement: null });
+    // relative-tolerance 0 is the old absolute-only rule.
+    const absolute = await runActionBundle('onnx-convert', { inputs: { model: 'model.json', out: 'model.onnx', 'parity-data': 'holdout.csv', label: 'label', 'relative-tolerance': '0' }, files });
+    expect(absolute.exitCode).toBe(1);
+    expect(visibleLines(absolute.stdout).filter((line) => line.startsWith('::error'))[0]).toMatch(/^::error::parity failed: row \d+: converted [\d.]+ vs source [\d.]+, \|diff\| [\d.e-]+ > tolerance 0\.00001 \+ relative-tolerance 0 × \|source\| = 0\.00001 /);
   });
 
   it('refuses what it cannot convert, in one line', async () => {

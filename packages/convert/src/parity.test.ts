@@ -41,6 +41,40 @@ describe('checkParity', () => {
     expect(report.max_abs_diff).toBeGreaterThan(1e-3);
   });
 
+  describe('xgb_reg_large_targets (base_score 7.5, 200 trees, outputs 67..295)', () => {
+    const golden = JSON.parse(fixture('xgb_reg_large_targets.expected.json').toString('utf8')) as { rows: (number | null)[][]; num_features: number; prediction: number[] };
+    const rows = rowsToFloat32(golden.rows);
+
+    it('passes: onnxruntime differs from XGBoost by float32 rounding only, more than 1e-5 absolute', async () => {
+      const { model, source } = convertTreeModel(fixture('xgb_reg_large_targets.json'));
+      const report = await checkParity(source, encodeModel(model), rows, golden.num_features, { run: runOrt });
+      expect(report).toMatchObject({ rows: 36, passed: true, tolerance: 1e-5, rtol: 1e-5, label_agreement: null });
+      // The case the absolute check failed: a few float32 ulps of outputs ~300 is above 1e-5.
+      expect(report.max_abs_diff).toBeGreaterThan(1e-5);
+      expect(report.max_rel_diff).toBeLessThan(1e-6);
+      expect((await checkParity(source, encodeModel(model), rows, golden.num_features, { run: runOrt, rtol: 0 })).passed).toBe(false);
+      // The reference is what XGBoost itself predicts.
+      const reference = await checkParity(source, encodeModel(model), rows, golden.num_features, {
+        run: async () => ({ variable: { data: Float32Array.from(golden.prediction), dims: [36, 1] } }),
+      });
+      expect(reference.max_abs_diff).toBe(0);
+    });
+
+    it('still fails on a wrong conversion: a leaf off by 0.01 or a branch sent the wrong way', async () => {
+      const leaf = convertTreeModel(fixture('xgb_reg_large_targets.json'));
+      const weights = leaf.model.graph!.node[0]!.attribute.find((a) => a.name === 'target_weights')!.floats;
+      for (let i = 0; i < weights.length; i += 1) weights[i] = weights[i]! + (i % 40 === 0 ? 0.01 : 0);
+      const leafReport = await checkParity(leaf.source, encodeModel(leaf.model), rows, golden.num_features, { run: runOrt });
+      expect(leafReport.passed).toBe(false);
+      expect(leafReport.worst!.allowed).toBeLessThan(0.01);
+      const branch = convertTreeModel(fixture('xgb_reg_large_targets.json'));
+      branch.model.graph!.node[0]!.attribute.find((a) => a.name === 'nodes_values')!.floats[0] = -1e30;
+      const branchReport = await checkParity(branch.source, encodeModel(branch.model), rows, golden.num_features, { run: runOrt });
+      expect(branchReport.passed).toBe(false);
+      expect(branchReport.max_rel_diff).toBeGreaterThan(1e-3);
+    });
+  });
+
   it('label disagreements are tolerated only between tied classes', async () => {
     const { model, source } = convertTreeModel(fixture('lgb_multiclass.txt'));
     const rows = Float32Array.from([0, 0, 2, 3]); // margins [.375 .625 .375], [-.625 -.25 -.375]

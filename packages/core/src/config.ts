@@ -58,6 +58,15 @@ export const ConfigSchema = z
       .record(z.string(), z.union([z.string(), z.array(z.string())]))
       .optional()
       .describe('Model input name → data column (or columns, for one [N, F] tensor), when names differ'),
+    outputs: z
+      .strictObject({
+        label: z.string().optional().describe('Output holding predicted labels (int64/int32 indices or strings)'),
+        probabilities: z.string().optional().describe('Output holding [N, C] class probabilities'),
+        scores: z.string().optional().describe('Output holding [N, C] class scores such as logits: the prediction is the argmax, no probability metrics'),
+        value: z.string().optional().describe('Output holding the predicted value of a regressor'),
+      })
+      .optional()
+      .describe('Which model output holds what, when the output names do not say (e.g. a torch classifier\'s `output`)'),
     gates: z.array(z.string()).optional().describe('Gate expressions; see docs/gates.md'),
     slices: z.array(z.string()).optional().describe('Columns to compute every metric per value of'),
     size: z

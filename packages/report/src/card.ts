@@ -90,7 +90,7 @@ function modelDetails(input: ModelCardInput): string[] {
     facts.push(`- **Outputs:** ${inspect.outputs.map((t) => codeCell(`${t.name}: ${t.dtype}`)).join(', ') || 'none'}`);
   }
   if (convert) {
-    const parity = convert.parity ? `; parity on ${convert.parity.rows} rows: max |Δ| ${formatValue(convert.parity.max_abs_diff, 6)} (tolerance ${formatValue(convert.parity.tolerance, 6)}) ${convert.parity.passed ? '✅' : '❌'}` : '';
+    const parity = convert.parity ? `; parity on ${convert.parity.rows} rows: max |Δ| ${formatValue(convert.parity.max_abs_diff, 6)} (tolerance ${formatValue(convert.parity.tolerance, 6)}${convert.parity.relative_tolerance ? ` + ${formatValue(convert.parity.relative_tolerance, 6)} × |source|` : ''}) ${convert.parity.passed ? '✅' : '❌'}` : '';
     facts.push(`- **Converted from:** ${convert.source.format}${convert.source.library_version ? ` ${codeCell(convert.source.library_version)}` : ''} model ${codeCell(convert.source.path)}${parity}`);
   }
   facts.push(`- **Owners:** ${card?.owners?.length ? card.owners.map(textCell).join(', ') : missing('owners')}`);

@@ -8,7 +8,7 @@ import { performance } from 'node:perf_hooks';
 import { InputDataError, shownValue, type Logger } from '@modelgate/core';
 import { requireRows, type Cell, type TableBatch, type TableSource } from '@modelgate/data';
 import { batchToFeeds, decimalValue, planInputs, type FeedTensor, type InputPlan, type ModelInput } from './feed.js';
-import { decodeBatch, planOutputs, type ModelOutput, type OutputPlan } from './outputs.js';
+import { decodeBatch, firstNonProbabilityRow, planOutputs, type ModelOutput, type OutputMapping, type OutputPlan } from './outputs.js';
 import type { ModelSession } from './session.js';
 import type { OrtModule, OrtTensor } from './types.js';
 
@@ -28,6 +28,8 @@ export interface ScoreOptions {
   slices?: readonly string[];
   mapping?: Record<string, string | string[]>;
   classes?: string[];
+  /** modelgate.yml `outputs:`: which output holds labels, probabilities, scores or values. */
+  outputs?: OutputMapping;
   /** Single-row runs timed for per-row latency (after warm-up); 0 turns it off. */
   latencyRuns?: number;
   logger: Logger;
@@ -73,12 +75,12 @@ export async function scoreTable(options: ScoreOptions): Promise<Scored> {
     ...(options.mapping ? { mapping: options.mapping } : {}),
     ...(options.model.metadata['feature_names'] ? { featureNames: options.model.metadata['feature_names'].split(',').map((name) => name.trim()) } : {}),
   });
-  const plan = withCanonicalClasses(planOutputs(options.model.outputs, options.model.metadata, options.classes));
+  const plan = withCanonicalClasses(planOutputs(options.model.outputs, options.model.metadata, options.classes, options.outputs));
   const outputNames = plan.task === 'regression' ? [plan.value] : [plan.label, plan.probabilities].filter((name): name is string => name !== undefined);
 
   const needed = new Set([label, ...(options.slices ?? []), ...(inputPlan.kind === 'matrix' ? inputPlan.columns : inputPlan.inputs.map((input) => input.column))]);
   const source = options.project && needed.size < data.columns.length ? await options.project(data.columns.filter((column) => needed.has(column))) : data;
-  const collector = new Collector(plan, label, options.slices ?? [], dataFile, options.classes !== undefined);
+  const collector = new Collector(plan, label, options.slices ?? [], dataFile, options.classes !== undefined, nanFedColumns(inputPlan));
   const batchTimes: number[] = [];
   let firstFeeds: FeedTensor[] | undefined;
   let batchSize = 0;
@@ -122,7 +124,33 @@ export async function scoreTable(options: ScoreOptions): Promise<Scored> {
   if (batchTimes.length > 0) latency.batch = { ...percentiles(batchTimes), batch_size: batchSize };
   const runs = Math.min(options.latencyRuns ?? 200, collector.rows);
   if (firstFeeds && runs > 0) latency.row = await rowLatency(options, firstFeeds, outputNames, runs);
-  return { plan, inputPlan, ...collector.finish(), latency };
+  return { plan, inputPlan, ...onlyProbabilities(collector.finish(), plan, dataFile, options.logger), latency };
+}
+
+/** Columns fed to float inputs, where an empty cell becomes NaN (integer inputs refuse it). */
+function nanFedColumns(plan: InputPlan): string[] {
+  if (plan.kind === 'matrix') return plan.type === 'float32' || plan.type === 'float64' ? plan.columns : [];
+  return plan.inputs.filter((input) => input.type === 'float32' || input.type === 'float64').map((input) => input.column);
+}
+
+/**
+ * Class columns that may be logits (a lone [N, C] output, or `outputs: scores`) count as
+ * probabilities only when every row is a distribution: probability metrics (ROC-AUC, log loss,
+ * Brier, ECE) of scores would be numbers without meaning. Predictions are the argmax either way.
+ */
+function onlyProbabilities<T extends { probabilities?: Float32Array; classCount?: number; lines: Int32Array }>(scored: T, plan: OutputPlan, file: string, logger: Logger): T {
+  if (plan.task !== 'classification' || !plan.columns || !scored.probabilities) return scored;
+  const { probabilities: _dropped, classCount: _count, ...rest } = scored;
+  if (plan.columns === 'scores') {
+    logger.info(`'${plan.probabilities}' holds class scores (outputs.scores in modelgate.yml): predictions are the highest-scoring class; probability metrics are left out`);
+    return rest as T;
+  }
+  const bad = firstNonProbabilityRow(scored.probabilities, scored.classCount!);
+  if (!bad) return scored;
+  logger.info(
+    `the model's output '${plan.probabilities}' holds class scores, not probabilities (${file}:${scored.lines[bad.row]}: values sum to ${bad.sum.toPrecision(6)}, or leave [0, 1]): predictions are the highest-scoring class; probability metrics (roc_auc, pr_auc, log_loss, brier, ece) are left out`,
+  );
+  return rest as T;
 }
 
 function toOrt(ort: OrtModule, feeds: FeedTensor[]): Record<string, OrtTensor> {
@@ -172,6 +200,7 @@ class Collector {
   private readonly canonical = new Map<Cell | string, string>();
   /** The classes the model declares (class_labels, ZipMap, data.classes): a label must be one of them. */
   private readonly modelClasses: ReadonlySet<string> | undefined;
+  private readonly proba: string;
 
   constructor(
     private readonly plan: OutputPlan,
@@ -179,9 +208,12 @@ class Collector {
     private readonly sliceColumns: readonly string[],
     private readonly file: string,
     private readonly classesFromConfig: boolean,
+    /** Feature columns whose missing cells are fed as NaN, to say why a row's outputs are NaN. */
+    private readonly nanFed: readonly string[],
   ) {
     this.slices = Object.fromEntries(sliceColumns.map((column) => [column, []]));
     if (plan.task === 'classification' && plan.classes) this.modelClasses = new Set(plan.classes);
+    this.proba = plan.task === 'classification' && plan.columns ? 'scores' : 'probabilities';
   }
 
   add(batch: TableBatch, decoded: ReturnType<typeof decodeBatch>): void {
@@ -197,6 +229,7 @@ class Collector {
       else {
         const truth = this.labelOf(trimmed);
         if (this.modelClasses && !this.modelClasses.has(truth)) throw this.unknownClass(truth, line);
+        if (decoded.probabilities) this.requireFinite(batch, decoded.probabilities, decoded.classCount!, i, line);
         this.truths.push(truth);
       }
       this.lines.push(line);
@@ -213,6 +246,24 @@ class Collector {
       for (let i = 0; i < batch.rowCount; i += 1) this.slices[name]!.push(cells[i] === null || cells[i] === '' ? null : String(cells[i]));
     }
     this.rows += batch.rowCount;
+  }
+
+  /**
+   * NaN class columns would otherwise fail deep in the metrics with a row number and no cause. The
+   * usual cause: an empty cell fed as NaN to a model that cannot route missing values (trees can).
+   */
+  private requireFinite(batch: TableBatch, columns: ArrayLike<number>, classCount: number, i: number, line: number): void {
+    let bad: number | undefined;
+    for (let c = i * classCount; c < (i + 1) * classCount && bad === undefined; c += 1) if (!Number.isFinite(columns[c]!)) bad = columns[c]!;
+    if (bad === undefined) return;
+    const what = Number.isNaN(bad) ? `NaN ${this.proba}` : `${bad} among its ${this.proba}`;
+    const cell = (name: string) => batch.data[batch.columns.indexOf(name)]?.[i];
+    const missing = this.nanFed.filter((name) => isNaNCell(cell(name)));
+    const cells = missing.length === 1 ? `${isBlank(cell(missing[0]!)) ? 'empty cell' : `'${shownValue(cell(missing[0]!)!)}'`} in '${missing[0]}' is` : `missing values in ${missing.map((name) => `'${name}'`).join(', ')} are`;
+    const cause = missing.length
+      ? `its ${cells} fed as NaN, which a model that cannot route missing values (trees can) turns into NaN; fill the missing values or drop these rows`
+      : 'none of its inputs is missing';
+    throw new InputDataError(`the model returned ${what} for this row (${cause})`, { file: this.file, line });
   }
 
   /** A regression target: a finite decimal number (no hex, no `Infinity`, no overflow). */
@@ -254,6 +305,17 @@ class Collector {
       slices: this.slices,
     };
   }
+}
+
+/** A feature cell fed as NaN: empty, blank or the text `nan` (see toFloat in feed.ts). */
+function isNaNCell(cell: Cell | undefined): boolean {
+  if (isBlank(cell)) return true;
+  if (typeof cell === 'number') return Number.isNaN(cell);
+  return typeof cell === 'string' && Number.isNaN(decimalValue(cell.trim()) ?? 0);
+}
+
+function isBlank(cell: Cell | undefined): boolean {
+  return cell === null || cell === undefined || (typeof cell === 'string' && cell.trim() === '');
 }
 
 /** "1", " 1", "1.0" and 1 are the same class; text labels are compared without surrounding spaces. */

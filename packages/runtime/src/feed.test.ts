@@ -5,7 +5,7 @@ import { describe, expect, it } from 'vitest';
 import { ConfigurationError, formatUserError, InputDataError } from '@modelgate/core';
 import { openTable, type TableBatch } from '@modelgate/data';
 import { batchToFeeds, planInputs, type ModelInput } from './feed.js';
-import { decodeBatch, planOutputs } from './outputs.js';
+import { decodeBatch, firstNonProbabilityRow, planOutputs } from './outputs.js';
 
 const columns = ['age', 'workclass', 'hours', 'income'];
 const batch = (rows: (string | null)[][]): TableBatch => ({
@@ -159,9 +159,29 @@ describe('outputs', () => {
     expect(Array.from(decodeBatch(regression, { variable: { data: Float32Array.from([1.5, 2.5]), dims: [2, 1] } }, 2).values!)).toEqual([1.5, 2.5]);
   });
 
+  it("a model's only [N, C ≥ 2] float output is its class columns, whatever its name; checked for being probabilities", () => {
+    for (const name of ['y', 'output', 'logits']) {
+      expect(planOutputs([{ name, dtype: 'float32', shape: ['N', 10] }], {})).toEqual({ task: 'classification', probabilities: name, columns: 'unchecked' });
+    }
+    expect(planOutputs([{ name: 'y', dtype: 'float32', shape: ['N', 1] }], {})).toEqual({ task: 'regression', value: 'y' });
+    expect(() => planOutputs([{ name: 'y', dtype: 'float32', shape: ['N', 'C'] }], {})).toThrow(/cannot tell what the model predicts/);
+    expect(() => planOutputs([{ name: 'a', dtype: 'float32', shape: ['N', 3] }, { name: 'b', dtype: 'float32', shape: ['N', 3] }], {})).toThrow(/cannot tell what the model predicts/);
+    expect(firstNonProbabilityRow(Float32Array.from([0.2, 0.8, 0.1, 0.9]), 2)).toBeUndefined();
+    expect(firstNonProbabilityRow(Float32Array.from([0.2, 0.8, 0.3, 0.9]), 2)).toEqual({ row: 1, sum: Math.fround(0.3) + Math.fround(0.9) });
+    expect(firstNonProbabilityRow(Float32Array.from([-1, 2]), 2)?.row).toBe(0);
+  });
+
+  it('outputs: in modelgate.yml names the outputs and is checked against the model', () => {
+    const outputs = [{ name: 'out', dtype: 'float32', shape: ['N', 3] }, { name: 'idx', dtype: 'int64', shape: ['N'] }];
+    expect(planOutputs(outputs, {}, undefined, { scores: 'out', label: 'idx' })).toEqual({ task: 'classification', label: 'idx', probabilities: 'out', columns: 'scores' });
+    expect(planOutputs(outputs, {}, undefined, { probabilities: 'out' })).toEqual({ task: 'classification', probabilities: 'out' });
+    expect(() => planOutputs(outputs, {}, undefined, { label: 'out' })).toThrow("outputs.label in modelgate.yml names 'out: float32[N, 3]', expected an int64, int32 or string tensor");
+    expect(() => planOutputs(outputs, {}, undefined, { value: 'nope' })).toThrow("outputs.value in modelgate.yml names 'nope', which the model does not have (outputs: out: float32[N, 3]; idx: int64[N])");
+  });
+
   it('says what it expected when the outputs make no sense', () => {
     expect(() => planOutputs([{ name: 'embedding', dtype: 'float32', shape: ['N', 128, 4] }], {})).toThrow(
-      "cannot tell what the model predicts from its outputs (embedding: float32[N, 128, 4]); expected a label tensor, an [N, C] probability tensor, or an [N] value",
+      'cannot tell what the model predicts from its outputs (embedding: float32[N, 128, 4]); expected a label tensor, an [N, C] probability tensor, or an [N] value (name them under outputs: in modelgate.yml)',
     );
   });
 });

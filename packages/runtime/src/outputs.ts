@@ -1,7 +1,9 @@
 /**
  * Which model outputs carry what, and turning them into per-row predictions in the dataset's
  * label vocabulary. Conventions recognised: a label tensor (int64 or string, [N]), a probability
- * tensor (float, [N, C]; ZipMap already stripped), or a single value tensor for regression.
+ * tensor (float, [N, C]; ZipMap already stripped), a model's only output [N, C ≥ 2] as class
+ * scores (torch classifiers: probabilities or logits), or a single value tensor for regression.
+ * `outputs:` in modelgate.yml names them when the names say nothing.
  */
 import { ConfigurationError } from '@modelgate/core';
 
@@ -12,8 +14,28 @@ export interface ModelOutput {
 }
 
 export type OutputPlan =
-  | { task: 'classification'; label?: string; probabilities?: string; classes?: string[] }
+  | {
+      task: 'classification';
+      label?: string;
+      /** The [N, C] class columns. */
+      probabilities?: string;
+      classes?: string[];
+      /**
+       * What those columns hold; absent = probabilities (named so). 'scores': logits or other scores,
+       * only their argmax is used. 'unchecked': a lone output that may be either; it counts as
+       * probabilities only when every row is a probability distribution (see probabilityRows).
+       */
+      columns?: 'scores' | 'unchecked';
+    }
   | { task: 'regression'; value: string };
+
+/** modelgate.yml `outputs:`: which output holds what, when the names do not say. */
+export interface OutputMapping {
+  label?: string;
+  probabilities?: string;
+  scores?: string;
+  value?: string;
+}
 
 const LABEL_NAMES = /^(output_)?label(s)?$|^predicted_label$|^y_pred$/i;
 const PROBA_NAMES = /^(output_)?probabilit(y|ies)$|^probs?$|^scores?$/i;
@@ -23,7 +45,8 @@ const FLOATS = new Set(['float32', 'float64', 'float16']);
  * Decide the task and outputs. `classes` (class order of probability columns / integer labels)
  * comes from, in order: config, the ZipMap strip's metadata, `class_labels` metadata.
  */
-export function planOutputs(outputs: readonly ModelOutput[], metadata: Record<string, string>, configClasses?: string[]): OutputPlan {
+export function planOutputs(outputs: readonly ModelOutput[], metadata: Record<string, string>, configClasses?: string[], mapping?: OutputMapping): OutputPlan {
+  if (mapping && Object.keys(mapping).length > 0) return mappedOutputs(outputs, metadata, configClasses, mapping);
   const label = outputs.find((output) => LABEL_NAMES.test(output.name) && (output.dtype === 'int64' || output.dtype === 'string' || output.dtype === 'int32'));
   const probabilities =
     outputs.find((output) => PROBA_NAMES.test(output.name) && FLOATS.has(output.dtype) && output.shape?.length === 2) ??
@@ -34,10 +57,75 @@ export function planOutputs(outputs: readonly ModelOutput[], metadata: Record<st
   }
   const value = outputs.find((output) => FLOATS.has(output.dtype) && (output.shape === null || output.shape.length === 1 || (output.shape.length === 2 && output.shape[1] === 1)));
   if (value) return { task: 'regression', value: value.name };
+  // A torch classifier's one output (`y`, `output`, `logits`): its class scores, whatever its name.
+  const only = outputs.length === 1 ? outputs[0]! : undefined;
+  if (only && isClassColumns(only)) {
+    const onlyClasses = configClasses ?? classesFromMetadata(metadata, only.name);
+    return { task: 'classification', probabilities: only.name, columns: 'unchecked', ...(onlyClasses ? { classes: onlyClasses } : {}) };
+  }
   throw new ConfigurationError(
-    `cannot tell what the model predicts from its outputs (${outputs.map((output) => `${output.name}: ${output.dtype}[${(output.shape ?? ['?']).join(', ')}]`).join('; ')}); expected a label tensor, an [N, C] probability tensor, or an [N] value`,
+    `cannot tell what the model predicts from its outputs (${outputs.map(outputText).join('; ')}); expected a label tensor, an [N, C] probability tensor, or an [N] value (name them under outputs: in modelgate.yml)`,
     { field: 'model' },
   );
+}
+
+const outputText = (output: ModelOutput) => `${output.name}: ${output.dtype}[${(output.shape ?? ['?']).join(', ')}]`;
+
+/** A float [N, C] tensor with a known C ≥ 2: one column per class. */
+function isClassColumns(output: ModelOutput): boolean {
+  const width = output.shape?.length === 2 ? output.shape[1] : undefined;
+  return FLOATS.has(output.dtype) && typeof width === 'number' && width >= 2;
+}
+
+/** The outputs modelgate.yml names; each must exist and have a shape fit for its role. */
+function mappedOutputs(outputs: readonly ModelOutput[], metadata: Record<string, string>, configClasses: string[] | undefined, mapping: OutputMapping): OutputPlan {
+  const find = (role: keyof OutputMapping, fits: (output: ModelOutput) => boolean, expected: string): string | undefined => {
+    const name = mapping[role];
+    if (name === undefined) return undefined;
+    const output = outputs.find((candidate) => candidate.name === name);
+    if (!output) throw new ConfigurationError(`outputs.${role} in modelgate.yml names '${name}', which the model does not have (outputs: ${outputs.map(outputText).join('; ')})`, { field: 'outputs' });
+    if (!fits(output)) throw new ConfigurationError(`outputs.${role} in modelgate.yml names '${outputText(output)}', expected ${expected}`, { field: 'outputs' });
+    return name;
+  };
+  const value = find('value', (output) => FLOATS.has(output.dtype) && (output.shape === null || output.shape.length === 1 || (output.shape.length === 2 && output.shape[1] === 1)), 'a float [N] or [N, 1] tensor');
+  const label = find('label', (output) => ['int64', 'int32', 'string'].includes(output.dtype), 'an int64, int32 or string tensor');
+  if (mapping.probabilities !== undefined && mapping.scores !== undefined) throw new ConfigurationError('outputs in modelgate.yml names both probabilities and scores; a model has one of them', { field: 'outputs' });
+  const columns = (output: ModelOutput) => FLOATS.has(output.dtype) && output.shape?.length === 2;
+  const probabilities = find('probabilities', columns, 'a float [N, C] tensor');
+  const scores = find('scores', columns, 'a float [N, C] tensor');
+  if (value !== undefined) {
+    if (label !== undefined || probabilities !== undefined || scores !== undefined) throw new ConfigurationError('outputs in modelgate.yml names a regression value and class outputs; name one or the other', { field: 'outputs' });
+    return { task: 'regression', value };
+  }
+  const classColumns = probabilities ?? scores;
+  const classes = configClasses ?? classesFromMetadata(metadata, classColumns);
+  return {
+    task: 'classification',
+    ...(label ? { label } : {}),
+    ...(classColumns ? { probabilities: classColumns } : {}),
+    ...(classes ? { classes } : {}),
+    ...(scores ? { columns: 'scores' as const } : {}),
+  };
+}
+
+/**
+ * Whether every row of [rows, C] class columns is a probability distribution: values in [0, 1]
+ * summing to 1 within float32 rounding (C values, each rounded to float32, plus numpy.allclose's
+ * 1e-5). Returns the first row that is not (with its sum), if any.
+ */
+export function firstNonProbabilityRow(columns: ArrayLike<number>, classCount: number): { row: number; sum: number } | undefined {
+  const slack = 1e-5 + classCount * 2 ** -24;
+  for (let offset = 0; offset < columns.length; offset += classCount) {
+    let sum = 0;
+    let inRange = true;
+    for (let c = 0; c < classCount; c += 1) {
+      const v = columns[offset + c]!;
+      if (!(v >= 0 && v <= 1)) inRange = false;
+      sum += v;
+    }
+    if (!inRange || !(Math.abs(sum - 1) <= slack)) return { row: offset / classCount, sum };
+  }
+  return undefined;
 }
 
 function classesFromMetadata(metadata: Record<string, string>, probabilities: string | undefined): string[] | undefined {

@@ -130,6 +130,7 @@ export const modelEval = defineAction({
         label,
         slices,
         ...(config?.inputs ? { mapping: config.inputs } : {}),
+        ...(config?.outputs ? { outputs: config.outputs } : {}),
         ...(config?.data?.classes ? { classes: config.data.classes } : {}),
         latencyRuns: inputs['latency-runs']!,
         logger,

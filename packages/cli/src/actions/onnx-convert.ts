@@ -4,7 +4,7 @@ import { homedir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { ConfigurationError, defineAction, formatCount, input, InputDataError, writeFilesAtomic, type Logger, sha256Hex } from '@modelgate/core';
-import { checkParity, convertTreeModel, encodeOnnx, type ParityReport } from '@modelgate/convert';
+import { checkParity, convertTreeModel, DEFAULT_RTOL, encodeOnnx, ParityTally, type ParityReport } from '@modelgate/convert';
 import { openTable } from '@modelgate/data';
 import { assertValidModel, decodeModel, inspectModel, loadModel } from '@modelgate/onnx';
 import { batchToFeeds, createSession, ortCacheDir, planInputs, planOutputs, provisionOnnxRuntime, type OrtModule } from '@modelgate/runtime';
@@ -29,7 +29,11 @@ export const onnxConvert = defineAction({
     }),
     label: input.string({ description: 'Label column of the parity data, left out of the features (default: `data.label`).' }),
     'parity-rows': input.number({ description: 'Rows of the parity data to compare.', default: '10000' }, { min: 1, integer: true }),
-    tolerance: input.number({ description: 'Largest absolute difference allowed between source and converted scores.', default: '0.00001' }, { min: 0 }),
+    tolerance: input.number({ description: 'Absolute part of the allowed difference between source and converted scores: a value passes when |converted − source| ≤ tolerance + relative-tolerance × |source| (as numpy.allclose).', default: '0.00001' }, { min: 0 }),
+    'relative-tolerance': input.number(
+      { description: 'Relative part of the allowed difference (times the source\'s value): float32 sums of many trees differ by a few float32 ulps of the output, more than `tolerance` alone when outputs are large.', default: String(DEFAULT_RTOL) },
+      { min: 0 },
+    ),
     'target-opset': input.number({ description: 'ai.onnx opset of the output (ai.onnx.ml follows).', default: '15' }, { min: 9, integer: true }),
     iterations: input.choice(['best', 'all'] as const, { description: 'XGBoost: `best` keeps trees up to best_iteration, `all` keeps every tree.', default: 'best' }),
     'ort-path': input.string({ description: 'Directory holding an onnxruntime-node package, for offline runners.' }),
@@ -40,6 +44,7 @@ export const onnxConvert = defineAction({
     model: 'Path of the written ONNX model.',
     bytes: 'Size of the ONNX model in bytes.',
     'max-abs-diff': 'Largest absolute score difference on the parity data (empty without parity data).',
+    'max-rel-diff': 'Largest score difference relative to the source\'s value on the parity data (empty without parity data).',
     'label-agreement': 'Share of parity rows whose predicted class agrees (classifiers).',
     'convert-json': 'Path of the written convert.json.',
   },
@@ -76,6 +81,7 @@ export const onnxConvert = defineAction({
           label: inputs.label ?? config?.data?.label,
           limit: inputs['parity-rows']!,
           tolerance: inputs.tolerance!,
+          rtol: inputs['relative-tolerance']!,
           name: out.shown,
         });
       } else if (inputs['parity-data']) {
@@ -102,6 +108,7 @@ export const onnxConvert = defineAction({
         const session = await createSession(ort, onnx, { name: out.shown });
         parity = await checkParity(conversion.source, onnx, rows, features, {
           tolerance: inputs.tolerance!,
+          rtol: inputs['relative-tolerance']!,
           run: async (_model, input, shape) => (await session.run({ input: new ort.Tensor('float32', input, [...shape]) })) as never,
         });
         await session.release();
@@ -115,24 +122,38 @@ export const onnxConvert = defineAction({
       output: { path: out.shown, sha256: sha256Hex(onnx), bytes: onnx.byteLength },
       target_opset: { 'ai.onnx': inputs['target-opset']!, ...(format === 'command' ? {} : { 'ai.onnx.ml': 3 }) },
       ...(inputs.from === 'command' ? { command: inputs.command } : {}),
-      ...(parity ? { parity: { rows: parity.rows, max_abs_diff: parity.max_abs_diff, label_agreement: parity.label_agreement, tolerance: parity.tolerance, passed: parity.passed } } : {}),
+      ...(parity
+        ? { parity: { rows: parity.rows, max_abs_diff: parity.max_abs_diff, max_rel_diff: parity.max_rel_diff, label_agreement: parity.label_agreement, tolerance: parity.tolerance, relative_tolerance: parity.rtol, passed: parity.passed } }
+        : {}),
       passed,
     })]);
     setOutput('passed', passed);
     setOutput('model', out.shown);
     setOutput('bytes', onnx.byteLength);
     setOutput('max-abs-diff', parity?.max_abs_diff ?? '');
+    setOutput('max-rel-diff', parity?.max_rel_diff ?? '');
     setOutput('label-agreement', parity?.label_agreement ?? '');
     setOutput('convert-json', report.shown);
     summary.push(
       `### ${passed ? '✅' : '❌'} Converted ${'`'}${source.shown}${'`'} (${format}${objective ? `, ${objective}` : ''}) → ${'`'}${out.shown}${'`'}, ${formatCount(onnx.byteLength)} bytes\n\n` +
-        (parity ? `Parity on ${parity.rows} rows: max abs diff ${parity.max_abs_diff.toExponential(2)} (tolerance ${parity.tolerance}), label agreement ${parity.label_agreement ?? '—'}.\n` : 'No parity data given.\n'),
+        (parity
+          ? `Parity on ${parity.rows} rows: max abs diff ${parity.max_abs_diff.toExponential(2)}, max rel diff ${parity.max_rel_diff.toExponential(2)} (allowed: tolerance ${parity.tolerance} + relative-tolerance ${parity.rtol} × |source|), label agreement ${parity.label_agreement ?? '—'}.\n`
+          : 'No parity data given.\n'),
     );
-    if (!passed) return { failed: `parity failed: max abs diff ${parity!.max_abs_diff} > tolerance ${parity!.tolerance} on ${parity!.rows} rows of ${inputs['parity-data']}` };
+    if (!passed) return { failed: parityFailure(parity!, inputs['parity-data']!) };
     logger.info(`${out.shown}: ${onnx.byteLength} bytes${parity ? `, parity max abs diff ${parity.max_abs_diff.toExponential(2)} on ${parity.rows} rows` : ''}`);
     return undefined;
   },
 });
+
+/** Why parity failed, at the value furthest out of tolerance (or the label that disagrees). */
+function parityFailure(parity: ParityReport, data: string): string {
+  const totals = `max abs diff ${parity.max_abs_diff}, max rel diff ${parity.max_rel_diff} on ${parity.rows} rows of ${data}`;
+  const worst = parity.worst;
+  if (!worst || Math.abs(worst.actual - worst.expected) <= worst.allowed) return `parity failed: a predicted class differs from the source's where the scores are not tied (${totals})`;
+  const diff = Number.isNaN(worst.actual) ? 'NaN' : String(Math.abs(worst.actual - worst.expected));
+  return `parity failed: row ${parity.worst_row + 1}: converted ${worst.actual} vs source ${worst.expected}, |diff| ${diff} > tolerance ${parity.tolerance} + relative-tolerance ${parity.rtol} × |source| = ${worst.allowed} (${totals})`;
+}
 
 async function runtimeFor(ortPath: string | undefined, environment: { workspace: string; toolCacheDir?: string }, logger: Logger): Promise<OrtModule> {
   const services = hostServices();
@@ -153,7 +174,7 @@ async function runtimeFor(ortPath: string | undefined, environment: { workspace:
 async function commandParity(
   ort: OrtModule,
   onnx: Uint8Array,
-  options: { data: { absolute: string; shown: string }; expected: { absolute: string; shown: string }; label: string | undefined; limit: number; tolerance: number; name: string },
+  options: { data: { absolute: string; shown: string }; expected: { absolute: string; shown: string }; label: string | undefined; limit: number; tolerance: number; rtol: number; name: string },
 ): Promise<ParityReport> {
   const model = decodeModel(onnx, options.name);
   const figures = inspectModel(model, { path: options.name, sha256: '', fileBytes: onnx.byteLength, externalBytes: 0 });
@@ -171,7 +192,7 @@ async function commandParity(
   }
   const session = await createSession(ort, onnx, { name: options.name });
   let row = 0;
-  let maxDiff = 0;
+  const tally = new ParityTally(options.tolerance, options.rtol);
   let agree = 0;
   for await (const batch of table.batches()) {
     const take = Math.min(batch.rowCount, options.limit - row);
@@ -187,7 +208,7 @@ async function commandParity(
       let argExpected = 0;
       for (let c = 0; c < width; c += 1) {
         const actual = result.data[i * width + c]!;
-        maxDiff = Math.max(maxDiff, Math.abs(actual - expected.values[c]!));
+        tally.add(actual, expected.values[c]!, row);
         if (actual > result.data[i * width + argActual]!) argActual = c;
         if (expected.values[c]! > expected.values[argExpected]!) argExpected = c;
       }
@@ -195,7 +216,17 @@ async function commandParity(
     }
   }
   await session.release();
-  return { rows: row, max_abs_diff: maxDiff, label_agreement: outputs.task === 'regression' ? null : row === 0 ? null : agree / row, tolerance: options.tolerance, passed: maxDiff <= options.tolerance, worst_row: 0 } as ParityReport;
+  return {
+    rows: row,
+    max_abs_diff: tally.maxAbs,
+    max_rel_diff: tally.maxRel,
+    label_agreement: outputs.task === 'regression' ? null : row === 0 ? null : agree / row,
+    tolerance: tally.atol,
+    rtol: tally.rtol,
+    passed: tally.passed,
+    worst_row: tally.worstRow,
+    ...(tally.worst ? { worst: tally.worst } : {}),
+  };
 }
 
 async function readSource(absolute: string, shown: string): Promise<Uint8Array> {

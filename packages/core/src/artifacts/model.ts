@@ -144,8 +144,10 @@ export const ConvertFile = z
       .strictObject({
         rows: z.number().int().nonnegative(),
         max_abs_diff: z.number().nonnegative(),
+        max_rel_diff: z.number().nonnegative().optional().describe('Largest |converted − source| / |source| over values whose source value is not 0'),
         label_agreement: z.number().min(0).max(1).nullable(),
-        tolerance: z.number().nonnegative(),
+        tolerance: z.number().nonnegative().describe('Absolute part of the allowed difference: a value passes when |converted − source| ≤ tolerance + relative_tolerance · |source|'),
+        relative_tolerance: z.number().nonnegative().optional(),
         passed: z.boolean(),
       })
       .optional(),
