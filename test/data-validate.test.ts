@@ -4,7 +4,7 @@ import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSy
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { parseArtifact } from '@modelgate/core';
+import { isTestedColumn, parseArtifact } from '@modelgate/core';
 import { incomeCsvChunks, openTable, validateData } from '@modelgate/data';
 import { visibleLines } from './harness/file-commands.js';
 import { webhookPayload } from './harness/payloads.js';
@@ -194,7 +194,7 @@ describe('data-validate bundle', () => {
     // threshold by chance at 1 500 rows (9 here; scipy's wasserstein_distance over the reference's
     // std puts the same 10 columns over it, checked once by hand).
     expect(drift.columns.find((column) => column.column === 'c3')).toMatchObject({ test: 'wasserstein', drifted: true, reference_rows: 1500, current_rows: 1500 });
-    expect(drift.columns.find((column) => column.column === 'c3')!.statistic).toBeGreaterThan(2.4);
+    expect(drift.columns.filter(isTestedColumn).find((column) => column.column === 'c3')!.statistic).toBeGreaterThan(2.4);
     expect(drift.columns.filter((column) => column.drifted).length).toBeLessThan(12);
     expect(drift.dataset_drift).toBe(false);
     const profile = parseArtifact('profile', readFileSync(join(checked.workspace, 'modelgate-out/profile.json'), 'utf8'), 'profile.json');
@@ -303,6 +303,46 @@ describe('data-validate bundle', () => {
       writeFileSync(join(dir, 'bound.json'), JSON.stringify({ kind: 'schema', version: 1, columns: [{ name: 't', type: 'timestamp', presence: { min_fraction: 1 }, domain: { min: 'Jan 1 2024' } }] }));
       const run = cli('UTC', 'validate', '--data', 'times.csv', '--schema', 'bound.json', '--out-dir', 'out');
       expect([run.status, run.stderr]).toEqual([1, 'modelgate: bound.json: columns[0].domain.min: "Jan 1 2024" is not an ISO 8601 timestamp (YYYY-MM-DD, optionally THH:MM[:SS[.fraction]] and Z or ±HH:MM)\n']);
+    });
+
+    it('drift lists a column the current data lost or holds no values in, and it counts as drifted', () => {
+      writeFileSync(join(dir, 'lost-reference.csv'), 'x,c\n1,a\n2,b\n3,a\n4,b\n5,a\n6,b\n7,a\n');
+      writeFileSync(join(dir, 'lost-blank.csv'), 'x,c\n,a\n,b\n,a\n');
+      writeFileSync(join(dir, 'lost-column.csv'), 'c\na\nb\na\n');
+      for (const [file, untested] of [['lost-blank.csv', 'no_values_in_current'], ['lost-column.csv', 'missing_in_current']] as const) {
+        const run = cli('UTC', 'validate', '--data', file, '--reference', 'lost-reference.csv', '--out-dir', 'out');
+        expect([file, run.status, run.stderr]).toEqual([file, 1, 'modelgate: dataset drift: 1 of 2 columns drifted (share ≥ 0.5)\n']);
+        const drift = parseArtifact('drift', readFileSync(join(dir, 'out/drift.json'), 'utf8'), 'drift.json');
+        expect(drift.columns.find((column) => column.column === 'x')).toEqual({ column: 'x', untested, drifted: true, reference_rows: 7, current_rows: 0 });
+        expect([drift.drifted_columns, drift.drift_share]).toEqual([1, 0.5]);
+      }
+    });
+
+    it('--label: in SERVING the label may be absent though the schema does not say so; a label in no file is refused', () => {
+      writeFileSync(join(dir, 'labelled.csv'), 'f,label\n1,y\n2,n\n');
+      writeFileSync(join(dir, 'serving.csv'), 'f\n1\n');
+      expect(cli('UTC', 'infer-schema', '--data', 'labelled.csv', '--out', 'unlabelled.json').status).toBe(0);
+      const validate = (...args: string[]) => cli('UTC', 'validate', '--data', 'serving.csv', '--schema', 'unlabelled.json', '--reference', 'labelled.csv', '--out-dir', 'out', ...args);
+      expect(validate('--environment', 'SERVING').status).toBe(1);
+      expect(findings()).toEqual([['missing_column', 0, []]]);
+      const serving = validate('--environment', 'SERVING', '--label', 'label');
+      expect([serving.status, serving.stderr]).toEqual([0, '']);
+      expect(findings()).toEqual([]);
+      // Nor is its absence drift.
+      expect(parseArtifact('drift', readFileSync(join(dir, 'out/drift.json'), 'utf8'), 'drift.json').columns.map((column) => column.column)).toEqual(['f']);
+      // In TRAINING the label is expected.
+      expect(validate('--label', 'label').status).toBe(1);
+      expect(findings()).toEqual([['missing_column', 0, []]]);
+      const unknown = cli('UTC', 'validate', '--data', 'serving.csv', '--label', 'does_not_exist', '--out-dir', 'out');
+      expect([unknown.status, unknown.stderr]).toEqual([1, "modelgate: label column 'does_not_exist' is not in serving.csv\n"]);
+      expect([validate('--label', 'lable').status, validate('--label', 'lable').stderr]).toEqual([1, "modelgate: label column 'lable' is not in serving.csv, unlabelled.json or labelled.csv\n"]);
+    });
+
+    it('compares an int past 2^53 with its bound exactly', () => {
+      writeFileSync(join(dir, 'big.csv'), 'n\n9007199254740992\n9007199254740993\n');
+      writeFileSync(join(dir, 'big.json'), JSON.stringify({ kind: 'schema', version: 1, columns: [{ name: 'n', type: 'int', presence: { min_fraction: 1 }, domain: { max: 9007199254740992 } }] }));
+      expect(cli('UTC', 'validate', '--data', 'big.csv', '--schema', 'big.json', '--out-dir', 'out').status).toBe(1);
+      expect(validation().anomalies.map((anomaly) => [anomaly.kind, anomaly.samples.map((sample) => [sample.line, sample.reason])])).toEqual([['out_of_range', [[3, '9007199254740993 above max 9007199254740992']]]]);
     });
 
     it('checks the values domain inferred for a bool column', () => {

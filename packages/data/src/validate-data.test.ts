@@ -2,12 +2,14 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { ARTIFACTS, InputDataError } from '@modelgate/core';
+import type { z } from 'zod';
+import { ARTIFACTS, InputDataError, isTestedColumn, type DataSchemaFile } from '@modelgate/core';
 import { profileSource } from './profile/index.js';
 import { openTable } from './readers/index.js';
 import { inferSchema } from './schema/infer.js';
 import { sampleSizeFor, validateData } from './validate-data.js';
 import { boundsFromCounts } from './validate-chunks.js';
+import type { ValidateOptions } from './schema/validate.js';
 import type { TableSource } from './table.js';
 import { parquetWriteFile } from 'hyparquet-writer';
 import { TempDir } from './readers/testing.js';
@@ -123,8 +125,42 @@ describe('validateData', () => {
     const path = temp.write('wide.csv', `${lines.join('\n')}\n`);
     const result = await validateData({ data: { source: await openTable(path), shown: 'wide.csv' }, reference: { source: await openTable(path), shown: 'wide.csv' } });
     expect(result.drift!.columns).toHaveLength(width);
-    expect(new Set(result.drift!.columns.map((column) => `${column.kind} ${column.reference_rows} ${column.current_rows}`))).toEqual(new Set(['numeric 5000 5000']));
+    expect(new Set(result.drift!.columns.map((column) => `${isTestedColumn(column) ? column.kind : column.untested} ${column.reference_rows} ${column.current_rows}`))).toEqual(new Set(['numeric 5000 5000']));
     expect(result.profile.columns.every((column) => column.count === 5500)).toBe(true);
+  });
+
+  it('reports a column the current data lost, or holds no values in, as drifted; one the reference gives nothing for as untested, left out of the share', async () => {
+    const reference = temp.write('lost-reference.csv', `x,c,blank,nan,gone\n${[1, 2, 3, 4, 5, 6, 7].map((i) => `${i},${'ab'[i % 2]},,${i},${i}`).join('\n')}\n`);
+    const current = temp.write('lost-current.csv', 'x,c,blank,nan,extra\n,a,1,NaN,1\n,b,2,NaN,2\n,a,3,NaN,3\n');
+    const drift = async (validate?: ValidateOptions, schema?: z.output<typeof DataSchemaFile>) =>
+      (
+        await validateData({
+          data: { source: await openTable(current), shown: 'current.csv' },
+          reference: { source: await openTable(reference), shown: 'reference.csv' },
+          ...(schema ? { schema: { schema, shown: 'schema.json' } } : {}),
+          ...(validate ? { validate } : {}),
+        })
+      ).drift!;
+    const all = await drift();
+    // x: no values; nan: no finite values (it failed with "the current sample has no non-missing values"); gone: not in the file.
+    expect(all.columns.map((column) => [column.column, isTestedColumn(column) ? column.test : column.untested, column.drifted, column.reference_rows, column.current_rows])).toEqual([
+      ['x', 'no_values_in_current', true, 7, 0],
+      ['c', 'z', false, 7, 3],
+      ['blank', 'no_values_in_reference', false, 0, 3],
+      ['nan', 'no_values_in_current', true, 7, 0],
+      ['extra', 'missing_in_reference', false, 0, 3],
+      ['gone', 'missing_in_current', true, 7, 0],
+    ]);
+    expect([all.drifted_columns, all.drift_share, all.dataset_drift]).toEqual([3, 0.75, true]);
+    // Not expected in serving data (the label, or marked so by the schema): its absence is no drift.
+    const names = (body: Awaited<ReturnType<typeof drift>>) => body.columns.filter((column) => column.drifted).map((column) => column.column);
+    expect(names(await drift({ environment: 'SERVING', label: 'gone' }))).toEqual(['x', 'nan']);
+    expect(names(await drift({ environment: 'TRAINING', label: 'gone' }))).toEqual(['x', 'nan', 'gone']);
+    const column = (name: string) => ({ name, type: 'int' as const, presence: { min_fraction: 0 } });
+    const schema = { kind: 'schema' as const, version: 1 as const, default_environments: [], columns: [{ ...column('x'), environments: { not_in: ['SERVING'] } }, column('nan'), column('gone')] };
+    const serving = await drift({ environment: 'SERVING' }, schema);
+    expect(names(serving)).toEqual(['nan', 'gone']);
+    expect([serving.drifted_columns, serving.drift_share]).toEqual([2, 2 / 3]);
   });
 
   it('refuses data or a reference with no rows: every check would pass on it vacuously', async () => {

@@ -3,14 +3,14 @@
  * the reference, then drift per column. Returns the bodies of validation.json, profile.json and
  * drift.json; the caller writes them.
  */
-import type { ArtifactBody } from '@modelgate/core';
+import { countsTowardDrift, type ArtifactBody } from '@modelgate/core';
 import type { z } from 'zod';
 import type { DataSchemaFile } from '@modelgate/core';
 import { categoricalDrift, CHOICE_UNIQUES, chooseTest, datasetDrift, distinctUnion, NumericReservoir, numericDrift, type DriftTestName } from './drift/index.js';
 import { comparableCounts, valueCounts } from './profile/distribution.js';
 import type { ColumnProfileJson } from './profile/json.js';
 import { assertReadableBounds } from './schema/checks.js';
-import { SchemaValidator, type ValidateOptions } from './schema/validate.js';
+import { expectedInEnvironment, SchemaValidator, type ValidateOptions } from './schema/validate.js';
 import type { RangedSource } from './readers/ranges.js';
 import { requireRows, type TableSource } from './table.js';
 import { boundsFromCounts, CHUNK_BYTES_PER_COLUMN, chunkCuts, DEFAULT_CHUNK_BYTES, PassState, readChunked, redrawSamples, sampleSeed, shortSamples, type ChunkRunner } from './validate-chunks.js';
@@ -185,25 +185,48 @@ function report(options: DataValidationOptions, hashes: Hashes, current: Pass, v
       reference: { path: options.reference.shown, ...(hashes.reference ? { sha256: hashes.reference } : {}), rows: reference.rows },
       current: { ...file, rows: current.rows },
       columns,
-      ...datasetDrift(columns, options.driftShare ?? 0.5),
+      ...datasetDrift(columns.filter(countsTowardDrift), options.driftShare ?? 0.5),
       share_threshold: options.driftShare ?? 0.5,
     };
   }
   return result;
 }
 
-function driftColumns(current: Pass, reference: Pass, options: DataValidationOptions): ArtifactBody<'drift'>['columns'] {
+type DriftColumn = ArtifactBody<'drift'>['columns'][number];
+type UntestedReason = Extract<DriftColumn, { untested: unknown }>['untested'];
+
+/** Values a test of the column would use: its finite ones when it is tested as numeric (NaN and ±Infinity are dropped). */
+const testableValues = (column: ColumnProfileJson, numeric: boolean) => (numeric ? column.count - (column.numeric?.nan ?? 0) - (column.numeric?.inf ?? 0) : column.count);
+
+function untested(column: string, reason: UntestedReason, referenceRows: number, currentRows: number): DriftColumn {
+  // Only a column the current data lost counts, as drifted; with no reference values there is nothing to drift from.
+  const drifted = reason === 'missing_in_current' || reason === 'no_values_in_current';
+  return { column, untested: reason, drifted, reference_rows: referenceRows, current_rows: currentRows };
+}
+
+function driftColumns(current: Pass, reference: Pass, options: DataValidationOptions): DriftColumn[] {
   const referenceByName = new Map(reference.profile.columns.map((column) => [column.name, column]));
+  const currentNames = new Set(current.profile.columns.map((column) => column.name));
   // By name, not a search per column: a file may have 100 000 columns.
-  const comparators = new Map(options.schema?.schema.columns.map((column) => [column.name, column.drift_comparator]));
-  const out: ArtifactBody<'drift'>['columns'] = [];
+  const schemaColumns = new Map(options.schema?.schema.columns.map((column) => [column.name, column]));
+  // A column the environment does not expect (the label in serving data) may be missing without drifting.
+  const expected = (name: string) => expectedInEnvironment(schemaColumns.get(name) ?? { name }, options.validate ?? {});
+  const out: DriftColumn[] = [];
   for (const column of current.profile.columns) {
     const ref = referenceByName.get(column.name);
-    if (!ref || column.count === 0 || ref.count === 0) continue;
+    if (!ref) {
+      out.push(untested(column.name, 'missing_in_reference', 0, column.count));
+      continue;
+    }
     const numeric = isNumeric(column) && isNumeric(ref) && current.samples.has(column.name);
+    const [referenceValues, currentValues] = [testableValues(ref, numeric), testableValues(column, numeric)];
+    // A test needs values on both sides (an empty side is Evidently's ValueError).
+    if (referenceValues === 0) out.push(untested(column.name, 'no_values_in_reference', 0, currentValues));
+    else if (currentValues === 0 && expected(column.name)) out.push(untested(column.name, 'no_values_in_current', referenceValues, 0));
+    if (referenceValues === 0 || currentValues === 0) continue;
     const kind = numeric ? 'numeric' : 'categorical';
     // modelgate.yml `drift.columns` first, then the schema's drift_comparator, else the default choice.
-    const comparator = comparators.get(column.name);
+    const comparator = schemaColumns.get(column.name)?.drift_comparator;
     const configured = options.driftTests?.[column.name] ?? (comparator ? `${comparator.test ?? ''}:${comparator.threshold}` : '');
     const [name, threshold] = configured.split(':');
     // The base-2 Jensen–Shannon distance (bounded 0..1) is what modelgate reports.
@@ -232,6 +255,11 @@ function driftColumns(current: Pass, reference: Pass, options: DataValidationOpt
       reference_rows: result.reference_rows,
       current_rows: result.current_rows,
     });
+  }
+  // Columns only the reference has, after the current data's, in the reference's order.
+  for (const ref of reference.profile.columns) {
+    if (currentNames.has(ref.name) || !expected(ref.name)) continue;
+    out.push(untested(ref.name, ref.count === 0 ? 'no_values_in_reference' : 'missing_in_current', ref.count, 0));
   }
   return out;
 }

@@ -1,6 +1,6 @@
 import { markdownTable } from 'markdown-table';
 import { stringify } from 'yaml';
-import { formatCount, type Config, type ConvertFile, type DriftFile, type InspectFile, type ValidationFile } from '@modelgate/core';
+import { countsTowardDrift, formatCount, type Config, type ConvertFile, type DriftFile, type InspectFile, type ValidationFile } from '@modelgate/core';
 import type { z } from 'zod';
 import { codeCell, formatValue, KEY_METRICS, positiveLabel, prose, sliceKeys, textCell, type Metrics } from './cells.js';
 import { classProportions, INTERVAL_NOTE, overallProportions, sliceProportions, type Interval, type Proportion } from './intervals.js';
@@ -119,7 +119,7 @@ function dataFacts(input: ModelCardInput): string[] {
   if (validation) facts.push(`- **Validation against the schema:** ${validation.passed ? '✅' : '❌'} ${validation.errors} errors, ${validation.warnings} warnings`);
   if (drift) {
     const drifted = drift.columns.filter((column) => column.drifted).map((column) => codeCell(column.column));
-    facts.push(`- **Drift vs ${codeCell(drift.reference.path)}:** ${drift.dataset_drift ? '❌ dataset drift' : '✅ no dataset drift'} (${drift.drifted_columns} of ${drift.columns.length} columns${drifted.length ? `: ${drifted.slice(0, 10).join(', ')}${drifted.length > 10 ? ', …' : ''}` : ''})`);
+    facts.push(`- **Drift vs ${codeCell(drift.reference.path)}:** ${drift.dataset_drift ? '❌ dataset drift' : '✅ no dataset drift'} (${drift.drifted_columns} of ${drift.columns.filter(countsTowardDrift).length} columns${drifted.length ? `: ${drifted.slice(0, 10).join(', ')}${drifted.length > 10 ? ', …' : ''}` : ''})`);
   }
   return facts;
 }

@@ -43,4 +43,20 @@ describe('renderDataSummary', () => {
     expect(summary).toContain(`… and ${3_000 - DRIFTED_ROWS} more drifted columns in drift.json.`);
     expect(summary).toContain('3000 of 10000 columns drifted');
   });
+
+  it('lists a column the current data lost as drifted, saying why it has no test; one with nothing to compare as not tested, out of the count', () => {
+    const body = drift(2, 1);
+    body.columns.push(
+      { column: 'gone', untested: 'missing_in_current', drifted: true, reference_rows: 2000, current_rows: 0 },
+      { column: 'blank', untested: 'no_values_in_current', drifted: true, reference_rows: 2000, current_rows: 0 },
+      { column: 'new', untested: 'missing_in_reference', drifted: false, reference_rows: 0, current_rows: 5000 },
+    );
+    const summary = renderDataSummary({ drift: { ...body, drifted_columns: 3, drift_share: 0.75, dataset_drift: true }, rows: 5000, file: 'new.csv' });
+    expect(summary).toContain('3 of 4 columns drifted (share 0.75');
+    expect(summary.split('\n').filter((line) => /^\| `(gone|blank)`/.test(line)).map((line) => line.split('|').map((cell) => cell.trim()))).toEqual([
+      ['', '`gone`', 'not in the current data', '—', '—', '—', ''],
+      ['', '`blank`', 'no values in the current data', '—', '—', '—', ''],
+    ]);
+    expect(summary).toContain('Not tested: `new` (not in the reference).');
+  });
 });

@@ -1,10 +1,27 @@
 import { markdownTable } from 'markdown-table';
 import { codeCell } from './cells.js';
-import { escapeMarkdownText, formatCount, markdownCode, type ArtifactBody } from '@modelgate/core';
+import { countsTowardDrift, escapeMarkdownText, formatCount, isTestedColumn, markdownCode, type ArtifactBody } from '@modelgate/core';
 import { formatMetric } from './eval.js';
 
-/** Drifted columns listed in the job summary at most. */
+/** Drifted columns listed in the job summary at most (and as many columns not tested). */
 export const DRIFTED_ROWS = 50;
+
+type DriftColumn = ArtifactBody<'drift'>['columns'][number];
+type UntestedReason = Extract<DriftColumn, { untested: unknown }>['untested'];
+
+/** Why a column was not tested, in the summary's words. */
+const UNTESTED_TEXT: Readonly<Record<UntestedReason, string>> = {
+  missing_in_current: 'not in the current data',
+  no_values_in_current: 'no values in the current data',
+  missing_in_reference: 'not in the reference',
+  no_values_in_reference: 'no values in the reference',
+};
+
+/** A drifted column's row: its test and numbers, or why it could not be tested (lost by the current data). */
+const driftRow = (column: DriftColumn): string[] =>
+  isTestedColumn(column)
+    ? [codeCell(column.column), column.test, formatMetric(column.statistic), column.p_value === null ? '—' : column.p_value.toExponential(2), formatMetric(column.threshold)]
+    : [codeCell(column.column), UNTESTED_TEXT[column.untested], '—', '—', '—'];
 
 /** Job summary of data-validate: anomalies (top N, with links to lines) and drifted columns (the first DRIFTED_ROWS). */
 export function renderDataSummary(input: { validation?: ArtifactBody<'validation'>; drift?: ArtifactBody<'drift'>; rows: number; file: string; top?: number; lineUrl?: (file: string, line: number) => string | undefined }): string {
@@ -39,7 +56,7 @@ export function renderDataSummary(input: { validation?: ArtifactBody<'validation
   }
   if (drift) {
     lines.push(
-      `**Drift** against ${markdownCode(drift.reference.path)} (${formatCount(drift.reference.rows)} rows): ${drift.drifted_columns} of ${drift.columns.length} columns drifted (share ${formatMetric(drift.drift_share, 2)}, dataset drift at ≥ ${formatMetric(drift.share_threshold, 2)}) — ${drift.dataset_drift ? '❌ dataset drift' : '✅ no dataset drift'}.`,
+      `**Drift** against ${markdownCode(drift.reference.path)} (${formatCount(drift.reference.rows)} rows): ${drift.drifted_columns} of ${drift.columns.filter(countsTowardDrift).length} columns drifted (share ${formatMetric(drift.drift_share, 2)}, dataset drift at ≥ ${formatMetric(drift.share_threshold, 2)}) — ${drift.dataset_drift ? '❌ dataset drift' : '✅ no dataset drift'}.`,
       '',
     );
     const drifted = drift.columns.filter((column) => column.drifted);
@@ -50,12 +67,19 @@ export function renderDataSummary(input: { validation?: ArtifactBody<'validation
       lines.push(
         markdownTable([
           ['column', 'test', 'statistic', 'p-value', 'threshold'],
-          ...shown.map((column) => [codeCell(column.column), column.test, formatMetric(column.statistic), column.p_value === null ? '—' : column.p_value.toExponential(2), formatMetric(column.threshold)]),
+          ...shown.map(driftRow),
         ]),
         '',
       );
       const more = drifted.length - shown.length;
       if (more > 0) lines.push(`… and ${more} more drifted column${more === 1 ? '' : 's'} in drift.json.`, '');
+    }
+    // Columns the reference gives nothing to compare with: not tested, and not in the share.
+    const uncounted = drift.columns.flatMap((column) => (isTestedColumn(column) || column.drifted ? [] : [`${codeCell(column.column)} (${UNTESTED_TEXT[column.untested]})`]));
+    if (uncounted.length > 0) {
+      const named = uncounted.slice(0, DRIFTED_ROWS);
+      const more = uncounted.length - named.length;
+      lines.push(`Not tested: ${named.join(', ')}${more > 0 ? `, and ${more} more in drift.json` : ''}.`, '');
     }
   }
   return lines.join('\n');

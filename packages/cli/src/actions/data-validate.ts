@@ -1,5 +1,5 @@
 import { readFile } from 'node:fs/promises';
-import { ConfigurationError, defineAction, input, parseArtifact, type Config, type Logger } from '@modelgate/core';
+import { ConfigurationError, countsTowardDrift, defineAction, input, parseArtifact, type Config, type Logger } from '@modelgate/core';
 import { inferSchema, openTable, validateData, type ReadOptions } from '@modelgate/data';
 import { renderDataSummary } from '@modelgate/report';
 import { bundledChunkRunner } from '../chunk-workers.js';
@@ -17,8 +17,8 @@ export const dataValidate = defineAction({
     data: input.string({ description: 'Data to validate: CSV, JSONL or Parquet (default: `data.holdout`, else `data.train` in modelgate.yml).' }),
     schema: input.string({ description: 'schema.json to validate against (default: `schema` in modelgate.yml). Without one, the data is profiled and tested for drift only.' }),
     reference: input.string({ description: 'Reference data for drift/skew tests, e.g. the training data (default: `data.reference`, else `data.train`).' }),
-    label: input.string({ description: 'Label column (default: `data.label`).' }),
-    environment: input.choice(['TRAINING', 'SERVING'] as const, { description: 'Environment the data comes from; in SERVING the label may be absent.', default: 'TRAINING' }),
+    label: input.string({ description: 'Label column (default: `data.label`), in the data, the schema or the reference. In SERVING it may be absent (not checked, no drift), as if the schema marked it `not_in: [SERVING]`.' }),
+    environment: input.choice(['TRAINING', 'SERVING'] as const, { description: 'Environment the data comes from; in SERVING the label, and columns the schema marks `not_in: [SERVING]`, may be absent.', default: 'TRAINING' }),
     'drift-share': input.number({ description: 'Share of drifted columns at which the dataset counts as drifted (default: `drift.share`, else 0.5).' }, { min: 0, max: 1 }),
     'max-samples': input.number({ description: 'Example rows (with line numbers) kept per anomaly.', default: '5' }, { min: 0, integer: true }),
     'duplicate-rows': input.boolean({ description: 'Also report rows that repeat an earlier row exactly.', default: 'false' }),
@@ -58,12 +58,20 @@ export const dataValidate = defineAction({
 
     const chunkRunner = bundledChunkRunner();
     const schema = schemaPath ? parseArtifact('schema', await readText(schemaPath.absolute, schemaPath.shown, 'schema'), schemaPath.shown) : undefined;
+    const dataSource = await openTable(data.absolute, read, data.shown);
+    const referenceSource = reference ? await openTable(reference.absolute, read, reference.shown) : undefined;
+    const label = inputs.label ?? config?.data?.label;
+    // In SERVING the label may be absent from the data, so it is looked for in the schema and the reference too.
+    if (label) {
+      const known = [{ columns: dataSource.columns, shown: data.shown }, ...(schema && schemaPath ? [{ columns: schema.columns.map((column) => column.name), shown: schemaPath.shown }] : []), ...(referenceSource && reference ? [{ columns: referenceSource.columns, shown: reference.shown }] : [])];
+      if (!known.some((file) => file.columns.includes(label))) throw new ConfigurationError(`label column '${label}' is not in ${listed(known.map((file) => file.shown))}`, { field: 'label' });
+    }
     // Each file is hashed while it is validated (the hash only goes into the reports).
     const result = await validateData({
-      data: { source: await openTable(data.absolute, read, data.shown), shown: data.shown, sha256: startSha256File(data.absolute) },
+      data: { source: dataSource, shown: data.shown, sha256: startSha256File(data.absolute) },
       ...(schema && schemaPath ? { schema: { schema, shown: schemaPath.shown, sha256: startSha256File(schemaPath.absolute) } } : {}),
-      ...(reference ? { reference: { source: await openTable(reference.absolute, read, reference.shown), shown: reference.shown, sha256: startSha256File(reference.absolute) } } : {}),
-      validate: { environment: inputs.environment!, maxSamples: inputs['max-samples']!, duplicateRows: inputs['duplicate-rows'] },
+      ...(referenceSource && reference ? { reference: { source: referenceSource, shown: reference.shown, sha256: startSha256File(reference.absolute) } } : {}),
+      validate: { environment: inputs.environment!, ...(label ? { label } : {}), maxSamples: inputs['max-samples']!, duplicateRows: inputs['duplicate-rows'] },
       ...(config?.drift?.columns ? { driftTests: config.drift.columns } : {}),
       driftShare: inputs['drift-share'] ?? config?.drift?.share ?? 0.5,
       onProgress: (rows) => progress(`read ${data.shown}`, rows),
@@ -86,7 +94,7 @@ export const dataValidate = defineAction({
     const datasetDrift = result.drift?.dataset_drift ?? false;
     const failures = [
       ...(inputs['fail-on-anomalies'] && errors > 0 ? [`${errors} error anomal${errors === 1 ? 'y' : 'ies'} in ${data.shown}`] : []),
-      ...(inputs['fail-on-drift'] && datasetDrift ? [`dataset drift: ${result.drift!.drifted_columns} of ${result.drift!.columns.length} columns drifted (share ≥ ${result.drift!.share_threshold})`] : []),
+      ...(inputs['fail-on-drift'] && datasetDrift ? [`dataset drift: ${result.drift!.drifted_columns} of ${result.drift!.columns.filter(countsTowardDrift).length} columns drifted (share ≥ ${result.drift!.share_threshold})`] : []),
     ];
     setOutput('passed', failures.length === 0);
     setOutput('errors', errors);
@@ -147,6 +155,9 @@ export const inferSchemaCommand = defineAction({
     logger.info(`${out.shown}: ${schema.columns.length} columns inferred from ${profile.rows} rows of ${data.shown}`);
   },
 });
+
+/** `a`, `a or b`, `a, b or c`. */
+const listed = (names: string[]): string => (names.length <= 1 ? names.join('') : `${names.slice(0, -1).join(', ')} or ${names.at(-1)}`);
 
 function readOptions(config: Config | undefined): ReadOptions {
   return {

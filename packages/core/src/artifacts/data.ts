@@ -46,7 +46,7 @@ export const ColumnSchema = z
       .strictObject({ in: z.array(Environment).optional(), not_in: z.array(Environment).optional() })
       .optional()
       .describe('Environments the column is expected in; the label is `not_in: [SERVING]`'),
-    drift_comparator: Comparator.optional().describe('Training vs. new training data'),
+    drift_comparator: Comparator.optional().describe('Drift test against the reference data (modelgate.yml `drift.columns` takes precedence)'),
     skew_comparator: Comparator.optional().describe('Training vs. serving data'),
   })
   .describe('One column');
@@ -165,14 +165,39 @@ export const ColumnDrift = z.strictObject({
   current_rows: z.number().int().nonnegative(),
 });
 
+/**
+ * Why a column of either file was not tested. The first two count as drifted: a feature the current
+ * data lost has drifted by any reading (Evidently refuses such a column). The last two are not counted:
+ * with nothing in the reference there is nothing to drift from.
+ */
+export const UntestedReason = z.enum(['missing_in_current', 'no_values_in_current', 'missing_in_reference', 'no_values_in_reference']);
+
+export const UntestedColumnDrift = z.strictObject({
+  column: z.string(),
+  untested: UntestedReason.describe(
+    'Why no test ran: the column is not in the current data, or has no values there (no finite ones, for a numeric column); the same for the reference',
+  ),
+  drifted: z.boolean().describe('true when the current data lost the column (missing_in_current, no_values_in_current): counted as drifted. false otherwise: not counted in drift_share'),
+  reference_rows: z.number().int().nonnegative(),
+  current_rows: z.number().int().nonnegative(),
+});
+
+type DriftColumn = z.output<typeof ColumnDrift> | z.output<typeof UntestedColumnDrift>;
+
+/** Whether a column of drift.json was tested (it has a test, a statistic and a threshold). */
+export const isTestedColumn = (column: DriftColumn): column is z.output<typeof ColumnDrift> => !('untested' in column);
+
+/** Whether a column of drift.json counts in drift_share: tested, or lost by the current data. */
+export const countsTowardDrift = (column: DriftColumn): boolean => isTestedColumn(column) || column.drifted;
+
 export const DriftFile = z
   .strictObject({
     ...envelope('drift'),
     reference: FileRef.extend({ rows: z.number().int().nonnegative() }),
     current: FileRef.extend({ rows: z.number().int().nonnegative() }),
-    columns: z.array(ColumnDrift),
+    columns: z.array(z.union([ColumnDrift, UntestedColumnDrift])).describe('Tested columns, and columns of either file not tested (with `untested` saying why)'),
     drifted_columns: z.number().int().nonnegative(),
-    drift_share: z.number().min(0).max(1).describe('Drifted columns / tested columns'),
+    drift_share: z.number().min(0).max(1).describe('Drifted columns / counted columns (tested, or lost by the current data)'),
     share_threshold: z.number().min(0).max(1),
     dataset_drift: z.boolean(),
   })

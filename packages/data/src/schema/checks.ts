@@ -15,18 +15,26 @@ export type Verdict = undefined | { kind: z.output<typeof Anomaly>['kind']; reas
 
 const INTEGER = /^[+-]?\d+$/;
 
+/** Digits an integer text may have for Number() to read it exactly (2^53 has 16). */
+const MAX_EXACT_DIGITS = 15;
+
 /** The check for one column: type, then domain, as a function of the raw cell. */
 export function checker(column: Column): (cell: Cell) => Verdict {
   const { domain } = column;
   const min = typeof domain?.min === 'number' ? domain.min : undefined;
   const max = typeof domain?.max === 'number' ? domain.max : undefined;
-  const range = (value: number): Verdict =>
-    min !== undefined && value < min ? { kind: 'out_of_range', reason: `${value} below min ${min}` } : max !== undefined && value > max ? { kind: 'out_of_range', reason: `${value} above max ${max}` } : undefined;
+  // A BigInt (an integer Number() cannot hold exactly) compares with a bound by their exact values;
+  // its reason shows the cell's text, not a rounded double.
+  const range = (value: number | bigint, shown?: string): Verdict =>
+    min !== undefined && value < min ? { kind: 'out_of_range', reason: `${shown ?? value} below min ${min}` } : max !== undefined && value > max ? { kind: 'out_of_range', reason: `${shown ?? value} above max ${max}` } : undefined;
   switch (column.type) {
     case 'int':
       return (cell) => {
         const text = typeof cell === 'string' ? cell.trim() : cell;
         if (typeof text === 'number' ? !Number.isInteger(text) : typeof text === 'string' ? !INTEGER.test(text) : typeof text !== 'bigint') return { kind: 'type_mismatch', reason: `'${shownValue(cell)}' is not an integer` };
+        // Up to 15 digits Number() is exact; beyond, 2^53 + 1 would round onto a bound of 2^53.
+        if (typeof text === 'bigint') return range(text);
+        if (typeof text === 'string' && text.length - (text[0] === '+' || text[0] === '-' ? 1 : 0) > MAX_EXACT_DIGITS) return range(BigInt(text), shownValue(text));
         return range(Number(text));
       };
     case 'float':

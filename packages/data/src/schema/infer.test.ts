@@ -84,6 +84,21 @@ describe('inferSchema', () => {
     }
   });
 
+  it('holds integers past 2^53 in the range it infers, though the profile rounds them to doubles', async () => {
+    for (const [cells, domain] of [
+      // 2^53 + 1 reads as 2^53: one double further out on each side holds it.
+      [['9007199254740993', '9007199254740993'], { min: 9007199254740991, max: 9007199254740994 }],
+      [['-9007199254740993'], { min: -9007199254740994, max: -9007199254740991 }],
+      [['12345678901234567890', '12345678901234567891'], { min: 12345678901234565000, max: 12345678901234570000 }],
+      // Within 2^53 nothing changes.
+      [['9007199254740990', '9007199254740991'], { min: 9007199254740990, max: 9007199254740991 }],
+    ] as const) {
+      const { column, anomalies } = await inferAndValidate(cells);
+      expect([cells, column.type, column.domain]).toEqual([cells, 'int', domain]);
+      expect(anomalies).toEqual([]);
+    }
+  });
+
   it('allows NaN and ±Infinity in a float column that holds nothing else', async () => {
     const { column, anomalies } = await inferAndValidate(['NaN', 'inf', '-inf']);
     expect(column).toMatchObject({ type: 'float', domain: { allow_nan: true, allow_inf: true } });

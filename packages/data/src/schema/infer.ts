@@ -5,8 +5,8 @@
  *     rounded down to the percent (so the same data validates clean);
  *   - int/float domain: the observed min and max widened by 10 % of the range on each side,
  *     never across zero (a sample rarely hits the population's extremes; -3 years of age is
- *     still caught), clamped to ±Number.MAX_VALUE; timestamps: the observed range in whole
- *     milliseconds, rounded outwards;
+ *     still caught), clamped to ±Number.MAX_VALUE (int bounds past 2^53 one double further
+ *     out: see widen); timestamps: the observed range in whole milliseconds, rounded outwards;
  *   - float: allow_nan / allow_inf when the training data had NaN / ±Infinity;
  *   - string and bool domain: every value, when the column has at most `maxDomainSize` distinct values
  *     (counted exactly). min_domain_mass is 1.0 when every value was seen at least 5 times (the
@@ -51,8 +51,25 @@ function widen(min: number, max: number, integer: boolean): { min: number; max: 
   // Never across zero: a non-negative column stays non-negative, a non-positive one non-positive.
   if (min >= 0) low = Math.max(0, low);
   if (max <= 0) high = Math.min(0, high);
-  // ±Number.MAX_VALUE, like every double past 2^53, is an integer already.
-  return integer ? { min: Math.floor(low), max: Math.ceil(high) } : { min: low, max: high };
+  if (!integer) return { min: low, max: high };
+  // ±Number.MAX_VALUE, like every double past 2^53, is an integer already. Past 2^53 the profile's
+  // min and max are the data's integers rounded (by up to half a step between doubles), and
+  // validation compares integers exactly: one double further out holds them.
+  const [floor, ceil] = [Math.floor(low), Math.ceil(high)];
+  return { min: pastSafe(floor) ? stepDouble(floor, -1) : floor, max: pastSafe(ceil) ? stepDouble(ceil, 1) : ceil };
+}
+
+const pastSafe = (x: number) => Math.abs(x) > Number.MAX_SAFE_INTEGER;
+
+const DOUBLE = new Float64Array(1);
+const DOUBLE_BITS = new BigInt64Array(DOUBLE.buffer);
+
+/** The next double above (`direction` 1) or below (-1) a finite non-zero x; x itself where that would be infinite. */
+function stepDouble(x: number, direction: 1 | -1): number {
+  DOUBLE[0] = x;
+  // The bits order doubles by magnitude: up is one more for a positive x, one less for a negative one.
+  DOUBLE_BITS[0]! += BigInt(x > 0 ? direction : -direction);
+  return Number.isFinite(DOUBLE[0]!) ? DOUBLE[0]! : x;
 }
 
 const MS_PER_DAY = 86_400_000;

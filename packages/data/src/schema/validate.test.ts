@@ -190,6 +190,30 @@ describe('SchemaValidator', () => {
     ]);
   });
 
+  it('compares an int cell past 2^53 with its bounds exactly, and names it by its text', async () => {
+    // Number('9007199254740993') is 2^53: the cells of lines 3 to 5 were let through as the bound itself.
+    const cells = ['9007199254740992', '9007199254740993', '+9007199254740993', '-9007199254740993', '-9007199254740992', '0000000000000000009007199254740992', '123456789012345678901234567890', '1'];
+    const found = await columnAnomalies('big-ints.csv', `x\n${cells.join('\n')}\n`, { type: 'int', presence: { min_fraction: 1 }, domain: { min: -9007199254740992, max: 9007199254740992 } });
+    expect(found.map((anomaly) => [anomaly.kind, anomaly.count, anomaly.samples.map((sample) => sample.line)])).toEqual([['out_of_range', 4, [3, 4, 5, 8]]]);
+    expect(found[0]!.samples.map((sample) => sample.reason)).toEqual([
+      '9007199254740993 above max 9007199254740992',
+      '+9007199254740993 above max 9007199254740992',
+      '-9007199254740993 below min -9007199254740992',
+      '123456789012345678901234567890 above max 9007199254740992',
+    ]);
+    // A fractional bound is compared by its exact value too.
+    const fractional = await columnAnomalies('big-ints-half.csv', 'x\n0000000000000000\n0000000000000001\n', { type: 'int', presence: { min_fraction: 1 }, domain: { min: 0.5 } });
+    expect(fractional.map((anomaly) => anomaly.samples.map((sample) => sample.reason))).toEqual([['0000000000000000 below min 0.5']]);
+  });
+
+  it('takes the label as not expected in serving data when told which column it is, as if the schema said so', () => {
+    const unmarked = { ...schema, columns: schema.columns.map(({ environments: _, ...column }) => column) };
+    const missing = (options: ValidateOptions) => new SchemaValidator(unmarked, schema.columns.slice(0, -1).map((column) => column.name), 'serving.csv', options).finish().map((anomaly) => [anomaly.kind, anomaly.column]);
+    expect(missing({ environment: 'SERVING' })).toEqual([['missing_column', 'income']]);
+    expect(missing({ environment: 'SERVING', label: 'income' })).toEqual([]);
+    expect(missing({ environment: 'TRAINING', label: 'income' })).toEqual([['missing_column', 'income']]);
+  });
+
   it('reads timestamps as the profiler does: ISO 8601 dates and times, UTC without an offset', async () => {
     const expected: Record<string, string[]> = {
       // Date.parse reads a time without offset in the machine's zone: in Tokyo the 2nd and 3rd are before the min, in New York the first out_of_range one is not.

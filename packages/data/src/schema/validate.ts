@@ -17,6 +17,8 @@ export type AnomalyRecord = z.output<typeof Anomaly>;
 export interface ValidateOptions {
   /** e.g. SERVING: columns `not_in` it are not expected (the label in serving data). */
   environment?: string;
+  /** The label column: not expected in SERVING, as if the schema marked it `not_in: [SERVING]`. */
+  label?: string;
   /** Example rows kept per anomaly (default 5). */
   maxSamples?: number;
   /** Report exact duplicate rows (off by default: costs a hash per row). */
@@ -62,6 +64,16 @@ interface ActiveColumn {
   missingSamples: Tally;
 }
 
+/**
+ * Whether a column is expected in the data's environment: not when the schema marks it `not_in`
+ * that environment, nor the label in SERVING (a schema inferred without `--label` does not mark it).
+ */
+export function expectedInEnvironment(column: Pick<Column, 'name' | 'environments'>, options: Pick<ValidateOptions, 'environment' | 'label'>): boolean {
+  if (!options.environment) return true;
+  if (options.environment === 'SERVING' && column.name === options.label) return false;
+  return !column.environments?.not_in?.includes(options.environment);
+}
+
 export class SchemaValidator {
   private readonly maxSamples: number;
   private readonly active: ActiveColumn[] = [];
@@ -90,9 +102,8 @@ export class SchemaValidator {
     const indexes = columnIndexes(columns);
     const slots = identitySlots(columns.length);
     this.activeAt = columns.map(() => undefined);
-    const expected = (column: Column) => !options.environment || !column.environments?.not_in?.includes(options.environment);
     for (const column of schema.columns) {
-      if (!expected(column)) continue;
+      if (!expectedInEnvironment(column, options)) continue;
       const index = indexes.get(column.name);
       if (index === undefined) {
         const required = column.presence.min_fraction > 0;
