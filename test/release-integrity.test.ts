@@ -16,7 +16,7 @@ const sha256 = (bytes: Uint8Array) => createHash('sha256').update(bytes).digest(
 const push = { name: 'push' as const, payload: webhookPayload('push') };
 
 /** metrics.json as model-eval writes it, latency measured on the machine included. */
-function metrics(f1: number, p95: number, model: Uint8Array = MODEL): string {
+function metrics(f1: number, p95: number, model: Uint8Array = MODEL, baseline?: { source: string; f1: number }): string {
   const latency = (per: 'row' | 'batch', scale: number) => ({ p50: p95 * scale * 0.5, p95: p95 * scale, p99: p95 * scale * 2, per, batch_size: per === 'row' ? 1 : 1000, runs: 200 });
   const body: ArtifactBody<'metrics'> = {
     task: 'binary',
@@ -28,7 +28,9 @@ function metrics(f1: number, p95: number, model: Uint8Array = MODEL): string {
     gates: [
       { expr: 'f1 >= 0.7', metric: 'f1', actual: f1, threshold: 0.7, passed: true },
       { expr: 'latency.p95_ms <= 5', metric: 'latency.p95_ms', actual: p95, threshold: 5, passed: true },
+      ...(baseline ? [{ expr: 'f1 >= baseline.f1 - 0.1', metric: 'f1', actual: f1, threshold: baseline.f1 - 0.1, passed: true }] : []),
     ],
+    ...(baseline ? { baseline: { source: baseline.source, version: '0.9.0' } } : {}),
     passed: true,
   };
   return serializeArtifact('metrics', body, '0.1.0');
@@ -58,9 +60,12 @@ describe('model-release integrity', () => {
     expect(again.outputs).toMatchObject({ version: '1.0.0', unchanged: 'true', digest: first.outputs['digest'] });
     expect(again.stdout).toContain('metrics.json differs only in latency measured on this machine');
     // A figure that describes the model is new content.
-    write({ 'metrics.json': metrics(0.82, 0.05) });
+    write({ 'metrics.json': metrics(0.82, 0.05, MODEL, { source: 'cache:a', f1: 0.8 }) });
     const better = await release();
     expect(better.outputs).toMatchObject({ version: '1.1.0', unchanged: 'false' });
+    // The baseline it was compared with is not: another source, another threshold, the same verdict.
+    write({ 'metrics.json': metrics(0.82, 0.06, MODEL, { source: 'dir:registry:latest', f1: 0.75 }) });
+    expect((await release()).outputs).toMatchObject({ version: '1.1.0', unchanged: 'true', digest: better.outputs['digest'] });
   });
 
   it('refuses figures of another model', async () => {
@@ -77,19 +82,24 @@ describe('model-release integrity', () => {
     write({ 'other.onnx': OTHER_MODEL, 'other-metrics.json': metrics(0.7, 0.03, OTHER_MODEL) });
     const run = await release({ name: 'churn', model: 'other.onnx', metrics: 'other-metrics.json' });
     expect(run.exitCode).toBe(1);
-    expect(errors(run)).toEqual(["::error::dir:registry holds the releases of model 'income' (latest 1.1.0), not 'churn': give each model a repository of its own (e.g. dir:registry/churn)"]);
+    expect(errors(run)).toEqual(["::error::dir:registry holds the releases of model 'income' (latest 1.1.0), not 'churn': give each model a repository of its own (e.g. dir:registry/churn), or, if this is that model renamed, set name: income"]);
     const own = await release({ name: 'churn', model: 'other.onnx', metrics: 'other-metrics.json', to: 'dir:registry/churn' });
     expect(own.outputs).toMatchObject({ version: '1.0.0', bump: 'initial' });
   });
 
   it('a rerun against a damaged release fails instead of reporting it unchanged', async () => {
     const blobs = join(ws, 'registry/blobs/sha256');
-    const metricsBlob = sha256(readFileSync(join(ws, 'metrics.json')));
+    const released = metrics(0.82, 0.05, MODEL, { source: 'cache:a', f1: 0.8 });
+    const metricsBlob = sha256(Buffer.from(released));
     expect(readdirSync(blobs)).toContain(metricsBlob);
     rmSync(join(blobs, metricsBlob));
-    const run = await release();
-    expect(run.exitCode).toBe(1);
-    expect(errors(run)).toEqual(['::error::dir:registry: release 1.1.0 is damaged (metrics.json missing or corrupt); restore it, or remove the tag, before releasing again']);
+    // Identical files, and files that differ only in measurements (which reads the release's metrics.json).
+    for (const text of [released, metrics(0.82, 0.09, MODEL, { source: 'cache:b', f1: 0.8 })]) {
+      write({ 'metrics.json': text });
+      const run = await release();
+      expect(run.exitCode).toBe(1);
+      expect(errors(run)).toEqual(['::error::dir:registry: release 1.1.0 is damaged (metrics.json missing or corrupt); restore it, or remove the tag, before releasing again']);
+    }
   });
 });
 

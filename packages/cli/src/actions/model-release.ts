@@ -138,7 +138,7 @@ export const modelRelease = defineAction({
     if (latest && target.kind !== 'github') {
       const owner = (await target.manifest(latest)).manifest.annotations?.[ANNOTATION.title];
       if (owner !== undefined && owner !== name) {
-        throw new ConfigurationError(`${target.where} holds the releases of model '${owner}' (latest ${latest}), not '${name}': give each model a repository of its own (e.g. dir:registry/${name})`, { field: 'to' });
+        throw new ConfigurationError(`${target.where} holds the releases of model '${owner}' (latest ${latest}), not '${name}': give each model a repository of its own (e.g. dir:registry/${name}), or, if this is that model renamed, set name: ${owner}`, { field: 'to' });
       }
     }
 
@@ -146,13 +146,17 @@ export const modelRelease = defineAction({
     const same = version === 'auto' || version === 'major' || version === 'minor' || version === 'patch' ? latest : versions.includes(version) ? version : undefined;
     if (same) {
       const existing = await target.manifest(same);
-      const held = await holdsPayload(existing.manifest, files, (layer) => target.layer(same, layer));
-      if (held) {
-        // "Unchanged" promises the release is there to pull: a damaged one is not silently accepted.
+      // "Unchanged" promises the release is there to pull: a damaged one is not silently accepted.
+      const damaged = async (): Promise<InputDataError | undefined> => {
         const missing = await target.missingLayers(same, existing.manifest);
-        if (missing.length > 0) {
-          throw new InputDataError(`${target.where}: release ${same} is damaged (${missing.join(', ')} missing or corrupt); restore it, or remove the tag, before releasing again`);
-        }
+        return missing.length > 0 ? new InputDataError(`${target.where}: release ${same} is damaged (${missing.join(', ')} missing or corrupt); restore it, or remove the tag, before releasing again`) : undefined;
+      };
+      const held = await holdsPayload(existing.manifest, files, (layer) => target.layer(same, layer)).catch(async (error: unknown) => {
+        throw (await damaged()) ?? error;
+      });
+      if (held) {
+        const broken = await damaged();
+        if (broken) throw broken;
         if (same === latest) for (const alias of aliases) await target.tag(alias, same);
         const bump = existing.manifest.annotations?.[BUMP_ANNOTATION];
         const decided: NextVersion = {

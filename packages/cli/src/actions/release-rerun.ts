@@ -2,9 +2,10 @@ import { ANNOTATION, sha256Digest, type ArtifactFile, type Descriptor, type Mani
 
 /**
  * Whether a release already holds this payload: the same files, byte for byte, or the same apart
- * from what model-eval measures on the machine each run (latency), which says nothing about the
- * model. Without the second rule, eval then release at the same commit published a new patch
- * version every time. `existingLayer` reads one of the release's files (only when needed).
+ * from what says nothing about the model: the latency model-eval measures on the machine each run,
+ * and the baseline it was compared with (its source, and the thresholds gates took from it). Without
+ * the second rule, eval then release at the same commit published a new patch version every time.
+ * `existingLayer` reads one of the release's files (only when needed).
  */
 export async function holdsPayload(manifest: Manifest, files: readonly ArtifactFile[], existingLayer: (layer: Descriptor) => Promise<Uint8Array>): Promise<'identical' | 'measurements' | false> {
   const layers = new Map(manifest.layers.map((layer) => [layer.annotations?.[ANNOTATION.title] ?? '', layer]));
@@ -17,20 +18,28 @@ export async function holdsPayload(manifest: Manifest, files: readonly ArtifactF
   return before !== undefined && before === withoutMeasurements(differing[0]!.content) ? 'measurements' : false;
 }
 
-/** A metrics.json's text without its latency figures and producer, or undefined when it is not JSON. */
+/** A metrics.json's text without its latency figures, baseline and producer, or undefined when it is not JSON. */
 export function withoutMeasurements(bytes: Uint8Array): string | undefined {
-  let value: { generated_by?: unknown; latency_ms?: unknown; metrics?: Record<string, unknown>; gates?: Array<{ metric?: string; actual?: unknown }> };
+  let value: { generated_by?: unknown; latency_ms?: unknown; baseline?: unknown; metrics?: Record<string, unknown>; gates?: Array<{ expr?: string; metric?: string; actual?: unknown; threshold?: unknown }> };
   try {
     value = JSON.parse(new TextDecoder().decode(bytes)) as typeof value;
   } catch {
     return undefined;
   }
   const measured = (name: unknown) => typeof name === 'string' && name.startsWith('latency.');
-  const { generated_by: _producer, latency_ms: _latency, ...rest } = value;
+  const { generated_by: _producer, latency_ms: _latency, baseline: _baseline, ...rest } = value;
   return JSON.stringify({
     ...rest,
     ...(rest.metrics ? { metrics: Object.fromEntries(Object.entries(rest.metrics).filter(([name]) => !measured(name))) } : {}),
-    // A latency gate keeps its verdict; only the figure it compared changes from run to run.
-    ...(rest.gates ? { gates: rest.gates.map(({ actual, ...gate }) => (measured(gate.metric) ? gate : { ...gate, actual })) } : {}),
+    // A gate keeps its verdict; a latency gate's figure and a baseline gate's threshold change from run to run.
+    ...(rest.gates
+      ? {
+          gates: rest.gates.map(({ actual, threshold, ...gate }) => ({
+            ...gate,
+            ...(measured(gate.metric) ? {} : { actual }),
+            ...(typeof gate.expr === 'string' && gate.expr.includes('baseline.') ? {} : { threshold }),
+          })),
+        }
+      : {}),
   });
 }
