@@ -105,8 +105,10 @@ describe('a failed step leaves no earlier run’s artifact behind', () => {
   });
 
   it('model-report: a failed report leaves no earlier comment or card for model-release to publish', async () => {
-    const files = { 'modelgate-out/metrics.json': fixture('fixtures/report/binary-head.json') };
+    // With a license, which the card's front matter puts first.
+    const files = { 'modelgate-out/metrics.json': fixture('fixtures/report/binary-head.json'), 'modelgate.yml': 'name: income\ncard:\n  license: mit\n' };
     const good = await runActionBundle('model-report', { inputs: { 'comment-on': 'none' }, files, event: pr });
+    expect(readFileSync(join(good.workspace, 'modelgate-out/model-card.md'), 'utf8')).toMatch(/^---\nlicense: mit\n/);
     expect(good.exitCode).toBe(0);
     const ws = good.workspace;
     const written = ['comment.md', 'model-card.md', 'model-card.json'].map((name) => join(ws, 'modelgate-out', name));

@@ -73,6 +73,11 @@ function license(text: string): { identifier: string } | { custom_text: string }
   return /^[A-Za-z0-9.+-]+$/.test(text) ? { identifier: text } : { custom_text: text };
 }
 
+/** Whether a file's first bytes are a card renderModelCardJson wrote, as model-report serialises it. */
+export function isRenderedModelCardJson(head: string): boolean {
+  return head.startsWith('{\n  "schema_version": "0.0.2",\n  "model_details": {');
+}
+
 export function renderModelCardJson(input: ModelCardInput): MctModelCard {
   const { card, metrics, inspect } = input;
   const data: { name: string; description?: string }[] = [];

@@ -2,7 +2,7 @@ import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { configLineFinder, ConfigurationError, defineAction, escapeMarkdownText, input, parseArtifact, removeStaleFiles, writeFilesAtomic, type Artifact, type ArtifactKind, type Logger, type RunEnvironment } from '@modelgate/core';
 import { createGitHubClient, isPermissionDenied, MissingPermissionError, publishCheckRun, truncateMarkdown, upsertStickyComment, type CheckAnnotation, type GitHubClient } from '@modelgate/github';
-import { renderCharts, renderDataSummary, renderInspectSummary, renderMetricDiff, renderModelCard, renderModelCardJson } from '@modelgate/report';
+import { isRenderedModelCard, isRenderedModelCardJson, renderCharts, renderDataSummary, renderInspectSummary, renderMetricDiff, renderModelCard, renderModelCardJson } from '@modelgate/report';
 import { refuseOverwritingInputs, workspacePath } from '../files.js';
 import { loadRegistryBaseline, registryCredentialInputs, type RegistryCredentialInputs } from '../registry-baseline.js';
 import { collectReport, DEFAULT_MAX_BYTES, fetchReport, uploadWithActionsArtifact, type WorkflowRunPayload } from '../report-stages.js';
@@ -10,6 +10,8 @@ import { VERSION } from '../version.js';
 
 /** GitHub's limit for a check run summary. */
 const CHECK_SUMMARY_LIMIT = 65_535;
+/** The comment's first line starts so; an earlier run's comment is recognised by it. */
+const COMMENT_HEADING = '## modelgate · ';
 
 export const modelReport = defineAction({
   name: 'model-report',
@@ -72,9 +74,9 @@ export const modelReport = defineAction({
     // A report that fails must not leave an earlier run's comment or cards, which model-release would
     // otherwise publish with another model. Only files that start as this step writes them go.
     await removeStaleFiles([
-      { path: at(inputs['comment-out']).absolute, wrote: (head) => head.startsWith('## modelgate · ') },
-      { path: at(inputs['card-out']).absolute, wrote: (head) => head.startsWith('---\nlibrary_name: onnx\n') },
-      { path: at(inputs['card-json-out']).absolute, wrote: (head) => head.startsWith('{\n  "schema_version": "0.0.2",\n  "model_details": {') },
+      { path: at(inputs['comment-out']).absolute, wrote: (head) => head.startsWith(COMMENT_HEADING) },
+      { path: at(inputs['card-out']).absolute, wrote: isRenderedModelCard },
+      { path: at(inputs['card-json-out']).absolute, wrote: isRenderedModelCardJson },
     ]);
     const mode = inputs.mode!;
     const event = environment.event as EventPayload | undefined;
@@ -137,7 +139,7 @@ export const modelReport = defineAction({
 
     const runUrl = mode === 'publish' && event?.workflow_run?.html_url ? event.workflow_run.html_url : environment.repository && environment.runId ? `${environment.serverUrl}/${environment.repository}/actions/runs/${environment.runId}` : undefined;
     const sections = [
-      `## modelgate · ${escapeMarkdownText(name)}`,
+      `${COMMENT_HEADING}${escapeMarkdownText(name)}`,
       '',
       renderMetricDiff(metrics, base, baseName ? { baseName } : {}),
       ...(validation || drift ? [renderDataSummary({ ...(validation ? { validation } : {}), ...(drift ? { drift } : {}), rows: validation?.data[0]?.rows ?? drift?.current.rows ?? 0, file: validation?.data[0]?.path ?? drift?.current.path ?? '' })] : []),
