@@ -52,7 +52,7 @@ async function replaceDemoDirectory(out: string, workspace: string, shown: strin
     if (code !== 'ENOENT') throw error;
   }
   if (entries !== undefined && entries.length > 0 && !entries.includes(DEMO_MARKER)) {
-    throw new ConfigurationError(`out-dir ${shown} is not empty and was not written by modelgate demo, which replaces its out-dir; give it a new or empty directory`, { field: 'out-dir' });
+    throw new ConfigurationError(`out-dir ${shown} is not empty and has no ${DEMO_MARKER} (the demo replaces only its own directory; one from a version before the marker must be removed by hand): give it a new or empty directory`, { field: 'out-dir' });
   }
   await rm(out, { recursive: true, force: true });
   await mkdir(out, { recursive: true });

@@ -1,6 +1,6 @@
 import { ConfigurationError, defineAction, formatBytes, input, writeFileAtomic } from '@modelgate/core';
 import { assertValidModel, convertToFloat16, encodeModel, loadModel, quantizeDynamicInt8, stripZipMap } from '@modelgate/onnx';
-import { refuseOverwritingInputs, workspacePath } from '../files.js';
+import { workspacePath } from '../files.js';
 
 /**
  * `modelgate optimize`: graph rewrites for a smaller or runtime-friendlier model. Every result
@@ -29,9 +29,8 @@ export const optimize = defineAction({
     if (inputs.fp16 && inputs.int8) throw new ConfigurationError('choose one of --fp16 and --int8', { field: 'fp16' });
     if (!inputs.fp16 && !inputs.int8 && !inputs['strip-zipmap']) throw new ConfigurationError('nothing to do: pass --fp16, --int8 or --strip-zipmap', { field: 'fp16' });
     const source = workspacePath(environment.workspace, inputs.model);
+    // In place is allowed: the model is read whole first, and the new one is written to a temp file and renamed.
     const out = workspacePath(environment.workspace, inputs.out);
-    // The rewritten model is a candidate to evaluate against the original, which it must not replace.
-    await refuseOverwritingInputs([{ field: 'model', path: source }], [{ field: 'out', path: out }]);
     const { model: original, bytes } = await loadModel(source.absolute, source.shown);
     let model = original;
     const notes: string[] = [];

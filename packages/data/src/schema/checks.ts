@@ -100,12 +100,15 @@ export function assertReadableBounds(schema: { columns: readonly Column[] }, fil
     if (column.type !== 'timestamp') continue;
     for (const side of ['min', 'max'] as const) {
       const bound = column.domain?.[side];
-      if (bound !== undefined && Number.isNaN(typeof bound === 'string' ? timestampValue(bound) : Number.NaN)) {
+      if (bound !== undefined && Number.isNaN(boundTime(bound))) {
         throw new InputDataError(`columns[${index}].domain.${side}: ${JSON.stringify(bound)} ${NOT_A_TIMESTAMP}`, { file });
       }
     }
   }
 }
+
+/** A schema bound read as timestamp cells are (NaN when it is not one). */
+const boundTime = (bound: unknown): number => (typeof bound === 'string' ? timestampValue(bound) : Number.NaN);
 
 const NOT_A_TIMESTAMP = 'is not an ISO 8601 timestamp (YYYY-MM-DD, optionally THH:MM[:SS[.fraction]] and Z or ±HH:MM)';
 
@@ -113,7 +116,7 @@ const NOT_A_TIMESTAMP = 'is not an ISO 8601 timestamp (YYYY-MM-DD, optionally TH
 function timestampBound(column: Column, side: 'min' | 'max'): number | undefined {
   const bound = column.domain?.[side];
   if (bound === undefined) return undefined;
-  const time = typeof bound === 'string' ? timestampValue(bound) : Number.NaN;
+  const time = boundTime(bound);
   if (Number.isNaN(time)) {
     throw new InputDataError(`schema column '${column.name}': domain.${side} ${JSON.stringify(bound)} ${NOT_A_TIMESTAMP}`);
   }
