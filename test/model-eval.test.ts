@@ -232,6 +232,16 @@ describe('model-eval on bad labels', () => {
     }
   });
 
+  it("positive: ' >50K' in modelgate.yml (the raw UCI Adult class) is the class >50K, as labels are trimmed", async () => {
+    const yml = "name: income\ndata: { positive: ' >50K' }\ngates:\n  - recall[>50K] >= 0.1\n";
+    const run = await runActionBundle('model-eval', { inputs: { model: 'model.onnx', data: 'holdout.csv', label: 'income', 'latency-runs': '0' }, files: { ...classifier, 'holdout.csv': holdout, 'modelgate.yml': yml } });
+    expect(run.stderr).toBe('');
+    expect(run.exitCode).toBe(0);
+    const metrics = parseArtifact('metrics', readFileSync(join(run.workspace, 'modelgate-out/metrics.json'), 'utf8'), 'metrics.json');
+    expect(metrics.data.positive).toBe('>50K');
+    expect(metrics.metrics['recall']).toBe(golden('income_mlp').metrics['recall']);
+  });
+
   it('a label with spaces around it is that label, not a class of its own', async () => {
     const run = await runActionBundle('model-eval', { inputs: classify, files: { ...classifier, 'holdout.csv': withCell(5, 'income', ' >50K ') } });
     expect(run.stderr).toBe('');
@@ -346,6 +356,26 @@ describe('model-eval on a classifier whose only output is [N, C] class scores', 
     expect(metrics!.metrics['accuracy']).toBe(18 / 20);
     for (const name of ['log_loss', 'roc_auc', 'pr_auc', 'brier', 'ece']) expect(metrics!.metrics[name], name).toBeNull();
     expect(run.stdout).toContain("the model's output 'output' holds class scores, not probabilities (data.csv:2: values sum to");
+  });
+
+  it('without declared classes its classes are 0…C-1: letter labels are refused naming the line, not scored 0', async () => {
+    const letters = csv.replace(/,(\d)$/gm, (_, digit: string) => `,${'abcdefghij'[Number(digit)]}`);
+    const run = await runActionBundle('model-eval', { inputs, files: { 'model.onnx': fixture('fixtures/onnx/mlp_fp32.onnx'), 'data.csv': letters, 'modelgate.yml': 'name: mlp\n' } });
+    expect(run.stderr).toBe('');
+    expect(run.exitCode).toBe(1);
+    expect(visibleLines(run.stdout)).toEqual([
+      `::error file=data.csv,line=2::label '${'abcdefghij'[labels[0]!]}' is not one of the model's classes 0, 1, 2, 3, 4, 5, 6, 7, 8, 9 (set data.classes in modelgate.yml if the model's labels are named differently)`,
+    ]);
+  });
+
+  it('a JSONL number that overflows a double (JSON.parse reads 1e400 as Infinity) is one line naming it', async () => {
+    const rows = oracle.inputs.x.data.map((row, i) => `{${row.map((value, c) => `"x${c}": ${i === 2 && c === 5 ? '1e400' : value}`).join(', ')}, "label": "${labels[i]}"}`);
+    const run = await runActionBundle('model-eval', { inputs: { ...inputs, data: 'data.jsonl' }, files: { 'model.onnx': fixture('fixtures/onnx/mlp_fp32.onnx'), 'data.jsonl': `${rows.join('\n')}\n`, 'modelgate.yml': config } });
+    expect(run.stderr).toBe('');
+    expect(run.exitCode).toBe(1);
+    expect(visibleLines(run.stdout)).toEqual([
+      "::error file=data.jsonl,line=3::column 'x5': 'Infinity' is not a finite number (a number beyond the largest double, such as 1e400, reads as Infinity)",
+    ]);
   });
 
   it('outputs: in modelgate.yml names them; a name the model lacks is one error', async () => {

@@ -63,6 +63,12 @@ describe('onnx-convert bundle', () => {
     const absolute = await runActionBundle('onnx-convert', { inputs: { model: 'model.json', out: 'model.onnx', 'parity-data': 'holdout.csv', label: 'label', 'relative-tolerance': '0' }, files });
     expect(absolute.exitCode).toBe(1);
     expect(visibleLines(absolute.stdout).filter((line) => line.startsWith('::error'))[0]).toMatch(/^::error::parity failed: row \d+: converted [\d.]+ vs source [\d.]+, \|diff\| [\d.e-]+ > tolerance 0\.00001 \+ relative-tolerance 0 × \|source\| = 0\.00001 /);
+    // An explicit tolerance is not loosened by the default relative part: the same rule, and the report says so.
+    const explicit = await runActionBundle('onnx-convert', { inputs: { model: 'model.json', out: 'model.onnx', 'parity-data': 'holdout.csv', label: 'label', tolerance: '0.00001' }, files });
+    expect(explicit.exitCode).toBe(1);
+    expect(visibleLines(explicit.stdout).filter((line) => line.startsWith('::error'))[0]).toContain('> tolerance 0.00001 + relative-tolerance 0 × |source| = 0.00001 ');
+    const explicitReport = parseArtifact('convert', readFileSync(join(explicit.workspace, 'modelgate-out/convert.json'), 'utf8'), 'convert.json');
+    expect(explicitReport.parity).toMatchObject({ tolerance: 0.00001, relative_tolerance: 0, passed: false });
   });
 
   it('refuses what it cannot convert, in one line', async () => {
@@ -96,6 +102,35 @@ describe('onnx-convert bundle', () => {
     });
     expect(short.exitCode).toBe(1);
     expect(visibleLines(short.stdout).filter((line) => line.startsWith('::error'))).toEqual(['::error file=torch.csv::has 10 rows of predictions, fewer than the rows.csv rows compared']);
+  });
+
+  it('command mode: a NaN prediction fails parity naming its row, convert.json stays valid; a cell that is no number is refused', async () => {
+    const expected = JSON.parse(readFileSync(join(REPO_ROOT, 'fixtures/onnx/income_mlp.expected.json'), 'utf8')) as {
+      inputs: { input: { data: number[][] } };
+      outputs: { probabilities: { data: number[][] } };
+    };
+    const data = `age,capital_gain,capital_loss,hours_per_week\n${expected.inputs.input.data.map((row) => row.join(',')).join('\n')}\n`;
+    // Row 3 of the predictions (line 4 of the file) with its first cell replaced.
+    const torch = (cell: string) => `p0,p1\n${expected.outputs.probabilities.data.map((row, i) => (i === 2 ? [cell, row[1]] : row).join(',')).join('\n')}\n`;
+    const inputs = { from: 'command', model: 'exported.onnx', out: 'model.onnx', command: 'cp {input} {output}', 'parity-data': 'rows.csv', 'parity-expected': 'torch.csv' };
+    const convert = (cell: string) => runActionBundle('onnx-convert', { inputs, files: { 'exported.onnx': readFileSync(join(REPO_ROOT, 'fixtures/onnx/income_mlp.onnx')), 'rows.csv': data, 'torch.csv': torch(cell) } });
+    const nan = await convert('nan');
+    expect(nan.stderr).toBe('');
+    expect(nan.exitCode).toBe(1);
+    const errors = visibleLines(nan.stdout).filter((line) => line.startsWith('::error'));
+    expect(errors).toHaveLength(1);
+    expect(errors[0]).toMatch(/^::error::parity failed: row 3: converted [\d.e-]+ vs source NaN: NaN or an infinity matches nothing but itself \(the only such value; max abs diff [\d.e-]+, /);
+    const report = parseArtifact('convert', readFileSync(join(nan.workspace, 'modelgate-out/convert.json'), 'utf8'), 'convert.json');
+    expect(report.parity).toMatchObject({ rows: 50, passed: false, non_finite_values: 1 });
+    expect(report.parity!.max_abs_diff).toBeLessThan(1e-6);
+    for (const [cell, message] of [
+      ['0x10', "column 'p0': '0x10' is not a number"],
+      ['', "column 'p0' is empty"],
+    ]) {
+      const run = await convert(cell!);
+      expect(run.exitCode).toBe(1);
+      expect(visibleLines(run.stdout).filter((line) => line.startsWith('::error'))).toEqual([`::error file=torch.csv,line=4::${message}: parity-expected holds the source model's predictions, numbers only`]);
+    }
   });
 
   it('command mode runs the converter, checks its output, and refuses fork pull requests', async () => {

@@ -4,7 +4,7 @@ export { CONVERTER_VERSION, DEFAULT_OPSET, resolveOpset, writeOnnx } from './onn
 export type { OnnxWriteInfo, OnnxWriteOptions } from './onnx.js';
 export { predictReference } from './evaluate.js';
 export type { ReferencePrediction } from './evaluate.js';
-export { checkParity, DEFAULT_ATOL, DEFAULT_RTOL, ParityTally } from './parity.js';
+export { checkParity, DEFAULT_RELATIVE_TOLERANCE, DEFAULT_TOLERANCE, ParityTally, parityTolerances } from './parity.js';
 export type { OnnxRunner, OutputTensor, ParityOptions, ParityReport } from './parity.js';
 export { readXGBoostJson, XGBOOST_OBJECTIVES } from './xgboost.js';
 export { readLightGBMText } from './lightgbm.js';

@@ -5,7 +5,7 @@ import { convertTreeModel } from './convert.js';
 import { cutComparison, partition, simpleSplit } from './decision.js';
 import { encodeOnnx } from './encode.js';
 import { emptyTree, MISSING_NAN, MISSING_NONE, RULE_LEQ, RULE_LT } from './model.js';
-import { checkParity, type OnnxRunner } from './parity.js';
+import { checkParity, ParityTally, parityTolerances, type OnnxRunner } from './parity.js';
 import { fixture, rowsToFloat32, runOrt, seededRandom } from './test-helpers.js';
 
 const FILES = ['xgb_binary_logistic.json', 'xgb_multi_softmax.json', 'xgb_reg_gamma.json', 'xgb_forest_multi.json', 'lgb_binary.txt', 'lgb_categorical.txt', 'lgb_missing_zero.txt', 'lgb_multiclass.txt', 'lgb_rf_average.txt'];
@@ -31,6 +31,40 @@ describe('checkParity', () => {
     expect((await checkParity(source, encodeModel(model), rows, 10, { run: drifting, tolerance: 2e-3 })).passed).toBe(true);
   });
 
+  it('a NaN output fails parity naming its row, and leaves the maxima finite', async () => {
+    const { model, source } = convertTreeModel(fixture('xgb_reg_gamma.json'));
+    const rows = randomRows(10, 50);
+    const nan: OnnxRunner = async (bytes, input, shape) => {
+      const outputs = await runOrt(bytes, input, shape);
+      const variable = Float32Array.from(outputs['variable']!.data as Float32Array);
+      variable[7] = Number.NaN;
+      variable[9] = Number.NaN;
+      return { ...outputs, variable: { data: variable, dims: outputs['variable']!.dims } };
+    };
+    const report = await checkParity(source, encodeModel(model), rows, 10, { run: nan });
+    expect(report).toMatchObject({ passed: false, non_finite_values: 2, first_non_finite: { row: 7, actual: Number.NaN } });
+    expect(Number.isFinite(report.max_abs_diff) && Number.isFinite(report.max_rel_diff)).toBe(true);
+    expect(report.max_abs_diff).toBeLessThan(1e-5);
+  });
+
+  it('ParityTally: equal infinities are close (numpy.allclose), NaN and a lone infinity are not', () => {
+    const tally = new ParityTally(1e-5, 0);
+    tally.add(Infinity, Infinity, 0);
+    tally.add(0.5, 0.5, 1);
+    expect(tally.passed).toBe(true);
+    tally.add(Infinity, 1, 2);
+    tally.add(1, Number.NaN, 3);
+    expect(tally.report()).toMatchObject({ max_abs_diff: 0, non_finite_values: 2, first_non_finite: { row: 2, actual: Infinity, expected: 1 } });
+    expect(tally.passed).toBe(false);
+  });
+
+  it('parityTolerances: the default relative part only when tolerance is not set', () => {
+    expect(parityTolerances(undefined, undefined)).toEqual({ tolerance: 1e-5, relativeTolerance: 1e-5 });
+    expect(parityTolerances(1e-6, undefined)).toEqual({ tolerance: 1e-6, relativeTolerance: 0 });
+    expect(parityTolerances(1e-6, 1e-4)).toEqual({ tolerance: 1e-6, relativeTolerance: 1e-4 });
+    expect(parityTolerances(undefined, 0)).toEqual({ tolerance: 1e-5, relativeTolerance: 0 });
+  });
+
   it('fails on a converted model whose thresholds were altered', async () => {
     const { model, source } = convertTreeModel(fixture('xgb_binary_logistic.json'));
     const values = model.graph!.node[0]!.attribute.find((a) => a.name === 'nodes_values')!.floats;
@@ -48,11 +82,15 @@ describe('checkParity', () => {
     it('passes: onnxruntime differs from XGBoost by float32 rounding only, more than 1e-5 absolute', async () => {
       const { model, source } = convertTreeModel(fixture('xgb_reg_large_targets.json'));
       const report = await checkParity(source, encodeModel(model), rows, golden.num_features, { run: runOrt });
-      expect(report).toMatchObject({ rows: 36, passed: true, tolerance: 1e-5, rtol: 1e-5, label_agreement: null });
+      expect(report).toMatchObject({ rows: 36, passed: true, tolerance: 1e-5, relative_tolerance: 1e-5, label_agreement: null });
       // The case the absolute check failed: a few float32 ulps of outputs ~300 is above 1e-5.
       expect(report.max_abs_diff).toBeGreaterThan(1e-5);
       expect(report.max_rel_diff).toBeLessThan(1e-6);
-      expect((await checkParity(source, encodeModel(model), rows, golden.num_features, { run: runOrt, rtol: 0 })).passed).toBe(false);
+      expect((await checkParity(source, encodeModel(model), rows, golden.num_features, { run: runOrt, relativeTolerance: 0 })).passed).toBe(false);
+      // An explicit tolerance is the whole allowance unless a relative one is given too.
+      const explicit = await checkParity(source, encodeModel(model), rows, golden.num_features, { run: runOrt, tolerance: 1e-5 });
+      expect(explicit).toMatchObject({ passed: false, tolerance: 1e-5, relative_tolerance: 0 });
+      expect((await checkParity(source, encodeModel(model), rows, golden.num_features, { run: runOrt, tolerance: 1e-5, relativeTolerance: 1e-5 })).passed).toBe(true);
       // The reference is what XGBoost itself predicts.
       const reference = await checkParity(source, encodeModel(model), rows, golden.num_features, {
         run: async () => ({ variable: { data: Float32Array.from(golden.prediction), dims: [36, 1] } }),

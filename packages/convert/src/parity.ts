@@ -17,8 +17,8 @@ export type OnnxRunner = (model: Uint8Array, input: Float32Array, shape: readonl
 export interface ParityOptions {
   /** Absolute part of the allowed difference of probabilities / values (numpy.allclose's atol); default 1e-5. */
   tolerance?: number;
-  /** Relative part, times |reference| (numpy.allclose's rtol); default 1e-5, see DEFAULT_RTOL. */
-  rtol?: number;
+  /** Relative part, times |reference| (numpy.allclose's rtol); see parityTolerances for its default. */
+  relativeTolerance?: number;
   run: OnnxRunner;
 }
 
@@ -28,21 +28,37 @@ export interface ParityOptions {
  * on 200 trees predicting ~300, which is 5e-5 absolute. 1e-5 relative is ~80 ulps (numpy.allclose's
  * default too), still far below any real conversion error (a wrong branch or leaf).
  */
-export const DEFAULT_RTOL = 1e-5;
-export const DEFAULT_ATOL = 1e-5;
+export const DEFAULT_RELATIVE_TOLERANCE = 1e-5;
+export const DEFAULT_TOLERANCE = 1e-5;
+
+/**
+ * The tolerances in effect. An explicit `tolerance` alone is meant as the whole allowance: adding the
+ * default relative part would silently loosen it (1e-6 near 1 would allow ~1.1e-5).
+ */
+export function parityTolerances(tolerance: number | undefined, relativeTolerance: number | undefined): { tolerance: number; relativeTolerance: number } {
+  return {
+    tolerance: tolerance ?? DEFAULT_TOLERANCE,
+    relativeTolerance: relativeTolerance ?? (tolerance === undefined ? DEFAULT_RELATIVE_TOLERANCE : 0),
+  };
+}
 
 export interface ParityReport {
   rows: number;
-  /** Over `probabilities` (classifiers) or `variable` (regressors). */
+  /** Over `probabilities` (classifiers) or `variable` (regressors), finite differences only. */
   max_abs_diff: number;
   /** Largest |onnx − reference| / |reference| over values whose reference is not 0. */
   max_rel_diff: number;
+  /** Values where either side is NaN or infinite and they differ: never within tolerance. */
+  non_finite_values: number;
+  /** The first of those. */
+  first_non_finite?: { row: number; actual: number; expected: number };
   /** Share of rows whose ONNX label equals the reference label; null for regressors. */
   label_agreement: number | null;
   /** The absolute tolerance (atol). */
   tolerance: number;
-  rtol: number;
-  /** Every value within tolerance + rtol·|reference|, and every label disagreement a tie within it. */
+  /** The relative tolerance (rtol). */
+  relative_tolerance: number;
+  /** Every value within tolerance + relative_tolerance·|reference|, and every label disagreement a tie within it. */
   passed: boolean;
   /** Row with the largest difference relative to what is allowed there (-1 when there are no rows). */
   worst_row: number;
@@ -54,6 +70,9 @@ export interface ParityReport {
 export class ParityTally {
   maxAbs = 0;
   maxRel = 0;
+  /** NaN or infinite values that differ: counted apart, so the maxima (and convert.json) stay finite. */
+  nonFinite = 0;
+  firstNonFinite: ParityReport['first_non_finite'];
   /** Largest diff / allowed so far; > 1 means a value is out of tolerance. */
   private worstRatio = -1;
   worstRow = -1;
@@ -69,7 +88,14 @@ export class ParityTally {
   }
 
   add(actual: number, expected: number, row: number): void {
-    const diff = Number.isNaN(actual) || Number.isNaN(expected) ? Infinity : Math.abs(actual - expected);
+    const diff = Math.abs(actual - expected);
+    if (!Number.isFinite(diff)) {
+      // As numpy.allclose: equal infinities are close, NaN is close to nothing.
+      if (actual === expected) return;
+      this.nonFinite += 1;
+      this.firstNonFinite ??= { row, actual, expected };
+      return;
+    }
     const allowed = this.allowed(expected);
     this.maxAbs = Math.max(this.maxAbs, diff);
     if (expected !== 0) this.maxRel = Math.max(this.maxRel, diff / Math.abs(expected));
@@ -82,12 +108,27 @@ export class ParityTally {
   }
 
   get passed(): boolean {
-    return this.worstRatio <= 1;
+    return this.worstRatio <= 1 && this.nonFinite === 0;
+  }
+
+  /** The report's fields for the values added. */
+  report(): Pick<ParityReport, 'max_abs_diff' | 'max_rel_diff' | 'non_finite_values' | 'first_non_finite' | 'tolerance' | 'relative_tolerance' | 'worst_row' | 'worst'> {
+    return {
+      max_abs_diff: this.maxAbs,
+      max_rel_diff: this.maxRel,
+      non_finite_values: this.nonFinite,
+      ...(this.firstNonFinite ? { first_non_finite: this.firstNonFinite } : {}),
+      tolerance: this.atol,
+      relative_tolerance: this.rtol,
+      worst_row: this.worstRow,
+      ...(this.worst ? { worst: this.worst } : {}),
+    };
   }
 }
 
 export async function checkParity(source: TreeModel, onnx: Uint8Array, rows: Float32Array, features: number, options: ParityOptions): Promise<ParityReport> {
-  const tally = new ParityTally(options.tolerance ?? DEFAULT_ATOL, options.rtol ?? DEFAULT_RTOL);
+  const tolerances = parityTolerances(options.tolerance, options.relativeTolerance);
+  const tally = new ParityTally(tolerances.tolerance, tolerances.relativeTolerance);
   const count = rows.length / features;
   if (!Number.isInteger(count)) throw new Error(`rows has ${rows.length} values, not a multiple of ${features} features`);
   const reference = predictReference(source, rows, features);
@@ -120,15 +161,5 @@ export async function checkParity(source: TreeModel, onnx: Uint8Array, rows: Flo
     }
     agreement = count === 0 ? 1 : same / count;
   }
-  return {
-    rows: count,
-    max_abs_diff: tally.maxAbs,
-    max_rel_diff: tally.maxRel,
-    label_agreement: agreement,
-    tolerance: tally.atol,
-    rtol: tally.rtol,
-    passed: tally.passed && labelsOk,
-    worst_row: tally.worstRow,
-    ...(tally.worst ? { worst: tally.worst } : {}),
-  };
+  return { rows: count, ...tally.report(), label_agreement: agreement, passed: tally.passed && labelsOk };
 }

@@ -198,8 +198,12 @@ class Collector {
   private readonly slices: Record<string, (string | null)[]>;
   /** Labels repeat: canonicalise each distinct value once. */
   private readonly canonical = new Map<Cell | string, string>();
-  /** The classes the model declares (class_labels, ZipMap, data.classes): a label must be one of them. */
-  private readonly modelClasses: ReadonlySet<string> | undefined;
+  /**
+   * The classes the model declares (class_labels, ZipMap, data.classes): a label must be one of them.
+   * Class columns without a label output or declared classes predict their index ('0'…'C-1'), so
+   * those are its classes: set on the first batch, when C is known.
+   */
+  private modelClasses: ReadonlySet<string> | undefined;
   private readonly proba: string;
 
   constructor(
@@ -219,6 +223,9 @@ class Collector {
   add(batch: TableBatch, decoded: ReturnType<typeof decodeBatch>): void {
     const column = (name: string): Cell[] => batch.data[batch.columns.indexOf(name)]!;
     const labels = column(this.label);
+    if (!this.modelClasses && this.plan.task === 'classification' && !this.plan.label && decoded.classCount !== undefined) {
+      this.modelClasses = new Set(Array.from({ length: decoded.classCount }, (_, c) => String(c)));
+    }
     for (let i = 0; i < batch.rowCount; i += 1) {
       const cell = labels[i];
       const line = batch.lines[i]!;
@@ -319,7 +326,7 @@ function isBlank(cell: Cell | undefined): boolean {
 }
 
 /** "1", " 1", "1.0" and 1 are the same class; text labels are compared without surrounding spaces. */
-function canonicalLabel(value: Cell | string): string {
+export function canonicalLabel(value: Cell | string): string {
   if (typeof value === 'number' || typeof value === 'bigint') return String(value);
   if (typeof value === 'boolean') return value ? 'true' : 'false';
   const trimmed = String(value).trim();

@@ -91,6 +91,20 @@ describe('batchToFeeds', () => {
     expect(Array.from(hours(' -1.5e2 ')()[0]!.data as Float32Array)).toEqual([39, 40, 50, -150]);
     expect(Array.from(hours('NaN')()[0]!.data as Float32Array)).toEqual([39, 40, 50, Number.NaN]);
     expect(Array.from(hours('.5')()[0]!.data as Float32Array)).toEqual([39, 40, 50, 0.5]);
+    // Numbers (JSONL, where JSON.parse reads 1e400 as Infinity; Parquet doubles) are checked alike.
+    const number = (value: number) => {
+      try {
+        batchToFeeds(plan, batch([['39', 'w', '40', 'x'], ['50', 'w', value as never, 'y']]), 'd.jsonl');
+        return 'no error';
+      } catch (error) {
+        return formatUserError(error as InputDataError);
+      }
+    };
+    for (const value of [Infinity, -Infinity]) {
+      expect(number(value)).toBe(`d.jsonl:3: column 'hours': '${value}' is not a finite number (a number beyond the largest double, such as 1e400, reads as Infinity)`);
+    }
+    expect(number(1e39)).toBe("d.jsonl:3: column 'hours': '1e+39' is too large for the model's float32 input");
+    expect(number(-2.5)).toBe('no error');
     const doubles = planInputs([{ name: 'hours', dtype: 'float64', shape: ['N', 1] }], columns, { label: 'income', file: 'd.csv' });
     expect(Array.from(batchToFeeds(doubles, batch([['39', 'w', '1e39', 'x']]), 'd.csv')[0]!.data as Float64Array)).toEqual([1e39]);
   });

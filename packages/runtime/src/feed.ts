@@ -183,15 +183,22 @@ function write(target: Float32Array | Float64Array | BigInt64Array | Int32Array 
 
 function toFloat(cell: Cell, column: string, line: number, file: string, type: FeedType): number {
   if (cell === null) return Number.NaN;
-  if (typeof cell === 'number') return cell;
   if (typeof cell === 'boolean') return cell ? 1 : 0;
   if (typeof cell === 'bigint') return Number(cell);
-  const trimmed = cell.trim();
-  if (trimmed === '') return Number.NaN;
-  const value = decimalValue(trimmed);
-  if (value === undefined) throw new InputDataError(`column '${column}': '${shownValue(cell)}' is not a number`, { file, line, field: column });
-  // Text that overflows (1e400) or spells infinity would reach the model as ±Infinity.
-  if (value === Infinity || value === -Infinity) throw new InputDataError(`column '${column}': '${shownValue(cell)}' is not a finite number`, { file, line, field: column });
+  let value: number | undefined;
+  if (typeof cell === 'number') value = cell;
+  else {
+    const trimmed = cell.trim();
+    if (trimmed === '') return Number.NaN;
+    value = decimalValue(trimmed);
+    if (value === undefined) throw new InputDataError(`column '${column}': '${shownValue(cell)}' is not a number`, { file, line, field: column });
+  }
+  // Text or JSON that overflows (1e400: JSON.parse gives Infinity), a Parquet ±Infinity, or text
+  // spelling infinity would reach the model as ±Infinity, and come back as NaN scores.
+  if (value === Infinity || value === -Infinity) {
+    const why = typeof cell === 'number' ? ' (a number beyond the largest double, such as 1e400, reads as Infinity)' : '';
+    throw new InputDataError(`column '${column}': '${shownValue(cell)}' is not a finite number${why}`, { file, line, field: column });
+  }
   if (type === 'float32' && Math.abs(value) > FLOAT32_MAX && !Number.isFinite(Math.fround(value))) {
     throw new InputDataError(`column '${column}': '${shownValue(cell)}' is too large for the model's float32 input`, { file, line, field: column });
   }

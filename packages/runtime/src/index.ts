@@ -14,6 +14,6 @@ export {
 } from './provision.js';
 export { createSession, describeOrtError, type ModelSession, type SessionOptions, type Feeds, type Outputs } from './session.js';
 export { RuntimeUnavailableError, type OrtModule, type OrtSession, type OrtTensor, type OrtTensorType, type OrtValueMetadata, type ToolCache } from './types.js';
-export { planInputs, batchToFeeds, type InputPlan, type ModelInput, type FeedTensor, type FeedType } from './feed.js';
+export { planInputs, batchToFeeds, decimalValue, type InputPlan, type ModelInput, type FeedTensor, type FeedType } from './feed.js';
 export { planOutputs, decodeBatch, firstNonProbabilityRow, type OutputPlan, type OutputMapping, type ModelOutput, type DecodedBatch } from './outputs.js';
-export { scoreTable, percentiles, type Scored, type ScoreOptions, type LatencySample } from './evaluate.js';
+export { scoreTable, percentiles, canonicalLabel, type Scored, type ScoreOptions, type LatencySample } from './evaluate.js';

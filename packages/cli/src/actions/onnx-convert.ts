@@ -3,11 +3,11 @@ import { mkdtemp, readFile, rm, stat } from 'node:fs/promises';
 import { homedir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { ConfigurationError, defineAction, formatCount, input, InputDataError, writeFilesAtomic, type Logger, sha256Hex } from '@modelgate/core';
-import { checkParity, convertTreeModel, DEFAULT_RTOL, encodeOnnx, ParityTally, type ParityReport } from '@modelgate/convert';
+import { ConfigurationError, defineAction, formatCount, input, InputDataError, writeFilesAtomic, type Logger, sha256Hex, shownValue } from '@modelgate/core';
+import { checkParity, convertTreeModel, DEFAULT_RELATIVE_TOLERANCE, DEFAULT_TOLERANCE, encodeOnnx, ParityTally, parityTolerances, type ParityReport } from '@modelgate/convert';
 import { openTable } from '@modelgate/data';
 import { assertValidModel, decodeModel, inspectModel, loadModel } from '@modelgate/onnx';
-import { batchToFeeds, createSession, ortCacheDir, planInputs, planOutputs, provisionOnnxRuntime, type OrtModule } from '@modelgate/runtime';
+import { batchToFeeds, createSession, decimalValue, ortCacheDir, planInputs, planOutputs, provisionOnnxRuntime, type OrtModule } from '@modelgate/runtime';
 import { artifactFile, refuseOverwritingInputs, removeStaleArtifacts, workspacePath } from '../files.js';
 import { hostServices } from '../services.js';
 
@@ -29,9 +29,15 @@ export const onnxConvert = defineAction({
     }),
     label: input.string({ description: 'Label column of the parity data, left out of the features (default: `data.label`).' }),
     'parity-rows': input.number({ description: 'Rows of the parity data to compare.', default: '10000' }, { min: 1, integer: true }),
-    tolerance: input.number({ description: 'Absolute part of the allowed difference between source and converted scores: a value passes when |converted − source| ≤ tolerance + relative-tolerance × |source| (as numpy.allclose).', default: '0.00001' }, { min: 0 }),
+    // No runner defaults for these two: whether `tolerance` was given decides the relative part's default.
+    tolerance: input.number(
+      { description: `Absolute part of the allowed difference between source and converted scores: a value passes when |converted − source| ≤ tolerance + relative-tolerance × |source| (as numpy.allclose). Default ${DEFAULT_TOLERANCE}.` },
+      { min: 0 },
+    ),
     'relative-tolerance': input.number(
-      { description: 'Relative part of the allowed difference (times the source\'s value): float32 sums of many trees differ by a few float32 ulps of the output, more than `tolerance` alone when outputs are large.', default: String(DEFAULT_RTOL) },
+      {
+        description: `Relative part of the allowed difference (times the source's value): float32 sums of many trees differ by a few float32 ulps of the output, more than \`tolerance\` alone when outputs are large. Default ${DEFAULT_RELATIVE_TOLERANCE}, or 0 when \`tolerance\` is set (an explicit tolerance is not loosened unless this is set too).`,
+      },
       { min: 0 },
     ),
     'target-opset': input.number({ description: 'ai.onnx opset of the output (ai.onnx.ml follows).', default: '15' }, { min: 9, integer: true }),
@@ -80,8 +86,7 @@ export const onnxConvert = defineAction({
           expected: workspacePath(environment.workspace, inputs['parity-expected']),
           label: inputs.label ?? config?.data?.label,
           limit: inputs['parity-rows']!,
-          tolerance: inputs.tolerance!,
-          rtol: inputs['relative-tolerance']!,
+          ...parityTolerances(inputs.tolerance, inputs['relative-tolerance']),
           name: out.shown,
         });
       } else if (inputs['parity-data']) {
@@ -107,8 +112,8 @@ export const onnxConvert = defineAction({
         const ort = await runtimeFor(inputs['ort-path'], environment, logger);
         const session = await createSession(ort, onnx, { name: out.shown });
         parity = await checkParity(conversion.source, onnx, rows, features, {
-          tolerance: inputs.tolerance!,
-          rtol: inputs['relative-tolerance']!,
+          ...(inputs.tolerance !== undefined ? { tolerance: inputs.tolerance } : {}),
+          ...(inputs['relative-tolerance'] !== undefined ? { relativeTolerance: inputs['relative-tolerance'] } : {}),
           run: async (_model, input, shape) => (await session.run({ input: new ort.Tensor('float32', input, [...shape]) })) as never,
         });
         await session.release();
@@ -123,7 +128,18 @@ export const onnxConvert = defineAction({
       target_opset: { 'ai.onnx': inputs['target-opset']!, ...(format === 'command' ? {} : { 'ai.onnx.ml': 3 }) },
       ...(inputs.from === 'command' ? { command: inputs.command } : {}),
       ...(parity
-        ? { parity: { rows: parity.rows, max_abs_diff: parity.max_abs_diff, max_rel_diff: parity.max_rel_diff, label_agreement: parity.label_agreement, tolerance: parity.tolerance, relative_tolerance: parity.rtol, passed: parity.passed } }
+        ? {
+            parity: {
+              rows: parity.rows,
+              max_abs_diff: parity.max_abs_diff,
+              max_rel_diff: parity.max_rel_diff,
+              non_finite_values: parity.non_finite_values,
+              label_agreement: parity.label_agreement,
+              tolerance: parity.tolerance,
+              relative_tolerance: parity.relative_tolerance,
+              passed: parity.passed,
+            },
+          }
         : {}),
       passed,
     })]);
@@ -137,7 +153,7 @@ export const onnxConvert = defineAction({
     summary.push(
       `### ${passed ? '✅' : '❌'} Converted ${'`'}${source.shown}${'`'} (${format}${objective ? `, ${objective}` : ''}) → ${'`'}${out.shown}${'`'}, ${formatCount(onnx.byteLength)} bytes\n\n` +
         (parity
-          ? `Parity on ${parity.rows} rows: max abs diff ${parity.max_abs_diff.toExponential(2)}, max rel diff ${parity.max_rel_diff.toExponential(2)} (allowed: tolerance ${parity.tolerance} + relative-tolerance ${parity.rtol} × |source|), label agreement ${parity.label_agreement ?? '—'}.\n`
+          ? `Parity on ${parity.rows} rows: max abs diff ${parity.max_abs_diff.toExponential(2)}, max rel diff ${parity.max_rel_diff.toExponential(2)} (allowed: tolerance ${parity.tolerance} + relative-tolerance ${parity.relative_tolerance} × |source|)${parity.non_finite_values > 0 ? `, ${parity.non_finite_values} values NaN or infinite on one side` : ''}, label agreement ${parity.label_agreement ?? '—'}.\n`
           : 'No parity data given.\n'),
     );
     if (!passed) return { failed: parityFailure(parity!, inputs['parity-data']!) };
@@ -149,10 +165,14 @@ export const onnxConvert = defineAction({
 /** Why parity failed, at the value furthest out of tolerance (or the label that disagrees). */
 function parityFailure(parity: ParityReport, data: string): string {
   const totals = `max abs diff ${parity.max_abs_diff}, max rel diff ${parity.max_rel_diff} on ${parity.rows} rows of ${data}`;
+  const nan = parity.first_non_finite;
+  if (nan) {
+    const count = parity.non_finite_values === 1 ? 'the only such value' : `${parity.non_finite_values} values in all`;
+    return `parity failed: row ${nan.row + 1}: converted ${nan.actual} vs source ${nan.expected}: NaN or an infinity matches nothing but itself (${count}; ${totals})`;
+  }
   const worst = parity.worst;
   if (!worst || Math.abs(worst.actual - worst.expected) <= worst.allowed) return `parity failed: a predicted class differs from the source's where the scores are not tied (${totals})`;
-  const diff = Number.isNaN(worst.actual) ? 'NaN' : String(Math.abs(worst.actual - worst.expected));
-  return `parity failed: row ${parity.worst_row + 1}: converted ${worst.actual} vs source ${worst.expected}, |diff| ${diff} > tolerance ${parity.tolerance} + relative-tolerance ${parity.rtol} × |source| = ${worst.allowed} (${totals})`;
+  return `parity failed: row ${parity.worst_row + 1}: converted ${worst.actual} vs source ${worst.expected}, |diff| ${Math.abs(worst.actual - worst.expected)} > tolerance ${parity.tolerance} + relative-tolerance ${parity.relative_tolerance} × |source| = ${worst.allowed} (${totals})`;
 }
 
 async function runtimeFor(ortPath: string | undefined, environment: { workspace: string; toolCacheDir?: string }, logger: Logger): Promise<OrtModule> {
@@ -174,7 +194,7 @@ async function runtimeFor(ortPath: string | undefined, environment: { workspace:
 async function commandParity(
   ort: OrtModule,
   onnx: Uint8Array,
-  options: { data: { absolute: string; shown: string }; expected: { absolute: string; shown: string }; label: string | undefined; limit: number; tolerance: number; rtol: number; name: string },
+  options: { data: { absolute: string; shown: string }; expected: { absolute: string; shown: string }; label: string | undefined; limit: number; tolerance: number; relativeTolerance: number; name: string },
 ): Promise<ParityReport> {
   const model = decodeModel(onnx, options.name);
   const figures = inspectModel(model, { path: options.name, sha256: '', fileBytes: onnx.byteLength, externalBytes: 0 });
@@ -187,12 +207,13 @@ async function commandParity(
   const expectedRows: { values: number[]; line: number }[] = [];
   for await (const batch of expectedTable.batches()) {
     for (let i = 0; i < batch.rowCount && expectedRows.length < options.limit; i += 1) {
-      expectedRows.push({ values: batch.data.map((column) => Number(column[i])), line: batch.lines[i]! });
+      const line = batch.lines[i]!;
+      expectedRows.push({ values: batch.data.map((column, c) => expectedValue(column[i], batch.columns[c]!, options.expected.shown, line)), line });
     }
   }
   const session = await createSession(ort, onnx, { name: options.name });
   let row = 0;
-  const tally = new ParityTally(options.tolerance, options.rtol);
+  const tally = new ParityTally(options.tolerance, options.relativeTolerance);
   let agree = 0;
   for await (const batch of table.batches()) {
     const take = Math.min(batch.rowCount, options.limit - row);
@@ -216,17 +237,18 @@ async function commandParity(
     }
   }
   await session.release();
-  return {
-    rows: row,
-    max_abs_diff: tally.maxAbs,
-    max_rel_diff: tally.maxRel,
-    label_agreement: outputs.task === 'regression' ? null : row === 0 ? null : agree / row,
-    tolerance: tally.atol,
-    rtol: tally.rtol,
-    passed: tally.passed,
-    worst_row: tally.worstRow,
-    ...(tally.worst ? { worst: tally.worst } : {}),
-  };
+  return { rows: row, ...tally.report(), label_agreement: outputs.task === 'regression' ? null : row === 0 ? null : agree / row, passed: tally.passed };
+}
+
+/** A parity-expected cell as a decimal number (`Number()` would read '' as 0 and '0x10' as 16); NaN and inf pass, to fail parity. */
+function expectedValue(cell: unknown, column: string, file: string, line: number): number {
+  if (typeof cell === 'number') return cell;
+  const value = typeof cell === 'string' ? decimalValue(cell.trim()) : typeof cell === 'bigint' ? Number(cell) : undefined;
+  if (value === undefined) {
+    const shown = cell === null || cell === undefined || (typeof cell === 'string' && cell.trim() === '') ? ' is empty' : `: '${shownValue(cell)}' is not a number`;
+    throw new InputDataError(`column '${column}'${shown}: parity-expected holds the source model's predictions, numbers only`, { file, line, field: column });
+  }
+  return value;
 }
 
 async function readSource(absolute: string, shown: string): Promise<Uint8Array> {

@@ -15,9 +15,10 @@ import {
   regressionMetrics,
   sortLabels,
   type Gate,
+  type MetricRef,
   type MetricView,
 } from '@modelgate/metrics';
-import type { Scored } from '@modelgate/runtime';
+import { canonicalLabel, type Scored } from '@modelgate/runtime';
 
 type MetricsBody = ArtifactBody<'metrics'>;
 
@@ -41,6 +42,9 @@ export interface Assembled {
 
 export function assembleMetrics(options: AssembleOptions): Assembled {
   const { scored } = options;
+  // Labels, predictions and classes are canonical (trimmed, '1.0' is 1): so must be what names them.
+  const positive = options.positive === undefined ? undefined : canonicalLabel(options.positive);
+  const gates = options.gates.map(canonicalGate);
   const latencyMetrics: Record<string, number> = {};
   const latency: MetricsBody['latency_ms'] = {};
   if (scored.latency.row) {
@@ -59,7 +63,7 @@ export function assembleMetrics(options: AssembleOptions): Assembled {
   const common = {
     rows: scored.rows,
     model: options.model,
-    data: { ...options.data, ...(options.positive !== undefined ? { positive: options.positive } : {}) },
+    data: { ...options.data, ...(positive !== undefined ? { positive } : {}) },
     ...(Object.keys(latency).length ? { latency_ms: latency } : {}),
     ...(options.baseline ? { baseline: { source: options.baseline.source, ...(options.baseline.version ? { version: options.baseline.version } : {}) } } : {}),
   };
@@ -80,8 +84,8 @@ export function assembleMetrics(options: AssembleOptions): Assembled {
     labels = sortLabels([...new Set([...truths, ...predicted, ...(modelClasses ?? [])])]);
     const encoded = encodeLabels(truths, predicted, labels);
     if (scored.probabilities) probabilities = alignProbabilities(scored.probabilities, scored.classCount!, modelClasses, labels, options.logger);
-    const positive = positiveIndex(labels, options.positive);
-    const input = { labels, yTrue: encoded.yTrue, yPred: encoded.yPred, ...(probabilities ? { proba: probabilities } : {}), ...(positive !== undefined ? { positive } : {}) };
+    const positiveAt = positiveIndex(labels, positive);
+    const input = { labels, yTrue: encoded.yTrue, yPred: encoded.yPred, ...(probabilities ? { proba: probabilities } : {}), ...(positiveAt !== undefined ? { positive: positiveAt } : {}) };
     const result = classificationMetrics(input);
     const slices = Object.entries(scored.slices).flatMap(([column, keys]) =>
       classificationBySlice(input, keys).map((slice) => ({
@@ -109,13 +113,13 @@ export function assembleMetrics(options: AssembleOptions): Assembled {
     };
   }
 
-  const gates = evaluateGates(options.gates, {
+  const results = evaluateGates(gates, {
     head: view,
     ...(options.baseline ? { baseline: options.baseline.view } : {}),
     direction: (name) => metricDirection(name) ?? (name.startsWith('latency.') ? 'lower' : 'higher'),
   });
   return {
-    body: { ...body, gates, passed: gates.every((gate) => gate.passed) } as MetricsBody,
+    body: { ...body, gates: results, passed: results.every((gate) => gate.passed) } as MetricsBody,
     view,
     ...(labels ? { labels } : {}),
     ...(probabilities ? { probabilities } : {}),
@@ -141,6 +145,12 @@ function alignProbabilities(probabilities: Float32Array, classCount: number, mod
     for (let c = 0; c < classCount; c += 1) target[i * labels.length + columnOf[c]!] = probabilities[i * classCount + c]!;
   }
   return target;
+}
+
+/** A gate whose class names (`recall[>50K]`, baseline ones too) are canonical like the labels. */
+function canonicalGate(gate: Gate): Gate {
+  const ref = (metric: MetricRef): MetricRef => (metric.className === undefined ? metric : { ...metric, className: canonicalLabel(metric.className) });
+  return { ...gate, metric: ref(gate.metric), bound: gate.bound.kind === 'baseline' ? { ...gate.bound, metric: ref(gate.bound.metric) } : gate.bound };
 }
 
 function positiveIndex(labels: string[], positive: string | undefined): number | undefined {

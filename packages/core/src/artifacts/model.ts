@@ -145,9 +145,15 @@ export const ConvertFile = z
         rows: z.number().int().nonnegative(),
         max_abs_diff: z.number().nonnegative(),
         max_rel_diff: z.number().nonnegative().optional().describe('Largest |converted − source| / |source| over values whose source value is not 0'),
+        non_finite_values: z
+          .number()
+          .int()
+          .nonnegative()
+          .optional()
+          .describe('Values where the converted or source value is NaN or infinite and the two differ: never within tolerance, and left out of max_abs_diff and max_rel_diff'),
         label_agreement: z.number().min(0).max(1).nullable(),
         tolerance: z.number().nonnegative().describe('Absolute part of the allowed difference: a value passes when |converted − source| ≤ tolerance + relative_tolerance · |source|'),
-        relative_tolerance: z.number().nonnegative().optional(),
+        relative_tolerance: z.number().nonnegative().optional().describe('Relative part of the allowed difference (0 when only tolerance was set)'),
         passed: z.boolean(),
       })
       .optional(),
