@@ -163,6 +163,19 @@ async function hoursRegressor(w: number[], b: number): Promise<Uint8Array> {
 }
 
 describe('model-eval on a regressor', () => {
+  it('a NaN prediction names its file line and the empty cell fed as NaN', async () => {
+    const lines = holdout.toString().split('\n');
+    lines[3] = lines[3]!.replace(/^\d+,/, ',');
+    const run = await runActionBundle('model-eval', {
+      inputs: { model: 'hours.onnx', data: 'holdout.csv', label: 'hours_per_week', 'latency-runs': '0' },
+      files: { 'hours.onnx': await hoursRegressor([0.05, 0.001], 38), 'holdout.csv': lines.join('\n') },
+    });
+    expect(run.exitCode).toBe(1);
+    expect(visibleLines(run.stdout)).toEqual([
+      "::error file=holdout.csv,line=4::the model returned a NaN prediction for this row (its empty cell in 'age' is fed as NaN, which a model that cannot route missing values (trees can) turns into NaN; fill the missing values or drop these rows)",
+    ]);
+  });
+
   it('predicts a numeric label and reports MAE, RMSE and R² as plain arithmetic gives them', async () => {
     const w = [0.05, 0.001];
     const b = 38;

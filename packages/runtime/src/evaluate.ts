@@ -217,7 +217,7 @@ class Collector {
   ) {
     this.slices = Object.fromEntries(sliceColumns.map((column) => [column, []]));
     if (plan.task === 'classification' && plan.classes) this.modelClasses = new Set(plan.classes);
-    this.proba = plan.task === 'classification' && plan.columns ? 'scores' : 'probabilities';
+    this.proba = plan.task === 'regression' ? 'prediction' : plan.columns ? 'scores' : 'probabilities';
   }
 
   add(batch: TableBatch, decoded: ReturnType<typeof decodeBatch>): void {
@@ -232,8 +232,10 @@ class Collector {
       // Trimmed first: a blank label is as missing as an empty one, and ' 1' is the class 1.
       const trimmed = typeof cell === 'string' ? cell.trim() : cell;
       if (trimmed === null || trimmed === undefined || trimmed === '') throw new InputDataError(`label '${this.label}' is missing`, { file: this.file, line, field: this.label });
-      if (this.plan.task === 'regression') this.truths.push(this.targetOf(cell!, trimmed, line));
-      else {
+      if (this.plan.task === 'regression') {
+        this.truths.push(this.targetOf(cell!, trimmed, line));
+        if (decoded.values) this.requireFinite(batch, decoded.values, 1, i, line);
+      } else {
         const truth = this.labelOf(trimmed);
         if (this.modelClasses && !this.modelClasses.has(truth)) throw this.unknownClass(truth, line);
         if (decoded.probabilities) this.requireFinite(batch, decoded.probabilities, decoded.classCount!, i, line);
@@ -256,14 +258,15 @@ class Collector {
   }
 
   /**
-   * NaN class columns would otherwise fail deep in the metrics with a row number and no cause. The
+   * NaN class columns or predicted values would otherwise fail deep in the metrics with a row number and no cause. The
    * usual cause: an empty cell fed as NaN to a model that cannot route missing values (trees can).
    */
   private requireFinite(batch: TableBatch, columns: ArrayLike<number>, classCount: number, i: number, line: number): void {
     let bad: number | undefined;
     for (let c = i * classCount; c < (i + 1) * classCount && bad === undefined; c += 1) if (!Number.isFinite(columns[c]!)) bad = columns[c]!;
     if (bad === undefined) return;
-    const what = Number.isNaN(bad) ? `NaN ${this.proba}` : `${bad} among its ${this.proba}`;
+    const one = classCount === 1;
+    const what = Number.isNaN(bad) ? `${one ? 'a ' : ''}NaN ${this.proba}` : `${bad} ${one ? 'as' : 'among'} its ${this.proba}`;
     const cell = (name: string) => batch.data[batch.columns.indexOf(name)]?.[i];
     const missing = this.nanFed.filter((name) => isNaNCell(cell(name)));
     const cells = missing.length === 1 ? `${isBlank(cell(missing[0]!)) ? 'empty cell' : `'${shownValue(cell(missing[0]!)!)}'`} in '${missing[0]}' is` : `missing values in ${missing.map((name) => `'${name}'`).join(', ')} are`;
