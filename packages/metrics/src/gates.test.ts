@@ -19,6 +19,10 @@ describe('gate language', () => {
   it('parses the forms of the documentation', () => {
     expect(parseGate('recall[>50K] >= 0.10')).toMatchObject({ metric: { name: 'recall', className: '>50K' }, comparator: '>=', bound: { kind: 'number', value: 0.1 } });
     expect(parseGate('slice(sex=Female).recall >= 0.5')).toMatchObject({ metric: { name: 'recall', slice: { column: 'sex', value: 'Female' } } });
+    // The slice of missing values is named as metrics.json names it; brackets in a value are fine.
+    expect(parseGate('slice(sex=(missing)).recall >= 0.5')).toMatchObject({ metric: { name: 'recall', slice: { column: 'sex', value: '(missing)' } } });
+    expect(evaluateGates([parseGate('slice(sex=(missing)).recall >= 0.5')], { head: { metrics: {}, slices: [{ column: 'sex', value: '(missing)', metrics: { recall: 0.6 } }] }, direction }).map((gate) => gate.passed)).toEqual([true]);
+    expect(() => parseGate('slice(sex=Female)recall >= 0.5')).toThrow("missing ').' after slice condition");
     expect(parseGate('f1 >= baseline.f1 - 0.01')).toMatchObject({ bound: { kind: 'baseline', metric: { name: 'f1' }, offset: -0.01, factor: 1 } });
     expect(parseGate('latency.p95_ms <= 5ms')).toMatchObject({ metric: { name: 'latency.p95_ms' }, comparator: '<=', bound: { value: 5 } });
     expect(parseGate('precision >= 80%')).toMatchObject({ bound: { value: 0.8 } });

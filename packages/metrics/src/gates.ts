@@ -80,7 +80,7 @@ function takeBracketed(cursor: Cursor, close: string, what: string): string {
   const end = cursor.text.indexOf(close, cursor.position);
   if (end < 0) throw cursor.error(`missing '${close}' after ${what}`);
   const value = cursor.text.slice(cursor.position, end).trim();
-  cursor.position = end + 1;
+  cursor.position = end + close.length;
   if (value === '') throw cursor.error(`empty ${what}`);
   return value;
 }
@@ -89,11 +89,11 @@ function parseMetric(cursor: Cursor): MetricRef {
   let slice: MetricRef['slice'];
   if (cursor.peek(/^slice\s*\(/)) {
     cursor.take(/^slice\s*\(/, "'slice('");
-    const inside = takeBracketed(cursor, ')', 'slice condition');
+    // Up to ')' and the '.' after it: a value may hold brackets, like the slice of missing values, '(missing)'.
+    const inside = takeBracketed(cursor, ').', 'slice condition');
     const equals = inside.indexOf('=');
     if (equals <= 0) throw cursor.error(`slice needs column=value, got '${inside}'`);
     slice = { column: inside.slice(0, equals).trim(), value: inside.slice(equals + 1).trim() };
-    cursor.take(/^\./, "'.' after slice(…)");
   }
   const name = cursor.take(IDENTIFIER, 'a metric name');
   let className: string | undefined;
