@@ -3,7 +3,7 @@
  * the reference, then drift per column. Returns the bodies of validation.json, profile.json and
  * drift.json; the caller writes them.
  */
-import { countsTowardDrift, type ArtifactBody } from '@modelgate/core';
+import { countsTowardDrift, type ArtifactBody, type DriftColumnBody as DriftColumn, type UntestedReason } from '@modelgate/core';
 import type { z } from 'zod';
 import type { DataSchemaFile } from '@modelgate/core';
 import { categoricalDrift, CHOICE_UNIQUES, chooseTest, datasetDrift, distinctUnion, NumericReservoir, numericDrift, type DriftTestName } from './drift/index.js';
@@ -192,8 +192,6 @@ function report(options: DataValidationOptions, hashes: Hashes, current: Pass, v
   return result;
 }
 
-type DriftColumn = ArtifactBody<'drift'>['columns'][number];
-type UntestedReason = Extract<DriftColumn, { untested: unknown }>['untested'];
 
 /** Values a test of the column would use: its finite ones when it is tested as numeric (NaN and ±Infinity are dropped). */
 const testableValues = (column: ColumnProfileJson, numeric: boolean) => (numeric ? column.count - (column.numeric?.nan ?? 0) - (column.numeric?.inf ?? 0) : column.count);

@@ -173,7 +173,6 @@ function observations(input: ModelCardInput): string[] {
   return found.length ? ['', 'Observed by modelgate:', '', ...found] : [];
 }
 
-/** model-card.md: Hugging Face front matter and the sections of Mitchell et al. (2019), human text from `card:` only. */
 /**
  * Whether a file's first bytes are a card renderModelCard wrote (an earlier run's, safe to remove):
  * its front matter, where only `license` may come before `library_name: onnx` and the modelgate tag.
@@ -182,6 +181,7 @@ export function isRenderedModelCard(head: string): boolean {
   return head.startsWith('---\n') && /\nlibrary_name: onnx\ntags:\n {2}- modelgate\n/.test(head.slice(3));
 }
 
+/** model-card.md: Hugging Face front matter and the sections of Mitchell et al. (2019), human text from `card:` only. */
 export function renderModelCard(input: ModelCardInput): string {
   const { card, metrics } = input;
   const front = stringify(huggingFaceMetadata(input), { lineWidth: 0 }).trimEnd();

@@ -1,13 +1,11 @@
 import { markdownTable } from 'markdown-table';
 import { codeCell } from './cells.js';
-import { countsTowardDrift, escapeMarkdownText, formatCount, isTestedColumn, markdownCode, type ArtifactBody } from '@modelgate/core';
+import { countsTowardDrift, escapeMarkdownText, formatCount, isTestedColumn, markdownCode, type ArtifactBody, type DriftColumnBody as DriftColumn, type UntestedReason } from '@modelgate/core';
 import { formatMetric } from './eval.js';
 
 /** Drifted columns listed in the job summary at most (and as many columns not tested). */
 export const DRIFTED_ROWS = 50;
 
-type DriftColumn = ArtifactBody<'drift'>['columns'][number];
-type UntestedReason = Extract<DriftColumn, { untested: unknown }>['untested'];
 
 /** Why a column was not tested, in the summary's words. */
 const UNTESTED_TEXT: Readonly<Record<UntestedReason, string>> = {

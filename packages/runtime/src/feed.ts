@@ -8,7 +8,7 @@
  * Pure: produces typed arrays; the session wrapper wraps them as onnxruntime tensors.
  */
 import { ConfigurationError, InputDataError, shownValue } from '@modelgate/core';
-import { classifyString, KIND_NAMES, NumbersByCode, parsedNumber, type Cell, type CellDictionary, type ColumnCodes, type TableBatch } from '@modelgate/data';
+import { decimalValue, NumbersByCode, type Cell, type CellDictionary, type ColumnCodes, type TableBatch } from '@modelgate/data';
 
 export type FeedType = 'float32' | 'float64' | 'int64' | 'int32' | 'bool' | 'string';
 
@@ -207,12 +207,5 @@ function toFloat(cell: Cell, column: string, line: number, file: string, type: F
 
 const FLOAT32_MAX = 3.4028234663852886e38;
 
-/**
- * The value of a decimal number as data-validate reads it (`12`, `-1.5`, `.5e3`, `nan`, `inf`), or
- * undefined for any other text: `Number()` would also take hex (`0x10`), binary (`0b1`) and `Infinity`.
- * `text` is trimmed. NaN and ±Infinity are returned as such; callers decide whether they may pass.
- */
-export function decimalValue(text: string): number | undefined {
-  const kind = KIND_NAMES[classifyString(text)];
-  return kind === 'int' || kind === 'float' ? parsedNumber[0]! : undefined;
-}
+// Numbers are read as data-validate reads them (decimal only): re-exported for the CLI's parity data.
+export { decimalValue };

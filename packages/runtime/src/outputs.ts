@@ -23,7 +23,7 @@ export type OutputPlan =
       /**
        * What those columns hold; absent = probabilities (named so). 'scores': logits or other scores,
        * only their argmax is used. 'unchecked': a lone output that may be either; it counts as
-       * probabilities only when every row is a probability distribution (see probabilityRows).
+       * probabilities only when every row is a probability distribution (see firstNonProbabilityRow).
        */
       columns?: 'scores' | 'unchecked';
     }
@@ -47,15 +47,15 @@ const FLOATS = new Set(['float32', 'float64', 'float16']);
  */
 export function planOutputs(outputs: readonly ModelOutput[], metadata: Record<string, string>, configClasses?: string[], mapping?: OutputMapping): OutputPlan {
   if (mapping && Object.keys(mapping).length > 0) return mappedOutputs(outputs, metadata, configClasses, mapping);
-  const label = outputs.find((output) => LABEL_NAMES.test(output.name) && (output.dtype === 'int64' || output.dtype === 'string' || output.dtype === 'int32'));
+  const label = outputs.find((output) => LABEL_NAMES.test(output.name) && isLabelTensor(output));
   const probabilities =
-    outputs.find((output) => PROBA_NAMES.test(output.name) && FLOATS.has(output.dtype) && output.shape?.length === 2) ??
-    (label ? outputs.find((output) => output !== label && FLOATS.has(output.dtype) && output.shape?.length === 2 && output.shape[1] !== 1) : undefined);
+    outputs.find((output) => PROBA_NAMES.test(output.name) && isFloatMatrix(output)) ??
+    (label ? outputs.find((output) => output !== label && isFloatMatrix(output) && output.shape![1] !== 1) : undefined);
   const classes = configClasses ?? classesFromMetadata(metadata, probabilities?.name);
   if (label || probabilities) {
     return { task: 'classification', ...(label ? { label: label.name } : {}), ...(probabilities ? { probabilities: probabilities.name } : {}), ...(classes ? { classes } : {}) };
   }
-  const value = outputs.find((output) => FLOATS.has(output.dtype) && (output.shape === null || output.shape.length === 1 || (output.shape.length === 2 && output.shape[1] === 1)));
+  const value = outputs.find(isValueTensor);
   if (value) return { task: 'regression', value: value.name };
   // A torch classifier's one output (`y`, `output`, `logits`): its class scores, whatever its name.
   const only = outputs.length === 1 ? outputs[0]! : undefined;
@@ -70,6 +70,13 @@ export function planOutputs(outputs: readonly ModelOutput[], metadata: Record<st
 }
 
 const outputText = (output: ModelOutput) => `${output.name}: ${output.dtype}[${(output.shape ?? ['?']).join(', ')}]`;
+
+/** Labels: int64, int32 or string. */
+const isLabelTensor = (output: ModelOutput): boolean => output.dtype === 'int64' || output.dtype === 'int32' || output.dtype === 'string';
+/** Regression values: float [N] or [N, 1] (or a shape not declared). */
+const isValueTensor = (output: ModelOutput): boolean => FLOATS.has(output.dtype) && (output.shape === null || output.shape.length === 1 || (output.shape.length === 2 && output.shape[1] === 1));
+/** Float [N, C]: class probabilities or scores. */
+const isFloatMatrix = (output: ModelOutput): boolean => FLOATS.has(output.dtype) && output.shape?.length === 2;
 
 /** A float [N, C] tensor with a known C ≥ 2: one column per class. */
 function isClassColumns(output: ModelOutput): boolean {
@@ -87,12 +94,11 @@ function mappedOutputs(outputs: readonly ModelOutput[], metadata: Record<string,
     if (!fits(output)) throw new ConfigurationError(`outputs.${role} in modelgate.yml names '${outputText(output)}', expected ${expected}`, { field: 'outputs' });
     return name;
   };
-  const value = find('value', (output) => FLOATS.has(output.dtype) && (output.shape === null || output.shape.length === 1 || (output.shape.length === 2 && output.shape[1] === 1)), 'a float [N] or [N, 1] tensor');
-  const label = find('label', (output) => ['int64', 'int32', 'string'].includes(output.dtype), 'an int64, int32 or string tensor');
+  const value = find('value', isValueTensor, 'a float [N] or [N, 1] tensor');
+  const label = find('label', isLabelTensor, 'an int64, int32 or string tensor');
   if (mapping.probabilities !== undefined && mapping.scores !== undefined) throw new ConfigurationError('outputs in modelgate.yml names both probabilities and scores; a model has one of them', { field: 'outputs' });
-  const columns = (output: ModelOutput) => FLOATS.has(output.dtype) && output.shape?.length === 2;
-  const probabilities = find('probabilities', columns, 'a float [N, C] tensor');
-  const scores = find('scores', columns, 'a float [N, C] tensor');
+  const probabilities = find('probabilities', isFloatMatrix, 'a float [N, C] tensor');
+  const scores = find('scores', isFloatMatrix, 'a float [N, C] tensor');
   if (value !== undefined) {
     if (label !== undefined || probabilities !== undefined || scores !== undefined) throw new ConfigurationError('outputs in modelgate.yml names a regression value and class outputs; name one or the other', { field: 'outputs' });
     return { task: 'regression', value };

@@ -265,7 +265,6 @@ function signatureOf(model: Parameters<typeof inspectModel>[0], path: string, sh
   return { inputs: figures.inputs, outputs: figures.outputs };
 }
 
-/** Every layer except lineage.json (which names the run) has the same title and digest. */
 /** A modelgate artifact file: required when named explicitly, skipped when the default is absent. */
 async function optionalArtifact<K extends 'metrics' | 'inspect' | 'schema'>(
   kind: K,

@@ -19,7 +19,7 @@ export async function holdsPayload(manifest: Manifest, files: readonly ArtifactF
 }
 
 /** A metrics.json's text without its latency figures, baseline and producer, or undefined when it is not JSON. */
-export function withoutMeasurements(bytes: Uint8Array): string | undefined {
+function withoutMeasurements(bytes: Uint8Array): string | undefined {
   let value: { generated_by?: unknown; latency_ms?: unknown; baseline?: unknown; metrics?: Record<string, unknown>; gates?: Array<{ expr?: string; metric?: string; actual?: unknown; threshold?: unknown }> };
   try {
     value = JSON.parse(new TextDecoder().decode(bytes)) as typeof value;

@@ -77,7 +77,7 @@ export function openTarget(to: string, environment: { workspace: string; reposit
 }
 
 /** A blob as messages name it: its file title, else its digest (the config). */
-export function titleOf(blob: Descriptor): string {
+function titleOf(blob: Descriptor): string {
   return blob.annotations?.[ANNOTATION.title] ?? blob.digest;
 }
 

@@ -171,6 +171,7 @@ export const ColumnDrift = z.strictObject({
  * with nothing in the reference there is nothing to drift from.
  */
 export const UntestedReason = z.enum(['missing_in_current', 'no_values_in_current', 'missing_in_reference', 'no_values_in_reference']);
+export type UntestedReason = z.output<typeof UntestedReason>;
 
 export const UntestedColumnDrift = z.strictObject({
   column: z.string(),

@@ -28,6 +28,8 @@ export type ArtifactKind = keyof typeof ARTIFACTS;
 export type Artifact<K extends ArtifactKind> = z.output<(typeof ARTIFACTS)[K]>;
 /** What producers hand in: the envelope fields are filled by `serializeArtifact`. */
 export type ArtifactBody<K extends ArtifactKind> = Omit<z.input<(typeof ARTIFACTS)[K]>, '$schema' | 'kind' | 'version'>;
+/** One column of drift.json as a producer writes it: tested, or untested with the reason. */
+export type DriftColumnBody = ArtifactBody<'drift'>['columns'][number];
 
 /** Parse and validate an artifact file's text; errors name the file and the field. */
 export function parseArtifact<K extends ArtifactKind>(kind: K, text: string, file: string): Artifact<K> {

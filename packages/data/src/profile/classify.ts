@@ -286,6 +286,16 @@ function timestamp(s: string): number {
 }
 
 /**
+ * The value of a decimal number in the grammar above (`12`, `-1.5`, `.5e3`, `nan`, `inf`), or
+ * undefined for any other text: `Number()` would also take hex (`0x10`), binary (`0b1`) and
+ * `Infinity`. NaN and ±Infinity are returned as such; callers decide whether they may pass.
+ */
+export function decimalValue(text: string): number | undefined {
+  const kind = classifyString(text);
+  return kind === INT || kind === FLOAT ? parsed[0]! : undefined;
+}
+
+/**
  * Epoch milliseconds of a timestamp in the grammar above (a time without offset is UTC), else NaN:
  * what validation reads, so a value is a timestamp there exactly when the profiler counts it as one.
  */

@@ -14,7 +14,7 @@
  * additive error of at most n/257 reported per value (Misra–Gries, k=256).
  */
 export { ColumnProfiler } from './column.js';
-export { classifyCell, classifyString, KIND_NAMES, keyText, parsed as parsedNumber, type TypeName } from './classify.js';
+export { classifyCell, classifyString, decimalValue, KIND_NAMES, keyText, parsed as parsedNumber, type TypeName } from './classify.js';
 export { numericDistribution, valueCounts, type NumericDistribution, type ValueCounts } from './distribution.js';
 export { HyperLogLog, HLL_P } from './hll.js';
 export { Kll, KLL_K, KLL_RANK_ERROR } from './kll.js';

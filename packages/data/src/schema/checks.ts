@@ -5,7 +5,7 @@
  */
 import type { z } from 'zod';
 import { InputDataError, shownValue, type Anomaly, type ColumnSchema } from '@modelgate/core';
-import { classifyString, FLOAT, INT, parsed, timestampValue } from '../profile/classify.js';
+import { decimalValue, timestampValue } from '../profile/classify.js';
 import type { Cell } from '../table.js';
 
 type Column = z.output<typeof ColumnSchema>;
@@ -80,12 +80,10 @@ export function checker(column: Column): (cell: Cell) => Verdict {
  * would take '' and '0x10'.
  */
 function parseFloatStrict(text: string): number {
-  let kind = classifyString(text);
-  if (kind !== INT && kind !== FLOAT) {
-    const trimmed = text.trim();
-    if (trimmed !== text) kind = classifyString(trimmed);
-  }
-  return kind === INT || kind === FLOAT ? parsed[0]! : Number.NaN;
+  const value = decimalValue(text);
+  if (value !== undefined) return value;
+  const trimmed = text.trim();
+  return (trimmed !== text ? decimalValue(trimmed) : undefined) ?? Number.NaN;
 }
 
 /** A timestamp in the profiler's grammar (timestampValue), here also with spaces around it; NaN for anything else. */
