@@ -121,10 +121,12 @@ export const modelRelease = defineAction({
     const latest = versions[0];
     const aliases = inputs.aliases;
     const current = { files, name, to, version, versions };
+    // The latest release's manifest serves both the owner check and a rerun of it.
+    const latestManifest = latest && target.kind !== 'github' ? await target.manifest(latest) : undefined;
     // One repository holds one model's history: another model's releases would become this one's
     // previous version (a false major bump, a wrong lineage parent) and lose their `latest`.
-    if (latest && target.kind !== 'github') {
-      const owner = (await target.manifest(latest)).manifest.annotations?.[ANNOTATION.title];
+    if (latestManifest) {
+      const owner = latestManifest.manifest.annotations?.[ANNOTATION.title];
       if (owner !== undefined && owner !== name) {
         throw new ConfigurationError(`${target.where} holds the releases of model '${owner}' (latest ${latest}), not '${name}': give each model a repository of its own (e.g. dir:registry/${name}), or, if this is that model renamed, set name: ${owner}`, { field: 'to' });
       }
@@ -133,7 +135,7 @@ export const modelRelease = defineAction({
     // A rerun: the payload is that of an existing release (see holdsPayload) → report it, push nothing.
     const same = version === 'auto' || version === 'major' || version === 'minor' || version === 'patch' ? latest : versions.includes(version) ? version : undefined;
     if (same) {
-      const existing = await target.manifest(same);
+      const existing = same === latest && latestManifest ? latestManifest : await target.manifest(same);
       // "Unchanged" promises the release is there to pull: a damaged one is not silently accepted.
       const damaged = async (): Promise<InputDataError | undefined> => {
         const missing = await target.missingLayers(same, existing.manifest);

@@ -124,26 +124,39 @@ export function githubTarget(name: string, prefix: string, environment: { reposi
   const client = createGitHubClient({ token, baseUrl: environment.apiUrl, logger, userAgent: `modelgate/${VERSION}` });
   const where = `github:${owner}/${repo}`;
   let pulled: { version: string; metrics?: Record<string, number> | undefined } | undefined;
-  const manifest = async (version: string) => {
+  // A published version does not change: its release and manifest are fetched once per run.
+  const manifests = new Map<string, Promise<{ digest: string; manifest: Manifest; assets: Array<{ id: number; name: string }> }>>();
+  const fetchManifest = async (version: string) => {
     const release = await getPublishedRelease(client, owner, repo, prefix + version);
     const asset = release?.assets.find((a) => a.name === 'manifest.json');
     if (!release || !asset) throw new ConfigurationError(`${where}: no release ${prefix}${version} with a manifest.json`);
     const bytes = await downloadReleaseAsset(client, owner, repo, asset.id);
     return { digest: sha256Digest(bytes), manifest: parseManifest(bytes, `${where}@${prefix}${version}/manifest.json`), assets: release.assets };
   };
+  const manifest = (version: string) => {
+    let found = manifests.get(version);
+    if (!found) {
+      found = fetchManifest(version);
+      // A failed fetch is not remembered.
+      found.catch(() => manifests.delete(version));
+      manifests.set(version, found);
+    }
+    return found;
+  };
+  const layer = async (version: string, descriptor: Descriptor): Promise<Uint8Array> => {
+    const title = titleOf(descriptor);
+    const asset = (await manifest(version)).assets.find((a) => a.name === title);
+    if (!asset) throw new InputDataError(`${where}@${prefix}${version}: asset ${title} is missing`);
+    const content = await downloadReleaseAsset(client, owner, repo, asset.id);
+    verifyBlob(`${prefix}${version}/${title}`, descriptor, content);
+    return content;
+  };
   return {
     kind: 'github',
     where,
     tags: async () => (await listReleaseTags(client, owner, repo, prefix)).map((tag) => tag.slice(prefix.length)),
     manifest,
-    layer: async (version, layer) => {
-      const title = titleOf(layer);
-      const asset = (await manifest(version)).assets.find((a) => a.name === title);
-      if (!asset) throw new InputDataError(`${where}@${prefix}${version}: asset ${title} is missing`);
-      const content = await downloadReleaseAsset(client, owner, repo, asset.id);
-      verifyBlob(`${prefix}${version}/${title}`, layer, content);
-      return content;
-    },
+    layer,
     // The config blob is not an asset; the layers are, by title.
     missingLayers: async (version, found) => {
       const names = new Set((await manifest(version)).assets.map((asset) => asset.name));
@@ -152,12 +165,9 @@ export function githubTarget(name: string, prefix: string, environment: { reposi
     pull: async (version, dir) => {
       const found = await manifest(version);
       const files: Array<{ title: string }> = [];
-      for (const layer of found.manifest.layers) {
-        const title = layer.annotations?.[ANNOTATION.title] ?? '';
-        const asset = found.assets.find((a) => a.name === title);
-        if (!asset) throw new InputDataError(`${where}@${prefix}${version}: asset ${title} is missing`);
-        const content = await downloadReleaseAsset(client, owner, repo, asset.id);
-        verifyBlob(`${prefix}${version}/${title}`, layer, content);
+      for (const descriptor of found.manifest.layers) {
+        const title = titleOf(descriptor);
+        const content = await layer(version, descriptor);
         await writeFileAtomic(join(dir, title), content);
         files.push({ title });
         if (title === 'metrics.json') pulled = { version, metrics: metricsOf(content) };
