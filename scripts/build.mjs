@@ -42,7 +42,7 @@ const actions = readdirSync(join(root, 'actions'), { withFileTypes: true })
 for (const name of actions) {
   writeFileSync(join(staging, `${name}.js`), `import { runBundledAction } from './index.js';\nawait runBundledAction(${JSON.stringify(name)});\n`);
 }
-writeFileSync(join(staging, 'cli.js'), `import { main } from './index.js';\nprocess.exitCode = await main(process.argv.slice(2));\n`);
+writeFileSync(join(staging, 'cli.js'), `import { runCli } from './index.js';\nprocess.exitCode = await runCli(process.argv.slice(2));\n`);
 
 const previous = join(root, '.tmp', 'dist-previous');
 rmSync(previous, { recursive: true, force: true });

@@ -1,5 +1,6 @@
-import { spawnSync } from 'node:child_process';
-import { mkdirSync, mkdtempSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { spawn, spawnSync } from 'node:child_process';
+import { once } from 'node:events';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -17,14 +18,20 @@ const CI_VARIABLES = ['CI', 'TF_BUILD', 'GITHUB_ACTIONS', 'GITLAB_CI', 'CIRCLECI
 
 /** Runs the CLI as on a laptop, with a temp directory of its own that it must leave empty: nothing else cleans it there. */
 function spawnModelgate(args: string[], cwd: string): { status: number | null; stdout: string; stderr: string } {
-  const temp = mkdtempSync(join(tmpdir(), 'modelgate-cli-temp-'));
-  const env: NodeJS.ProcessEnv = { ...process.env, TMPDIR: temp };
-  // The test run turns onnxruntime's telemetry off for itself: the CLI has to do so on its own.
-  for (const name of [...CI_VARIABLES, 'ORT_DISABLE_TELEMETRY']) delete env[name];
+  const { temp, env } = laptop();
   const result = spawnSync(process.execPath, [join(REPO_ROOT, 'bin', 'modelgate.js'), ...args], { encoding: 'utf8', cwd, env });
   const leftovers = readdirSync(temp);
   if (leftovers.length > 0) throw new Error(`modelgate ${args.join(' ')} left ${leftovers.join(', ')} in its temp directory`);
   return { status: result.status, stdout: result.stdout, stderr: result.stderr };
+}
+
+/** An environment as on a laptop: no CI variables, and a temp directory of the command's own. */
+function laptop(): { temp: string; env: NodeJS.ProcessEnv } {
+  const temp = mkdtempSync(join(tmpdir(), 'modelgate-cli-temp-'));
+  const env: NodeJS.ProcessEnv = { ...process.env, TMPDIR: temp };
+  // The test run turns onnxruntime's telemetry off for itself: the CLI has to do so on its own.
+  for (const name of [...CI_VARIABLES, 'ORT_DISABLE_TELEMETRY']) delete env[name];
+  return { temp, env };
 }
 
 describe('modelgate CLI', () => {
@@ -196,5 +203,27 @@ describe('modelgate demo (npm start)', () => {
     writeFileSync(join(dir, 'out', 'extra.txt'), 'x');
     expect(spawnModelgate(['demo', '--out-dir', 'out', '--quiet'], dir).status).toBe(0);
     expect(readdirSync(join(dir, 'out'))).not.toContain('extra.txt');
+  });
+});
+
+describe('modelgate interrupted', () => {
+  it('by Ctrl-C while its converter runs: stops the converter, removes its temp directory, ends by SIGINT', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'modelgate-cli-'));
+    writeFileSync(join(dir, 'model.onnx.in'), readFileSync(join(REPO_ROOT, 'fixtures/onnx/income_mlp.onnx')));
+    const { temp, env } = laptop();
+    // The converter signals that it runs, then waits on a background job that would leave a trace.
+    const command = 'touch started; (sleep 2; touch late) & wait';
+    const child = spawn(process.execPath, [join(REPO_ROOT, 'bin', 'modelgate.js'), 'convert', '--from', 'command', '--model', 'model.onnx.in', '--out', 'model.onnx', '--command', command], { cwd: dir, env, stdio: 'ignore' });
+    const ended = once(child, 'exit') as Promise<[number | null, NodeJS.Signals | null]>;
+    for (let waited = 0; !existsSync(join(dir, 'started')); waited += 20) {
+      if (waited > 20_000) throw new Error('the converter did not start');
+      await new Promise((resolve) => setTimeout(resolve, 20));
+    }
+    expect(readdirSync(temp)).toHaveLength(1);
+    child.kill('SIGINT');
+    expect(await ended).toEqual([null, 'SIGINT']);
+    expect(readdirSync(temp)).toEqual([]);
+    await new Promise((resolve) => setTimeout(resolve, 2_500));
+    expect(readdirSync(dir).sort()).toEqual(['model.onnx.in', 'started']);
   });
 });

@@ -1,4 +1,4 @@
-import { existsSync, readFileSync, symlinkSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync, symlinkSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { parseArtifact } from '@modelgate/core';
@@ -148,6 +148,25 @@ describe('onnx-convert bundle', () => {
     expect(visibleLines(refused.stdout)).toEqual([
       '::error::refusing to run a converter command on a pull request from a fork: the PR controls the model file, and loading pickles runs code (set allow-on-fork only if you trust every contributor)',
     ]);
+  });
+
+  it('command-timeout stops the whole converter command, not only its shell', async () => {
+    const files = { 'model.onnx.in': readFileSync(join(REPO_ROOT, 'fixtures/onnx/income_mlp.onnx')) };
+    // The shell waits on a background job; killing the shell alone would leave the job running (and holding stderr open).
+    const run = await runActionBundle('onnx-convert', { inputs: { from: 'command', model: 'model.onnx.in', out: 'model.onnx', command: '(sleep 2; touch late) & wait', 'command-timeout': '1' }, files });
+    expect(run.exitCode).toBe(1);
+    expect(visibleLines(run.stdout).filter((line) => line.startsWith('::error'))).toEqual(['::error::the converter command did not finish within 1 s (command-timeout)']);
+    await new Promise((resolve) => setTimeout(resolve, 2_000));
+    expect(existsSync(join(run.workspace, 'late'))).toBe(false);
+  });
+
+  it('a cancelled run (SIGINT) stops the converter and leaves no temp directory (the harness checks RUNNER_TEMP and TMPDIR)', async () => {
+    const files = { 'model.onnx.in': readFileSync(join(REPO_ROOT, 'fixtures/onnx/income_mlp.onnx')) };
+    const command = 'touch started; (sleep 2; touch late) & wait';
+    const run = await runActionBundle('onnx-convert', { inputs: { from: 'command', model: 'model.onnx.in', out: 'model.onnx', command }, files, interrupt: { whenExists: 'started', signal: 'SIGINT' } });
+    expect([run.exitCode, run.signal]).toEqual([null, 'SIGINT']);
+    await new Promise((resolve) => setTimeout(resolve, 2_500));
+    expect(readdirSync(run.workspace).sort()).toEqual(['model.onnx.in', 'started']);
   });
 });
 

@@ -1,5 +1,5 @@
 import { spawn } from 'node:child_process';
-import { mkdirSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -22,10 +22,14 @@ export interface ActionRunOptions {
   /** Directory holding the bundle (default: the repo's dist/). */
   distDir?: string;
   timeoutMs?: number;
+  /** Sends `signal` to the action once `whenExists` (workspace-relative) exists, as a cancelled run does. */
+  interrupt?: { whenExists: string; signal: NodeJS.Signals };
 }
 
 export interface ActionRun {
   exitCode: number | null;
+  /** The signal that ended the process, if one did. */
+  signal: NodeJS.Signals | null;
   stdout: string;
   stderr: string;
   /** Raw GITHUB_OUTPUT file and its parsed values. */
@@ -108,7 +112,8 @@ export async function runActionBundle(name: string, options: ActionRunOptions = 
   Object.assign(env, options.env);
 
   const entry = join(options.distDir ?? join(REPO_ROOT, 'dist'), `${name}.js`);
-  const { exitCode, stdout, stderr } = await spawnNode(entry, env, workspace, options.timeoutMs ?? 60_000);
+  const interrupt = options.interrupt ? { ...options.interrupt, whenExists: join(workspace, options.interrupt.whenExists) } : undefined;
+  const { exitCode, signal, stdout, stderr } = await spawnNode(entry, env, workspace, options.timeoutMs ?? 60_000, interrupt);
   // Actions clean up after themselves: outside GitHub's runners nothing empties the temp directories.
   for (const [label, dir] of [['RUNNER_TEMP', runnerTemp], ['TMPDIR', machineTemp]] as const) {
     const leftovers = readdirSync(dir);
@@ -117,6 +122,7 @@ export async function runActionBundle(name: string, options: ActionRunOptions = 
   const outputFile = readFileSync(files.output, 'utf8');
   return {
     exitCode,
+    signal,
     stdout,
     stderr,
     outputFile,
@@ -127,9 +133,22 @@ export async function runActionBundle(name: string, options: ActionRunOptions = 
   };
 }
 
-function spawnNode(entry: string, env: Record<string, string>, cwd: string, timeoutMs: number): Promise<{ exitCode: number | null; stdout: string; stderr: string }> {
+function spawnNode(
+  entry: string,
+  env: Record<string, string>,
+  cwd: string,
+  timeoutMs: number,
+  interrupt: ActionRunOptions['interrupt'],
+): Promise<{ exitCode: number | null; signal: NodeJS.Signals | null; stdout: string; stderr: string }> {
   return new Promise((resolvePromise, reject) => {
     const child = spawn(process.execPath, [entry], { env, cwd, stdio: ['ignore', 'pipe', 'pipe'] });
+    const watch = interrupt
+      ? setInterval(() => {
+          if (!existsSync(interrupt.whenExists)) return;
+          clearInterval(watch);
+          child.kill(interrupt.signal);
+        }, 20)
+      : undefined;
     let stdout = '';
     let stderr = '';
     child.stdout.setEncoding('utf8').on('data', (chunk: string) => (stdout += chunk));
@@ -139,9 +158,10 @@ function spawnNode(entry: string, env: Record<string, string>, cwd: string, time
       reject(new Error(`${entry} did not finish within ${timeoutMs} ms\n${stdout}\n${stderr}`));
     }, timeoutMs);
     child.on('error', reject);
-    child.on('close', (exitCode) => {
+    child.on('close', (exitCode, signal) => {
       clearTimeout(timer);
-      resolvePromise({ exitCode, stdout, stderr });
+      clearInterval(watch);
+      resolvePromise({ exitCode, signal, stdout, stderr });
     });
   });
 }

@@ -1,13 +1,35 @@
-import { describeFailure, runAction, type ActionHost } from '@modelgate/core';
+import { describeFailure, runAction, runInterruptUndos, type ActionHost } from '@modelgate/core';
 import { loadAction } from './actions/lazy.js';
+import { main } from './cli/main.js';
 import { setHostServices } from './services.js';
 
-// The CLI's entry. It loads no @actions/* package (nor their HTTP stack), and of the actions only
-// the one a command runs.
-export { main } from './cli/main.js';
+// The CLI's functions. They load no @actions/* package (nor their HTTP stack), and of the actions
+// only the one a command runs.
+export { main };
+
+/** Entry of `dist/cli.js`: `modelgate …` as a process; its exit code. */
+export async function runCli(argv: readonly string[]): Promise<number> {
+  exitOnInterrupt();
+  return main(argv);
+}
+
+/**
+ * On SIGINT or SIGTERM (Ctrl-C, a cancelled workflow run), undo what the running step has under
+ * way (see undoOnInterrupt in @modelgate/core), then end the process by the same signal, as it would
+ * have ended without this handler: the shell and the runner see how it ended.
+ */
+function exitOnInterrupt(): void {
+  for (const signal of ['SIGINT', 'SIGTERM'] as const) {
+    process.once(signal, () => {
+      runInterruptUndos();
+      process.kill(process.pid, signal);
+    });
+  }
+}
 
 /** Entry of every `dist/<action>.js` stub: one bundle, one definition per action, loaded on demand. */
 export async function runBundledAction(name: string): Promise<void> {
+  exitOnInterrupt();
   const [core, { createGitHubHost, isDebugEnvironment }, { createActionsBaselineStore, createActionsToolCache, isCacheAvailable }, definition] = await Promise.all([
     import('@actions/core'),
     import('./github-host.js'),

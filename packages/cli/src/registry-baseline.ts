@@ -8,9 +8,9 @@
  * without metrics.json → `undefined` plus the reason: the caller warns and skips the
  * baseline gates (the first release of a model has nothing to compare with).
  */
-import { mkdtemp, readFile, rm, stat } from 'node:fs/promises';
+import { readFile, stat } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
-import { ConfigurationError } from '@modelgate/core';
+import { ConfigurationError, withTempDir } from '@modelgate/core';
 import { ANNOTATION, compareVersions, isLoopbackHost, OciLayout, RegistryClient, type Credentials, type Manifest, type PullResult, isReleaseVersionTag } from '@modelgate/registry';
 
 export interface RegistryBaselineOptions {
@@ -123,8 +123,7 @@ export async function loadRegistryBaseline(options: RegistryBaselineOptions): Pr
     const wanted = options.alias ? `tag '${options.alias}'` : "'champion', 'latest' or a version tag";
     return skip(`${source.where} has no ${wanted}${tags.length ? ` (tags: ${tags.join(', ')})` : ' (no releases)'}`);
   }
-  const dir = await mkdtemp(join(options.tempDir, 'modelgate-baseline-'));
-  try {
+  return withTempDir(options.tempDir, 'modelgate-baseline-', async (dir) => {
     // pull() verifies the manifest and every layer against their digests before writing them.
     const pulled = await source.pull(tag, dir);
     const metrics = pulled.files.find((file) => file.title === 'metrics.json');
@@ -136,9 +135,7 @@ export async function loadRegistryBaseline(options: RegistryBaselineOptions): Pr
       tag,
       source: `${source.where}:${tag}`,
     };
-  } finally {
-    await rm(dir, { recursive: true, force: true });
-  }
+  });
 }
 
 function versionOf(manifest: Manifest, tag: string): string {

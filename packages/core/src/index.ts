@@ -8,6 +8,7 @@ export * from './config.js';
 export * from './artifacts/index.js';
 export { formatZodPath } from './locate.js';
 export * from './atomic-write.js';
+export * from './interrupt.js';
 export * from './suggest.js';
 export * from './hash.js';
 export * from './order.js';

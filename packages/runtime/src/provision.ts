@@ -1,7 +1,7 @@
 import { existsSync } from 'node:fs';
 import { mkdir, rm } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
-import { ConfigurationError, errorMessage, isUserError, oneLine, type Logger } from '@modelgate/core';
+import { ConfigurationError, errorMessage, isUserError, oneLine, removeOnInterrupt, type Logger } from '@modelgate/core';
 import { downloadVerified } from './download.js';
 import { commitStagingDir, extractPackage, makeStagingDir, readMarker, removeDir, runtimeFileFilter, writeMarker } from './install.js';
 import { findInstalled, loadOrtPackage, ORT_PACKAGE, packageDirIn, readPackageJson } from './load.js';
@@ -201,6 +201,8 @@ async function download(cacheDir: string, platform: string, arch: string, option
   } catch (error) {
     throw new RuntimeUnavailableError(`cannot create the onnxruntime cache directory beside ${cacheDir}: ${oneLine(errorMessage(error))}`);
   }
+  // An interrupted download leaves no half-filled staging directory in the cache.
+  const forget = removeOnInterrupt(staging);
   try {
     const downloads = join(staging, '.download');
     await mkdir(downloads);
@@ -268,6 +270,8 @@ async function download(cacheDir: string, platform: string, arch: string, option
     await removeDir(staging);
     if (isUserError(error)) throw error;
     throw new RuntimeUnavailableError(`installing onnxruntime-node ${ORT_VERSION} into ${cacheDir} failed: ${oneLine(errorMessage(error))}`, undefined, { cause: error });
+  } finally {
+    forget();
   }
 }
 

@@ -1,5 +1,5 @@
 import { execFile } from 'node:child_process';
-import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { readFile } from 'node:fs/promises';
 import { basename, join } from 'node:path';
 import { promisify } from 'node:util';
 import {
@@ -13,6 +13,7 @@ import {
   sha256Hex,
   type Artifact,
   type ArtifactBody,
+  withTempDir,
 } from '@modelgate/core';
 import { inspectModel, loadModel } from '@modelgate/onnx';
 import {
@@ -163,8 +164,7 @@ export const modelRelease = defineAction({
     // The previous release's contract and metrics, read from the target itself.
     let previous: { version: string; digest: string; metrics?: Artifact<'metrics'> | undefined; schema?: Artifact<'schema'> | undefined; signature?: SignatureLike | undefined } | undefined;
     if (latest) {
-      const dir = await mkdtemp(join(environment.tempDir, 'modelgate-release-'));
-      try {
+      previous = await withTempDir(environment.tempDir, 'modelgate-release-', async (dir) => {
         const pulled = await target.pull(latest, dir);
         const titles = new Set(pulled.files.map((file) => file.title));
         const read = async <K extends 'metrics' | 'schema'>(kind: K): Promise<Artifact<K> | undefined> => {
@@ -181,10 +181,8 @@ export const modelRelease = defineAction({
           const prior = await loadModel(join(dir, 'model.onnx'), `${target.where}:${latest}/model.onnx`).catch(() => undefined);
           if (prior) previousSignature = signatureOf(prior.model, 'model.onnx', sha256Hex(prior.bytes), prior.bytes.byteLength);
         }
-        previous = { version: latest, digest: pulled.digest, metrics: await read('metrics'), schema: await read('schema'), signature: previousSignature };
-      } finally {
-        await rm(dir, { recursive: true, force: true });
-      }
+        return { version: latest, digest: pulled.digest, metrics: await read('metrics'), schema: await read('schema'), signature: previousSignature };
+      });
     }
 
     const decided = nextVersion({

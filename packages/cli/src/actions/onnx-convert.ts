@@ -1,9 +1,9 @@
 import { spawn } from 'node:child_process';
-import { mkdtemp, readFile, rm, stat } from 'node:fs/promises';
+import { readFile, stat } from 'node:fs/promises';
 import { homedir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { ConfigurationError, defineAction, formatCount, input, InputDataError, writeFilesAtomic, type Logger, sha256Hex, shownValue } from '@modelgate/core';
+import { ConfigurationError, defineAction, formatCount, input, InputDataError, undoOnInterrupt, withTempDir, writeFilesAtomic, type Logger, sha256Hex, shownValue } from '@modelgate/core';
 import { checkParity, convertTreeModel, DEFAULT_RELATIVE_TOLERANCE, DEFAULT_TOLERANCE, encodeOnnx, ParityTally, parityTolerances, type ParityReport } from '@modelgate/convert';
 import { openTable } from '@modelgate/data';
 import { assertValidModel, decodeModel, inspectModel, loadModel } from '@modelgate/onnx';
@@ -296,13 +296,8 @@ function isForkPullRequest(event: Record<string, unknown> | undefined): boolean 
 
 /** Run the user's converter with {input}/{output} filled in; its output must be an ONNX model that passes the checker. */
 async function runConverter(command: string, inputPath: string, tempDir: string, timeoutSeconds: number, logger: Logger): Promise<Uint8Array> {
-  const dir = await mkdtemp(join(tempDir, 'modelgate-convert-'));
-  try {
-    return await convertInto(join(dir, 'model.onnx'), command, inputPath, timeoutSeconds, logger);
-  } finally {
-    // Outside a runner (the CLI, other CIs) nothing else empties the temp directory.
-    await rm(dir, { recursive: true, force: true });
-  }
+  // Outside a runner (the CLI, other CIs) nothing else empties the temp directory.
+  return withTempDir(tempDir, 'modelgate-convert-', (dir) => convertInto(join(dir, 'model.onnx'), command, inputPath, timeoutSeconds, logger));
 }
 
 async function convertInto(output: string, command: string, inputPath: string, timeoutSeconds: number, logger: Logger): Promise<Uint8Array> {
@@ -311,7 +306,19 @@ async function convertInto(output: string, command: string, inputPath: string, t
   const line = command.replace(/\{input\}/g, quote(inputPath)).replace(/\{output\}/g, quote(output));
   logger.info(`running the converter: ${command}`);
   const { code, stderr, timedOut } = await new Promise<{ code: number | null; stderr: string; timedOut: boolean }>((resolve) => {
-    const child = spawn(line, { shell: true, stdio: ['ignore', 'inherit', 'pipe'] });
+    // In a process group of its own (POSIX), so a timeout or an interrupt stops the whole command,
+    // not only the shell that runs it.
+    const grouped = process.platform !== 'win32';
+    const child = spawn(line, { shell: true, stdio: ['ignore', 'inherit', 'pipe'], detached: grouped });
+    const stop = (signal: NodeJS.Signals) => {
+      try {
+        if (grouped && child.pid !== undefined) process.kill(-child.pid, signal);
+        else child.kill(signal);
+      } catch {
+        // The group has already exited.
+      }
+    };
+    const forget = undoOnInterrupt(() => stop('SIGTERM'));
     let stderrText = '';
     let expired = false;
     child.stderr.setEncoding('utf8').on('data', (chunk: string) => {
@@ -320,10 +327,11 @@ async function convertInto(output: string, command: string, inputPath: string, t
     });
     const timer = setTimeout(() => {
       expired = true;
-      child.kill('SIGKILL');
+      stop('SIGKILL');
     }, timeoutSeconds * 1000);
     child.on('close', (exitCode) => {
       clearTimeout(timer);
+      forget();
       resolve({ code: exitCode, stderr: stderrText, timedOut: expired });
     });
   });
