@@ -115,6 +115,9 @@ describe('modelgate inspect / optimize (same code as the onnx-inspect action)', 
     expect(inspect.inputs).toEqual([{ name: 'input', dtype: 'float32', shape: ['N', 4] }]);
     expect(inspect.metadata['feature_names']).toBe('age,capital_gain,capital_loss,hours_per_week');
     expect(inspect.budgets[0]?.passed).toBe(true);
+    // A growth budget without a base to grow from is skipped, and not called passed.
+    const growth = modelgate('inspect', '--model', fixture('income_mlp.onnx'), '--max-bytes', '1MB', '--max-growth', '10%', '--out', join(dir, 'inspect.json'));
+    expect([growth.status, growth.stdout.split('\n')[0]]).toEqual([0, 'fixtures/onnx/income_mlp.onnx: valid, 1568 bytes, 122 parameters, 1 budget passed, 1 skipped']);
   });
 
   it('inspect prints the summary and exits 1 on a failed budget', () => {

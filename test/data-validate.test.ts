@@ -305,6 +305,29 @@ describe('data-validate bundle', () => {
       expect([run.status, run.stderr]).toEqual([1, 'modelgate: bound.json: columns[0].domain.min: "Jan 1 2024" is not an ISO 8601 timestamp (YYYY-MM-DD, optionally THH:MM[:SS[.fraction]] and Z or ±HH:MM)\n']);
     });
 
+    it('a drift test that does not fit its column is one line naming modelgate.yml or the schema; a column in no file warns', () => {
+      writeFileSync(join(dir, 'kinds-reference.csv'), 'x,c\n1,a\n2,b\n3,a\n4,b\n5,a\n6,b\n7,a\n');
+      writeFileSync(join(dir, 'kinds.csv'), 'x,c\n1,a\n2,b\n9,b\n');
+      const validate = (...args: string[]) => cli('UTC', 'validate', '--data', 'kinds.csv', '--reference', 'kinds-reference.csv', '--out-dir', 'out', '--no-fail-on-drift', ...args);
+      writeFileSync(join(dir, 'kinds.yml'), 'drift:\n  columns:\n    c: ks:0.05\n');
+      expect([validate('--config', 'kinds.yml').status, validate('--config', 'kinds.yml').stderr]).toEqual([
+        1,
+        "modelgate: kinds.yml: drift.columns.c: test 'ks' needs numbers, and 'c' is not numeric in kinds-reference.csv; for categories use chi2, z, jensen_shannon, psi or linf\n",
+      ]);
+      writeFileSync(join(dir, 'kinds.json'), JSON.stringify({ kind: 'schema', version: 1, columns: [{ name: 'x', type: 'int', presence: { min_fraction: 0 } }, { name: 'c', type: 'string', presence: { min_fraction: 0 }, drift_comparator: { test: 'wasserstein', threshold: 0.1 } }] }));
+      expect(validate('--schema', 'kinds.json').stderr).toBe(
+        "modelgate: kinds.json: columns.c.drift_comparator: test 'wasserstein' needs numbers, and 'c' is not numeric in kinds-reference.csv; for categories use chi2, z, jensen_shannon, psi or linf\n",
+      );
+      writeFileSync(join(dir, 'kinds.yml'), 'drift:\n  columns:\n    x: psi\n    cc: chi2\n');
+      expect([validate('--config', 'kinds.yml').status, validate('--config', 'kinds.yml').stderr]).toEqual([0, "warning: kinds.yml: drift.columns names 'cc', which is not in kinds.csv nor in kinds-reference.csv; its test is not used\n"]);
+      expect(parseArtifact('drift', readFileSync(join(dir, 'out/drift.json'), 'utf8'), 'drift.json').columns.find((column) => column.column === 'x')).toMatchObject({ test: 'psi' });
+      // Numeric in the reference but not in the data (broken data): compared by categories, as without a test set.
+      writeFileSync(join(dir, 'kinds-broken.csv'), 'x,c\n1,a\nabc,b\n');
+      writeFileSync(join(dir, 'kinds.yml'), 'drift:\n  columns:\n    x: ks:0.05\n');
+      expect(cli('UTC', 'validate', '--data', 'kinds-broken.csv', '--reference', 'kinds-reference.csv', '--out-dir', 'out', '--no-fail-on-drift', '--config', 'kinds.yml').status).toBe(0);
+      expect(parseArtifact('drift', readFileSync(join(dir, 'out/drift.json'), 'utf8'), 'drift.json').columns.find((column) => column.column === 'x')).toMatchObject({ kind: 'categorical', test: 'chi2' });
+    });
+
     it('drift lists a column the current data lost or holds no values in, and it counts as drifted', () => {
       writeFileSync(join(dir, 'lost-reference.csv'), 'x,c\n1,a\n2,b\n3,a\n4,b\n5,a\n6,b\n7,a\n');
       writeFileSync(join(dir, 'lost-blank.csv'), 'x,c\n,a\n,b\n,a\n');

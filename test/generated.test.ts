@@ -29,6 +29,15 @@ describe('generated files are current', () => {
   });
 });
 
+describe('the published modelgate.yml schema', () => {
+  it("takes the sizes the README shows (JSON Schema patterns have no flags: no case-insensitive 'i')", () => {
+    const schema = JSON.parse(read('schemas/modelgate.schema.json')) as { properties: { size: { properties: { max_bytes: { anyOf: { pattern?: string }[] } } } } };
+    const pattern = new RegExp(schema.properties.size.properties.max_bytes.anyOf.find((option) => option.pattern)!.pattern!, 'u');
+    for (const size of ['50MB', '1.5GiB', '50mb', '10 kB', '1024']) expect(pattern.test(size), size).toBe(true);
+    expect(pattern.test('huge')).toBe(false);
+  });
+});
+
 describe('actions load on demand', () => {
   it('each action and CLI command has a loader giving the very definition', async () => {
     for (const action of ACTIONS) expect(await ACTION_LOADERS[action.name]!(), action.name).toBe(action);

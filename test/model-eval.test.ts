@@ -29,7 +29,7 @@ function expectSameMetrics(actual: Record<string, number | null>, expected: Reco
 describe.each(['income_mlp', 'income_linear_zipmap'])('model-eval bundle on %s', (name) => {
   it('reports the metrics scikit-learn computes on the same predictions, per slice too', async () => {
     const run = await runActionBundle('model-eval', {
-      inputs: { model: 'model.onnx', data: 'data/holdout.csv', label: 'income', positive: '>50K', slices: 'sex', gates: 'distinct_predictions >= 2\n# not a majority classifier\naccuracy >= 0.75', 'predictions-out': 'out/predictions.csv' },
+      inputs: { model: 'model.onnx', data: 'data/holdout.csv', label: 'income', positive: '>50K', slices: 'sex', gates: '# comment lines, and comments after a gate (as in the README)\ndistinct_predictions >= 2     # not a majority classifier\naccuracy >= 0.75', 'predictions-out': 'out/predictions.csv' },
       files: { 'model.onnx': fixture(`fixtures/onnx/${name}.onnx`), 'data/holdout.csv': holdout },
       event: pr,
     });

@@ -209,6 +209,13 @@ describe('model-release bundle', () => {
     expect(missingMetrics.exitCode).toBe(1);
     expect(visible(missingMetrics.stdout)).toEqual(["::error::metrics file 'nope/metrics.json' does not exist"]);
 
+    // The name goes into tags and paths: one that cannot, from the input or the file name, is refused.
+    expect(errors(await release({ name: 'Income Model' }))).toEqual(["::error::model name 'Income Model' from input 'name': expected a lower-case name (letters, digits, . _ -), used in tags and registry paths"]);
+    const unnamed = await runActionBundle('model-release', { inputs: { to: 'dir:registry', model: 'Income Model.onnx' }, files: { 'Income Model.onnx': MODEL }, event: push });
+    expect(errors(unnamed)).toEqual([
+      "::error::model name 'Income Model' from the model file name (set `name` in modelgate.yml or the name input): expected a lower-case name (letters, digits, . _ -), used in tags and registry paths",
+    ]);
+
     const github = await release({ to: 'github' });
     expect(github.exitCode).toBe(1);
     expect(visible(github.stdout)).toEqual(["::error::to: github needs 'github-token' with `permissions: contents: write`"]);

@@ -138,6 +138,8 @@ describe('onnx-convert bundle', () => {
     const run = await runActionBundle('onnx-convert', { inputs: { from: 'command', model: 'model.onnx.in', out: 'model.onnx', command: 'cp {input} {output}' }, files });
     expect(run.exitCode).toBe(0);
     expect(run.outputs['bytes']).toBe(String(files['model.onnx.in'].byteLength));
+    // The opsets the converter's model imports, not the target-opset input (which a command never sees).
+    expect(parseArtifact('convert', readFileSync(join(run.workspace, 'modelgate-out/convert.json'), 'utf8'), 'convert.json').target_opset).toEqual({ 'ai.onnx': 13 });
     const broken = await runActionBundle('onnx-convert', { inputs: { from: 'command', model: 'model.onnx.in', out: 'model.onnx', command: 'echo garbage > {output}' }, files });
     expect(broken.exitCode).toBe(1);
     expect(visibleLines(broken.stdout).filter((line) => line.startsWith('::error'))[0]).toMatch(/^::error::the converter command wrote no valid ONNX model to \{output\}: /);

@@ -58,8 +58,27 @@ describe('parseConfig', () => {
     expect(duplicate.location?.line).toBe(3);
   });
 
-  it('rejects a missing name and a bad size', () => {
-    expect(failure('model: m.onnx\n').message).toBe('name: Invalid input: expected string, received undefined');
+  it('takes a file without a name (the model file name stands in), an empty one, and sizes in any case', () => {
+    expect(parseConfig('model: m.onnx\n', 'modelgate.yml')).toEqual({ model: 'm.onnx' });
+    expect(parseConfig('', 'modelgate.yml')).toEqual({});
+    expect(parseConfig('size: { max_bytes: 50MB }\n', 'modelgate.yml').size?.max_bytes).toBe('50MB');
+    expect(parseConfig('size: { max_bytes: 1.5gib }\n', 'modelgate.yml').size?.max_bytes).toBe('1.5gib');
+    expect(failure('name: Income Model\n').message).toBe('name: expected a lower-case name (letters, digits, . _ -), used in tags and registry paths');
+  });
+
+  it('checks drift.columns: a known test, a finite threshold, at the entry\'s line', () => {
+    const spec = (value: string) => `drift:\n  columns:\n    age: ${value}\n`;
+    for (const good of ['psi', 'psi:0.2', 'ks:0.05', ':0.3', 'jensen_shannon:1e-2', 'linf:.5']) expect(parseConfig(spec(good), 'modelgate.yml').drift?.columns?.['age']).toBe(good);
+    const expected = 'drift.columns.age: expected <test>, <test>:<threshold> or :<threshold>, the test one of ks, chi2, z, wasserstein, jensen_shannon, psi, linf';
+    for (const bad of ['foo:1', 'PSI:0.2', 'psi:abc', 'psi:0.1:junk', 'psi:0x10', 'psi:-1', "''"]) {
+      const error = failure(spec(bad));
+      expect(error.message, bad).toBe(expected);
+      expect(error.location, bad).toMatchObject({ file: 'modelgate.yml', line: 3 });
+    }
+    expect(failure(spec('psi:1e400')).message).toBe('drift.columns.age: expected a finite threshold');
+  });
+
+  it('rejects a bad size', () => {
     const size = failure('name: a\nsize:\n  max_bytes: huge\n');
     expect(size.message).toBe('size.max_bytes: expected a size like 50MB, 1.5GiB or a number of bytes');
     expect(size.location?.line).toBe(3);

@@ -5,8 +5,17 @@ import { ConfigurationError } from './errors.js';
 import { BYTE_SIZE_PATTERN, PERCENT_PATTERN } from './units.js';
 import { formatZodPath } from './locate.js';
 import { closestName } from './suggest.js';
+import { DriftTest } from './artifacts/data.js';
 
 /** `modelgate.yml`: optional project configuration; action inputs and CLI flags override it. */
+
+/** A model name as tags and registry paths take it. */
+export const MODEL_NAME_PATTERN = /^[a-z0-9][a-z0-9._-]*$/;
+export const MODEL_NAME_EXPECTED = 'expected a lower-case name (letters, digits, . _ -), used in tags and registry paths';
+
+/** `<test>`, `<test>:<threshold>` or `:<threshold>`: the tests a schema's drift_comparator may name, a threshold ≥ 0. */
+const DRIFT_TEST_NAMES = DriftTest.options;
+const DRIFT_TEST_PATTERN = new RegExp(`^(?=.)(${DRIFT_TEST_NAMES.join('|')})?(:(\\d+(\\.\\d*)?|\\.\\d+)([eE][-+]?\\d+)?)?$`);
 
 const ByteSize = z.union([
   z.number().int().nonnegative(),
@@ -35,8 +44,9 @@ export const ConfigSchema = z
     $schema: z.string().optional(),
     name: z
       .string()
-      .regex(/^[a-z0-9][a-z0-9._-]*$/, 'expected a lower-case name (letters, digits, . _ -), used in tags and registry paths')
-      .describe('Model name'),
+      .regex(MODEL_NAME_PATTERN, MODEL_NAME_EXPECTED)
+      .optional()
+      .describe('Model name (default: the model file name)'),
     model: z.string().optional().describe('Path of the ONNX model'),
     data: z
       .strictObject({
@@ -80,7 +90,19 @@ export const ConfigSchema = z
       })
       .optional(),
     drift: z
-      .strictObject({ share: z.number().min(0).max(1).optional(), columns: z.record(z.string(), z.string()).optional() })
+      .strictObject({
+        share: z.number().min(0).max(1).optional(),
+        columns: z
+          .record(
+            z.string(),
+            z
+              .string()
+              .regex(DRIFT_TEST_PATTERN, `expected <test>, <test>:<threshold> or :<threshold>, the test one of ${DRIFT_TEST_NAMES.join(', ')}`)
+              .refine((spec) => Number.isFinite(Number(spec.split(':')[1] ?? 0)), 'expected a finite threshold'),
+          )
+          .optional()
+          .describe('Drift test per column, e.g. `age: psi:0.2`'),
+      })
       .optional(),
     baseline: z.string().optional().describe('registry | cache | path of a metrics.json'),
     registry: z.string().optional().describe('oci://host/repo, dir:./path or github'),

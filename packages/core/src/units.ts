@@ -12,7 +12,8 @@ const BYTE_UNITS: Record<string, number> = {
   tib: 2 ** 40,
 };
 
-export const BYTE_SIZE_PATTERN = /^\s*(\d+(?:\.\d+)?)\s*([kmgt]i?b|b)?\s*$/i;
+// Case spelled out rather than the `i` flag: JSON Schema patterns (editors validating modelgate.yml) have no flags.
+export const BYTE_SIZE_PATTERN = /^\s*(\d+(?:\.\d+)?)\s*([kKmMgGtT][iI]?[bB]|[bB])?\s*$/;
 export const PERCENT_PATTERN = /^\s*(-?\d+(?:\.\d+)?)\s*%\s*$/;
 
 /**

@@ -46,6 +46,24 @@ describe('validateData', () => {
     expect(overridden.find((column) => column.column === 'age')).toMatchObject({ test: 'ks', threshold: 0.01 });
   });
 
+  it("chooses the default test on the reference's values, not its rows, as Evidently does after dropping missing ones", async () => {
+    // 1 200 rows, 900 of them with values: a small reference (KS, χ² or z), not a large one (Wasserstein, Jensen–Shannon).
+    const rows = (count: number, empty: number) => Array.from({ length: count }, (_, i) => (i < empty ? ',' : `${i % 37},${['a', 'b'][i % 2]}`));
+    writeFileSync(join(temp.path, 'sparse-reference.csv'), `x,c\n${rows(1200, 300).join('\n')}\n`);
+    writeFileSync(join(temp.path, 'sparse-current.csv'), `x,c\n${rows(500, 0).join('\n')}\n`);
+    const drift = async (reference: string) =>
+      (
+        await validateData({
+          data: { source: await openTable(join(temp.path, 'sparse-current.csv')), shown: 'sparse-current.csv' },
+          reference: { source: await openTable(join(temp.path, reference)), shown: reference },
+        })
+      ).drift!.columns.map((column) => (isTestedColumn(column) ? [column.column, column.test] : [column.column]));
+    expect(await drift('sparse-reference.csv')).toEqual([['x', 'ks'], ['c', 'z']]);
+    // Every row with values: a large reference.
+    writeFileSync(join(temp.path, 'full-reference.csv'), `x,c\n${rows(1001, 0).join('\n')}\n`);
+    expect(await drift('full-reference.csv')).toEqual([['x', 'wasserstein'], ['c', 'jensen_shannon']]);
+  });
+
   it('takes each file\'s SHA-256 as a string or as a promise settled meanwhile; a failed hash fails the run', async () => {
     const data = async (sha256: string | Promise<string>) => ({ source: await openTable(fixture('holdout.csv')), shown: 'holdout.csv', sha256 });
     const reference = { source: await openTable(fixture('train.csv')), shown: 'train.csv', sha256: Promise.resolve('f'.repeat(64)) };

@@ -3,7 +3,7 @@
  * the reference, then drift per column. Returns the bodies of validation.json, profile.json and
  * drift.json; the caller writes them.
  */
-import { countsTowardDrift, type ArtifactBody, type DriftColumnBody as DriftColumn, type UntestedReason } from '@modelgate/core';
+import { ConfigurationError, countsTowardDrift, type ArtifactBody, type DriftColumnBody as DriftColumn, type UntestedReason } from '@modelgate/core';
 import type { z } from 'zod';
 import type { DataSchemaFile } from '@modelgate/core';
 import { categoricalDrift, CHOICE_UNIQUES, chooseTest, datasetDrift, distinctUnion, NumericReservoir, numericDrift, type DriftTestName } from './drift/index.js';
@@ -27,6 +27,8 @@ export interface DataValidationOptions {
   validate?: ValidateOptions;
   /** Column → test (and threshold, `psi:0.2`), from modelgate.yml `drift.columns`. */
   driftTests?: Record<string, string>;
+  /** The file `driftTests` come from, for errors (default `modelgate.yml`). */
+  driftTestsFile?: string;
   driftShare?: number;
   /** Values per numeric column kept for drift tests (uniform sample beyond it); default: see sampleSizeFor. */
   sampleSize?: number;
@@ -223,10 +225,21 @@ function driftColumns(current: Pass, reference: Pass, options: DataValidationOpt
     else if (currentValues === 0 && expected(column.name)) out.push(untested(column.name, 'no_values_in_current', referenceValues, 0));
     if (referenceValues === 0 || currentValues === 0) continue;
     const kind = numeric ? 'numeric' : 'categorical';
-    // modelgate.yml `drift.columns` first, then the schema's drift_comparator, else the default choice.
+    // The automatic choice counts the reference's values, not its rows: Evidently chooses after
+    // dropping missing (and infinite) values. modelgate.yml `drift.columns` first, then the schema's drift_comparator, else the default choice.
     const comparator = schemaColumns.get(column.name)?.drift_comparator;
-    const configured = options.driftTests?.[column.name] ?? (comparator ? `${comparator.test ?? ''}:${comparator.threshold}` : '');
-    const [name, threshold] = configured.split(':');
+    const fromConfig = options.driftTests?.[column.name];
+    const configured = fromConfig ?? (comparator ? `${comparator.test ?? ''}:${comparator.threshold}` : '');
+    let [name, threshold] = configured.split(':');
+    if (!numeric && (name === 'ks' || name === 'wasserstein')) {
+      // Numeric in the reference: it is the current data whose values are not all numbers (its
+      // type anomaly says so); the column is compared by categories, as without a configured test.
+      if (!isNumeric(ref)) {
+        const where = fromConfig !== undefined ? { file: options.driftTestsFile ?? 'modelgate.yml', field: `drift.columns.${column.name}` } : { file: options.schema!.shown, field: `columns.${column.name}.drift_comparator` };
+        throw new ConfigurationError(`${where.field}: test '${name}' needs numbers, and '${column.name}' is not numeric in ${options.reference!.shown}; for categories use chi2, z, jensen_shannon, psi or linf`, where);
+      }
+      [name, threshold] = ['', ''];
+    }
     // The base-2 Jensen–Shannon distance (bounded 0..1) is what modelgate reports.
     const driftOptions = { jsBase: 2 as const };
     let result;
@@ -234,12 +247,12 @@ function driftColumns(current: Pass, reference: Pass, options: DataValidationOpt
       const refValues = reference.samples.get(column.name)!.sample();
       const curValues = current.samples.get(column.name)!.sample();
       // Both samples come sorted: distinct values counted by a merge (up to what the choice needs).
-      const test = (name || chooseTest('numeric', reference.rows, distinctUnion(refValues, curValues, CHOICE_UNIQUES))) as DriftTestName;
+      const test = (name || chooseTest('numeric', referenceValues, distinctUnion(refValues, curValues, CHOICE_UNIQUES))) as DriftTestName;
       result = numericDrift(refValues, curValues, test, threshold ? Number(threshold) : undefined, driftOptions);
     } else {
       const [refCounts, curCounts] = comparableCounts(valueCounts(ref), valueCounts(column));
       const uniques = new Set([...refCounts.keys(), ...curCounts.keys()]).size;
-      const test = (name || chooseTest('categorical', reference.rows, uniques)) as DriftTestName;
+      const test = (name || chooseTest('categorical', referenceValues, uniques)) as DriftTestName;
       result = categoricalDrift(refCounts, curCounts, test, threshold ? Number(threshold) : undefined, driftOptions);
     }
     out.push({

@@ -70,6 +70,13 @@ describe('gate language', () => {
     expect(() => run('slice(race=White).f1 >= 0.5')).toThrow("gate 'slice(race=White).f1 >= 0.5': no slices by 'race' were computed; add 'race' to the slice columns");
   });
 
+  it('takes a comment after the gate, as a YAML list or a `gates: |` block holds it, and a # inside brackets as text', () => {
+    expect(parseGate('distinct_predictions >= 2     # not a majority classifier')).toEqual(parseGate('distinct_predictions >= 2'));
+    expect(parseGate('f1 max-degradation 0.01 # vs the champion')).toEqual(parseGate('f1 max-degradation 0.01'));
+    expect(parseGate('recall[#1 #x] >= 0.1 # per class').metric).toEqual({ name: 'recall', className: '#1 #x' });
+    expect(() => parseGate('precision >= 0.8# no space')).toThrow("gate 'precision >= 0.8# no space': unexpected text at '# no space'");
+  });
+
   it.each([
     ['precision >=', "gate 'precision >=': expected a number or 'baseline.<metric>' at the end"],
     ['precision => 0.8', "gate 'precision => 0.8': expected a comparison (>=, >, <=, <, ==, !=) or a goal (max-degradation, …) at '=> 0.8'"],

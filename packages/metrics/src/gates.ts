@@ -58,9 +58,20 @@ class Cursor {
     this.position += token.length;
     return token;
   }
+  /** Where a trailing comment starts, once done() found one. */
+  commentFrom: number | undefined;
+  /** At the end, or at a comment after the gate (` # …`, as in a YAML list, so a `gates: |` block may hold them too). */
   done(): boolean {
     this.skipSpace();
+    if (this.text[this.position] === '#' && /\s/.test(this.text[this.position - 1] ?? '')) {
+      this.commentFrom = this.position;
+      this.position = this.text.length;
+    }
     return this.position >= this.text.length;
+  }
+  /** The gate without its comment. */
+  gate(): string {
+    return this.text.slice(0, this.commentFrom ?? this.text.length).trimEnd();
   }
   error(message: string): ConfigurationError {
     const at = this.position < this.text.length ? ` at '${this.text.slice(this.position, this.position + 12)}'` : ' at the end';
@@ -114,7 +125,7 @@ export function parseGate(expr: string): Gate {
     const amount = parseNumber(cursor.take(NUMBER, 'an amount'));
     if (!cursor.done()) throw cursor.error('unexpected text');
     if (amount < 0) throw cursor.error('the amount must not be negative');
-    return { expr: cursor.text, metric, comparator: '>=', bound: { kind: 'baseline', metric: { name: metric.name, ...(metric.className ? { className: metric.className } : {}), ...(metric.slice ? { slice: metric.slice } : {}) }, offset: 0, factor: 1 }, goal: { kind: goal, amount } };
+    return { expr: cursor.gate(), metric, comparator: '>=', bound: { kind: 'baseline', metric: { name: metric.name, ...(metric.className ? { className: metric.className } : {}), ...(metric.slice ? { slice: metric.slice } : {}) }, offset: 0, factor: 1 }, goal: { kind: goal, amount } };
   }
   const comparator = cursor.take(/^(>=|<=|==|!=|>|<)/, 'a comparison (>=, >, <=, <, ==, !=) or a goal (max-degradation, …)') as Comparator;
   let bound: Bound;
@@ -136,7 +147,7 @@ export function parseGate(expr: string): Gate {
     if (cursor.peek(/^ms\b/)) cursor.take(/^ms\b/, "'ms'");
   }
   if (!cursor.done()) throw cursor.error('unexpected text');
-  return { expr: cursor.text, metric, comparator, bound };
+  return { expr: cursor.gate(), metric, comparator, bound };
 }
 
 /** What a gate is evaluated against: flat metric values, per class and per slice. */

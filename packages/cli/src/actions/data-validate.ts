@@ -38,7 +38,7 @@ export const dataValidate = defineAction({
     'profile-json': 'Path of profile.json.',
     'drift-json': 'Path of drift.json (empty without reference data).',
   },
-  async run({ inputs, config, environment, logger, setOutput, summary, progress }) {
+  async run({ inputs, config, configFile, environment, logger, setOutput, summary, progress }) {
     const at = (kind: string) => {
       const { absolute, shown } = workspacePath(environment.workspace, `${inputs['out-dir']}/${kind}.json`);
       return { path: absolute, shown };
@@ -66,13 +66,17 @@ export const dataValidate = defineAction({
       const known = [{ columns: dataSource.columns, shown: data.shown }, ...(schema && schemaPath ? [{ columns: schema.columns.map((column) => column.name), shown: schemaPath.shown }] : []), ...(referenceSource && reference ? [{ columns: referenceSource.columns, shown: reference.shown }] : [])];
       if (!known.some((file) => file.columns.includes(label))) throw new ConfigurationError(`label column '${label}' is not in ${listed(known.map((file) => file.shown))}`, { field: 'label' });
     }
+    // A test set for a column neither file has is a typo, or a column that is gone.
+    for (const column of Object.keys(config?.drift?.columns ?? {})) {
+      if (!dataSource.columns.includes(column) && !referenceSource?.columns.includes(column)) logger.warning(`drift.columns names '${column}', which is not in ${reference ? `${data.shown} nor in ${reference.shown}` : data.shown}; its test is not used`, configFile !== undefined ? { file: configFile } : undefined);
+    }
     // Each file is hashed while it is validated (the hash only goes into the reports).
     const result = await validateData({
       data: { source: dataSource, shown: data.shown, sha256: startSha256File(data.absolute) },
       ...(schema && schemaPath ? { schema: { schema, shown: schemaPath.shown, sha256: startSha256File(schemaPath.absolute) } } : {}),
       ...(referenceSource && reference ? { reference: { source: referenceSource, shown: reference.shown, sha256: startSha256File(reference.absolute) } } : {}),
       validate: { environment: inputs.environment!, ...(label ? { label } : {}), maxSamples: inputs['max-samples']!, duplicateRows: inputs['duplicate-rows'] },
-      ...(config?.drift?.columns ? { driftTests: config.drift.columns } : {}),
+      ...(config?.drift?.columns ? { driftTests: config.drift.columns, ...(configFile !== undefined ? { driftTestsFile: configFile } : {}) } : {}),
       driftShare: inputs['drift-share'] ?? config?.drift?.share ?? 0.5,
       onProgress: (rows) => progress(`read ${data.shown}`, rows),
       ...(chunkRunner ? { chunkRunner } : {}),

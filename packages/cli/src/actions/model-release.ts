@@ -9,6 +9,8 @@ import {
   input,
   InputDataError,
   markdownCode,
+  MODEL_NAME_EXPECTED,
+  MODEL_NAME_PATTERN,
   parseArtifact,
   sha256Hex,
   type Artifact,
@@ -94,6 +96,11 @@ export const modelRelease = defineAction({
     for (const secret of secrets) if (secret) setSecret(secret);
     const to = (inputs.to ?? config?.registry ?? DEFAULT_TARGET).trim();
     const name = inputs.name ?? config?.name ?? basename(modelPath).replace(/\.onnx$/i, '');
+    // The name goes into tags and registry paths (modelgate.yml's `name` is checked when the file is read).
+    if (!MODEL_NAME_PATTERN.test(name)) {
+      const from = inputs.name !== undefined ? "input 'name'" : `the model file name (set \`name\` in modelgate.yml or the name input)`;
+      throw new ConfigurationError(`model name '${name}' from ${from}: ${MODEL_NAME_EXPECTED}`, { field: 'name' });
+    }
     // Only GitHub Releases are git tags; registry tags are plain versions.
     const tagPrefix = to === 'github' ? releaseTagPrefix(inputs['tag-prefix'], name) : '';
     const target = to === 'github' ? githubTarget(name, tagPrefix, environment, inputs['github-token'], logger) : openTarget(to, environment, registryCredentialInputs(inputs));

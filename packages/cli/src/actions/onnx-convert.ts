@@ -40,7 +40,7 @@ export const onnxConvert = defineAction({
       },
       { min: 0 },
     ),
-    'target-opset': input.number({ description: 'ai.onnx opset of the output (ai.onnx.ml follows).', default: '15' }, { min: 9, integer: true }),
+    'target-opset': input.number({ description: 'ai.onnx opset of the output (ai.onnx.ml follows). Not for `from: command`: convert.json records the opsets the converter\'s model imports.', default: '15' }, { min: 9, integer: true }),
     iterations: input.choice(['best', 'all'] as const, { description: 'XGBoost: `best` keeps trees up to best_iteration, `all` keeps every tree.', default: 'best' }),
     'ort-path': input.string({ description: 'Directory holding an onnxruntime-node package, for offline runners.' }),
     'report-out': input.requiredString({ description: 'Where to write convert.json.', default: 'modelgate-out/convert.json' }),
@@ -125,7 +125,7 @@ export const onnxConvert = defineAction({
     await writeFilesAtomic([{ path: out.absolute, content: onnx }, artifactFile(report.absolute, 'convert', {
       source: { path: source.shown, sha256: sha256Hex(sourceBytes), bytes: sourceBytes.byteLength, format, ...(objective ? { objective } : {}), ...(libraryVersion ? { library_version: libraryVersion } : {}) },
       output: { path: out.shown, sha256: sha256Hex(onnx), bytes: onnx.byteLength },
-      target_opset: { 'ai.onnx': inputs['target-opset']!, ...(format === 'command' ? {} : { 'ai.onnx.ml': 3 }) },
+      target_opset: format === 'command' ? importedOpsets(onnx) : { 'ai.onnx': inputs['target-opset']!, 'ai.onnx.ml': 3 },
       ...(inputs.from === 'command' ? { command: inputs.command } : {}),
       ...(parity
         ? {
@@ -285,6 +285,15 @@ async function parityRows(absolute: string, shown: string, features: number, fea
     offset += part.length;
   }
   return out;
+}
+
+/** The opsets a converter's model imports (target-opset does not reach a command): what convert.json records for it. */
+function importedOpsets(onnx: Uint8Array): { 'ai.onnx': number; 'ai.onnx.ml'?: number } {
+  const imports = decodeModel(onnx, 'converter output').opset_import ?? [];
+  const version = (domains: string[]) => imports.find((entry) => domains.includes(entry.domain ?? ''))?.version;
+  const ml = version(['ai.onnx.ml']);
+  // The checker has made sure the default domain is imported.
+  return { 'ai.onnx': Number(version(['', 'ai.onnx'])), ...(ml !== undefined ? { 'ai.onnx.ml': Number(ml) } : {}) };
 }
 
 function isForkPullRequest(event: Record<string, unknown> | undefined): boolean {

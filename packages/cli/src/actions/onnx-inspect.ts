@@ -98,7 +98,11 @@ export const onnxInspect = defineAction({
       ...budgets.filter((budget) => !budget.passed).map((budget) => `${budget.name}: ${budget.message}`),
     ];
     if (failures.length > 0) return { failed: `${model.shown}: ${failures.join('; ')}` };
-    logger.info(`${model.shown}: valid, ${head.figures.bytes.total} bytes, ${head.figures.parameters} parameters${budgets.length ? `, ${budgets.length} budget${budgets.length === 1 ? '' : 's'} passed` : ''}`);
+    // A budget skipped (no base to grow from) counts as passed for the outcome, but is not called passed here.
+    const skipped = budgets.filter((budget) => budget.skipped).length;
+    const checked = budgets.length - skipped;
+    const tally = [...(checked ? [`${checked} budget${checked === 1 ? '' : 's'} passed`] : []), ...(skipped ? [`${skipped} skipped`] : [])];
+    logger.info(`${model.shown}: valid, ${head.figures.bytes.total} bytes, ${head.figures.parameters} parameters${tally.length ? `, ${tally.join(', ')}` : ''}`);
     return undefined;
   },
 });

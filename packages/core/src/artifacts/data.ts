@@ -196,7 +196,7 @@ export const DriftFile = z
     ...envelope('drift'),
     reference: FileRef.extend({ rows: z.number().int().nonnegative() }),
     current: FileRef.extend({ rows: z.number().int().nonnegative() }),
-    columns: z.array(z.union([ColumnDrift, UntestedColumnDrift])).describe('Tested columns, and columns of either file not tested (with `untested` saying why)'),
+    columns: z.array(z.union([ColumnDrift, UntestedColumnDrift])).describe('Tested columns, and columns of either file not tested (with `untested` saying why); a column the environment does not expect (the label in SERVING) that the data lacks is left out'),
     drifted_columns: z.number().int().nonnegative(),
     drift_share: z.number().min(0).max(1).describe('Drifted columns / counted columns (tested, or lost by the current data)'),
     share_threshold: z.number().min(0).max(1),
