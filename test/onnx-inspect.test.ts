@@ -88,6 +88,22 @@ describe('onnx-inspect bundle', () => {
       expect(lines[0]!.startsWith(`::error file=m.onnx::${expected}`)).toBe(true);
       expect(run.outputFile).toBe('');
     }
+    // A model kept in Git LFS, read where git-lfs is not installed: its pointer, not a corrupt head model.
+    writeFileSync(join(ws, 'm.onnx'), `version https://git-lfs.github.com/spec/v1\noid sha256:${'ab'.repeat(32)}\nsize ${head.byteLength}\n`);
+    git('add', 'm.onnx');
+    git('commit', '-qm', 'lfs');
+    writeFileSync(join(ws, 'm.onnx'), head);
+    const lfs = await runActionBundle('onnx-inspect', { inputs: { model: 'm.onnx', 'base-ref': 'HEAD' }, env: { GITHUB_WORKSPACE: ws }, event: pr });
+    expect([lfs.exitCode, visible(lfs.stdout)]).toEqual([
+      1,
+      ["::error::base model m.onnx at HEAD is a Git LFS pointer: install git-lfs and fetch that commit's objects (e.g. actions/checkout with lfs: true and fetch-depth: 0), or give the base model's path as 'base'"],
+    ]);
+    // Where git-lfs is installed, its smudge filter gives the model (a stand-in filter here: git-lfs is no Debian test dependency).
+    writeFileSync(join(ws, 'lfs-store.onnx'), head);
+    writeFileSync(join(ws, '.gitattributes'), '*.onnx filter=lfs\n');
+    git('config', 'filter.lfs.smudge', `cat '${join(ws, 'lfs-store.onnx')}'`);
+    const smudged = await runActionBundle('onnx-inspect', { inputs: { model: 'm.onnx', 'base-ref': 'HEAD', 'max-growth': '0%' }, env: { GITHUB_WORKSPACE: ws }, event: pr });
+    expect([smudged.exitCode, smudged.outputs['passed']]).toEqual([0, 'true']);
   });
 
   it('a corrupt model is one clear annotated line, nothing written', async () => {

@@ -119,10 +119,14 @@ async function figuresOf(absolute: string, shown: string) {
   return { figures, problems: checkModel(loaded.model) };
 }
 
+/** How a Git LFS pointer file starts (git-lfs spec v1). */
+const LFS_POINTER = 'version https://git-lfs.github.com/spec/v1\n';
+
 async function baseFromGit(workspace: string, ref: string, path: string): Promise<ModelFigures | undefined> {
   let bytes: Buffer;
   try {
-    ({ stdout: bytes } = (await run('git', ['show', `${ref}:${path}`], { cwd: workspace, encoding: 'buffer', maxBuffer: 2 ** 31 })) as unknown as { stdout: Buffer });
+    // --filters runs the path's smudge filter as a checkout would: git-lfs turns its pointer into the model.
+    ({ stdout: bytes } = (await run('git', ['cat-file', '--filters', `${ref}:${path}`], { cwd: workspace, encoding: 'buffer', maxBuffer: 2 ** 31 })) as unknown as { stdout: Buffer });
   } catch (error) {
     const stderr = String((error as { stderr?: Buffer }).stderr ?? '').trim().split('\n')[0] ?? '';
     // A model that is new in this PR has no base: growth is then simply not checked.
@@ -130,6 +134,9 @@ async function baseFromGit(workspace: string, ref: string, path: string): Promis
     throw new ConfigurationError(`cannot read ${path} at base-ref '${ref}': ${stderr || (error as Error).message} (fetch that commit, e.g. actions/checkout with fetch-depth: 0)`, {
       field: 'base-ref',
     });
+  }
+  if (bytes.subarray(0, LFS_POINTER.length).toString('latin1') === LFS_POINTER) {
+    throw new ConfigurationError(`base model ${path} at ${ref} is a Git LFS pointer: install git-lfs and fetch that commit's objects (e.g. actions/checkout with lfs: true and fetch-depth: 0), or give the base model's path as 'base'`, { field: 'base-ref' });
   }
   // Decoded in memory: a temp copy of the model would outlive the run wherever the temp directory is never emptied.
   let model: ModelProto;
