@@ -118,6 +118,7 @@ describe('modelgate inspect / optimize (same code as the onnx-inspect action)', 
     // A growth budget without a base to grow from is skipped, and not called passed.
     const growth = modelgate('inspect', '--model', fixture('income_mlp.onnx'), '--max-bytes', '1MB', '--max-growth', '10%', '--out', join(dir, 'inspect.json'));
     expect([growth.status, growth.stdout.split('\n')[0]]).toEqual([0, 'fixtures/onnx/income_mlp.onnx: valid, 1568 bytes, 122 parameters, 1 budget passed, 1 skipped']);
+    expect(growth.stdout).toContain('\n1 of 2 budgets passed, 1 skipped (nothing to compare with).\n');
   });
 
   it('inspect prints the summary and exits 1 on a failed budget', () => {

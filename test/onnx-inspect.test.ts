@@ -4,7 +4,8 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { formatBytes, parseArtifact } from '@modelgate/core';
 import { encodeModelProto, float32Tensor } from '@modelgate/onnx';
-import { linearModel } from '../packages/onnx/src/test-models.js';
+import { info, linearModel } from '../packages/onnx/src/test-models.js';
+import { startFakeGitHub } from './github/fake-github.js';
 import { REPO_ROOT, runActionBundle } from './harness/run-action.js';
 import { webhookPayload } from './harness/payloads.js';
 
@@ -146,5 +147,42 @@ describe('onnx-inspect bundle', () => {
     const run = await runActionBundle('onnx-inspect', { inputs: { model: 'm.onnx', 'max-bytes': 'fifty megs' }, files: { 'm.onnx': head } });
     expect(run.exitCode).toBe(1);
     expect(visible(run.stdout)).toEqual(["::error::input 'max-bytes' expected a size like 50MB, 1.5GiB or 1024, got 'fifty megs'"]);
+  });
+
+  it("a PR model's hostile symbolic dimension and opset domain stay inert in the summaries, the PR comment and the check run", async () => {
+    // Free text in the model: a dimension name that would hide the rest of a comment and mention someone, an opset domain with HTML.
+    const hostileDim = '<!-- @octocat fixes #1 |';
+    const hostileDomain = 'com.evil <img src=x onerror=alert(1)> @octocat';
+    const model = linearModel();
+    model.graph!.input = [info('x', 1, [hostileDim, 4])];
+    model.opset_import = [...model.opset_import, { domain: hostileDomain, version: 1 }];
+    const bytes = encodeModelProto(model);
+    const inspected = await runActionBundle('onnx-inspect', { inputs: { model: 'model.onnx' }, files: { 'model.onnx': bytes }, event: pr });
+    expect(inspected.exitCode, inspected.stdout).toBe(0);
+    const inspectJson = readFileSync(join(inspected.workspace, 'modelgate-out/inspect.json'));
+    expect(parseArtifact('inspect', inspectJson.toString('utf8'), 'inspect.json').inputs[0]!.shape).toEqual([hostileDim, 4]);
+
+    const fake = await startFakeGitHub();
+    try {
+      const reported = await runActionBundle('model-report', {
+        inputs: { 'github-token': 'ghs_test_token', name: 'income' },
+        files: { 'modelgate-out/inspect.json': inspectJson, 'modelgate-out/metrics.json': readFileSync(join(REPO_ROOT, 'fixtures/report/binary-head.json')) },
+        event: pr,
+        apiUrl: fake.url,
+      });
+      expect(reported.exitCode, reported.stdout).toBe(0);
+      const comment = fake.state.issueComments[0]!.body;
+      const check = fake.state.checkRuns[0]!.output.summary ?? '';
+      for (const md of [inspected.summary, reported.summary, comment, check]) {
+        // Outside code spans, where GitHub interprets markdown: no comment start, mention, issue link or HTML of the model's.
+        const live = md.replace(/(`+)[\s\S]*?\1/g, 'CODE').replace(/<!-- modelgate:sticky:[^>]* -->/, '');
+        expect(live).not.toMatch(/<!--|@octocat|(^|[^\\])#1\b|<img/);
+        expect(md).toContain(`\`x: float32[${hostileDim}, 4]\``);
+        expect(md).toContain(`\`${hostileDomain} 1\``);
+      }
+      expect(fake.violations).toEqual([]);
+    } finally {
+      await fake.close();
+    }
   });
 });

@@ -331,6 +331,24 @@ describe('releases', () => {
     expect(fake.violations).toEqual([]);
   });
 
+  it('marks "Latest" as GitHub documents make_latest: by default on publishing, never a draft or prerelease, kept by false', async () => {
+    const gh = client();
+    const latest = () => fake.state.latestRelease('acme', 'models')?.tag_name;
+    await gh.rest.repos.createRelease({ ...repo, tag_name: 'v1.0.0' });
+    expect(latest()).toBe('v1.0.0');
+    const draft = await gh.rest.repos.createRelease({ ...repo, tag_name: 'v1.1.0', draft: true, make_latest: 'true' });
+    await gh.rest.repos.createRelease({ ...repo, tag_name: 'v2.0.0-rc.1', prerelease: true });
+    await gh.rest.repos.createRelease({ ...repo, tag_name: 'churn/v1.0.0', make_latest: 'false' });
+    expect(latest()).toBe('v1.0.0');
+    await gh.rest.repos.updateRelease({ ...repo, release_id: draft.data.id, draft: false, make_latest: 'false' });
+    expect(latest()).toBe('v1.0.0');
+    await gh.rest.repos.updateRelease({ ...repo, release_id: draft.data.id, body: 'edited' });
+    expect(latest()).toBe('v1.0.0');
+    await gh.rest.repos.updateRelease({ ...repo, release_id: draft.data.id, make_latest: 'true' });
+    expect(latest()).toBe('v1.1.0');
+    expect(fake.violations).toEqual([]);
+  });
+
   it('rejects duplicate asset names, duplicate tags and uploads sent to the API host', async () => {
     const gh = client();
     const release = await gh.rest.repos.createRelease({ ...repo, tag_name: 'v2' });

@@ -254,6 +254,7 @@ export const handlers: Record<string, Handler> = {
       ensureTagRef(ctx.state, release);
     }
     ctx.state.releases.push(release);
+    ctx.state.applyMakeLatest(release, ctx.body.make_latest, !release.draft);
     return ok(ctx.render.release(release), 201);
   },
   'repos/update-release': (ctx) => {
@@ -261,10 +262,12 @@ export const handlers: Record<string, Handler> = {
     const body = ctx.body ?? {};
     const next = { ...release, ...pick(body, ['tag_name', 'target_commitish', 'name', 'body', 'draft', 'prerelease']) };
     if (!next.draft) assertTagFree(ctx.state, next);
-    if (release.draft && !next.draft) next.published_at = isoNow();
+    const publishing = release.draft && !next.draft;
+    if (publishing) next.published_at = isoNow();
     next.updated_at = isoNow();
     Object.assign(release, next);
     if (!release.draft) ensureTagRef(ctx.state, release);
+    ctx.state.applyMakeLatest(release, body.make_latest, publishing);
     return ok(ctx.render.release(release));
   },
   'repos/get-release': (ctx) =>

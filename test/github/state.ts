@@ -40,6 +40,8 @@ export class FakeState {
   readonly workflowRuns = new Map<string, WorkflowRun>();
   readonly artifacts: Array<Artifact & { owner: string; repo: string }> = [];
   private readonly refs = new Map<string, Map<string, string>>();
+  /** Id of each repository's "Latest" release. */
+  private readonly latestReleaseIds = new Map<string, number>();
   private readonly repoIds = new Map<string, number>();
   private nextId = 1_000_001;
 
@@ -188,6 +190,23 @@ export class FakeState {
     const release = this.listReleases(owner, repo).find((r) => r.tag_name === tag && !r.draft);
     if (!release) throw new ApiError(404, 'Not Found');
     return release;
+  }
+
+  /** The release GitHub badges "Latest" (and serves at /releases/latest), if any. */
+  latestRelease(owner: string, repo: string): Release | undefined {
+    const id = this.latestReleaseIds.get(repoKey(owner, repo));
+    return this.listReleases(owner, repo).find((r) => r.id === id);
+  }
+
+  /**
+   * `make_latest` of a create or update: it "defaults to true for newly published releases", and
+   * "drafts and prereleases cannot be set as latest"; `false` leaves the current one. `legacy`
+   * (by creation date and semantic version) is not modelled.
+   */
+  applyMakeLatest(release: Release, makeLatest: 'true' | 'false' | 'legacy' | undefined, publishing: boolean): void {
+    const wanted = makeLatest ?? (publishing ? 'true' : 'false');
+    if (wanted === 'legacy') throw new Error("make_latest: 'legacy' is not modelled by the fake");
+    if (wanted === 'true' && !release.draft && !release.prerelease) this.latestReleaseIds.set(repoKey(release.owner, release.repo), release.id);
   }
 
   findAsset(owner: string, repo: string, assetId: number): { release: Release; asset: ReleaseAsset } {

@@ -29,3 +29,25 @@ export function markdownCode(text: string): string {
   const pad = flat.startsWith('`') || flat.endsWith('`') || flat === '' ? ' ' : '';
   return `${fence}${pad}${flat}${pad}${fence}`;
 }
+
+/**
+ * A name (metric, label, column, file, gate) as a code span that is safe inside a GFM table row:
+ * a code span does not protect `|` from the table parser, so it is backslash-escaped (GFM
+ * renders `\|` in a cell as `|`, code spans included).
+ */
+export function codeCell(text: string): string {
+  return markdownCode(text).replace(/\|/g, '\\|');
+}
+
+const ENTITIES: Record<string, string> = { amp: '&', lt: '<', gt: '>', quot: '"', '#39': "'" };
+
+/**
+ * Markdown text as a reader sees it: backslash escapes and the entities escapeMarkdownText writes
+ * resolved, its mention guards dropped. Text already escaped (a rendered model card) can then be
+ * escaped again without showing backslashes.
+ */
+export function unescapeMarkdownText(markdown: string): string {
+  return markdown.replace(/\\([!-/:-@[-`{-~])|&(amp|lt|gt|quot|#39);|@\u2060/g, (_match, escaped: string | undefined, entity: string | undefined) =>
+    escaped ?? (entity !== undefined ? ENTITIES[entity]! : '@'),
+  );
+}

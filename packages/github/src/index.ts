@@ -4,3 +4,4 @@ export * from './checks.js';
 export * from './permissions.js';
 export * from './truncate.js';
 export * from './releases.js';
+export * from './release-notes.js';

@@ -3,21 +3,27 @@
  * published asset.
  *
  * The flow is "draft, upload, verify, publish":
+ * 0. Asset names and sizes are checked before any request (GitHub takes files under 2 GiB).
  * 1. A **published** release with the tag already exists → compare its assets (names +
  *    sha256) with ours: identical is a successful no-op (no writes at all), different is a
  *    refusal. Published releases are immutable here: we never delete-then-upload.
- * 2. The tag ref is created at `targetSha` through the git refs API (an existing ref must
- *    already point there, otherwise refuse: the tag belongs to another commit).
- * 3. A draft for the tag is created, or the draft a failed earlier run left behind is reused.
- *    Its assets with the right name and digest are kept; wrong, partial or foreign ones are
- *    deleted and uploaded again. Every uploaded asset is downloaded back and its sha256 checked.
- * 4. The draft is published once (PATCH draft=false).
+ * 2. The tag is not created up front: publishing the draft creates it at `targetSha` (GitHub
+ *    does, for a tag that does not exist yet), so a run that fails before publishing leaves no
+ *    tag to block the next one. An existing tag must point at `targetSha` already; one at another
+ *    commit is refused, unless it is the leftover of this tag's unpublished draft (a failed run
+ *    of an earlier modelgate, which tagged first): no release was ever published for it, so it is
+ *    deleted and publishing tags the new commit.
+ * 3. A draft for the tag is created, or the draft a failed earlier run left behind is reused
+ *    (retargeted to this commit). Its assets with the right name and digest are kept; wrong,
+ *    partial or foreign ones are deleted and uploaded again. Every uploaded asset is downloaded
+ *    back and its sha256 checked.
+ * 4. The draft is published once (PATCH draft=false), which creates the tag.
  *
  * A 5xx during an upload is retried by the client (plugin-retry); when the first attempt
  * did store the asset, the retry answers 422 `already_exists` and we check that asset's
  * digest instead of failing.
  */
-import { ConfigurationError, InputDataError, sha256Hex, type Logger } from '@modelgate/core';
+import { ConfigurationError, formatBytes, InputDataError, sha256Hex, type Logger } from '@modelgate/core';
 import type { GitHubClient } from './client.js';
 import { rethrowIfPermissionDenied } from './permissions.js';
 import { RELEASE_BODY_LIMIT, truncateMarkdown } from './truncate.js';
@@ -36,14 +42,17 @@ export interface PublishGitHubReleaseOptions {
   repo: string;
   /** `<name>/v<version>`, or `v<version>` in a single-model repository. */
   tag: string;
-  /** Commit the tag is created at (40 hex). */
+  /** Commit the tag is created at, by publishing (40 hex). */
   targetSha: string;
   /** Release title. */
   name: string;
   /** Release notes (markdown). */
   body: string;
   files: readonly ReleaseFile[];
+  /** Published as a GitHub prerelease (never the repository's "Latest"). */
   prerelease?: boolean | undefined;
+  /** Whether publishing makes this the repository's "Latest" release (GitHub's `make_latest`; default false). */
+  makeLatest?: boolean | undefined;
   logger: Logger;
 }
 
@@ -60,6 +69,8 @@ export interface PublishGitHubReleaseResult {
 export class ReleaseConflictError extends ConfigurationError {}
 
 const ASSET_NAME = /^[A-Za-z0-9_+@-][A-Za-z0-9._+@-]*$/;
+/** GitHub: "Each file included in a release must be under 2 GiB." */
+export const MAX_RELEASE_ASSET_BYTES = 2 * 1024 ** 3;
 
 interface AssetInfo {
   id: number;
@@ -73,6 +84,7 @@ interface ReleaseInfo {
   id: number;
   tag_name: string;
   draft: boolean;
+  prerelease: boolean;
   html_url: string;
   name: string | null;
   body?: string | null | undefined;
@@ -144,7 +156,13 @@ export async function publishGitHubRelease(options: PublishGitHubReleaseOptions)
     }
     if (seen.has(file.name)) throw new ConfigurationError(`release asset '${file.name}' given twice`);
     seen.add(file.name);
+    if (file.bytes.byteLength >= MAX_RELEASE_ASSET_BYTES) {
+      throw new ConfigurationError(
+        `release asset '${file.name}' is ${formatBytes(file.bytes.byteLength)} (${file.bytes.byteLength} bytes); GitHub Releases only take files under 2 GiB: publish this model to an OCI registry instead (to: oci://…)`,
+      );
+    }
   }
+  const prerelease = options.prerelease ?? false;
   const wanted = new Map(options.files.map((file) => [file.name, { file, sha256: sha256Hex(file.bytes) }]));
   const body = truncateMarkdown(options.body, RELEASE_BODY_LIMIT).text;
   const write = async <T>(operation: string, work: () => Promise<T>): Promise<T> => {
@@ -178,25 +196,26 @@ export async function publishGitHubRelease(options: PublishGitHubReleaseOptions)
     return { url: published.html_url, tag, releaseId: published.id, unchanged: true };
   }
 
-  // 2. The tag, at the commit.
-  await ensureTag(options, write);
+  // 2. An existing tag: at the commit, or the leftover of this tag's unpublished draft.
+  const releases = (await client.paginate(client.rest.repos.listReleases, { owner, repo, per_page: 100 })) as ReleaseInfo[];
+  const drafts = releases.filter((r) => r.draft && r.tag_name === tag).sort((a, b) => b.id - a.id);
+  await checkTag(options, drafts, write);
 
   // 3. Our draft: reuse the newest draft for this tag, else create one.
-  const releases = (await client.paginate(client.rest.repos.listReleases, { owner, repo, per_page: 100 })) as ReleaseInfo[];
-  let draft = releases.filter((r) => r.draft && r.tag_name === tag).sort((a, b) => b.id - a.id)[0];
+  let draft = drafts[0];
   if (draft) {
     logger.info(`resuming the draft GitHub Release ${tag} (${draft.id}) left by an earlier run`);
-    if (draft.name !== options.name || (draft.body ?? '') !== body || draft.target_commitish !== targetSha) {
+    if (draft.name !== options.name || (draft.body ?? '') !== body || draft.target_commitish !== targetSha || draft.prerelease !== prerelease) {
       draft = (
         await write(`update the draft release ${tag}`, () =>
-          client.rest.repos.updateRelease({ owner, repo, release_id: draft!.id, name: options.name, body, target_commitish: targetSha }),
+          client.rest.repos.updateRelease({ owner, repo, release_id: draft!.id, name: options.name, body, target_commitish: targetSha, prerelease }),
         )
       ).data as ReleaseInfo;
     }
   } else {
     draft = (
       await write(`create the release ${tag}`, () =>
-        client.rest.repos.createRelease({ owner, repo, tag_name: tag, target_commitish: targetSha, name: options.name, body, draft: true, prerelease: options.prerelease ?? false }),
+        client.rest.repos.createRelease({ owner, repo, tag_name: tag, target_commitish: targetSha, name: options.name, body, draft: true, prerelease }),
       )
     ).data as ReleaseInfo;
   }
@@ -228,9 +247,13 @@ export async function publishGitHubRelease(options: PublishGitHubReleaseOptions)
     logger.info(`release ${tag}: uploaded ${name} (${file.bytes.byteLength} bytes, sha256:${sha256.slice(0, 12)}…)`);
   }
 
-  // 4. Publish once.
+  // 4. Publish once; GitHub creates the tag at target_commitish now. GitHub makes a newly published
+  // release "Latest" unless told otherwise, and never a prerelease.
+  const makeLatest = (options.makeLatest ?? false) && !prerelease;
   const final = (
-    await write(`publish the release ${tag}`, () => client.rest.repos.updateRelease({ owner, repo, release_id: releaseId, draft: false }))
+    await write(`publish the release ${tag}`, () =>
+      client.rest.repos.updateRelease({ owner, repo, release_id: releaseId, tag_name: tag, target_commitish: targetSha, draft: false, make_latest: makeLatest ? 'true' : 'false' }),
+    )
   ).data as ReleaseInfo;
   logger.info(`published GitHub Release ${tag}: ${final.html_url}`);
   return { url: final.html_url, tag, releaseId, unchanged: false };
@@ -238,34 +261,29 @@ export async function publishGitHubRelease(options: PublishGitHubReleaseOptions)
 
 type Write = <T>(operation: string, work: () => Promise<T>) => Promise<T>;
 
-/** Create `refs/tags/<tag>` at the target, or accept it when it already points there. */
-async function ensureTag(options: PublishGitHubReleaseOptions, write: Write): Promise<void> {
+/**
+ * An existing `refs/tags/<tag>` must point at the target already. One at another commit is refused,
+ * unless a draft of this tag targets that commit: then no release was ever published for the tag
+ * (step 1), and the tag is that draft's leftover, which is deleted so that publishing tags the new
+ * commit. A tag someone else made is never touched.
+ */
+async function checkTag(options: PublishGitHubReleaseOptions, drafts: readonly ReleaseInfo[], write: Write): Promise<void> {
   const { client, owner, repo, tag, targetSha, logger } = options;
-  const read = async () => {
-    try {
-      return (await client.rest.git.getRef({ owner, repo, ref: `tags/${tag}` })).data;
-    } catch (error) {
-      if (statusOf(error) === 404) return undefined;
-      throw error;
-    }
-  };
-  let ref = await read();
-  if (!ref) {
-    try {
-      await write(`create the tag ${tag}`, () => client.rest.git.createRef({ owner, repo, ref: `refs/tags/${tag}`, sha: targetSha }));
-      logger.debug(`created tag ${tag} at ${targetSha}`);
-      return;
-    } catch (error) {
-      // Someone (a concurrent run) created it in between: read what it points at.
-      if (statusOf(error) !== 422 || !/already exists/i.test(messageOf(error))) throw error;
-      ref = await read();
-      if (!ref) throw error;
-    }
+  let ref: { object: { sha: string; type: string } };
+  try {
+    ref = (await client.rest.git.getRef({ owner, repo, ref: `tags/${tag}` })).data;
+  } catch (error) {
+    if (statusOf(error) === 404) return;
+    throw error;
   }
-  if (ref.object.sha !== targetSha) {
-    const what = ref.object.type === 'tag' ? `an annotated tag object ${ref.object.sha}` : `commit ${ref.object.sha}`;
-    throw new ReleaseConflictError(`tag ${tag} in ${owner}/${repo} already points at ${what}, not at ${targetSha}; refusing to release it for another commit`);
+  if (ref.object.sha === targetSha) return;
+  if (ref.object.type === 'commit' && drafts.some((draft) => draft.target_commitish === ref.object.sha)) {
+    logger.info(`tag ${tag} points at ${ref.object.sha}, where an earlier run's release of it was never published; deleting the tag, publishing creates it at ${targetSha}`);
+    await write(`delete the tag ${tag}`, () => client.rest.git.deleteRef({ owner, repo, ref: `tags/${tag}` }));
+    return;
   }
+  const what = ref.object.type === 'tag' ? `an annotated tag object ${ref.object.sha}` : `commit ${ref.object.sha}`;
+  throw new ReleaseConflictError(`tag ${tag} in ${owner}/${repo} already points at ${what}, not at ${targetSha}; refusing to release it for another commit`);
 }
 
 /** Upload one asset; a retry that finds the asset already stored (the first attempt got through) checks its digest. */
@@ -296,45 +314,4 @@ async function uploadAsset(options: PublishGitHubReleaseOptions, release: Releas
     await write(`delete the asset ${file.name} of ${tag}`, () => client.rest.repos.deleteReleaseAsset({ owner, repo, asset_id: stored.id }));
     return await send();
   }
-}
-
-export interface ReleaseNotesInput {
-  /** e.g. `income 1.2.0`. */
-  title: string;
-  /** Model card summary (its first paragraph), markdown. */
-  summary?: string | undefined;
-  /** `bump: reason` line. */
-  bump?: string | undefined;
-  metrics?: Record<string, number> | undefined;
-  previous?: { version: string; metrics?: Record<string, number> | undefined } | undefined;
-}
-
-/** The first paragraph of a model card after its title: what the release notes quote. */
-export function cardSummary(card: string): string | undefined {
-  const paragraphs = card.replace(/\r\n/g, '\n').split(/\n\s*\n/).map((p) => p.trim());
-  return paragraphs.find((p) => p && !p.startsWith('#') && !p.startsWith('|') && !p.startsWith('<!--'));
-}
-
-const fmt = (value: number | undefined) => (value === undefined ? '–' : Number.isInteger(value) ? String(value) : value.toPrecision(4).replace(/0+$/, '').replace(/\.$/, ''));
-
-/** Release notes: the card summary and a metric table with the change against the previous version. */
-export function renderReleaseNotes(input: ReleaseNotesInput): string {
-  const parts = [`## ${input.title}`];
-  if (input.summary) parts.push(input.summary);
-  if (input.bump) parts.push(`**Version bump:** ${input.bump}`);
-  const current = input.metrics ?? {};
-  const before = input.previous?.metrics;
-  const names = [...new Set([...Object.keys(current), ...Object.keys(before ?? {})])].sort();
-  if (names.length > 0) {
-    const header = before ? `| metric | ${input.previous!.version} | this release | change |\n|---|---:|---:|---:|` : '| metric | value |\n|---|---:|';
-    const rows = names.map((name) => {
-      const now = current[name];
-      if (!before) return `| ${name} | ${fmt(now)} |`;
-      const then = before[name];
-      const change = now !== undefined && then !== undefined ? `${now - then >= 0 ? '+' : ''}${fmt(now - then)}` : now === undefined ? 'removed' : 'new';
-      return `| ${name} | ${fmt(then)} | ${fmt(now)} | ${change} |`;
-    });
-    parts.push(`### Metrics\n\n${header}\n${rows.join('\n')}`);
-  } else if (input.previous) parts.push(`Previous version: ${input.previous.version}.`);
-  return `${parts.join('\n\n')}\n`;
 }

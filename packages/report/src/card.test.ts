@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
-import { renderModelCard, type CardSections } from './card.js';
+import { cardSummary, renderModelCard, type CardSections } from './card.js';
 import { renderModelCardJson } from './card-json.js';
 import { loadMetricsFixture, manyClasses } from './fixtures.test-helpers.js';
 import { overallProportions, sliceProportions, wilson } from './intervals.js';
@@ -86,6 +86,26 @@ describe('renderModelCard', () => {
   it('many classes: per-class table limited with a notice', () => {
     const md = renderModelCard({ name: 'many', metrics: manyClasses(120) });
     expect(md).toContain('Showing 20 of 120 classes (the largest by support)');
+  });
+});
+
+describe('cardSummary', () => {
+  it("quotes the overview of a card renderModelCard wrote, not its front matter, title, boilerplate or details list", () => {
+    const written = renderModelCard({ name: 'income', version: '1.0.0', metrics: binary, card: { ...card, overview: 'Predicts whether income > 50K (census data).\n\nTrained on 1994 data.' } });
+    expect(written).toMatch(/^---\nlicense: apache-2.0\nlibrary_name: onnx\n/);
+    expect(cardSummary(written)).toBe('Predicts whether income > 50K (census data).');
+    expect(cardSummary(written.replace(/\n/g, '\r\n'))).toBe('Predicts whether income > 50K (census data).');
+  });
+
+  it('has nothing to quote from a written card without an overview', () => {
+    expect(cardSummary(renderModelCard({ name: 'income', metrics: binary }))).toBeUndefined();
+    expect(cardSummary(renderModelCard({ name: 'income', metrics: binary, card: { ...card, overview: undefined } }))).toBeUndefined();
+  });
+
+  it('quotes the first prose paragraph of a hand-written card, after its front matter', () => {
+    expect(cardSummary('# income\n\nPredicts income \\> 50K.\n\n## Metrics\n')).toBe('Predicts income > 50K.');
+    expect(cardSummary('---\nlicense: mit\ntags: [a]\n---\n\n# income\n\n<!-- summary -->\n\n[![ci](https://e.x/b.svg)](https://e.x)\n\n- a list\n\nScores &amp; ranks leads.\n')).toBe('Scores & ranks leads.');
+    expect(cardSummary('# income\n\n| a | b |\n|---|---|\n')).toBeUndefined();
   });
 });
 

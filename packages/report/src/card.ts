@@ -1,6 +1,6 @@
 import { markdownTable } from 'markdown-table';
 import { stringify } from 'yaml';
-import { countsTowardDrift, formatCount, type Config, type ConvertFile, type DriftFile, type InspectFile, type ValidationFile } from '@modelgate/core';
+import { countsTowardDrift, formatCount, unescapeMarkdownText, type Config, type ConvertFile, type DriftFile, type InspectFile, type ValidationFile } from '@modelgate/core';
 import type { z } from 'zod';
 import { codeCell, formatValue, KEY_METRICS, positiveLabel, prose, sliceKeys, textCell, type Metrics } from './cells.js';
 import { classProportions, INTERVAL_NOTE, overallProportions, sliceProportions, type Interval, type Proportion } from './intervals.js';
@@ -32,8 +32,11 @@ const HF_TASK: Record<Metrics['task'], { type: string; name: string }> = {
 /** modelgate keys whose Hugging Face `evaluate` metric id differs. */
 const HF_METRIC_ID: Record<string, string> = { r2: 'r_squared' };
 
+const NOT_PROVIDED = '_Not provided: ';
+const MODEL_DETAILS = '## Model details';
+
 function missing(key: keyof CardSections): string {
-  return `_Not provided: add ${codeCell(`card.${key}`)} to modelgate.yml_`;
+  return `${NOT_PROVIDED}add ${codeCell(`card.${key}`)} to modelgate.yml_`;
 }
 
 function human(card: CardSections | undefined, key: 'overview' | 'intended_use' | 'out_of_scope_use' | 'factors' | 'training_data' | 'evaluation_data' | 'ethical_considerations' | 'caveats'): string {
@@ -96,7 +99,7 @@ function modelDetails(input: ModelCardInput): string[] {
   facts.push(`- **Owners:** ${card?.owners?.length ? card.owners.map(textCell).join(', ') : missing('owners')}`);
   facts.push(`- **License:** ${card?.license ? codeCell(card.license) : missing('license')}`);
   if (card?.references?.length) facts.push(`- **References:** ${card.references.map(codeCell).join(', ')}`);
-  return ['## Model details', '', human(card, 'overview'), '', ...facts, ''];
+  return [MODEL_DETAILS, '', human(card, 'overview'), '', ...facts, ''];
 }
 
 function metricsSection(input: ModelCardInput): string[] {
@@ -179,6 +182,29 @@ function observations(input: ModelCardInput): string[] {
  */
 export function isRenderedModelCard(head: string): boolean {
   return head.startsWith('---\n') && /\nlibrary_name: onnx\ntags:\n {2}- modelgate\n/.test(head.slice(3));
+}
+
+/** Paragraphs that are not prose: headings, lists, tables, quotes, fences, rules, images, HTML. */
+const NOT_PROSE = /^(?:[#|<>=~`]|[-*+_](?:\s|[-*_]{2})|\d+[.)]\s|!\[|\[!\[)/;
+
+/**
+ * What release notes quote from a model card: its overview paragraph as plain text (markdown escapes
+ * resolved, to be escaped again where it is shown), or undefined. Front matter is skipped; in a card
+ * renderModelCard wrote, the overview is the first paragraph under "Model details" (the one above is
+ * boilerplate, and the placeholder of a missing overview is no summary); in any other card it is the
+ * first prose paragraph.
+ */
+export function cardSummary(card: string): string | undefined {
+  const text = card.replace(/\r\n?/g, '\n');
+  const paragraphs = text
+    .replace(/^---\n[\s\S]*?\n---(?:\n|$)/, '')
+    .split(/\n[ \t]*\n/)
+    .map((paragraph) => paragraph.trim())
+    .filter((paragraph) => paragraph.length > 0);
+  const details = isRenderedModelCard(text) ? paragraphs.indexOf(MODEL_DETAILS) : -1;
+  const overview = details >= 0 ? paragraphs[details + 1] : paragraphs.find((paragraph) => !NOT_PROSE.test(paragraph));
+  if (overview === undefined || overview.startsWith(NOT_PROVIDED) || NOT_PROSE.test(overview)) return undefined;
+  return unescapeMarkdownText(overview);
 }
 
 /** model-card.md: Hugging Face front matter and the sections of Mitchell et al. (2019), human text from `card:` only. */

@@ -1,4 +1,4 @@
-import { escapeMarkdownText, markdownCode, type MetricsFile } from '@modelgate/core';
+import { escapeMarkdownText, type MetricsFile } from '@modelgate/core';
 import { metricDirection } from '@modelgate/metrics';
 import type { z } from 'zod';
 
@@ -6,14 +6,8 @@ import type { z } from 'zod';
 
 export type Metrics = z.output<typeof MetricsFile>;
 
-/**
- * A name (metric, label, column, file, gate) as a code span that is safe inside a GFM table row:
- * a code span does not protect `|` from the table parser, so it is backslash-escaped (GFM
- * renders `\|` in a cell as `|`, code spans included).
- */
-export function codeCell(text: string): string {
-  return markdownCode(text).replace(/\|/g, '\\|');
-}
+/** Code spans safe in table cells; defined in core, where the release notes use them too. */
+export { codeCell } from '@modelgate/core';
 
 /** Prose for a table cell or a line: every markdown, HTML, mention and issue-link character neutralised. */
 export function textCell(text: string): string {

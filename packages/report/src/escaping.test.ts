@@ -1,12 +1,13 @@
 import { describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
-import { ARTIFACTS } from '@modelgate/core';
-import { renderModelCard } from './card.js';
+import { ARTIFACTS, serializeArtifact } from '@modelgate/core';
+import { cardSummary, renderModelCard } from './card.js';
 import { renderCharts } from './charts.js';
 import { renderMetricDiff } from './diff.js';
+import { renderInspectSummary } from './inspect.js';
 import type { Metrics } from './cells.js';
 
-const HOSTILE = ['<img src=x onerror=alert(1)>', '@octocat', '[x](javascript:alert(1))', 'a|b', 'tick`s``', '#123', 'line\nbreak', '<script>alert(1)</script>', '![i](http://e.vil/x.png)', 'cr\r\r# Heading\r<img src=x>\r\r[l](http://e.vil)'];
+const HOSTILE = ['<img src=x onerror=alert(1)>', '@octocat', '[x](javascript:alert(1))', 'a|b', 'tick`s``', '#123', 'line\nbreak', '<script>alert(1)</script>', '![i](http://e.vil/x.png)', 'cr\r\r# Heading\r<img src=x>\r\r[l](http://e.vil)', '<!-- hidden', '-->', 'fixes #1'];
 const evil = (i: number) => HOSTILE[i % HOSTILE.length]!;
 
 function hostileMetrics(): Metrics {
@@ -37,11 +38,12 @@ function assertInert(md: string): void {
   // A lone carriage return ends a line in CommonMark as \n does (a heading, an HTML block could follow it).
   expect(md).not.toContain('\r');
   const live = outsideCode(md);
-  expect(live).not.toMatch(/<(img|script|a|details\b(?!>))/i); // only our own <details><summary>
+  expect(live).not.toMatch(/<(img|script|a|details\b(?!>)|!--)/i); // only our own <details><summary>
+  expect(live).not.toMatch(/-->/);
   expect(live).not.toMatch(/<summary>(?!\d+ unchanged metric|Confusion matrix)/);
   expect(live).not.toMatch(/@octocat/);
   expect(live).not.toMatch(/\]\(/);
-  expect(live).not.toMatch(/(^|[^\\])#123/);
+  expect(live).not.toMatch(/(^|[^\\])#1/);
   expect(live).not.toMatch(/(^|[^\\])!\[/);
   // Table rows: every row of a table has as many unescaped pipes as its header.
   let width: number | undefined;
@@ -101,5 +103,53 @@ describe('hostile strings', () => {
     expect(chart).not.toMatch(/[<`@#]/);
     expect(chart.split('\n').every((line) => line === 'xychart-beta' || line.startsWith('    '))).toBe(true);
     assertInert(charts);
+  });
+
+  it('cannot inject into the ONNX model summary: opset domains, dtypes, symbolic dimensions, names', () => {
+    const figures = (i: number) => ({
+      model: { path: evil(i) },
+      bytes: { file: 100, external: 0, total: 100 },
+      initializer_bytes_by_dtype: {},
+      parameters: 10,
+      excluded_shape_tensors: { tensors: 0, elements: 0 },
+      nodes: 1,
+      ops: [{ domain: evil(i), op_type: evil(i + 1), count: 1 }],
+      opsets: HOSTILE.map((domain, version) => ({ domain, version })),
+      ir_version: 8,
+      producer: { name: evil(i), version: evil(i + 1) },
+      inputs: HOSTILE.map((name, j) => ({ name, dtype: evil(j + 1), shape: [evil(j + 2), 4, null] })),
+      outputs: [{ name: evil(i), dtype: evil(i + 5), shape: null }],
+      metadata: {},
+    });
+    // Through the artifact's own schema, as model-report reads inspect.json (in publish mode, a PR's).
+    const inspect = ARTIFACTS.inspect.parse(
+      JSON.parse(
+        serializeArtifact(
+          'inspect',
+          {
+            ...figures(0),
+            base: figures(3),
+            ops_added: HOSTILE,
+            budgets: [{ name: 'allowed_ops', limit: HOSTILE, actual: HOSTILE, passed: false, message: HOSTILE.join(' ') }],
+            passed: false,
+          },
+          '0.1.0',
+        ),
+      ),
+    );
+    const md = renderInspectSummary(inspect);
+    assertInert(md);
+    expect(md).toMatch(/^\| opsets +\| `<img src=x onerror=alert\(1\)> 0`, `@octocat 1`, .*, `a\\\|b 3`, /m);
+    expect(md).toContain('Inputs: `<img src=x onerror=alert(1)>: @octocat[[x](javascript:alert(1)), 4, ?]`, ');
+    expect(md).toContain(', ```tick`s``: #123[line break, 4, ?]```, ');
+    expect(md).toContain(', `<!-- hidden: -->[fixes #1, 4, ?]`, ');
+    expect(md).not.toContain('line\nbreak');
+  });
+
+  it('cannot inject through the card summary the release notes quote', () => {
+    const card = { overview: HOSTILE.join(' ') };
+    const summary = cardSummary(renderModelCard({ name: 'income', metrics, card }))!;
+    // Plain text again, as written in modelgate.yml (line breaks folded): the release notes escape it.
+    expect(summary).toBe(HOSTILE.join(' ').replace(/\r\n?|\n/g, ' '));
   });
 });

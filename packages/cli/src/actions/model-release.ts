@@ -69,7 +69,7 @@ export const modelRelease = defineAction({
     schema: input.string({ description: 'schema.json to include (default: `schema` in modelgate.yml).' }),
     aliases: input.list({ description: 'Floating tags moved onto the new version, one per line.', default: 'latest' }),
     'tag-prefix': input.string({
-      description: 'For `to: github`: the git tag is this prefix plus the version, e.g. `v` for a repository with one model (default: `<name>/v`, so several models can share a repository).',
+      description: 'For `to: github`: the git tag is this prefix plus the version, e.g. `v` for a repository with one model, whose releases then become the repository\'s "Latest" (default: `<name>/v`, so several models can share a repository; their releases leave "Latest" alone).',
     }),
     'registry-username': input.string({ description: 'Registry user name (for ghcr.io: default the repository owner).' }),
     'registry-password': input.string({ description: 'Registry password or token (for ghcr.io: default `github-token`).' }),

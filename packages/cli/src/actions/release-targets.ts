@@ -4,8 +4,9 @@
  */
 import { join } from 'node:path';
 import { ConfigurationError, InputDataError, type Logger, writeFileAtomic } from '@modelgate/core';
-import { cardSummary, createGitHubClient, downloadReleaseAsset, getPublishedRelease, listReleaseTags, publishGitHubRelease, renderReleaseNotes } from '@modelgate/github';
-import { ANNOTATION, OciLayout, parseManifest, sha256Digest, verifyBlob, type BuiltArtifact, type Descriptor, type Manifest } from '@modelgate/registry';
+import { createGitHubClient, downloadReleaseAsset, getPublishedRelease, listReleaseTags, publishGitHubRelease, renderReleaseNotes } from '@modelgate/github';
+import { ANNOTATION, OciLayout, parseManifest, parseVersion, sha256Digest, verifyBlob, type BuiltArtifact, type Descriptor, type Manifest } from '@modelgate/registry';
+import { cardSummary } from '@modelgate/report';
 import { workspacePath } from '../files.js';
 import { openRegistryClient, parseRegistryRef, registryCredentials, type RegistryCredentialInputs } from '../registry-baseline.js';
 import { VERSION } from '../version.js';
@@ -114,6 +115,15 @@ export function releaseTagPrefix(given: string | undefined, name: string): strin
 }
 
 /**
+ * Whether this model's releases may take the repository's "Latest" badge (and `/releases/latest`):
+ * only with the single-model prefix `v`. Under `<name>/v` (the default) or any other prefix, models
+ * share the repository with each other or with its software releases, and would take it from them.
+ */
+export function takesLatestRelease(prefix: string): boolean {
+  return prefix === 'v';
+}
+
+/**
  * `to: github`: every version is a GitHub Release `<prefix><version>` (default `<name>/v<version>`) holding the artifact's files plus its
  * OCI manifest.json (so reruns, version decisions and pulls work exactly like the registry targets).
  */
@@ -189,7 +199,20 @@ export function githubTarget(name: string, prefix: string, environment: { reposi
         previous: pulled,
       });
       files.push({ name: 'manifest.json', bytes: artifact.manifestBytes });
-      const result = await publishGitHubRelease({ client, owner, repo, tag: prefix + options.tag, targetSha, name: `${name} ${options.tag}`, body, files, logger });
+      const prerelease = parseVersion(options.tag).prerelease !== undefined;
+      const result = await publishGitHubRelease({
+        client,
+        owner,
+        repo,
+        tag: prefix + options.tag,
+        targetSha,
+        name: `${name} ${options.tag}`,
+        body,
+        files,
+        prerelease,
+        makeLatest: takesLatestRelease(prefix) && !prerelease,
+        logger,
+      });
       return {
         digest: artifact.manifestDescriptor.digest,
         unchanged: result.unchanged,
@@ -197,7 +220,7 @@ export function githubTarget(name: string, prefix: string, environment: { reposi
         bytesWritten: result.unchanged ? 0 : files.reduce((sum, file) => sum + file.bytes.byteLength, 0),
       };
     },
-    // GitHub marks the newest release "Latest" itself; other aliases have no Release equivalent.
+    // "Latest" is decided on publishing (takesLatestRelease); aliases have no Release equivalent.
     tag: async (alias, version) => logger.debug(`${where}: alias '${alias}' → ${version} is not recorded for GitHub Releases`),
   };
 }
