@@ -30,6 +30,9 @@ const OPERATIONS = [
   'issues/delete-comment',
   // Commit comments
   'repos/create-commit-comment',
+  'repos/list-comments-for-commit',
+  'repos/update-commit-comment',
+  'repos/delete-commit-comment',
   // Pull requests
   'pulls/get',
   // Check runs

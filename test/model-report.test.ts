@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
@@ -11,6 +12,9 @@ const files = { 'modelgate-out/metrics.json': report('binary-head.json'), 'base/
 const pr = webhookPayload('pull_request', 'opened');
 const prNumber = (pr['pull_request'] as { number: number }).number;
 const headSha = (pr['pull_request'] as { head: { sha: string } }).head.sha;
+/** The sticky marker: the key's readable form, then the first 12 hex digits of its SHA-256. */
+const marker = (readable: string, key: string) => `<!-- modelgate:sticky:${readable}:${createHash('sha256').update(key).digest('hex').slice(0, 12)} -->`;
+const warningsOf = (stdout: string) => visibleLines(stdout).filter((line) => line.startsWith('::warning'));
 
 describe('model-report bundle against the GitHub API', () => {
   let fake: FakeGitHub;
@@ -19,7 +23,7 @@ describe('model-report bundle against the GitHub API', () => {
   });
   afterEach(async () => fake.close());
 
-  const run = (extra: { inputs?: Record<string, string>; payload?: Record<string, unknown>; event?: 'pull_request' | 'push'; files?: Record<string, string | Buffer> } = {}) =>
+  const run = (extra: { inputs?: Record<string, string>; payload?: Record<string, unknown>; event?: 'pull_request' | 'push' | 'workflow_run'; files?: Record<string, string | Buffer> } = {}) =>
     runActionBundle('model-report', {
       inputs: { 'github-token': 'ghs_test_token', 'base-metrics': 'base/metrics.json', name: 'income', ...extra.inputs },
       files: { ...files, ...extra.files },
@@ -35,7 +39,7 @@ describe('model-report bundle against the GitHub API', () => {
     expect(first.outputs['conclusion']).toBe('failure');
     const comments = fake.state.listIssueComments('Codertocat', 'Hello-World', prNumber);
     expect(comments).toHaveLength(1);
-    expect(comments[0]!.body).toContain('<!-- modelgate:sticky:model-CI/income -->');
+    expect(comments[0]!.body).toContain(marker('model-CI/income', 'model CI/income'));
     expect(comments[0]!.body).toContain('## modelgate · income');
     expect(first.summary).toContain('## modelgate · income');
     const check = fake.state.checkRuns[0]!;
@@ -50,17 +54,81 @@ describe('model-report bundle against the GitHub API', () => {
     expect(fake.violations).toEqual([]);
   });
 
-  it('with a read-only token (fork PR) writes the summary, warns once per write, and passes', async () => {
+  it('with a read-only token (fork PR) writes the summary, warns once naming both permissions, skips the other writes, and passes', async () => {
     fake.setPermissions('read');
     const result = await run();
     expect(result.exitCode).toBe(0);
-    const warnings = visibleLines(result.stdout).filter((line) => line.startsWith('::warning'));
-    expect(warnings).toEqual([
-      '::warning::could not post the PR comment: the token lacks `pull-requests: write` (pull requests from forks get a read-only token); the report is in the job summary and the output files',
-      '::warning::could not publish the check run: the token lacks `checks: write` (pull requests from forks get a read-only token); the report is in the job summary and the output files',
+    expect(warningsOf(result.stdout)).toEqual([
+      '::warning::could not post the PR comment: the token lacks `pull-requests: write` (pull requests from forks get a read-only token); did not try to publish the check run either (`checks: write`); the report is in the job summary and the output files',
     ]);
+    expect(fake.requestsFor('checks/create')).toHaveLength(0);
     expect(result.summary).toContain('## modelgate · income');
     expect(fake.state.listIssueComments('Codertocat', 'Hello-World', prNumber)).toHaveLength(0);
+  });
+
+  it('turns every other GitHub failure into one warning, still tries the check run, and passes: the gates decide', async () => {
+    // What GitHub answers for a pull request the token cannot see, and for a check run on a commit it does not know.
+    fake.injectFault({ match: { operationId: 'issues/list-comments' }, kind: { type: 'api-error', status: 404, message: 'Not Found' } });
+    fake.injectFault({ match: { operationId: 'checks/create' }, kind: { type: 'api-error', status: 422, message: `No commit found for SHA: ${headSha}` } });
+    const result = await run();
+    expect(result.exitCode).toBe(0);
+    expect(result.stdout).not.toContain('internal error');
+    expect(warningsOf(result.stdout)).toEqual([
+      `::warning::could not post the PR comment: GitHub API GET /repos/Codertocat/Hello-World/issues/${prNumber}/comments failed: HTTP 404 Not Found; pull request #${prNumber} of Codertocat/Hello-World does not exist or is not visible to this token; the report is in the job summary and the output files`,
+      `::warning::could not publish the check run: GitHub API POST /repos/Codertocat/Hello-World/check-runs failed: HTTP 422 No commit found for SHA: ${headSha}; the report is in the job summary and the output files`,
+    ]);
+    expect(fake.requestsFor('checks/create')).toHaveLength(1);
+    expect(result.outputs).toMatchObject({ conclusion: 'failure', 'comment-url': '', 'check-run-url': '' });
+    expect(result.summary).toContain('## modelgate · income');
+    expect(fake.violations).toEqual([]);
+  });
+
+  it('keeps the job summary under GitHub\'s 1 MiB and names where the full report is', async () => {
+    const metrics = JSON.parse(report('binary-head.json').toString()) as Record<string, unknown>;
+    metrics['slices'] = Array.from({ length: 50 }, (_, i) => ({ column: 'occupation', value: `${i}`.padEnd(25_000, 'x'), rows: 10, metrics: { accuracy: 0.5, recall: 0.5, f1: 0.5 } }));
+    const result = await run({ files: { 'modelgate-out/metrics.json': JSON.stringify(metrics) } });
+    expect(result.exitCode).toBe(0);
+    expect(Buffer.byteLength(result.summary)).toBeLessThanOrEqual(1024 * 1024);
+    expect(result.summary).toMatch(/> Truncated: this text is [\d,]+ bytes, over GitHub's limit of 1,048,576\. The full report is in modelgate-out\/comment\.md, which this step wrote\.\s*$/);
+    const full = readFileSync(join(result.workspace, 'modelgate-out/comment.md'), 'utf8');
+    expect(Buffer.byteLength(full)).toBeGreaterThan(1024 * 1024);
+    const comment = fake.state.listIssueComments('Codertocat', 'Hello-World', prNumber)[0]!.body;
+    expect(comment.length).toBeLessThanOrEqual(65_536);
+    expect(comment).toContain('The full report is in modelgate-out/comment.md, which this step wrote (the job summary is cut too).');
+    expect(comment).not.toContain('job summary and artifacts have the full report');
+    expect(fake.state.checkRuns[0]!.output.summary).toContain('The full report is in modelgate-out/comment.md');
+  });
+
+  it('gives model names that differ only outside ASCII a comment each', async () => {
+    expect((await run({ inputs: { name: 'модель' } })).outputs['comment-action']).toBe('created');
+    expect((await run({ inputs: { name: 'прогноз' } })).outputs['comment-action']).toBe('created');
+    const comments = fake.state.listIssueComments('Codertocat', 'Hello-World', prNumber);
+    expect(comments.map((comment) => comment.body.split('\n')[1])).toEqual(['## modelgate · модель', '## modelgate · прогноз']);
+  });
+
+  it('finds the comment an earlier version wrote under the marker without the hash', async () => {
+    const earlier = fake.state.addIssueComment({ owner: 'Codertocat', repo: 'Hello-World', issue_number: prNumber, body: '<!-- modelgate:sticky:model-CI/income -->\n## modelgate · income\nold', login: 'github-actions[bot]' });
+    const result = await run();
+    expect(result.outputs['comment-action']).toBe('updated');
+    const comments = fake.state.listIssueComments('Codertocat', 'Hello-World', prNumber);
+    expect(comments.map((comment) => comment.id)).toEqual([earlier.id]);
+    expect(comments[0]!.body.startsWith(`${marker('model-CI/income', 'model CI/income')}\n## modelgate · income`)).toBe(true);
+  });
+
+  it('in a workflow_run workflow puts the check run on the triggering run\'s head commit, and comments on its pull request', async () => {
+    const payload = webhookPayload('workflow_run', 'completed');
+    const triggering = payload['workflow_run'] as { head_sha: string; pull_requests: unknown[] };
+    const first = await run({ event: 'workflow_run', payload });
+    expect(first.exitCode).toBe(0);
+    expect(fake.state.checkRuns.map((check) => check.head_sha)).toEqual([triggering.head_sha]);
+    expect(first.outputs['comment-action']).toBe('');
+
+    triggering.pull_requests = [{ id: 1, number: 42, url: 'https://api.github.com/repos/Codertocat/Hello-World/pulls/42', head: { ref: 'feature', sha: triggering.head_sha, repo: { id: 1, url: 'https://api.github.com/repos/Codertocat/Hello-World', name: 'Hello-World' } }, base: { ref: 'main', sha: 'b'.repeat(40), repo: { id: 1, url: 'https://api.github.com/repos/Codertocat/Hello-World', name: 'Hello-World' } } }];
+    const second = await run({ event: 'workflow_run', payload });
+    expect(second.outputs['comment-action']).toBe('created');
+    expect(fake.state.listIssueComments('Codertocat', 'Hello-World', 42)).toHaveLength(1);
+    expect(fake.state.checkRuns.map((check) => check.head_sha)).toEqual([triggering.head_sha, triggering.head_sha]);
+    expect(fake.violations).toEqual([]);
   });
 
   it('shows the model name as written, inert: escaped, one line', async () => {
@@ -111,5 +179,12 @@ describe('model-report bundle against the GitHub API', () => {
     expect(loud.exitCode).toBe(0);
     expect(fake.requests.filter((request) => request.operationId === 'repos/create-commit-comment')).toHaveLength(1);
     expect(loud.outputs['comment-url']).toMatch(/^http/);
+    // Sticky: a rerun edits the comment it wrote (a changed report) instead of adding one.
+    const rerun = await run({ event: 'push', payload: push, inputs: { 'comment-on': 'commit' }, files: { 'base/metrics.json': report('binary-head.json') } });
+    expect(rerun.outputs).toMatchObject({ 'comment-action': 'updated', 'comment-url': loud.outputs['comment-url'] });
+    const comments = fake.state.listCommitComments('Codertocat', 'Hello-World', push['after'] as string);
+    expect(comments).toHaveLength(1);
+    expect(comments[0]!.body.startsWith(marker('model-CI/income', 'model CI/income'))).toBe(true);
+    expect(fake.violations).toEqual([]);
   });
 });

@@ -251,6 +251,29 @@ describe('fault injection', () => {
     });
     expect(fake.state.issueComments).toHaveLength(0);
     expect((await client().rest.issues.createComment({ ...repo, issue_number: 1, body: 'x' })).status).toBe(201);
+
+    fake.injectFault({ match: { operationId: 'issues/list-comments' }, kind: { type: 'api-error', status: 404, message: 'Not Found' } });
+    const missing = await raw('/repos/acme/models/issues/1/comments');
+    expect(missing.status).toBe(404);
+    expect(await missing.json()).toEqual({ message: 'Not Found', documentation_url: expect.stringMatching(/^https:\/\/docs\.github\.com\/rest/), status: '404' });
+    expect(fake.violations).toEqual([]);
+  });
+});
+
+describe('commit comments', () => {
+  it('lists a commit\'s comments oldest first, edits and deletes one', async () => {
+    const gh = client();
+    const sha = 'e'.repeat(40);
+    const first = await gh.rest.repos.createCommitComment({ ...repo, commit_sha: sha, body: 'one' });
+    await gh.rest.repos.createCommitComment({ ...repo, commit_sha: 'd'.repeat(40), body: 'elsewhere' });
+    await gh.rest.repos.createCommitComment({ ...repo, commit_sha: sha, body: 'two' });
+    const listed = await gh.rest.repos.listCommentsForCommit({ ...repo, commit_sha: sha, per_page: 100 });
+    expect(listed.data.map((c) => c.body)).toEqual(['one', 'two']);
+    const edited = await gh.rest.repos.updateCommitComment({ ...repo, comment_id: first.data.id, body: 'one, edited' });
+    expect(edited.data).toMatchObject({ id: first.data.id, body: 'one, edited', commit_id: sha });
+    expect((await gh.rest.repos.deleteCommitComment({ ...repo, comment_id: first.data.id })).status).toBe(204);
+    expect(await statusOf(gh.rest.repos.updateCommitComment({ ...repo, comment_id: first.data.id, body: 'x' }))).toBe(404);
+    expect(fake.state.listCommitComments('acme', 'models', sha).map((c) => c.body)).toEqual(['two']);
     expect(fake.violations).toEqual([]);
   });
 });

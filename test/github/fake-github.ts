@@ -59,6 +59,8 @@ export type FaultKind =
   | { type: 'server-error'; status?: 500 | 502 | 503 }
   | { type: 'secondary-rate-limit'; retryAfter?: number }
   | { type: 'primary-rate-limit'; resetInSeconds?: number }
+  /** An error GitHub's application answers (404 for what the token cannot see, 422, 410), as JSON. */
+  | { type: 'api-error'; status: 404 | 410 | 422; message: string; errors?: unknown[] }
   | { type: 'drop-connection' };
 
 export interface Fault {
@@ -226,7 +228,7 @@ export async function startFakeGitHub(options: FakeGitHubOptions = {}): Promise<
 
     // Faults model failures in front of the application (edge, rate limiter), so they win over everything.
     const fault = takeFault(record);
-    if (fault) return applyFault(fault, req, send, requestId);
+    if (fault) return applyFault(fault, req, send, requestId, op?.docs);
     if (malformedJson) {
       violation('request body is not valid JSON');
       return send(400, { json: errorBody(400, 'Problems parsing JSON') });
@@ -320,8 +322,11 @@ export async function startFakeGitHub(options: FakeGitHubOptions = {}): Promise<
     req: IncomingMessage,
     send: (status: number, reply?: Omit<Reply, 'status'>) => void,
     requestId: string,
+    docs: string | undefined,
   ): void {
     switch (kind.type) {
+      case 'api-error':
+        return send(kind.status, { json: errorBody(kind.status, kind.message, docs, kind.errors) });
       case 'drop-connection':
         req.socket.destroy();
         return;

@@ -182,6 +182,18 @@ export const handlers: Record<string, Handler> = {
     });
     return ok(ctx.render.commitComment(comment), 201);
   },
+  'repos/list-comments-for-commit': (ctx) => {
+    const comments = ctx.state.listCommitComments(ctx.owner, ctx.repo, ctx.params.commit_sha as string);
+    return list(ctx, comments, (c) => ctx.render.commitComment(c));
+  },
+  'repos/update-commit-comment': (ctx) => {
+    const comment = ctx.state.updateCommitComment(ctx.owner, ctx.repo, num(ctx.params.comment_id), ctx.body.body);
+    return ok(ctx.render.commitComment(comment));
+  },
+  'repos/delete-commit-comment': (ctx) => {
+    ctx.state.deleteCommitComment(ctx.owner, ctx.repo, num(ctx.params.comment_id));
+    return noContent;
+  },
   'pulls/get': (ctx) =>
     ok(
       ctx.render.pullRequest(

@@ -158,6 +158,30 @@ export class FakeState {
     return comment;
   }
 
+  /** Oldest first, as GitHub lists them. */
+  listCommitComments(owner: string, repo: string, commitSha: string): CommitComment[] {
+    const key = repoKey(owner, repo);
+    return this.commitComments.filter((c) => repoKey(c.owner, c.repo) === key && c.commit_id === commitSha);
+  }
+
+  getCommitComment(owner: string, repo: string, id: number): CommitComment {
+    const comment = this.commitComments.find((c) => c.id === id && repoKey(c.owner, c.repo) === repoKey(owner, repo));
+    if (!comment) throw new ApiError(404, 'Not Found');
+    return comment;
+  }
+
+  updateCommitComment(owner: string, repo: string, id: number, body: string): CommitComment {
+    const comment = this.getCommitComment(owner, repo, id);
+    comment.body = body;
+    comment.updated_at = isoNow();
+    return comment;
+  }
+
+  deleteCommitComment(owner: string, repo: string, id: number): void {
+    const comment = this.getCommitComment(owner, repo, id);
+    this.commitComments.splice(this.commitComments.indexOf(comment), 1);
+  }
+
   /** Resolves a GraphQL node id to a comment, as minimizeComment needs. */
   commentByNodeId(nodeId: string): IssueComment | CommitComment | undefined {
     return [...this.issueComments, ...this.commitComments].find((c) => c.node_id === nodeId);

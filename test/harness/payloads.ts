@@ -1,5 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
+import { fakeSha } from '../github/records.js';
 
 /** Real webhook payloads from @octokit/webhooks-examples, as GitHub sends them. */
 interface ExampleGroup {
@@ -36,6 +37,8 @@ export function runnerFacts(event: EventName, payload: Record<string, unknown>):
     return { repository, sha: pr.head.sha, ref: `refs/pull/${pr.number}/merge` };
   }
   if (event === 'push') return { repository, sha: payload['after'] as string, ref: payload['ref'] as string };
-  const run = payload['workflow_run'] as { head_sha: string; head_branch: string };
-  return { repository, sha: run.head_sha, ref: `refs/heads/${run.head_branch}` };
+  // GitHub documents GITHUB_SHA / GITHUB_REF of a workflow_run workflow as the default branch's last
+  // commit and the default branch, not the triggering run's head. The sha is the fake GitHub's branch head.
+  const defaultBranch = (payload['repository'] as { default_branch: string }).default_branch;
+  return { repository, sha: fakeSha(`${repository.toLowerCase()}:${defaultBranch}`), ref: `refs/heads/${defaultBranch}` };
 }

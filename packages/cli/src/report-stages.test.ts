@@ -41,7 +41,7 @@ let dir: string;
 beforeEach(async () => {
   github = await startFakeGitHub({ permissions: { actions: 'read', pull_requests: 'read' } });
   artifacts = await startFakeArtifacts(github, { owner: OWNER, repo: REPO, runId: RUN_ID });
-  client = createGitHubClient({ token: 'ghs_fake', baseUrl: artifacts.apiUrl, logger: new MemoryLogger(), retryBaseDelayMs: 1, maxRetryAfterMs: 5, spaceWrites: false, retries: 0 });
+  client = createGitHubClient({ token: 'ghs_fake', baseUrl: artifacts.apiUrl, logger: new MemoryLogger(), retryBaseDelayMs: 1, spaceWrites: false, retries: 0 });
   dir = await mkdtemp(join(tmpdir(), 'report-stages-'));
 });
 afterEach(async () => {

@@ -9,9 +9,12 @@
  *   backoff ignores `Retry-After`.
  * - `@octokit/plugin-throttling` handles primary (403/429 with `x-ratelimit-remaining: 0`)
  *   and secondary rate limits (403/429 "secondary rate limit", with `Retry-After`). Our
- *   handlers log a warning, wait `min(retryAfter, maxRetryAfterMs)` themselves and retry
- *   up to `rateLimitRetries` times; a wait longer than `giveUpAfterMs` fails instead (a
- *   primary limit that resets in 40 minutes should fail the step, not hang the job).
+ *   handlers log a warning, wait the whole time GitHub asks for and retry up to
+ *   `rateLimitRetries` times. GitHub says not to retry before then ("may result in the
+ *   banning of your integration"), so a wait over `maxRetryAfterMs` gives up instead of
+ *   retrying early: a primary limit that resets in 40 minutes fails the step, it does not
+ *   hang the job.
+ * What still fails after that becomes a `GitHubApiError` (api-error.ts): one line for the user.
  */
 // Not @actions/github: it parses GITHUB_EVENT_PATH when imported, so a broken payload would crash
 // before modelgate's error handling runs. Octokit with the same plugins getOctokit uses instead.
@@ -19,6 +22,7 @@ import { Octokit } from '@octokit/core';
 import { paginateRest } from '@octokit/plugin-paginate-rest';
 import { restEndpointMethods } from '@octokit/plugin-rest-endpoint-methods';
 import type { Logger } from '@modelgate/core';
+import { toGitHubApiError } from './api-error.js';
 import { retry } from '@octokit/plugin-retry';
 import { throttling } from '@octokit/plugin-throttling';
 
@@ -37,10 +41,10 @@ export interface GitHubClientOptions {
   retryBaseDelayMs?: number;
   /** Retries after a rate-limit response. Default 2. */
   rateLimitRetries?: number;
-  /** Upper bound for one rate-limit wait; `Retry-After` above it is shortened. Default 120 000. Tests pass ~5. */
+  /** The longest rate-limit wait honoured; when GitHub asks for longer, give up (never retry early). Default 120 000. */
   maxRetryAfterMs?: number;
-  /** When GitHub asks to wait longer than this, do not retry at all. Default 15 minutes. */
-  giveUpAfterMs?: number;
+  /** Waits before a rate-limit retry. Default a timer; tests pass one that records the wait and returns at once. */
+  sleep?: (ms: number) => Promise<void>;
   /**
    * Space writes as GitHub recommends (≥1 s between mutating requests, 3 s between ones that
    * notify users). Default true. Tests turn it off to stay fast.
@@ -61,36 +65,37 @@ export function createGitHubClient(options: GitHubClientOptions): GitHubClient {
   const { logger } = options;
   const rateLimitRetries = options.rateLimitRetries ?? 2;
   const maxRetryAfterMs = options.maxRetryAfterMs ?? 120_000;
-  const giveUpAfterMs = options.giveUpAfterMs ?? 15 * 60_000;
+  const sleep = options.sleep ?? ((ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms)));
+  const baseUrl = options.baseUrl.replace(/\/+$/, '');
 
   const onLimit =
     (kind: 'primary' | 'secondary') =>
     async (retryAfter: number, request: { method: string; url: string }, _octokit: unknown, retryCount: number) => {
       const what = `${request.method} ${request.url}`;
-      const requestedMs = retryAfter * 1000;
+      const waitMs = retryAfter * 1000;
       if (retryCount >= rateLimitRetries) {
         logger.warning(`GitHub ${kind} rate limit hit for ${what}; giving up after ${retryCount} retries.`);
         return false;
       }
-      if (requestedMs > giveUpAfterMs) {
+      if (waitMs > maxRetryAfterMs) {
         logger.warning(
-          `GitHub ${kind} rate limit hit for ${what}; it resets in ${retryAfter} s, too long to wait, giving up.`,
+          `GitHub ${kind} rate limit hit for ${what}; GitHub asks to wait ${retryAfter} s, ` +
+            `longer than modelgate waits (${maxRetryAfterMs / 1000} s): giving up.`,
         );
         return false;
       }
-      const waitMs = Math.min(requestedMs, maxRetryAfterMs);
       logger.warning(
-        `GitHub ${kind} rate limit hit for ${what}; retrying in ${Math.ceil(waitMs / 1000)} s ` +
+        `GitHub ${kind} rate limit hit for ${what}; retrying in ${retryAfter} s ` +
           `(retry ${retryCount + 1} of ${rateLimitRetries}).`,
       );
-      await new Promise((resolve) => setTimeout(resolve, waitMs));
+      await sleep(waitMs);
       return true;
     };
 
   const spacing = options.spaceWrites === false ? { write: unthrottledGroup, notifications: unthrottledGroup } : {};
-  return new ModelgateOctokit({
+  const client = new ModelgateOctokit({
       auth: options.token,
-      baseUrl: options.baseUrl.replace(/\/+$/, ''),
+      baseUrl,
       ...(options.userAgent ? { userAgent: options.userAgent } : {}),
       log: {
         debug: (message: string) => logger.debug(message),
@@ -106,7 +111,7 @@ export function createGitHubClient(options: GitHubClientOptions): GitHubClient {
         doNotRetry: [400, 401, 403, 404, 410, 422, 429, 451],
       },
       throttle: {
-        // Our handlers do the (capped) waiting; the plugin itself then waits 0 ms.
+        // Our handlers do the waiting; the plugin itself then waits 0 ms.
         retryAfterBaseValue: 0,
         // Throttling groups are process-wide and keyed by id: all our clients share one write queue.
         id: 'modelgate',
@@ -115,4 +120,9 @@ export function createGitHubClient(options: GitHubClientOptions): GitHubClient {
         ...(spacing as object),
       },
     });
+  // Registered after the plugins' hooks, so it wraps them: it sees what is left after every retry.
+  client.hook.error('request', (error) => {
+    throw toGitHubApiError(error, baseUrl);
+  });
+  return client;
 }

@@ -5,3 +5,4 @@ export * from './permissions.js';
 export * from './truncate.js';
 export * from './releases.js';
 export * from './release-notes.js';
+export * from './api-error.js';

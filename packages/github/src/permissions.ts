@@ -2,15 +2,21 @@
  * The read-only token case. A pull request from a fork (or a workflow with restricted
  * `permissions:`) gets a GITHUB_TOKEN that can read but not write; every write answers
  * 403 "Resource not accessible by integration". That is not a bug in the gate, so callers
- * turn it into one warning naming the missing permission and carry on.
+ * turn it into one warning naming the missing permission and carry on (model-report), or
+ * fail with that line (model-release).
  */
+import { ModelgateError } from '@modelgate/core';
 
 /** The `permissions:` entry a workflow needs for each kind of write this package does. */
 export type RequiredPermission = 'pull-requests: write' | 'checks: write' | 'issues: write' | 'contents: write';
 
-/** Thrown by the publishing functions when the token may not write; always carries the permission to add. */
-export class MissingPermissionError extends Error {
+/**
+ * Thrown by the publishing functions when the token may not write; always carries the permission
+ * to add. The workflow's `permissions:` are the user's to fix, so `run()` prints it as one line.
+ */
+export class MissingPermissionError extends ModelgateError {
   override readonly name = 'MissingPermissionError';
+  readonly exitCode = 1;
   constructor(
     readonly permission: RequiredPermission,
     /** What we tried, e.g. `create the sticky comment on #12`. */
@@ -21,6 +27,7 @@ export class MissingPermissionError extends Error {
     super(
       `The GitHub token may not ${operation} (HTTP ${status}: Resource not accessible by integration). ` +
         `Add \`permissions: ${permission}\` to the workflow job; pull requests from forks only get a read-only token.`,
+      undefined,
       options,
     );
   }

@@ -1,7 +1,8 @@
+import { createHash } from 'node:crypto';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { FakeGitHubOptions } from '../../../test/github/fake-github.js';
 import { MissingPermissionError, tryWrite } from './permissions.js';
-import { stickyCommentBody, stickyMarker, upsertStickyComment, type UpsertStickyCommentOptions } from './sticky-comment.js';
+import { legacyStickyMarker, stickyCommentBody, stickyMarker, upsertStickyComment, type UpsertStickyCommentOptions } from './sticky-comment.js';
 import { REPO, requestLog, startHarness, type Harness } from './test-helpers.js';
 
 let h: Harness;
@@ -13,7 +14,7 @@ afterEach(async () => {
   await h?.fake.close();
 });
 
-const upsert = (overrides: Partial<UpsertStickyCommentOptions> = {}) =>
+const upsert = (overrides: Partial<Omit<UpsertStickyCommentOptions, 'issueNumber' | 'commitSha'>> = {}) =>
   upsertStickyComment({
     client: h.client,
     ...REPO,
@@ -24,16 +25,36 @@ const upsert = (overrides: Partial<UpsertStickyCommentOptions> = {}) =>
     ...overrides,
   });
 const comments = (issue = 7) => h.fake.state.listIssueComments(REPO.owner, REPO.repo, issue);
-const MARKER = '<!-- modelgate:sticky:gate -->';
+/** The first 12 hex digits of the key's SHA-256 (of its UTF-8 bytes). */
+const hash = (key: string) => createHash('sha256').update(key, 'utf8').digest('hex').slice(0, 12);
+const MARKER = `<!-- modelgate:sticky:gate:${hash('gate')} -->`;
+/** What versions before the hash wrote for the key `gate`. */
+const LEGACY_MARKER = '<!-- modelgate:sticky:gate -->';
 
 describe('stickyMarker', () => {
-  it('keeps simple keys and cannot be closed early by the key', () => {
+  it('keeps simple keys readable and cannot be closed early by the key', () => {
     expect(stickyMarker('gate')).toBe(MARKER);
-    expect(stickyMarker('eval/income:v2')).toBe('<!-- modelgate:sticky:eval/income:v2 -->');
+    expect(stickyMarker('eval/income:v2')).toBe(`<!-- modelgate:sticky:eval/income:v2:${hash('eval/income:v2')} -->`);
     const hostile = stickyMarker('x --> <script> <!-- y');
-    expect(hostile).toBe('<!-- modelgate:sticky:x-script-y -->');
+    expect(hostile).toBe(`<!-- modelgate:sticky:x-script-y:${hash('x --> <script> <!-- y')} -->`);
     expect(hostile.indexOf('-->')).toBe(hostile.length - 3);
-    expect(stickyMarker('---')).toBe('<!-- modelgate:sticky:default -->');
+    expect(stickyMarker('---')).toBe(`<!-- modelgate:sticky:default:${hash('---')} -->`);
+  });
+
+  it('tells apart keys whose readable forms are the same: other scripts, a long shared start', () => {
+    const [a, b] = [stickyMarker('model CI/модель'), stickyMarker('model CI/прогноз')];
+    expect(a).not.toBe(b);
+    expect(a).toMatch(/^<!-- modelgate:sticky:model-CI\/:[0-9a-f]{12} -->$/);
+    const long = 'w'.repeat(120);
+    expect(stickyMarker(`${long}/income`)).not.toBe(stickyMarker(`${long}/churn`));
+    expect(stickyMarker('a-b')).not.toBe(stickyMarker('a b'));
+  });
+
+  it('knows the marker of earlier versions only for printable ASCII keys that fit', () => {
+    expect(legacyStickyMarker('gate')).toBe(LEGACY_MARKER);
+    expect(legacyStickyMarker('model CI/income')).toBe('<!-- modelgate:sticky:model-CI/income -->');
+    expect(legacyStickyMarker('model CI/модель')).toBeUndefined();
+    expect(legacyStickyMarker('w'.repeat(120))).toBeUndefined();
   });
 });
 
@@ -146,7 +167,8 @@ describe('upsertStickyComment', () => {
     h.fake.injectFault({ match: { operationId: 'issues/create-comment' }, kind: { type: 'server-error', status: 502 } });
     const started = Date.now();
     const result = await upsert();
-    expect(Date.now() - started).toBeLessThan(2_000); // 30 s Retry-After capped by maxRetryAfterMs
+    expect(Date.now() - started).toBeLessThan(2_000); // the 30 s Retry-After is recorded, not waited
+    expect(h.waits).toEqual([30_000]);
     expect(result.action).toBe('created');
     expect(comments()).toHaveLength(1);
     expect(requestLog(h.fake)).toEqual([
@@ -157,7 +179,7 @@ describe('upsertStickyComment', () => {
       'issues/list-comments 200',
     ]);
     expect(h.logger.lines.filter((l) => l.level === 'warning').map((l) => l.message)).toEqual([
-      expect.stringMatching(/^GitHub secondary rate limit hit for GET .*\/issues\/7\/comments.*retrying in 1 s \(retry 1 of 2\)/),
+      expect.stringMatching(/^GitHub secondary rate limit hit for GET .*\/issues\/7\/comments.*retrying in 30 s \(retry 1 of 2\)/),
     ]);
     expect(h.fake.violations).toEqual([]);
   });
@@ -226,6 +248,24 @@ describe('upsertStickyComment', () => {
     expect(h.fake.violations).toEqual([]);
   });
 
+  it('finds and takes over a comment with the marker of an earlier version', async () => {
+    await start();
+    const old = h.fake.state.addIssueComment({ ...REPO, issue_number: 7, body: `${LEGACY_MARKER}\nReport v0`, login: 'github-actions[bot]' });
+    expect(await upsert()).toMatchObject({ action: 'updated', commentId: old.id });
+    expect(comments().map((c) => c.body)).toEqual([`${MARKER}\nReport v1`]);
+    expect(await upsert()).toMatchObject({ action: 'unchanged', commentId: old.id });
+    expect(h.fake.violations).toEqual([]);
+  });
+
+  it('two keys that differ only outside ASCII keep a comment each', async () => {
+    await start();
+    const a = await upsert({ key: 'model CI/модель', body: 'A' });
+    const b = await upsert({ key: 'model CI/прогноз', body: 'B' });
+    expect([a.action, b.action]).toEqual(['created', 'created']);
+    expect(comments().map((c) => c.body.split('\n')[1])).toEqual(['A', 'B']);
+    expect(h.fake.violations).toEqual([]);
+  });
+
   it('cuts a body over 65 536 characters with a visible notice and keeps the marker', async () => {
     await start();
     const huge = `| metric | value |\n|---|---|\n${'| accuracy | 0.9 |\n'.repeat(5_000)}`;
@@ -239,6 +279,37 @@ describe('upsertStickyComment', () => {
     // The truncated body is stable, so an identical rerun is still "unchanged".
     expect((await upsert({ body: huge })).action).toBe('unchanged');
     expect(stickyCommentBody('gate', 'small')).toEqual({ text: `${MARKER}\nsmall`, truncated: false });
+    expect(h.fake.violations).toEqual([]);
+  });
+});
+
+describe('upsertStickyComment on a commit', () => {
+  const SHA = 'c0ffee'.padEnd(40, '0');
+  const onCommit = (body: string) => upsertStickyComment({ client: h.client, ...REPO, commitSha: SHA, key: 'gate', body, logger: h.logger });
+  const commitComments = () => h.fake.state.listCommitComments(REPO.owner, REPO.repo, SHA);
+
+  it('creates one commit comment, then edits it in place; others\' comments stay', async () => {
+    await start();
+    h.fake.state.addCommitComment({ ...REPO, commit_id: SHA, body: `> ${MARKER}\n> quoted`, login: 'mallory' });
+    const first = await onCommit('Report v1');
+    expect(first.action).toBe('created');
+    expect(first.url).toBe(`${h.fake.url}/acme/models/commit/${SHA}#commitcomment-${first.commentId}`);
+    expect(await onCommit('Report v2')).toMatchObject({ action: 'updated', commentId: first.commentId });
+    expect(await onCommit('Report v2')).toMatchObject({ action: 'unchanged', commentId: first.commentId });
+    expect(commitComments().map((c) => [c.user.login, c.body])).toEqual([
+      ['mallory', `> ${MARKER}\n> quoted`],
+      ['github-actions[bot]', `${MARKER}\nReport v2`],
+    ]);
+    expect(h.fake.requestsFor('repos/create-commit-comment')).toHaveLength(1);
+    expect(h.fake.requestsFor('repos/update-commit-comment')).toHaveLength(1);
+    expect(h.fake.state.issueComments).toEqual([]);
+    expect(h.fake.violations).toEqual([]);
+  });
+
+  it('turns a read-only token into a MissingPermissionError naming contents: write', async () => {
+    await start({ permissions: 'read' });
+    await expect(onCommit('Report')).rejects.toMatchObject({ permission: 'contents: write', status: 403 });
+    expect(commitComments()).toEqual([]);
     expect(h.fake.violations).toEqual([]);
   });
 });

@@ -9,6 +9,8 @@ export interface Harness {
   fake: FakeGitHub;
   logger: MemoryLogger;
   client: GitHubClient;
+  /** Every rate-limit wait the clients asked for, in ms; none is actually waited. */
+  waits: number[];
   /** A fresh client (new login cache), e.g. for a second concurrent run. */
   newClient(): GitHubClient;
 }
@@ -16,16 +18,17 @@ export interface Harness {
 export async function startHarness(options?: FakeGitHubOptions): Promise<Harness> {
   const fake = await startFakeGitHub(options);
   const logger = new MemoryLogger();
+  const waits: number[] = [];
   const newClient = () =>
     createGitHubClient({
       token: 'fake-token',
       baseUrl: fake.url,
       logger,
       retryBaseDelayMs: 1,
-      maxRetryAfterMs: 5,
+      sleep: async (ms) => void waits.push(ms),
       spaceWrites: false,
     });
-  return { fake, logger, client: newClient(), newClient };
+  return { fake, logger, client: newClient(), waits, newClient };
 }
 
 /** `operationId status` of every request, for asserting exact request sequences. */

@@ -1,15 +1,15 @@
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { configLineFinder, ConfigurationError, defineAction, escapeMarkdownText, input, parseArtifact, removeStaleFiles, writeFilesAtomic, type Artifact, type ArtifactKind, type Logger, type RunEnvironment } from '@modelgate/core';
-import { createGitHubClient, isPermissionDenied, MissingPermissionError, publishCheckRun, truncateMarkdown, upsertStickyComment, type CheckAnnotation, type GitHubClient } from '@modelgate/github';
+import { CHECK_OUTPUT_LIMIT, createGitHubClient, GitHubApiError, isPermissionDenied, JOB_SUMMARY_LIMIT_BYTES, MissingPermissionError, publishCheckRun, truncateMarkdown, truncateMarkdownBytes, upsertStickyComment, type CheckAnnotation, type GitHubClient, type RequiredPermission, type StickyCommentTarget } from '@modelgate/github';
 import { isRenderedModelCard, isRenderedModelCardJson, renderCharts, renderDataSummary, renderInspectSummary, renderMetricDiff, renderModelCard, renderModelCardJson } from '@modelgate/report';
 import { refuseOverwritingInputs, workspacePath } from '../files.js';
 import { loadRegistryBaseline, registryCredentialInputs, type RegistryCredentialInputs } from '../registry-baseline.js';
 import { collectReport, DEFAULT_MAX_BYTES, fetchReport, uploadWithActionsArtifact, type WorkflowRunPayload } from '../report-stages.js';
 import { VERSION } from '../version.js';
 
-/** GitHub's limit for a check run summary. */
-const CHECK_SUMMARY_LIMIT = 65_535;
+/** The job summary's share of GitHub's 1 MiB: run() may add a line about a failure after it. */
+const SUMMARY_LIMIT_BYTES = JOB_SUMMARY_LIMIT_BYTES - 16 * 1024;
 /** The comment's first line starts so; an earlier run's comment is recognised by it. */
 const COMMENT_HEADING = '## modelgate · ';
 
@@ -37,8 +37,8 @@ export const modelReport = defineAction({
     'github-token': input.string({ description: 'Token for the comment and the check run (and the ghcr.io password of `base-metrics: registry`).', default: '${{ github.token }}' }),
     'registry-username': input.string({ description: 'User name for a private `oci://` registry of `base-metrics: registry` (for ghcr.io: the repository owner).' }),
     'registry-password': input.string({ description: 'Password or token for that registry (for ghcr.io: default `github-token`, which needs `packages: read`).' }),
-    'comment-on': input.choice(['pr', 'commit', 'none'] as const, { description: '`pr`: sticky comment on pull requests; `commit`: also a commit comment on pushes; `none`: files and summary only.', default: 'pr' }),
-    key: input.string({ description: 'Identity of the sticky comment (default: workflow name + model name): one comment per key per PR.' }),
+    'comment-on': input.choice(['pr', 'commit', 'none'] as const, { description: '`pr`: sticky comment on pull requests; `commit`: also a sticky commit comment on pushes; `none`: files and summary only.', default: 'pr' }),
+    key: input.string({ description: 'Identity of the sticky comment (default: workflow name + model name): one comment per key per PR or commit.' }),
     'comment-mode': input.choice(['update', 'minimize-previous'] as const, { description: '`update` edits the comment in place; `minimize-previous` posts a new one and hides the old as outdated.', default: 'update' }),
     'skip-unchanged': input.boolean({ description: 'Do not edit the comment when its text is unchanged.', default: 'true' }),
     'check-run': input.boolean({ description: 'Publish a check run with annotations (data anomalies at file lines, failed gates on modelgate.yml).', default: 'true' }),
@@ -47,7 +47,7 @@ export const modelReport = defineAction({
     'card-json-out': input.requiredString({ description: 'Where to write model-card.json (Model Card Toolkit shape).', default: 'modelgate-out/model-card.json' }),
   },
   outputs: {
-    conclusion: '`success`, `failure` or `neutral`: gates and data checks together.',
+    conclusion: '`success` or `failure`: gates and data checks together.',
     'comment-url': 'URL of the sticky comment (empty when none was posted).',
     'comment-action': '`created`, `updated`, `unchanged`, `minimized-and-created`, or empty.',
     'check-run-url': 'URL of the check run (empty when none was published).',
@@ -113,7 +113,7 @@ export const modelReport = defineAction({
       validation = await readArtifact('validation', at(inputs.validation ?? 'modelgate-out/validation.json'), inputs.validation !== undefined);
       drift = await readArtifact('drift', at(inputs.drift ?? 'modelgate-out/drift.json'), inputs.drift !== undefined);
       inspect = await readArtifact('inspect', at(inputs.inspect ?? 'modelgate-out/inspect.json'), inputs.inspect !== undefined);
-      target = { number: event?.pull_request?.number, headSha: event?.pull_request?.head?.sha ?? environment.sha };
+      target = reportTarget(event, environment.sha);
     }
     if (mode === 'collect') {
       const pr = event?.pull_request;
@@ -156,7 +156,11 @@ export const modelReport = defineAction({
       { path: at(inputs['card-out']).absolute, content: renderModelCard(cardInput) },
       { path: at(inputs['card-json-out']).absolute, content: `${JSON.stringify(renderModelCardJson(cardInput), null, 2)}\n` },
     ]);
-    summary.push(body);
+    // GitHub drops a job summary over 1 MiB. Cut, it cannot be where the comment sends readers for the rest.
+    const commentFile = at(inputs['comment-out']).shown;
+    const shown = truncateMarkdownBytes(body, SUMMARY_LIMIT_BYTES, { statedLimit: JOB_SUMMARY_LIMIT_BYTES, fullTextAt: `The full report is in ${commentFile}, which this step wrote.` });
+    summary.push(shown.text);
+    const fullTextAt = shown.truncated ? `The full report is in ${commentFile}, which this step wrote (the job summary is cut too).` : undefined;
 
     const failed = !metrics.passed || (validation !== undefined && !validation.passed) || (drift?.dataset_drift ?? false);
     const conclusion = failed ? 'failure' : 'success';
@@ -168,42 +172,44 @@ export const modelReport = defineAction({
 
     // collect: the PR's token is read-only; the publish run posts instead.
     if (mode !== 'collect' && client && event) {
-      const prNumber = target.number;
+      const writes: GitHubWrite[] = [];
       // publish: key on the triggering workflow's name, so the comment is the one `report` mode would keep.
       const workflowName = mode === 'publish' ? event.workflow_run?.name : environment.workflow;
-      if (inputs['comment-on'] !== 'none' && prNumber) {
-        const result = await bestEffort(logger, 'post the PR comment', 'pull-requests: write', () =>
-          upsertStickyComment({ client, owner, repo, issueNumber: prNumber, key: inputs.key ?? `${workflowName ?? 'modelgate'}/${name}`, body, mode: inputs['comment-mode']!, skipUnchanged: inputs['skip-unchanged'], logger }),
-        );
-        if (result) {
-          commentUrl = result.url;
-          commentAction = result.action;
-          logger.info(`PR comment ${result.action}: ${result.url}`);
-        }
+      const comment = (where: StickyCommentTarget, kind: string) => async () => {
+        const result = await upsertStickyComment({ client, owner, repo, ...where, key: inputs.key ?? `${workflowName ?? 'modelgate'}/${name}`, body, mode: inputs['comment-mode']!, skipUnchanged: inputs['skip-unchanged'], ...(fullTextAt ? { fullTextAt } : {}), logger });
+        commentUrl = result.url;
+        commentAction = result.action;
+        logger.info(`${kind} comment ${result.action}: ${result.url}`);
+      };
+      if (inputs['comment-on'] !== 'none' && target.number) {
+        writes.push({ what: 'post the PR comment', permission: 'pull-requests: write', run: comment({ issueNumber: target.number }, 'PR') });
       } else if (mode === 'report' && inputs['comment-on'] === 'commit' && environment.eventName === 'push' && environment.sha) {
-        const sha = environment.sha;
-        const result = await bestEffort(logger, 'post the commit comment', 'contents: write', () => commitComment(client, owner, repo, sha, truncateMarkdown(body, 65_000).text));
-        if (result) commentUrl = result;
+        writes.push({ what: 'post the commit comment', permission: 'contents: write', run: comment({ commitSha: environment.sha }, 'commit') });
       }
       const headSha = target.headSha;
       if (inputs['check-run'] && headSha) {
         const checkAnnotations = await annotations(metrics, validation, config?.gates?.length ?? 0, configFile, environment);
-        const check = await bestEffort(logger, 'publish the check run', 'checks: write', () =>
-          publishCheckRun({
-            client,
-            owner,
-            repo,
-            headSha,
-            name: `modelgate / ${name}`,
-            conclusion,
-            title: metrics.gates.length ? `${metrics.gates.filter((gate) => gate.passed).length} of ${metrics.gates.length} gates passed` : 'modelgate report',
-            summary: truncateMarkdown(body, CHECK_SUMMARY_LIMIT).text,
-            annotations: checkAnnotations,
-            logger,
-          }),
-        );
-        if (check) checkUrl = check.url;
+        writes.push({
+          what: 'publish the check run',
+          permission: 'checks: write',
+          run: async () => {
+            const check = await publishCheckRun({
+              client,
+              owner,
+              repo,
+              headSha,
+              name: `modelgate / ${name}`,
+              conclusion,
+              title: metrics.gates.length ? `${metrics.gates.filter((gate) => gate.passed).length} of ${metrics.gates.length} gates passed` : 'modelgate report',
+              summary: truncateMarkdown(body, CHECK_OUTPUT_LIMIT, fullTextAt ? { fullTextAt } : {}).text,
+              annotations: checkAnnotations,
+              logger,
+            });
+            checkUrl = check.url;
+          },
+        });
       }
+      await writeBestEffort(logger, writes);
     } else if (!token) logger.info('no github-token: the report is written to files and the job summary only');
     setOutput('comment-url', commentUrl);
     setOutput('comment-action', commentAction);
@@ -240,25 +246,50 @@ interface EventPayload {
 }
 
 /**
- * GitHub writes are best effort: a fork PR's read-only token must not fail the job. One warning
- * names the missing permission; the job summary still has the report.
+ * What `mode: report` posts on. A pull request event: the PR and its head. `workflow_run`: the
+ * triggering run's head commit (GITHUB_SHA is the default branch's head there), and its pull
+ * request when GitHub lists exactly one at that commit (none for forks). Other events have no
+ * pull request; the check run goes on GITHUB_SHA, for `issue_comment` or `schedule` the default
+ * branch's latest commit.
  */
-async function bestEffort<T>(logger: Logger, what: string, permission: string, work: () => Promise<T>): Promise<T | undefined> {
-  try {
-    return await work();
-  } catch (error) {
-    if (error instanceof MissingPermissionError || isPermissionDenied(error)) {
-      const missing = error instanceof MissingPermissionError ? error.permission : permission;
-      logger.warning(`could not ${what}: the token lacks \`${missing}\` (pull requests from forks get a read-only token); the report is in the job summary and the output files`);
-      return undefined;
-    }
-    throw error;
-  }
+function reportTarget(event: EventPayload | undefined, sha: string | undefined): { number?: number; headSha?: string } {
+  if (event?.pull_request) return { number: event.pull_request.number, headSha: event.pull_request.head?.sha ?? sha };
+  const run = event?.workflow_run;
+  if (!run?.head_sha) return { headSha: sha };
+  const prs = (run.pull_requests ?? []).filter((pr) => pr.head?.sha === run.head_sha);
+  return { ...(prs.length === 1 ? { number: prs[0]!.number } : {}), headSha: run.head_sha };
 }
 
-async function commitComment(client: GitHubClient, owner: string, repo: string, sha: string, body: string): Promise<string> {
-  const response = await client.rest.repos.createCommitComment({ owner, repo, commit_sha: sha, body });
-  return response.data.html_url;
+interface GitHubWrite {
+  /** `post the PR comment`, for the warning. */
+  what: string;
+  permission: RequiredPermission;
+  run(): Promise<void>;
+}
+
+/**
+ * GitHub writes are best effort: the report is in the job summary and the output files whatever
+ * GitHub answers, and the gates, not GitHub, decide the step. A failed write is one warning and
+ * the next write is still tried. A missing permission means a read-only token (a pull request from
+ * a fork), so then the remaining writes are skipped and the one warning names what they need.
+ */
+async function writeBestEffort(logger: Logger, writes: readonly GitHubWrite[]): Promise<void> {
+  const where = 'the report is in the job summary and the output files';
+  for (const [index, write] of writes.entries()) {
+    try {
+      await write.run();
+    } catch (error) {
+      if (error instanceof MissingPermissionError || isPermissionDenied(error)) {
+        const missing = error instanceof MissingPermissionError ? error.permission : write.permission;
+        const rest = writes.slice(index + 1);
+        const skipped = rest.length > 0 ? `; did not try to ${rest.map((w) => w.what).join(' or ')} either (${rest.map((w) => `\`${w.permission}\``).join(', ')})` : '';
+        logger.warning(`could not ${write.what}: the token lacks \`${missing}\` (pull requests from forks get a read-only token)${skipped}; ${where}`);
+        return;
+      }
+      if (!(error instanceof GitHubApiError)) throw error;
+      logger.warning(`could not ${write.what}: ${error.message}; ${where}`);
+    }
+  }
 }
 
 type Annotation = CheckAnnotation;
