@@ -339,6 +339,39 @@ describe('chunked validation', () => {
     }
   });
 
+  it('keeps a string column\'s number spellings apart when most chunks hold only numbers: profile, schema, validation and drift as one pass', async () => {
+    const rng = new Xoshiro128(3, 4);
+    const codes = ['02134', '02135', '02139', '06511', '07030', '10001'];
+    // One word, in the last chunk: every other chunk alone is an int column.
+    const cells = Array.from({ length: 20_000 }, (_, i) => (i === 19_990 ? 'SW1A 1AA' : codes[rng.intBetween(0, codes.length - 1)]!));
+    const reference = write('postcodes.csv', `postcode\n${cells.join('\n')}\n`);
+    // Leading zeros lost upstream: what validation and drift are there to catch.
+    const stripped = write('postcodes-stripped.csv', `postcode\n${cells.map((cell) => cell.replace(/^0+/, '')).join('\n')}\n`);
+    const profile = (await profileSource(await openTable(reference))).toJSON();
+    const postcodes = ARTIFACTS.schema.parse({ kind: 'schema', version: 1, ...inferSchema({ ...profile, source: { files: [{ path: 'postcodes.csv' }] } }) });
+    expect(postcodes.columns[0]).toMatchObject({ type: 'string', values: [...codes, 'SW1A 1AA'] });
+    const run = async (path: string, chunkBytes: number) =>
+      validateData({
+        data: { source: await openTable(path), shown: 'data.csv' },
+        schema: { schema: postcodes, shown: 'schema.json' },
+        reference: { source: await openTable(reference), shown: 'postcodes.csv' },
+        chunkBytes,
+        chunkRunner: inProcessRunner(),
+      });
+    const zeros = cells.filter((cell) => cell.startsWith('0')).length;
+    for (const [path, drifted, unexpected] of [[reference, false, 0], [stripped, true, zeros]] as const) {
+      const whole = await run(path, 1 << 30);
+      const chunked = await run(path, 16 << 10);
+      expect(chunkCuts((await openTable(path)) as CsvSource, 16 << 10).length).toBeGreaterThan(5);
+      expect(chunked.profile).toEqual(whole.profile);
+      expect(chunked.validation).toEqual(whole.validation);
+      expect(chunked.drift).toEqual(whole.drift);
+      if (path === reference) expect(whole.profile.columns).toEqual(profile.columns);
+      expect(whole.validation!.anomalies.reduce((sum, anomaly) => sum + anomaly.count, 0)).toBe(unexpected);
+      expect(whole.drift!.columns[0]).toMatchObject({ column: 'postcode', drifted });
+    }
+  });
+
   it('tests drift on id-like columns whose summaries keep no single value', async () => {
     const ids = (rows: number, seed: number) => {
       let state = seed;

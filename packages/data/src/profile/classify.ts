@@ -20,7 +20,9 @@
  * Typed cells: numbers are int when `Number.isInteger`, else float; bigint is int (converted
  * to the nearest double); booleans are bool. A value's *key* — what distinct counts and top
  * values are about — is the parsed number for int/float (so `1`, `01` and `1.0` are one value,
- * as in pandas), the boolean for bool, and the text itself for timestamps and strings.
+ * as in pandas' numeric columns), the boolean for bool, and the text itself for timestamps and
+ * strings. In a column of type string every text is its own value (`textKeyOf`: `02134`, `2134`
+ * and `2134.0` are three, as in a pandas object column).
  */
 import type { Cell } from '../table.js';
 
@@ -71,15 +73,35 @@ export function keyOf(value: Exclude<Cell, null>, kind: number): Key {
   return typeof value === 'string' ? value : String(value);
 }
 
+/**
+ * The key of a classified cell (as `keyOf`) in a column of type string: a text is its own value.
+ * A text that is its number's or boolean's own text (`keyText`: `2134`, `true`) keeps that key:
+ * a column whose first word comes after its sketches began keeps counting those texts with the
+ * same values, under the same hashes.
+ */
+export function textKeyOf(value: Exclude<Cell, null>, kind: number): Key {
+  const key = keyOf(value, kind);
+  return typeof key === 'string' || typeof value !== 'string' || keyText(key) === value ? key : value;
+}
+
+/** Whether kinds seen (bit `1 << kind` each) make a column of type string, keyed by `textKeyOf`. */
+export function isTextMask(mask: number): boolean {
+  return mask !== 0 && typeOfMask(mask) === 'string';
+}
+
 /** Text of a key, such that classifying it gives the key back (integers never in exponent form). */
 export function keyText(key: Key): string {
   if (typeof key === 'number') return Number.isInteger(key) && Math.abs(key) >= 1e21 ? BigInt(key).toString() : String(key);
   return typeof key === 'boolean' ? (key ? 'true' : 'false') : key;
 }
 
-/** The key a text stands for (inverse of `keyText`). */
+/**
+ * The key a text of profile.json stands for (inverse of `keyText`). Numeric and bool columns only
+ * write their keys' own texts, which `textKeyOf` reads as `keyOf` does; other texts are a string
+ * column's.
+ */
 export function keyOfText(text: string): Key {
-  return keyOf(text, classifyString(text));
+  return textKeyOf(text, classifyString(text));
 }
 
 /** Length of a cell as text (UTF-16 code units), for `avg_length`. */

@@ -19,46 +19,17 @@
  */
 import { genericArray } from '../generic-array.js';
 import { codeCounts, type Cell, type CellDictionary, type ColumnCodes } from '../table.js';
-import { classifyCell, isNumericKind, KIND_COUNT, keyOf, parsed, textLength, type Key } from './classify.js';
+import { BOOL, classifyCell, FLOAT, INT, isNumericKind, isTextMask, KIND_COUNT, keyOf, parsed, textKeyOf, textLength, type Key } from './classify.js';
 import { HASH, hashKey, IDENTITY_SLOTS, stringSlot } from './hash.js';
-import { HyperLogLog } from './hll.js';
-import { Kll } from './kll.js';
-import { MisraGries } from './misra-gries.js';
-import { GridHistogram, Moments } from './numeric.js';
+import { CountedValues } from './numeric.js';
 import { resolveOptions, type ProfileOptions, type ResolvedOptions } from './options.js';
+import { emptySketches, type Sketches } from './sketch-state.js';
 
 /** Entries a profiler has room for at first (see `grow`). */
 const FIRST_ENTRIES = 32;
 const BUFFER = 8192;
 /** Rows a sketched column whose last batch mostly missed the table skips it before trying again. */
 const PAUSE = 65_536;
-
-/** State of the sketch regime. */
-export interface Sketches {
-  readonly kinds: Float64Array;
-  readonly moments: Moments;
-  histogram: GridHistogram;
-  readonly kll: Kll;
-  readonly hll: HyperLogLog;
-  readonly mg: MisraGries;
-  nan: number;
-  inf: number;
-  lengthSum: number;
-}
-
-export function emptySketches(options: ResolvedOptions): Sketches {
-  return {
-    kinds: new Float64Array(KIND_COUNT),
-    moments: new Moments(),
-    histogram: new GridHistogram(options.bins),
-    kll: new Kll(options.kllK, options.kllM),
-    hll: new HyperLogLog(options.hllP),
-    mg: new MisraGries(options.misraGriesK),
-    nan: 0,
-    inf: 0,
-    lengthSum: 0,
-  };
-}
 
 export class ColumnProfiler {
   readonly name: string;
@@ -67,8 +38,12 @@ export class ColumnProfiler {
   count = 0;
   /** Null cells. */
   missing = 0;
-  /** Kinds that must be assumed present (`1 << kind`), from a loaded profile's type. */
+  /** Kinds that must be assumed present (`1 << kind`), from a loaded profile's type (set with `assumeKinds`). */
   kindFloor = 0;
+  /** Kinds seen or assumed so far (`1 << kind`): once they make the column a string column, keys are texts. */
+  private kindsSeen = 0;
+  /** Whether cells are keyed by `textKeyOf` (a string column), not `keyOf`. */
+  private textKeys = false;
   /** Added to the summed text lengths (a loaded exact table knows its values' normalized text only). */
   lengthOffset = 0;
 
@@ -93,6 +68,11 @@ export class ColumnProfiler {
   /** Numbers of the sketch regime not yet flushed; grows up to BUFFER (a wide file's batches are short). */
   private buffer = new Float64Array(0);
   private buffered = 0;
+  /**
+   * Numbers with weights (a flush's table counts, merged or loaded values) not yet in the moments:
+   * summarized together (Moments.addCounted), as one update each would round the mean each time.
+   */
+  private readonly counted = new CountedValues();
   /** Sketch regime: table misses in the current batch, rows since the table was last skipped. */
   private misses = 0;
   private skipped = PAUSE;
@@ -269,7 +249,8 @@ export class ColumnProfiler {
     const s = this.sketches!;
     const kind = classifyCell(value);
     const x = parsed[0]!;
-    const key = keyOf(value, kind);
+    if ((this.kindsSeen & (1 << kind)) === 0) this.noteKinds(1 << kind);
+    const key = this.textKeys ? textKeyOf(value, kind) : keyOf(value, kind);
     s.kinds[kind]! += weight;
     s.lengthSum += textLength(value) * weight;
     if (isNumericKind(kind)) {
@@ -294,7 +275,7 @@ export class ColumnProfiler {
     if (entry === this.counts.length) this.grow();
     const kind = classifyCell(value);
     this.cells.push(value);
-    this.keys.push(keyOf(value, kind));
+    this.keys.push(this.textKeys ? textKeyOf(value, kind) : keyOf(value, kind));
     this.table.set(value, entry);
     this.counts[entry] = weight;
     this.kinds[entry] = kind;
@@ -303,7 +284,41 @@ export class ColumnProfiler {
     hashKey(this.keys[entry]!);
     this.hashA[entry] = HASH[0]!;
     this.hashB[entry] = HASH[1]!;
+    if ((this.kindsSeen & (1 << kind)) === 0) this.noteKinds(1 << kind);
     return entry;
+  }
+
+  /** Assumes kinds present (a loaded profile's type), counted or not. */
+  assumeKinds(mask: number): void {
+    this.kindFloor |= mask;
+    this.noteKinds(mask);
+  }
+
+  private noteKinds(mask: number): void {
+    this.kindsSeen |= mask;
+    if (!this.textKeys && isTextMask(this.kindsSeen)) this.useTextKeys();
+  }
+
+  /**
+   * The column became a string column: its entries' number and boolean texts become their own
+   * values (for what is still to be counted; a sketch keeps what it counted by number).
+   */
+  private useTextKeys(): void {
+    this.textKeys = true;
+    const last = parsed[0]!; // a caller may still read its cell's number
+    for (let entry = 0; entry < this.cells.length; entry += 1) {
+      const kind = this.kinds[entry]!;
+      if (kind !== INT && kind !== FLOAT && kind !== BOOL) continue;
+      const cell = this.cells[entry] as Exclude<Cell, null>;
+      classifyCell(cell);
+      const key = textKeyOf(cell, kind);
+      if (key === this.keys[entry]) continue;
+      this.keys[entry] = key;
+      hashKey(key);
+      this.hashA[entry] = HASH[0]!;
+      this.hashB[entry] = HASH[1]!;
+    }
+    parsed[0] = last;
   }
 
   /** Four times the room for entries, at most exactLimit. */
@@ -318,11 +333,13 @@ export class ColumnProfiler {
     this.hashB = grown(this.hashB, new Int32Array(room));
   }
 
+  /** A number with a weight: to the moments at the next flush, with the others (see `counted`). */
   private addNumber(x: number, weight: number): void {
     const s = this.sketches!;
-    s.moments.addWeighted(x, weight);
+    this.counted.push(x, weight);
     s.histogram.add(x, weight);
     s.kll.add(x, weight);
+    if (this.counted.length === BUFFER) this.flushNumbers();
   }
 
   private growBuffer(): Float64Array {
@@ -333,6 +350,11 @@ export class ColumnProfiler {
 
   private flushNumbers(): void {
     const s = this.sketches!;
+    const counted = this.counted;
+    if (counted.length > 0) {
+      s.moments.addCounted(counted.values, counted.counts, counted.length);
+      counted.length = 0;
+    }
     if (this.buffered === 0) return;
     s.moments.addAll(this.buffer, this.buffered);
     s.histogram.addAll(this.buffer, this.buffered);
@@ -376,7 +398,9 @@ export class ColumnProfiler {
     if (other === this) throw new Error('cannot merge a column profile with itself');
     this.count += other.count;
     this.missing += other.missing;
+    // Keys first: other's kinds may make this a string column.
     this.kindFloor |= other.kindFloor;
+    this.noteKinds(other.kindMask());
     this.lengthOffset += other.lengthOffset;
     if (other.sketches === null) {
       for (let entry = 0; entry < other.cells.length; entry += 1) {

@@ -3,9 +3,11 @@
  *
  * Everything a merge needs is in the file, so `fromJson(a).merge(fromJson(b))` equals profiling
  * both row sets at once: exact columns carry their whole value table (in `categorical.top_sketch`,
- * `algorithm: "exact"`), sketched ones their KLL, HyperLogLog and Misra–Gries states. Output is
- * deterministic: tables and sketch items are in a canonical order (numbers ascending, then false,
- * true, then strings by code point), top values by count then that order.
+ * `algorithm: "exact"`), sketched ones their KLL, HyperLogLog and Misra–Gries states. An exact
+ * table of a numeric or bool column also lists its values' other spellings (`spellings`: `02134`
+ * of 2134), which a string column merged in keeps apart. Output is deterministic: tables and
+ * sketch items are in a canonical order (numbers ascending, then false, true, then strings by code
+ * point), top values by count then that order.
  *
  * Numeric statistics (present for int, float and timestamp columns; timestamps in epoch ms) are
  * over the finite values: NaN and ±Infinity are only counted (`nan`, `inf`). Quantiles of an exact
@@ -13,12 +15,13 @@
  * column's are KLL items (rank error ≈ 1.65 %).
  */
 import { compareCodePoints, type Artifact } from '@modelgate/core';
-import { isNumericKind, kindOfType, keyOfText, keyText, typeOfMask, type Key } from './classify.js';
-import { ColumnProfiler, emptySketches, type Sketches } from './column.js';
+import { classifyString, isNumericKind, keyOf, kindOfType, keyOfText, keyText, typeOfMask, type Key } from './classify.js';
+import { ColumnProfiler } from './column.js';
 import { HyperLogLog } from './hll.js';
 import { Kll } from './kll.js';
 import { GridHistogram, Moments } from './numeric.js';
 import { resolveOptions, type ProfileOptions } from './options.js';
+import { emptySketches, type Sketches } from './sketch-state.js';
 
 export type ProfileJson = Artifact<'profile'>;
 export type ColumnProfileJson = ProfileJson['columns'][number];
@@ -105,12 +108,15 @@ function exactJson(p: ColumnProfiler): ColumnProfileJson {
   const counts: number[] = [];
   const numbers: number[] = [];
   const numeric: boolean[] = [];
+  const spellings = new Map<string, number>();
   let lengthSum = p.lengthOffset;
   for (let entry = 0; entry < p.cells.length; entry += 1) {
     const weight = p.counts[entry]!;
     if (weight === 0) continue;
     lengthSum += p.lengths[entry]! * weight;
     const key = p.keys[entry]!;
+    const cell = p.cells[entry];
+    if (typeof cell === 'string' && typeof key !== 'string' && cell !== keyText(key)) spellings.set(cell, weight);
     let group = groups.get(key);
     if (group === undefined) {
       group = keys.length;
@@ -140,20 +146,19 @@ function exactJson(p: ColumnProfiler): ColumnProfileJson {
     const values = [...finite.keys()].sort((a, b) => a - b);
     const valueCounts = values.map((x) => finite.get(x)!);
     const moments = new Moments();
+    moments.addCounted(values, valueCounts, values.length);
     const histogram = new GridHistogram(o.bins);
-    values.forEach((x, i) => {
-      moments.addWeighted(x, valueCounts[i]!);
-      histogram.add(x, valueCounts[i]!);
-    });
+    values.forEach((x, i) => histogram.add(x, valueCounts[i]!));
     const sketch = { algorithm: 'exact', parameters: { limit: o.exactLimit }, values, counts: valueCounts };
     const quantiles = exactQuantiles(values, valueCounts, moments.n, o.quantiles);
     numericPart = numericJson(moments, nan, inf, quantiles, sketch, histogram.toJSON(histogramFloor(type, histogram)));
   }
-  const categorical: CategoricalJson = {
-    top: topOf(keys, counts, o.top, 0),
-    top_sketch: { algorithm: 'exact', parameters: { limit: o.exactLimit }, values: texts, counts: order.map((i) => counts[i]!) },
-    avg_length: p.count > 0 ? lengthSum / p.count : null,
-  };
+  const topSketch: SketchJson = { algorithm: 'exact', parameters: { limit: o.exactLimit }, values: texts, counts: order.map((i) => counts[i]!) };
+  if (spellings.size > 0) {
+    const spelled = [...spellings.keys()].sort(compareCodePoints);
+    topSketch.spellings = { values: spelled, counts: spelled.map((text) => spellings.get(text)!) };
+  }
+  const categorical: CategoricalJson = { top: topOf(keys, counts, o.top, 0), top_sketch: topSketch, avg_length: p.count > 0 ? lengthSum / p.count : null };
   const distinct = { estimate: keys.length, exact: true, sketch: { algorithm: 'exact', parameters: { limit: o.exactLimit }, values: texts } };
   return assemble(p, type, numericPart, categorical, distinct);
 }
@@ -228,7 +233,7 @@ export function columnFromJson(json: ColumnProfileJson, options: ProfileOptions 
   const p = new ColumnProfiler(name, resolved, slots);
   p.count = json.count;
   p.missing = json.missing;
-  if (json.count > 0) p.kindFloor = 1 << kindOfType(json.type);
+  if (json.count > 0) p.assumeKinds(1 << kindOfType(json.type));
   const lengthSum = json.categorical?.avg_length != null ? Math.round(json.categorical.avg_length * json.count) : 0;
   if (top === undefined) fail(name, 'categorical.top_sketch is missing');
   if (json.distinct.exact) {
@@ -236,7 +241,10 @@ export function columnFromJson(json: ColumnProfileJson, options: ProfileOptions 
     const values = list(name, top, 'values', isString);
     const counts = list(name, top, 'counts', isCount);
     if (values.length !== counts.length) fail(name, 'exact sketch: values and counts differ in length');
-    values.forEach((text, i) => p.addValue(keyOfText(text), counts[i]!));
+    const left = addSpellings(name, top, values, counts, p);
+    values.forEach((text, i) => {
+      if (left[i]! > 0 || counts[i] === 0) p.addValue(keyOfText(text), left[i]!);
+    });
     p.flush();
     let loaded = 0;
     if (p.sketches !== null) loaded = p.sketches.lengthSum;
@@ -260,6 +268,30 @@ export function columnFromJson(json: ColumnProfileJson, options: ProfileOptions 
   s.mg.decrement = Number(top.decrement ?? 0);
   p.sketches = s;
   return p;
+}
+
+/**
+ * Adds an exact table's `spellings` (texts of numbers and booleans written otherwise than their
+ * value, `02134` or `True`: a string column merged in keeps them apart) as cells of their own;
+ * returns each value's count left for its own text.
+ */
+function addSpellings(name: string, top: SketchJson, values: readonly string[], counts: readonly number[], p: ColumnProfiler): number[] {
+  const left = counts.slice();
+  const spellings = (top as { spellings?: unknown }).spellings;
+  if (spellings === undefined) return left;
+  if (typeof spellings !== 'object' || spellings === null) fail(name, 'exact sketch: spellings is not an object');
+  const texts = list(name, spellings as SketchJson, 'values', isString);
+  const spelledCounts = list(name, spellings as SketchJson, 'counts', isCount);
+  if (texts.length !== spelledCounts.length) fail(name, 'exact sketch: spellings values and counts differ in length');
+  const index = new Map(values.map((text, i) => [text, i]));
+  texts.forEach((text, j) => {
+    const key = keyOf(text, classifyString(text));
+    const i = typeof key === 'string' ? undefined : index.get(keyText(key));
+    if (i === undefined || left[i]! < spelledCounts[j]!) fail(name, `exact sketch: spelling '${text}' is not of a listed value and count`);
+    left[i]! -= spelledCounts[j]!;
+    p.addValue(text, spelledCounts[j]!);
+  });
+  return left;
 }
 
 function loadNumeric(name: string, numeric: NumericJson, count: number, s: Sketches): void {

@@ -119,6 +119,38 @@ describe('regimes', () => {
     expect(reloaded).toEqual(json);
   });
 
+  it('keeps number and boolean spellings apart in a string column, in one pass and merged through profile.json', () => {
+    const profile = (cells: string[], options: { exactLimit?: number } = {}) => {
+      const p = new ColumnProfiler('zip', options);
+      p.add(cells);
+      return p;
+    };
+    const counts = (json: ColumnProfileJson) => {
+      const sketch = json.categorical!.top_sketch as unknown as { values: string[]; counts: number[] };
+      return Object.fromEntries(sketch.values.map((value, i) => [value, sketch.counts[i]]));
+    };
+    const words = ['02134', '2134', '2134.0', '2134', 'True', 'true', 'SW1A 1AA'];
+    const single = columnToJson(profile(words));
+    expect(single.type).toBe('string');
+    expect(counts(single)).toEqual({ '2134': 2, '02134': 1, '2134.0': 1, true: 1, True: 1, 'SW1A 1AA': 1 });
+    expect(single.distinct.estimate).toBe(6);
+    // Each shard alone is numeric (one spelling of 2134 per value) or bool: their tables keep the spellings.
+    const numbers = columnToJson(profile(['02134', '2134.0', '2134', '7']));
+    expect(numbers).toMatchObject({ type: 'float', distinct: { estimate: 2 } });
+    expect(numbers.categorical!.top_sketch).toMatchObject({ values: ['7', '2134'], counts: [1, 3], spellings: { values: ['02134', '2134.0'], counts: [1, 1] } });
+    expect(mergeColumnProfiles(numbers, columnToJson(new ColumnProfiler('zip')))).toEqual(numbers);
+    const shards = [['02134', '2134.0', '2134'], ['2134', 'True', 'true'], ['SW1A 1AA']];
+    const viaJson = shards.map((cells) => columnToJson(profile(cells))).reduce((a, b) => mergeColumnProfiles(a, b));
+    expect(viaJson).toEqual(single);
+    const inMemory = shards.map((cells) => profile(cells)).reduce((a, b) => a.merge(b));
+    expect(columnToJson(inMemory)).toEqual(single);
+    // Sketched, with the word before the sketches begin: the spellings are counted apart there too.
+    const sketched = columnToJson(profile(['SW1A 1AA', ...words, 'a', 'b', 'c', 'd'], { exactLimit: 2 }));
+    expect(sketched.distinct.exact).toBe(false);
+    expect(counts(sketched)).toMatchObject({ '2134': 2, '02134': 1, '2134.0': 1, True: 1, true: 1, 'SW1A 1AA': 2 });
+    expect(counts(mergeColumnProfiles(sketched, columnToJson(profile(['02134']))))).toMatchObject({ '2134': 2, '02134': 2 });
+  });
+
   it('widens types across merges like one pass would', () => {
     const profile = (cells: (string | null)[]) => {
       const p = new ColumnProfiler('c');

@@ -113,6 +113,12 @@ describe('table profiles', () => {
     const column = body.columns[0]!;
     const broken = { ...column, categorical: { ...column.categorical!, top_sketch: { algorithm: 'exact', values: ['1'], counts: 'x' } } };
     expect(() => TableProfiler.fromJSON({ rows: 2, columns: [broken] })).toThrow(/counts/);
+    // A spelling must be of a listed value, and within its count.
+    const spelled = (values: string[], counts: number[]) => ({ ...column, categorical: { ...column.categorical!, top_sketch: { ...column.categorical!.top_sketch, spellings: { values, counts } } } });
+    expect(TableProfiler.fromJSON({ rows: 2, columns: [spelled(['01', '2.0'], [1, 1])] }).toJSON().columns[0]!.categorical!.top_sketch).toMatchObject({ values: ['1', '2'], counts: [1, 1], spellings: { values: ['01', '2.0'], counts: [1, 1] } });
+    expect(() => TableProfiler.fromJSON({ rows: 2, columns: [spelled(['3.0'], [1])] })).toThrow(/spelling '3.0'/);
+    expect(() => TableProfiler.fromJSON({ rows: 2, columns: [spelled(['01'], [2])] })).toThrow(/spelling '01'/);
+    expect(() => TableProfiler.fromJSON({ rows: 2, columns: [spelled(['x'], [1])] })).toThrow(/spelling 'x'/);
   });
 
   it('hands consumers the recorded distributions, exact or sketched', () => {

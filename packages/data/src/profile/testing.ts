@@ -1,7 +1,7 @@
 /** Test helpers: column generators, brute-force truth and batch-wise profiling. Not exported. */
 import { Xoshiro128 } from '../synthetic/prng.js';
 import type { Cell } from '../table.js';
-import { classifyCell, isNumericKind, keyOf, keyText, parsed } from './classify.js';
+import { classifyCell, isNumericKind, isTextMask, keyOf, keyText, parsed } from './classify.js';
 import { ColumnProfiler } from './column.js';
 import type { ProfileOptions } from './options.js';
 
@@ -30,7 +30,23 @@ export const GENERATORS: Record<string, Generator> = {
   bools: (rng, n) => Array.from({ length: n }, () => (rng.nextFloat() < 0.02 ? null : rng.nextFloat() < 0.3 ? 'true' : 'False')),
   timestamps: (rng, n) => Array.from({ length: n }, () => new Date(Date.UTC(2020, 0, 1) + rng.intBetween(0, 3 * 365 * 24) * 3_600_000).toISOString()),
   'ints then strings': (rng, n) => Array.from({ length: n }, (_, i) => (i > n * 0.9 && rng.nextFloat() < 0.1 ? 'n/a' : String(rng.intBetween(0, 400)))),
+  // Texts that read as numbers or booleans in a string column, each its own value; shards without
+  // a word are numeric profiles, whose exact tables keep those spellings for the merge.
+  'postcodes and number spellings (exact)': (rng, n) => Array.from({ length: n }, () => postcode(rng, 300, 0.002)),
+  // Words are frequent enough that every sketched shard has one before its sketches begin.
+  'postcodes and number spellings (sketch)': (rng, n) => Array.from({ length: n }, () => postcode(rng, 20_000, 0.2)),
 };
+
+/** A zero-padded code below `codes`, or the same number spelled otherwise, or (share `words`) a word. */
+function postcode(rng: Xoshiro128, codes: number, words: number): string {
+  const u = rng.nextFloat();
+  if (u < words) return ['SW1A 1AA', 'K1A 0B1', 'True', 'true', 'n/a'][rng.intBetween(0, 4)]!;
+  const code = rng.intBetween(0, codes - 1);
+  const spelling = rng.intBetween(0, 9);
+  if (spelling === 0) return String(code);
+  if (spelling === 1) return `${code}.0`;
+  return String(code).padStart(5, '0');
+}
 
 export interface Truth {
   count: number;
@@ -44,6 +60,10 @@ export interface Truth {
 }
 
 export function truthOf(cells: readonly Cell[]): Truth {
+  // A string column's texts are each their own value; other columns' values are numbers or booleans.
+  let kinds = 0;
+  for (const cell of cells) if (cell !== null) kinds |= 1 << classifyCell(cell);
+  const textual = isTextMask(kinds);
   const counts = new Map<string, number>();
   const finite: number[] = [];
   let missing = 0;
@@ -57,7 +77,7 @@ export function truthOf(cells: readonly Cell[]): Truth {
     }
     const kind = classifyCell(cell);
     const x = parsed[0]!;
-    const text = keyText(keyOf(cell, kind));
+    const text = textual && typeof cell === 'string' ? cell : keyText(keyOf(cell, kind));
     counts.set(text, (counts.get(text) ?? 0) + 1);
     if (!isNumericKind(kind)) continue;
     if (Number.isNaN(x)) nan += 1;

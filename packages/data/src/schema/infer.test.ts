@@ -117,6 +117,15 @@ describe('inferSchema', () => {
     expect(late.anomalies).toEqual([]);
   });
 
+  it('lists a string column\'s texts as they occur, numbers and booleans spelled as they are, and validates them so', async () => {
+    const training = ['02134', '02134', '2134', '2134.0', '00501', 'True', 'SW1A 1AA'];
+    const { column, anomalies } = await inferAndValidate(training);
+    expect(column).toMatchObject({ type: 'string', values: ['00501', '02134', '2134', '2134.0', 'SW1A 1AA', 'True'] });
+    expect(anomalies).toEqual([]);
+    const stripped = await inferAndValidate(training, ['2134', '501', '2134.00', 'true', 'SW1A 1AA']);
+    expect(stripped.anomalies.map((anomaly) => [anomaly.kind, anomaly.count, anomaly.samples.map((sample) => sample.value)])).toEqual([['unexpected_string_value', 3, ['501', '2134.00', 'true']]]);
+  });
+
   it('gives a bool column a values domain that validation checks', async () => {
     const { column, anomalies } = await inferAndValidate(Array<string>(5).fill('true'), ['true', 'TRUE', 'false']);
     expect(column).toMatchObject({ type: 'bool', values: ['true'], min_domain_mass: 1 });
