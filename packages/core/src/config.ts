@@ -58,7 +58,7 @@ export const ConfigSchema = z
         classes: z
           .array(z.string())
           .optional()
-          .describe("Class labels in the model's output order, when the model outputs class indices and has no class_labels metadata"),
+          .describe("Class labels in the model's class order: names for the class indices a model outputs without class_labels metadata, or for the integer classes it declares (as many as it has)"),
         delimiter: z.string().length(1).optional(),
         null_values: z.array(z.string()).optional().describe('Field values read as missing, besides the empty field'),
       })

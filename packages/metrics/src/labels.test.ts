@@ -14,6 +14,16 @@ describe('labels', () => {
     expect(sortLabels(['<=50K', '>50K'])).toEqual(['<=50K', '>50K']);
   });
 
+  it('orders integers past 2^53, which round to the same double, by their exact values', () => {
+    expect(sortLabels(['-9007199254740992', '-9007199254740993', '9007199254740993', '9007199254740992', '1'])).toEqual([
+      '-9007199254740993',
+      '-9007199254740992',
+      '1',
+      '9007199254740992',
+      '9007199254740993',
+    ]);
+  });
+
   it('encodes string columns as indices', () => {
     const e = encodeLabels(['dog', 'cat', 'dog'], ['cat', 'cat', 'bird']);
     expect(e.labels).toEqual(['bird', 'cat', 'dog']);

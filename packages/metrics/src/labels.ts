@@ -4,9 +4,9 @@
  *
  * Label order (`sortLabels`) is what sklearn's `unique_labels` / `LabelBinarizer` would give for
  * the same column: if every label is a decimal number literal ("0", "-1", "2.5", "1e3") the column
- * is numeric to pandas/numpy and labels sort by numeric value (ties, e.g. "1" and "1.0", by
- * string); otherwise they sort as numpy sorts unicode strings, by code point (not by UTF-16 unit
- * or locale). `proba` columns must follow the same order as `labels`.
+ * is numeric to pandas/numpy and labels sort by numeric value (integers exactly, past 2^53 too;
+ * other ties, e.g. "1" and "1.0", by string); otherwise they sort as numpy sorts unicode strings,
+ * by code point (not by UTF-16 unit or locale). `proba` columns must follow the same order as `labels`.
  */
 import { compareCodePoints, ConfigurationError, InputDataError } from '@modelgate/core';
 
@@ -23,9 +23,18 @@ export function isNumericLabelSet(labels: Iterable<string>): boolean {
 export function sortLabels(values: Iterable<string>): string[] {
   const distinct = [...new Set(values)];
   if (distinct.length > 0 && isNumericLabelSet(distinct)) {
-    return distinct.sort((a, b) => Number(a) - Number(b) || compareCodePoints(a, b));
+    return distinct.sort((a, b) => Number(a) - Number(b) || compareIntegers(a, b) || compareCodePoints(a, b));
   }
   return distinct.sort(compareCodePoints);
+}
+
+const INTEGER = /^[+-]?\d+$/;
+
+/** Integers that round to the same double (past 2^53) in their exact order; 0 for anything else. */
+function compareIntegers(a: string, b: string): number {
+  if (!INTEGER.test(a) || !INTEGER.test(b)) return 0;
+  const difference = BigInt(a) - BigInt(b);
+  return difference < 0n ? -1 : difference > 0n ? 1 : 0;
 }
 
 export interface EncodedLabels {

@@ -6,6 +6,7 @@ export * from './tensor.js';
 export * from './inspect.js';
 export * from './budgets.js';
 export * from './zipmap.js';
+export * from './class-values.js';
 export * from './checker.js';
 export * from './external-data.js';
 export * from './rewrites/index.js';

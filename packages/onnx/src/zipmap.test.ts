@@ -3,6 +3,7 @@ import { join } from 'node:path';
 import * as ort from 'onnxruntime-node';
 import { describe, expect, it } from 'vitest';
 import { decodeModel, encodeModel } from './model-io.js';
+import { createModel } from './proto/codec.js';
 import { nonTensorOutputs, PROBABILITY_LABELS_KEY, stripZipMap } from './zipmap.js';
 
 const fixtures = join(import.meta.dirname, '..', '..', '..', 'fixtures', 'onnx');
@@ -54,6 +55,22 @@ describe('stripZipMap', () => {
       maxDiff = Math.max(maxDiff, Math.abs(probabilities[i * 2]! - row['<=50K']!), Math.abs(probabilities[i * 2 + 1]! - row['>50K']!));
     });
     expect(maxDiff).toBeLessThan(1e-6);
+  });
+
+  it('records integer class keys exactly, past 2^53 too', () => {
+    const keys = ['1', '9007199254740992', '9007199254740993'];
+    const zipMap = { op_type: 'ZipMap', domain: 'ai.onnx.ml', input: ['p'], output: ['output_probability'], attribute: [{ name: 'classlabels_int64s', type: 7, ints: keys }] };
+    const proto = createModel({
+      ir_version: 8,
+      opset_import: [{ domain: '', version: 15 }, { domain: 'ai.onnx.ml', version: 1 }],
+      graph: {
+        name: 'g',
+        node: [{ op_type: 'Identity', input: ['x'], output: ['p'] }, zipMap],
+        input: [{ name: 'x', type: { tensor_type: { elem_type: 1, shape: { dim: [{ dim_param: 'N' }, { dim_value: 3 }] } } } }],
+        output: [{ name: 'output_probability', type: { sequence_type: { elem_type: { map_type: { key_type: 7, value_type: { tensor_type: { elem_type: 1 } } } } } } }],
+      },
+    } as never);
+    expect(stripZipMap(decodeModel(encodeModel(proto), 'int64-keys.onnx')).stripped).toEqual({ output_probability: keys });
   });
 
   it('leaves a model without ZipMap unchanged', () => {

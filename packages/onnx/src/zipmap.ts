@@ -1,6 +1,5 @@
 import { encodeModelProto, decodeModelProto } from './proto/codec.js';
 import { DataType, type AttributeProto, type GraphProto, type ModelProto, type ValueInfoProto } from './proto/types.js';
-import { toApproximateNumber } from './dtypes.js';
 
 /** Metadata key under which the class order of each stripped ZipMap output is recorded. */
 export const PROBABILITY_LABELS_KEY = 'modelgate.probability_labels';
@@ -67,7 +66,8 @@ function classLabels(attributes: AttributeProto[]): string[] {
   const strings = attributes.find((attribute) => attribute.name === 'classlabels_strings');
   if (strings && strings.strings.length > 0) return strings.strings.map((bytes) => new TextDecoder().decode(bytes));
   const ints = attributes.find((attribute) => attribute.name === 'classlabels_int64s');
-  return ints ? ints.ints.map((value) => String(toApproximateNumber(value))) : [];
+  // Exact text: a class past 2^53 must not round onto its neighbour.
+  return ints ? ints.ints.map((value) => value.toString()) : [];
 }
 
 /** Rename a value everywhere in a graph: producers, consumers, value_info. */

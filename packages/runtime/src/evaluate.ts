@@ -80,7 +80,7 @@ export async function scoreTable(options: ScoreOptions): Promise<Scored> {
 
   const needed = new Set([label, ...(options.slices ?? []), ...(inputPlan.kind === 'matrix' ? inputPlan.columns : inputPlan.inputs.map((input) => input.column))]);
   const source = options.project && needed.size < data.columns.length ? await options.project(data.columns.filter((column) => needed.has(column))) : data;
-  const collector = new Collector(plan, label, options.slices ?? [], dataFile, options.classes !== undefined, nanFedColumns(inputPlan));
+  const collector = new Collector(plan, label, options.slices ?? [], { data: dataFile, model: options.session.name }, options.classes !== undefined, nanFedColumns(inputPlan));
   const batchTimes: number[] = [];
   let firstFeeds: FeedTensor[] | undefined;
   let batchSize = 0;
@@ -103,7 +103,7 @@ export async function scoreTable(options: ScoreOptions): Promise<Scored> {
         const outputs = await running;
         batchTimes.push(performance.now() - started);
         if (previous) await previous;
-        collector.add(batch, decodeBatch(plan, outputs as never, batch.rowCount));
+        collector.add(batch, decodeBatch(plan, outputs as never, batch.rowCount, options.session.name));
         options.onProgress?.(collector.rows);
       })();
       // It may fail while the next batch is read; that failure is thrown where it is awaited, not left unhandled.
@@ -124,7 +124,10 @@ export async function scoreTable(options: ScoreOptions): Promise<Scored> {
   if (batchTimes.length > 0) latency.batch = { ...percentiles(batchTimes), batch_size: batchSize };
   const runs = Math.min(options.latencyRuns ?? 200, collector.rows);
   if (firstFeeds && runs > 0) latency.row = await rowLatency(options, firstFeeds, outputNames, runs);
-  return { plan, inputPlan, ...onlyProbabilities(collector.finish(), plan, dataFile, options.logger), latency };
+  // Classes implied by the width of the class columns are the model's classes for the metrics too.
+  const implied = collector.impliedClasses;
+  const scoredPlan = implied && plan.task === 'classification' ? { ...plan, classes: implied } : plan;
+  return { plan: scoredPlan, inputPlan, ...onlyProbabilities(collector.finish(), plan, dataFile, options.logger), latency };
 }
 
 /** Columns fed to float inputs, where an empty cell becomes NaN (integer inputs refuse it). */
@@ -201,16 +204,17 @@ class Collector {
   /**
    * The classes the model declares (class_labels, ZipMap, data.classes): a label must be one of them.
    * Class columns without a label output or declared classes predict their index ('0'…'C-1'), so
-   * those are its classes: set on the first batch, when C is known.
+   * those are its classes (`impliedClasses`): set on the first batch, when C is known.
    */
   private modelClasses: ReadonlySet<string> | undefined;
+  impliedClasses: string[] | undefined;
   private readonly proba: string;
 
   constructor(
     private readonly plan: OutputPlan,
     private readonly label: string,
     private readonly sliceColumns: readonly string[],
-    private readonly file: string,
+    private readonly files: { data: string; model: string },
     private readonly classesFromConfig: boolean,
     /** Feature columns whose missing cells are fed as NaN, to say why a row's outputs are NaN. */
     private readonly nanFed: readonly string[],
@@ -224,14 +228,19 @@ class Collector {
     const column = (name: string): Cell[] => batch.data[batch.columns.indexOf(name)]!;
     const labels = column(this.label);
     if (!this.modelClasses && this.plan.task === 'classification' && !this.plan.label && decoded.classCount !== undefined) {
-      this.modelClasses = new Set(Array.from({ length: decoded.classCount }, (_, c) => String(c)));
+      this.impliedClasses = Array.from({ length: decoded.classCount }, (_, c) => String(c));
+      this.modelClasses = new Set(this.impliedClasses);
+    }
+    if (this.plan.task === 'classification' && this.classCount !== undefined && decoded.classCount !== this.classCount) {
+      // The batches' columns are concatenated: a width that changes would shift every later row.
+      throw new InputDataError(`output '${this.plan.probabilities}' returned ${decoded.classCount} class columns for the rows from ${this.files.data}:${batch.lines[0]} on, ${this.classCount} for those before`, { file: this.files.model });
     }
     for (let i = 0; i < batch.rowCount; i += 1) {
       const cell = labels[i];
       const line = batch.lines[i]!;
       // Trimmed first: a blank label is as missing as an empty one, and ' 1' is the class 1.
       const trimmed = typeof cell === 'string' ? cell.trim() : cell;
-      if (trimmed === null || trimmed === undefined || trimmed === '') throw new InputDataError(`label '${this.label}' is missing`, { file: this.file, line, field: this.label });
+      if (trimmed === null || trimmed === undefined || trimmed === '') throw new InputDataError(`label '${this.label}' is missing`, { file: this.files.data, line, field: this.label });
       if (this.plan.task === 'regression') {
         this.truths.push(this.targetOf(cell!, trimmed, line));
         if (decoded.values) this.requireFinite(batch, decoded.values, 1, i, line);
@@ -252,7 +261,7 @@ class Collector {
     }
     for (const name of this.sliceColumns) {
       const cells = column(name);
-      for (let i = 0; i < batch.rowCount; i += 1) this.slices[name]!.push(cells[i] === null || cells[i] === '' ? null : String(cells[i]));
+      for (let i = 0; i < batch.rowCount; i += 1) this.slices[name]!.push(sliceValue(cells[i]));
     }
     this.rows += batch.rowCount;
   }
@@ -273,14 +282,14 @@ class Collector {
     const cause = missing.length
       ? `its ${cells} fed as NaN, which a model that cannot route missing values (trees can) turns into NaN; fill the missing values or drop these rows`
       : 'none of its inputs is missing';
-    throw new InputDataError(`the model returned ${what} for this row (${cause})`, { file: this.file, line });
+    throw new InputDataError(`the model returned ${what} for this row (${cause})`, { file: this.files.data, line });
   }
 
   /** A regression target: a finite decimal number (no hex, no `Infinity`, no overflow). */
   private targetOf(cell: Exclude<Cell, null>, trimmed: Exclude<Cell, null>, line: number): number {
     const value = typeof trimmed === 'string' ? decimalValue(trimmed) : typeof trimmed === 'boolean' ? undefined : Number(trimmed);
-    if (value === undefined || Number.isNaN(value)) throw new InputDataError(`label '${this.label}': '${shownValue(cell)}' is not a number (the model is a regressor)`, { file: this.file, line, field: this.label });
-    if (!Number.isFinite(value)) throw new InputDataError(`label '${this.label}': '${shownValue(cell)}' is not a finite number`, { file: this.file, line, field: this.label });
+    if (value === undefined || Number.isNaN(value)) throw new InputDataError(`label '${this.label}': '${shownValue(cell)}' is not a number (the model is a regressor)`, { file: this.files.data, line, field: this.label });
+    if (!Number.isFinite(value)) throw new InputDataError(`label '${this.label}': '${shownValue(cell)}' is not a finite number`, { file: this.files.data, line, field: this.label });
     return value;
   }
 
@@ -291,7 +300,7 @@ class Collector {
   private unknownClass(truth: string, line: number): InputDataError {
     const classes = [...this.modelClasses!].join(', ');
     const where = this.classesFromConfig ? `the classes in data.classes (modelgate.yml): ${classes}` : `the model's classes ${classes} (set data.classes in modelgate.yml if the model's labels are named differently)`;
-    return new InputDataError(`label '${truth}' is not one of ${where}`, { file: this.file, line, field: this.label });
+    return new InputDataError(`label '${truth}' is not one of ${where}`, { file: this.files.data, line, field: this.label });
   }
 
   private labelOf(value: Cell | string): string {
@@ -328,13 +337,23 @@ function isBlank(cell: Cell | undefined): boolean {
   return cell === null || cell === undefined || (typeof cell === 'string' && cell.trim() === '');
 }
 
-/** "1", " 1", "1.0" and 1 are the same class; text labels are compared without surrounding spaces. */
+/**
+ * "1", " 1", "1.0" and 1 are the same class; text labels are compared without surrounding spaces.
+ * Integers are read exactly (BigInt), as pandas reads an int64 column: 2^53 and 2^53 + 1 stay apart.
+ */
 export function canonicalLabel(value: Cell | string): string {
   if (typeof value === 'number' || typeof value === 'bigint') return String(value);
   if (typeof value === 'boolean') return value ? 'true' : 'false';
   const trimmed = String(value).trim();
-  if (/^[+-]?\d+(\.0+)?$/.test(trimmed)) return String(Number(trimmed));
+  const integer = /^[+-]?(\d+)(\.0+)?$/.exec(trimmed);
+  if (integer) return (trimmed.startsWith('-') ? -BigInt(integer[1]!) : BigInt(integer[1]!)).toString();
   return trimmed;
+}
+
+/** A slice value is read as labels and gate slice values are: without surrounding spaces, blank = missing. */
+function sliceValue(cell: Cell | undefined): string | null {
+  const text = cell === null || cell === undefined ? '' : typeof cell === 'string' ? cell.trim() : String(cell);
+  return text === '' ? null : text;
 }
 
 /** The model's classes in the form labels and predictions take (see canonicalLabel), so they compare equal. */

@@ -1,5 +1,6 @@
-/** assembleMetrics names classes as the labels are named: trimmed, '1.0' is 1. */
+/** assembleMetrics names classes as the labels are named (trimmed, '1.0' is 1) and refuses what it cannot score in one line. */
 import { describe, expect, it } from 'vitest';
+import { formatUserError, isUserError } from '@modelgate/core';
 import { parseGate } from '@modelgate/metrics';
 import type { Scored } from '@modelgate/runtime';
 import { assembleMetrics } from './assemble.js';
@@ -45,5 +46,25 @@ describe('assembleMetrics', () => {
       ['recall[+1] >= 0.5', 0.5, true],
       ['precision[01] >= 1', 1, true],
     ]);
+  });
+
+  it('a hold-out of one class and a model that predicts only it and declares no classes: one line naming the file', () => {
+    const message = (run: () => unknown) => {
+      try {
+        run();
+      } catch (error) {
+        return isUserError(error) ? formatUserError(error) : String(error);
+      }
+      return 'no error';
+    };
+    expect(message(() => assemble('', [], ['0', '0'], ['0', '0']))).toBe(
+      "d.csv: every label in 'label' is '0' and the model predicts no other class (it declares none): classification metrics need at least 2 classes; list the model's classes under data.classes in modelgate.yml",
+    );
+  });
+
+  it('a gate on single-row latency when latency-runs is 0 says so, not "unknown metric"', () => {
+    expect(() => assemble('>50K', ['latency.p95_ms <= 5'])).toThrow(
+      "gate 'latency.p95_ms <= 5': latency.p95_ms is single-row latency, which is not measured with latency-runs 0; set latency-runs above 0, or gate the batch latency (latency.batch_p50_ms, latency.batch_p95_ms)",
+    );
   });
 });

@@ -2,7 +2,7 @@
  * From scored predictions to the body of metrics.json: one label vocabulary for truths,
  * predictions and probability columns, the positive class, slices, latency, and gates.
  */
-import { ConfigurationError, type ArtifactBody, type Logger } from '@modelgate/core';
+import { ConfigurationError, InputDataError, type ArtifactBody, type Logger } from '@modelgate/core';
 import {
   classificationBySlice,
   classificationMetrics,
@@ -82,6 +82,7 @@ export function assembleMetrics(options: AssembleOptions): Assembled {
     const predicted = scored.predictions as string[];
     const modelClasses = scored.plan.classes;
     labels = sortLabels([...new Set([...truths, ...predicted, ...(modelClasses ?? [])])]);
+    if (labels.length < 2) throw oneClass(labels[0]!, options.data);
     const encoded = encodeLabels(truths, predicted, labels);
     if (scored.probabilities) probabilities = alignProbabilities(scored.probabilities, scored.classCount!, modelClasses, labels, options.logger);
     const positiveAt = positiveIndex(labels, positive);
@@ -113,6 +114,7 @@ export function assembleMetrics(options: AssembleOptions): Assembled {
     };
   }
 
+  if (!scored.latency.row) for (const gate of gates) requireRowLatency(gate);
   const results = evaluateGates(gates, {
     head: view,
     ...(options.baseline ? { baseline: options.baseline.view } : {}),
@@ -145,6 +147,28 @@ function alignProbabilities(probabilities: Float32Array, classCount: number, mod
     for (let c = 0; c < classCount; c += 1) target[i * labels.length + columnOf[c]!] = probabilities[i * classCount + c]!;
   }
   return target;
+}
+
+/**
+ * Neither the model nor the data names a second class: there is nothing to tell apart. The model's
+ * classes fix this; the data cannot (a hold-out of one class is a fair test of a classifier).
+ */
+function oneClass(only: string, data: AssembleOptions['data']): InputDataError {
+  return new InputDataError(
+    `every label in '${data.label}' is '${only}' and the model predicts no other class (it declares none): classification metrics need at least 2 classes; list the model's classes under data.classes in modelgate.yml`,
+    { file: data.path, field: data.label },
+  );
+}
+
+const ROW_LATENCY = new Set(['latency.p50_ms', 'latency.p95_ms', 'latency.p99_ms']);
+
+/** Single-row latency is measured only with latency-runs above 0: say so rather than 'unknown metric'. */
+function requireRowLatency(gate: Gate): void {
+  if (gate.metric.slice || !ROW_LATENCY.has(gate.metric.name)) return;
+  throw new ConfigurationError(
+    `gate '${gate.expr}': ${gate.metric.name} is single-row latency, which is not measured with latency-runs 0; set latency-runs above 0, or gate the batch latency (latency.batch_p50_ms, latency.batch_p95_ms)`,
+    { field: 'gates' },
+  );
 }
 
 /** A gate whose class names (`recall[>50K]`, baseline ones too) are canonical like the labels. */
