@@ -54,16 +54,27 @@ describe('model-report bundle against the GitHub API', () => {
     expect(fake.violations).toEqual([]);
   });
 
-  it('with a read-only token (fork PR) writes the summary, warns once naming both permissions, skips the other writes, and passes', async () => {
+  it('with a read-only token (fork PR) writes the summary, warns once naming both permissions, and passes', async () => {
     fake.setPermissions('read');
     const result = await run();
     expect(result.exitCode).toBe(0);
     expect(warningsOf(result.stdout)).toEqual([
-      '::warning::could not post the PR comment: the token lacks `pull-requests: write` (pull requests from forks get a read-only token); did not try to publish the check run either (`checks: write`); the report is in the job summary and the output files',
+      '::warning::could not post the PR comment or publish the check run: the token lacks `pull-requests: write`, `checks: write` (pull requests from forks get a read-only token); the report is in the job summary and the output files',
     ]);
-    expect(fake.requestsFor('checks/create')).toHaveLength(0);
+    expect(fake.requestsFor('checks/create')).toHaveLength(1);
     expect(result.summary).toContain('## modelgate · income');
     expect(fake.state.listIssueComments('Codertocat', 'Hello-World', prNumber)).toHaveLength(0);
+  });
+
+  it('a comment refused for its permission still leaves the check run to a token that may write checks', async () => {
+    fake.setPermissions({ pull_requests: 'read', issues: 'read' });
+    const result = await run();
+    expect(result.exitCode).toBe(0);
+    expect(warningsOf(result.stdout)).toEqual([
+      '::warning::could not post the PR comment: the token lacks `pull-requests: write` (pull requests from forks get a read-only token); the report is in the job summary and the output files',
+    ]);
+    expect(fake.state.listIssueComments('Codertocat', 'Hello-World', prNumber)).toHaveLength(0);
+    expect(result.outputs['check-run-url']).not.toBe('');
   });
 
   it('turns every other GitHub failure into one warning, still tries the check run, and passes: the gates decide', async () => {

@@ -270,25 +270,33 @@ interface GitHubWrite {
 /**
  * GitHub writes are best effort: the report is in the job summary and the output files whatever
  * GitHub answers, and the gates, not GitHub, decide the step. A failed write is one warning and
- * the next write is still tried. A missing permission means a read-only token (a pull request from
- * a fork), so then the remaining writes are skipped and the one warning names what they need.
+ * the next write is still tried. Writes refused for a missing permission (a read-only token: a
+ * pull request from a fork) are named together in one warning at the end; a write that needs a
+ * permission already refused is not tried, one that needs another is (`checks: write` may be
+ * granted where `contents: write` is not).
  */
 async function writeBestEffort(logger: Logger, writes: readonly GitHubWrite[]): Promise<void> {
   const where = 'the report is in the job summary and the output files';
-  for (const [index, write] of writes.entries()) {
+  const refused: { what: string; missing: string }[] = [];
+  for (const write of writes) {
+    if (refused.some((denied) => denied.missing === write.permission)) {
+      refused.push({ what: write.what, missing: write.permission });
+      continue;
+    }
     try {
       await write.run();
     } catch (error) {
       if (error instanceof MissingPermissionError || isPermissionDenied(error)) {
-        const missing = error instanceof MissingPermissionError ? error.permission : write.permission;
-        const rest = writes.slice(index + 1);
-        const skipped = rest.length > 0 ? `; did not try to ${rest.map((w) => w.what).join(' or ')} either (${rest.map((w) => `\`${w.permission}\``).join(', ')})` : '';
-        logger.warning(`could not ${write.what}: the token lacks \`${missing}\` (pull requests from forks get a read-only token)${skipped}; ${where}`);
-        return;
+        refused.push({ what: write.what, missing: error instanceof MissingPermissionError ? error.permission : write.permission });
+        continue;
       }
       if (!(error instanceof GitHubApiError)) throw error;
       logger.warning(`could not ${write.what}: ${error.message}; ${where}`);
     }
+  }
+  if (refused.length > 0) {
+    const missing = [...new Set(refused.map((denied) => `\`${denied.missing}\``))].join(', ');
+    logger.warning(`could not ${refused.map((denied) => denied.what).join(' or ')}: the token lacks ${missing} (pull requests from forks get a read-only token); ${where}`);
   }
 }
 
