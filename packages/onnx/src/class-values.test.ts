@@ -1,6 +1,6 @@
 /** labelClassValues: which integer label outputs return class values, as skl2onnx lays classifiers out. */
 import { describe, expect, it } from 'vitest';
-import { labelClassValues } from './class-values.js';
+import { argMaxOutputs, labelClassValues } from './class-values.js';
 import { createTensor, decodeModelProto, encodeModelProto } from './proto/codec.js';
 import { DataType, type NodeProto, type TensorProto } from './proto/types.js';
 import { attr, graph, info, model, node } from './test-models.js';
@@ -41,5 +41,14 @@ describe('labelClassValues', () => {
     // A plain ArgMax returns positions; a float array is not a list of integer classes.
     expect(labelClassValues(classifier([node('ArgMax', ['x'], ['label'], [attr.int('axis', 1), attr.int('keepdims', 0)])], [['label', DataType.INT64]]))).toEqual({});
     expect(labelClassValues(classifier([argmax, lookup], [['label', DataType.INT64]], [float32Tensor('classes', [2], [0.5, 1.5])]))).toEqual({});
+  });
+});
+
+describe('argMaxOutputs', () => {
+  it('an ArgMax label through a Cast is positions; one looked up in a class array is not', () => {
+    const argmax = node('ArgMax', ['x'], ['position'], [attr.int('axis', 1), attr.int('keepdims', 0)]);
+    expect(argMaxOutputs(classifier([argmax, node('Cast', ['position'], ['label'], [attr.int('to', DataType.INT64)])], [['label', DataType.INT64]]))).toEqual(new Set(['label']));
+    const lookup = node('ArrayFeatureExtractor', ['classes', 'position'], ['label'], [], ML);
+    expect(argMaxOutputs(classifier([argmax, lookup], [['label', DataType.INT64]], [int64Tensor('classes', [2], [1, 2])]))).toEqual(new Set());
   });
 });

@@ -19,8 +19,7 @@ const ML = 'ai.onnx.ml';
 export function labelClassValues(model: ModelProto): Record<string, string[]> {
   const graph = model.graph;
   if (!graph) return {};
-  const producers = new Map<string, NodeProto>();
-  for (const node of graph.node) for (const output of node.output) producers.set(output, node);
+  const producers = producersOf(graph);
   const found: Record<string, string[]> = {};
   for (const output of graph.output) {
     const type = output.type?.tensor_type?.elem_type;
@@ -31,7 +30,30 @@ export function labelClassValues(model: ModelProto): Record<string, string[]> {
   return found;
 }
 
-function classValuesOf(name: string, graph: GraphProto, producers: Map<string, NodeProto>): string[] | undefined {
+/**
+ * Integer graph outputs an ArgMax makes (through casts and reshapes): positions, whatever classes
+ * a ZipMap beside them names.
+ */
+export function argMaxOutputs(model: ModelProto): Set<string> {
+  const graph = model.graph;
+  const found = new Set<string>();
+  if (!graph) return found;
+  const producers = producersOf(graph);
+  for (const output of graph.output) {
+    const { node } = sourceOf(output.name ?? '', producers);
+    if (output.name && node?.op_type === 'ArgMax' && isDefaultDomain(node)) found.add(output.name);
+  }
+  return found;
+}
+
+function producersOf(graph: GraphProto): Map<string, NodeProto> {
+  const producers = new Map<string, NodeProto>();
+  for (const node of graph.node) for (const output of node.output) producers.set(output, node);
+  return producers;
+}
+
+/** The node that makes `name`'s values, past the ops that pass a label through, and its output read. */
+function sourceOf(name: string, producers: Map<string, NodeProto>): { value: string; node: NodeProto | undefined } {
   let value = name;
   let node = producers.get(value);
   // A bounded walk: a graph is acyclic, but a malformed one must not hang the evaluation.
@@ -39,6 +61,11 @@ function classValuesOf(name: string, graph: GraphProto, producers: Map<string, N
     value = node.input[0] ?? '';
     node = producers.get(value);
   }
+  return { value, node };
+}
+
+function classValuesOf(name: string, graph: GraphProto, producers: Map<string, NodeProto>): string[] | undefined {
+  const { value, node } = sourceOf(name, producers);
   if (!node) return undefined;
   if (node.domain === ML && node.output[0] === value) {
     const listed = node.attribute.find((attribute) => (attribute.name === 'classlabels_ints' || attribute.name === 'classlabels_int64s') && attribute.ints.length > 0);

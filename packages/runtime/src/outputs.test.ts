@@ -35,6 +35,9 @@ describe('integer labels that are class values', () => {
     // String keys say nothing about an integer label output: it stays a position, as for class_labels.
     const strings = planOutputs([label(), probabilities], { 'modelgate.probability_labels': JSON.stringify({ output_probability: ['no', 'yes'] }) });
     expect(decodeBatch(strings, batch([1n], [0.2, 0.8]), 1).labels).toEqual(['yes']);
+    // An ArgMax's label is a position, whatever the ZipMap beside it calls the classes.
+    const argMaxed = planOutputs([{ ...label(), positions: true }, { ...probabilities, shape: ['N', 3] }], metadata);
+    expect(decodeBatch(argMaxed, batch([0n, 2n], [0.8, 0.1, 0.1, 0.1, 0.1, 0.8]), 2).labels).toEqual(['1', '3']);
   });
 
   it("data.classes names them by position: the model's second class is data.classes' second", () => {

@@ -17,6 +17,8 @@ export interface ModelOutput {
    * classifier's classlabels_ints, or the constant class array skl2onnx looks the argmax up in).
    */
   classValues?: readonly string[];
+  /** For an integer label output an ArgMax makes: it returns positions, not a ZipMap's class values. */
+  positions?: boolean;
 }
 
 export type OutputPlan =
@@ -151,6 +153,7 @@ function classificationPlan(label: ModelOutput | undefined, probabilities: strin
 function labelValuesOf(label: ModelOutput, metadata: Record<string, string>, probabilities: string | undefined): string[] | undefined {
   if (label.dtype === 'string') return undefined;
   if (label.classValues) return [...label.classValues];
+  if (label.positions) return undefined;
   const zipMapped = probabilities ? strippedZipMapClasses(metadata, probabilities) : undefined;
   return zipMapped && zipMapped.length > 0 && zipMapped.every((value) => /^[+-]?\d+$/.test(value)) ? zipMapped : undefined;
 }

@@ -5,7 +5,7 @@ import { fileURLToPath } from 'node:url';
 import { ConfigurationError, defineAction, input, parseArtifact, removeStaleFiles, writeFilesAtomic, type Config, type Logger, sha256Hex } from '@modelgate/core';
 import { openTable } from '@modelgate/data';
 import { perClassByLabel, parseGate, type MetricView } from '@modelgate/metrics';
-import { encodeModel, inspectModel, labelClassValues, loadModel, nonTensorOutputs, stripZipMap } from '@modelgate/onnx';
+import { argMaxOutputs, encodeModel, inspectModel, labelClassValues, loadModel, nonTensorOutputs, stripZipMap } from '@modelgate/onnx';
 import { createSession, ortCacheDir, provisionOnnxRuntime, scoreTable, type Scored } from '@modelgate/runtime';
 import { renderEvalSummary } from '@modelgate/report';
 import { assembleMetrics } from '../eval/assemble.js';
@@ -100,7 +100,12 @@ export const modelEval = defineAction({
     const figures = inspectModel(model, { path: modelPath.shown, sha256: modelSha, fileBytes: loaded.bytes.byteLength, externalBytes: 0 });
     // skl2onnx classifiers trained on classes such as {1, 2} return those values from their label output, not positions.
     const classValues = labelClassValues(model);
-    const outputs = figures.outputs.map((output) => (classValues[output.name] ? { ...output, classValues: classValues[output.name] } : output));
+    const argMaxed = argMaxOutputs(model);
+    const outputs = figures.outputs.map((output) => ({
+      ...output,
+      ...(classValues[output.name] ? { classValues: classValues[output.name] } : {}),
+      ...(argMaxed.has(output.name) ? { positions: true } : {}),
+    }));
 
     const services = hostServices();
     const provisioned = await provisionOnnxRuntime({
