@@ -19,7 +19,7 @@
 import { createHash } from 'node:crypto';
 import { mkdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { dirname, join, resolve } from 'node:path';
-import { errorMessage, oneLine, type Logger } from '@modelgate/core';
+import { errorMessage, oneLine, removeOnInterrupt, type Logger } from '@modelgate/core';
 import type { ToolCache } from '@modelgate/runtime';
 import type { BaselineStore } from './services.js';
 
@@ -160,6 +160,7 @@ export function createActionsBaselineStore(logger: Logger, tempDir: string, opti
       const prefix = baselineKeyPrefix(name);
       if (!usable(env, 'read', logger, prefix)) return undefined;
       const file = baselineFile(tempDir, name);
+      const forget = removeOnInterrupt(dirname(file));
       try {
         await rm(dirname(file), { recursive: true, force: true });
         const primary = preferSha ? baselineKey(name, preferSha) : prefix;
@@ -175,6 +176,7 @@ export function createActionsBaselineStore(logger: Logger, tempDir: string, opti
         logger.warning(`restoring the baseline metrics for '${name}' from the Actions cache failed: ${oneLine(errorMessage(error))}`);
         return undefined;
       } finally {
+        forget();
         await rm(dirname(file), { recursive: true, force: true }).catch(() => undefined);
       }
     },
@@ -182,6 +184,7 @@ export function createActionsBaselineStore(logger: Logger, tempDir: string, opti
       const key = baselineKey(name, sha);
       if (!usable(env, 'write', logger, key)) return false;
       const file = baselineFile(tempDir, name);
+      const forget = removeOnInterrupt(dirname(file));
       try {
         await rm(dirname(file), { recursive: true, force: true });
         await mkdir(dirname(file), { recursive: true });
@@ -206,6 +209,7 @@ export function createActionsBaselineStore(logger: Logger, tempDir: string, opti
         logger.warning(`saving the baseline metrics for '${name}' to the Actions cache failed: ${oneLine(errorMessage(error))}`);
         return false;
       } finally {
+        forget();
         await rm(dirname(file), { recursive: true, force: true }).catch(() => undefined);
       }
     },

@@ -3,8 +3,8 @@ import { loadAction } from './actions/lazy.js';
 import { main } from './cli/main.js';
 import { setHostServices } from './services.js';
 
-// The CLI's functions. They load no @actions/* package (nor their HTTP stack), and of the actions
-// only the one a command runs.
+// The CLI: runCli for dist/cli.js, main for running a command in-process (the benchmarks). Neither
+// loads an @actions/* package (nor their HTTP stack), and of the actions only the one a command runs.
 export { main };
 
 /** Entry of `dist/cli.js`: `modelgate …` as a process; its exit code. */

@@ -14,7 +14,7 @@ import { join } from 'node:path';
 import { inflateRawSync } from 'node:zlib';
 import { z } from 'zod';
 import '@modelgate/core/zod-setup';
-import { InputDataError, parseArtifact, type Artifact } from '@modelgate/core';
+import { InputDataError, parseArtifact, removeOnInterrupt, type Artifact } from '@modelgate/core';
 import type { GitHubClient } from '@modelgate/github';
 
 export const DEFAULT_ARTIFACT_NAME = 'modelgate-report';
@@ -94,12 +94,14 @@ export interface CollectReportOptions extends PrepareUploadOptions {
 
 export async function collectReport(options: CollectReportOptions): Promise<{ name: string; files: string[] }> {
   const name = options.name ?? DEFAULT_ARTIFACT_NAME;
+  const forget = removeOnInterrupt(options.directory);
   try {
     const prepared = await prepareUpload(options);
     await (options.upload ?? uploadWithActionsArtifact())(name, prepared.files, prepared.directory);
     return { name, files: prepared.files.map((file) => file.slice(prepared.directory.length + 1)) };
   } finally {
     // The staged copies were only for the upload.
+    forget();
     await rm(options.directory, { recursive: true, force: true });
   }
 }

@@ -225,8 +225,7 @@ function driftColumns(current: Pass, reference: Pass, options: DataValidationOpt
     else if (currentValues === 0 && expected(column.name)) out.push(untested(column.name, 'no_values_in_current', referenceValues, 0));
     if (referenceValues === 0 || currentValues === 0) continue;
     const kind = numeric ? 'numeric' : 'categorical';
-    // The automatic choice counts the reference's values, not its rows: Evidently chooses after
-    // dropping missing (and infinite) values. modelgate.yml `drift.columns` first, then the schema's drift_comparator, else the default choice.
+    // modelgate.yml `drift.columns` first, then the schema's drift_comparator, else the default choice.
     const comparator = schemaColumns.get(column.name)?.drift_comparator;
     const fromConfig = options.driftTests?.[column.name];
     const configured = fromConfig ?? (comparator ? `${comparator.test ?? ''}:${comparator.threshold}` : '');
@@ -243,6 +242,8 @@ function driftColumns(current: Pass, reference: Pass, options: DataValidationOpt
     // The base-2 Jensen–Shannon distance (bounded 0..1) is what modelgate reports.
     const driftOptions = { jsBase: 2 as const };
     let result;
+    // The default choice counts the reference's values, not its rows: Evidently chooses after
+    // dropping missing (and infinite) values.
     if (numeric) {
       const refValues = reference.samples.get(column.name)!.sample();
       const curValues = current.samples.get(column.name)!.sample();

@@ -70,7 +70,7 @@ export class ReleaseConflictError extends ConfigurationError {}
 
 const ASSET_NAME = /^[A-Za-z0-9_+@-][A-Za-z0-9._+@-]*$/;
 /** GitHub: "Each file included in a release must be under 2 GiB." */
-export const MAX_RELEASE_ASSET_BYTES = 2 * 1024 ** 3;
+const MAX_RELEASE_ASSET_BYTES = 2 * 1024 ** 3;
 
 interface AssetInfo {
   id: number;

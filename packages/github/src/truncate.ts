@@ -16,7 +16,7 @@ export const RELEASE_BODY_LIMIT = 125_000;
 export const JOB_SUMMARY_LIMIT_BYTES = 1024 * 1024;
 
 /** The notice's default last sentence: where readers find what was cut. */
-export const FULL_REPORT_IN_SUMMARY = "The workflow run's job summary and artifacts have the full report.";
+const FULL_REPORT_IN_SUMMARY = "The workflow run's job summary and artifacts have the full report.";
 
 export interface TruncateOptions {
   /** The limit the notice names, when `limit` is what is left of it after a prefix. */

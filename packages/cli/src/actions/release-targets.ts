@@ -119,7 +119,7 @@ export function releaseTagPrefix(given: string | undefined, name: string): strin
  * only with the single-model prefix `v`. Under `<name>/v` (the default) or any other prefix, models
  * share the repository with each other or with its software releases, and would take it from them.
  */
-export function takesLatestRelease(prefix: string): boolean {
+function takesLatestRelease(prefix: string): boolean {
   return prefix === 'v';
 }
 
@@ -210,7 +210,8 @@ export function githubTarget(name: string, prefix: string, environment: { reposi
         body,
         files,
         prerelease,
-        makeLatest: takesLatestRelease(prefix) && !prerelease,
+        // A prerelease never takes it (publishGitHubRelease).
+        makeLatest: takesLatestRelease(prefix),
         logger,
       });
       return {
