@@ -1,8 +1,9 @@
 import { randomBytes } from 'node:crypto';
+import { rmSync } from 'node:fs';
 import { lstat, mkdir, open, rename, stat, unlink, writeFile } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import { ConfigurationError } from './errors.js';
-import { removeOnInterrupt } from './interrupt.js';
+import { undoOnInterrupt } from './interrupt.js';
 
 /**
  * Write a file atomically: a temp file beside the target, then rename. A reader (or a crash)
@@ -22,7 +23,9 @@ export async function writeFileAtomic(path: string, content: string | Uint8Array
 export async function writeFilesAtomic(files: readonly { path: string; content: string | Uint8Array | Iterable<string> }[]): Promise<void> {
   const temps: string[] = [];
   // An interrupted write leaves no temp file beside its target either.
-  const forgets: (() => void)[] = [];
+  const forget = undoOnInterrupt(() => {
+    for (const temp of temps) rmSync(temp, { force: true });
+  });
   try {
     for (const { path, content } of files) {
       await mkdir(dirname(path), { recursive: true }).catch((error: unknown) => {
@@ -30,7 +33,6 @@ export async function writeFilesAtomic(files: readonly { path: string; content: 
       });
       const temp = `${path}.${randomBytes(6).toString('hex')}.tmp`;
       temps.push(temp);
-      forgets.push(removeOnInterrupt(temp));
       await writeFile(temp, content).catch((error: unknown) => {
         throw writeError(error, path, 'write');
       });
@@ -48,7 +50,7 @@ export async function writeFilesAtomic(files: readonly { path: string; content: 
     await Promise.all(temps.map((temp) => unlink(temp).catch(() => undefined)));
     throw error;
   } finally {
-    for (const forget of forgets) forget();
+    forget();
   }
 }
 

@@ -6,7 +6,7 @@
 import { ConfigurationError, countsTowardDrift, type ArtifactBody, type DriftColumnBody as DriftColumn, type UntestedReason } from '@modelgate/core';
 import type { z } from 'zod';
 import type { DataSchemaFile } from '@modelgate/core';
-import { categoricalDrift, CHOICE_UNIQUES, chooseTest, datasetDrift, distinctUnion, NumericReservoir, numericDrift, type DriftTestName } from './drift/index.js';
+import { categoricalDrift, CHOICE_UNIQUES, chooseTest, datasetDrift, distinctUnion, NUMERIC_ONLY_TESTS, NumericReservoir, numericDrift, type DriftTestName } from './drift/index.js';
 import { comparableCounts, valueCounts } from './profile/distribution.js';
 import type { ColumnProfileJson } from './profile/json.js';
 import { assertReadableBounds } from './schema/checks.js';
@@ -230,7 +230,7 @@ function driftColumns(current: Pass, reference: Pass, options: DataValidationOpt
     const fromConfig = options.driftTests?.[column.name];
     const configured = fromConfig ?? (comparator ? `${comparator.test ?? ''}:${comparator.threshold}` : '');
     let [name, threshold] = configured.split(':');
-    if (!numeric && (name === 'ks' || name === 'wasserstein')) {
+    if (!numeric && NUMERIC_ONLY_TESTS.has(name as DriftTestName)) {
       // Numeric in the reference: it is the current data whose values are not all numbers (its
       // type anomaly says so); the column is compared by categories, as without a configured test.
       if (!isNumeric(ref)) {

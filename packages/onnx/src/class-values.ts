@@ -6,6 +6,7 @@
  * the argmax up in a constant array of the classes (ArrayFeatureExtractor), then cast and reshape it.
  */
 import { DataType, type GraphProto, type ModelProto, type NodeProto, type TensorProto } from './proto/types.js';
+import { DEFAULT_DOMAIN, normalizeDomain } from './inspect.js';
 import { tensorDims, elementCount, isExternal } from './tensor.js';
 
 /** Ops that pass a label through unchanged in value: skl2onnx casts and reshapes its labels. */
@@ -76,7 +77,7 @@ function classValuesOf(name: string, graph: GraphProto, producers: Map<string, N
   return undefined;
 }
 
-const isDefaultDomain = (node: NodeProto): boolean => node.domain === undefined || node.domain === '' || node.domain === 'ai.onnx';
+const isDefaultDomain = (node: NodeProto): boolean => normalizeDomain(node.domain) === DEFAULT_DOMAIN;
 
 function gatherAxis(node: NodeProto): number {
   const axis = node.attribute.find((attribute) => attribute.name === 'axis')?.i;

@@ -70,10 +70,7 @@ export function planOutputs(outputs: readonly ModelOutput[], metadata: Record<st
   if (value) return { task: 'regression', value: value.name };
   // A torch classifier's one output (`y`, `output`, `logits`): its class scores, whatever its name.
   const only = outputs.length === 1 ? outputs[0]! : undefined;
-  if (only && isClassColumns(only)) {
-    const onlyClasses = configClasses ?? classesFromMetadata(metadata, only.name);
-    return { task: 'classification', probabilities: only.name, columns: 'unchecked', ...(onlyClasses ? { classes: onlyClasses } : {}) };
-  }
+  if (only && isClassColumns(only)) return { ...classificationPlan(undefined, only.name, metadata, configClasses), columns: 'unchecked' };
   throw new ConfigurationError(
     `cannot tell what the model predicts from its outputs (${outputs.map(outputText).join('; ')}); expected a label tensor, an [N, C] probability tensor, or an [N] value (name them under outputs: in modelgate.yml)`,
     { field: 'model' },
@@ -91,8 +88,8 @@ const isFloatMatrix = (output: ModelOutput): boolean => FLOATS.has(output.dtype)
 
 /** A float [N, C] tensor with a known C ≥ 2: one column per class. */
 function isClassColumns(output: ModelOutput): boolean {
-  const width = output.shape?.length === 2 ? output.shape[1] : undefined;
-  return FLOATS.has(output.dtype) && typeof width === 'number' && width >= 2;
+  const width = output.shape?.[1];
+  return isFloatMatrix(output) && typeof width === 'number' && width >= 2;
 }
 
 /** The outputs modelgate.yml names; each must exist and have a shape fit for its role. */

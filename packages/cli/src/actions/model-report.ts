@@ -270,19 +270,14 @@ interface GitHubWrite {
 /**
  * GitHub writes are best effort: the report is in the job summary and the output files whatever
  * GitHub answers, and the gates, not GitHub, decide the step. A failed write is one warning and
- * the next write is still tried. Writes refused for a missing permission (a read-only token: a
- * pull request from a fork) are named together in one warning at the end; a write that needs a
- * permission already refused is not tried, one that needs another is (`checks: write` may be
- * granted where `contents: write` is not).
+ * the next write is still tried, also after one refused for a missing permission (`checks: write`
+ * may be granted where `contents: write` is not). Refused writes (a read-only token: a pull request
+ * from a fork) are named together in one warning at the end.
  */
 async function writeBestEffort(logger: Logger, writes: readonly GitHubWrite[]): Promise<void> {
   const where = 'the report is in the job summary and the output files';
   const refused: { what: string; missing: string }[] = [];
   for (const write of writes) {
-    if (refused.some((denied) => denied.missing === write.permission)) {
-      refused.push({ what: write.what, missing: write.permission });
-      continue;
-    }
     try {
       await write.run();
     } catch (error) {

@@ -6,7 +6,7 @@ import { fileURLToPath } from 'node:url';
 import { ConfigurationError, defineAction, formatCount, input, InputDataError, undoOnInterrupt, withTempDir, writeFilesAtomic, type Logger, sha256Hex, shownValue } from '@modelgate/core';
 import { checkParity, convertTreeModel, DEFAULT_RELATIVE_TOLERANCE, DEFAULT_TOLERANCE, encodeOnnx, ParityTally, parityTolerances, type ParityReport } from '@modelgate/convert';
 import { openTable } from '@modelgate/data';
-import { assertValidModel, decodeModel, inspectModel, loadModel } from '@modelgate/onnx';
+import { assertValidModel, DEFAULT_DOMAIN, inspectModel, loadModel, normalizeDomain, type ModelProto } from '@modelgate/onnx';
 import { batchToFeeds, createSession, decimalValue, ortCacheDir, planInputs, planOutputs, provisionOnnxRuntime, type OrtModule } from '@modelgate/runtime';
 import { artifactFile, refuseOverwritingInputs, removeStaleArtifacts, workspacePath } from '../files.js';
 import { hostServices } from '../services.js';
@@ -67,6 +67,7 @@ export const onnxConvert = defineAction({
     await removeStaleArtifacts([{ path: report.absolute, kind: 'convert' }]);
     const sourceBytes = await readSource(source.absolute, source.shown);
     let onnx: Uint8Array;
+    let targetOpset: { 'ai.onnx': number; 'ai.onnx.ml'?: number };
     let parity: ParityReport | undefined;
     let format: 'xgboost' | 'lightgbm' | 'command';
     let objective: string | undefined;
@@ -77,11 +78,14 @@ export const onnxConvert = defineAction({
       if (!inputs['allow-on-fork'] && isForkPullRequest(environment.event)) {
         throw new ConfigurationError('refusing to run a converter command on a pull request from a fork: the PR controls the model file, and loading pickles runs code (set allow-on-fork only if you trust every contributor)', { field: 'command' });
       }
-      onnx = await runConverter(inputs.command, source.absolute, environment.tempDir, inputs['command-timeout']!, logger);
+      const converted = await runConverter(inputs.command, source.absolute, environment.tempDir, inputs['command-timeout']!, logger);
+      onnx = converted.bytes;
+      // target-opset never reaches a command: convert.json records what its model imports.
+      targetOpset = importedOpsets(converted.model);
       format = 'command';
       if (inputs['parity-data'] && inputs['parity-expected']) {
         const ort = await runtimeFor(inputs['ort-path'], environment, logger);
-        parity = await commandParity(ort, onnx, {
+        parity = await commandParity(ort, converted, {
           data: workspacePath(environment.workspace, inputs['parity-data']),
           expected: workspacePath(environment.workspace, inputs['parity-expected']),
           label: inputs.label ?? config?.data?.label,
@@ -101,6 +105,7 @@ export const onnxConvert = defineAction({
       });
       assertValidModel(conversion.model, out.shown);
       onnx = encodeOnnx(conversion.model);
+      targetOpset = { 'ai.onnx': inputs['target-opset']!, 'ai.onnx.ml': 3 };
       format = conversion.info.format === 'xgboost-json' ? 'xgboost' : 'lightgbm';
       objective = conversion.info.objective;
       libraryVersion = conversion.info.sourceVersion;
@@ -125,7 +130,7 @@ export const onnxConvert = defineAction({
     await writeFilesAtomic([{ path: out.absolute, content: onnx }, artifactFile(report.absolute, 'convert', {
       source: { path: source.shown, sha256: sha256Hex(sourceBytes), bytes: sourceBytes.byteLength, format, ...(objective ? { objective } : {}), ...(libraryVersion ? { library_version: libraryVersion } : {}) },
       output: { path: out.shown, sha256: sha256Hex(onnx), bytes: onnx.byteLength },
-      target_opset: format === 'command' ? importedOpsets(onnx) : { 'ai.onnx': inputs['target-opset']!, 'ai.onnx.ml': 3 },
+      target_opset: targetOpset,
       ...(inputs.from === 'command' ? { command: inputs.command } : {}),
       ...(parity
         ? {
@@ -193,10 +198,9 @@ async function runtimeFor(ortPath: string | undefined, environment: { workspace:
  */
 async function commandParity(
   ort: OrtModule,
-  onnx: Uint8Array,
+  { bytes: onnx, model }: { bytes: Uint8Array; model: ModelProto },
   options: { data: { absolute: string; shown: string }; expected: { absolute: string; shown: string }; label: string | undefined; limit: number; tolerance: number; relativeTolerance: number; name: string },
 ): Promise<ParityReport> {
-  const model = decodeModel(onnx, options.name);
   const figures = inspectModel(model, { path: options.name, sha256: '', fileBytes: onnx.byteLength, externalBytes: 0 });
   const table = await openTable(options.data.absolute, {}, options.data.shown);
   const plan = planInputs(figures.inputs, table.columns, { label: options.label ?? '', file: options.data.shown, ...(figures.metadata['feature_names'] ? { featureNames: figures.metadata['feature_names'].split(',') } : {}) });
@@ -287,13 +291,12 @@ async function parityRows(absolute: string, shown: string, features: number, fea
   return out;
 }
 
-/** The opsets a converter's model imports (target-opset does not reach a command): what convert.json records for it. */
-function importedOpsets(onnx: Uint8Array): { 'ai.onnx': number; 'ai.onnx.ml'?: number } {
-  const imports = decodeModel(onnx, 'converter output').opset_import ?? [];
-  const version = (domains: string[]) => imports.find((entry) => domains.includes(entry.domain ?? ''))?.version;
-  const ml = version(['ai.onnx.ml']);
+/** The ai.onnx and ai.onnx.ml opsets a converter's model imports. */
+function importedOpsets(model: ModelProto): { 'ai.onnx': number; 'ai.onnx.ml'?: number } {
+  const version = (domain: string) => model.opset_import.find((entry) => normalizeDomain(entry.domain) === domain)?.version;
+  const ml = version('ai.onnx.ml');
   // The checker has made sure the default domain is imported.
-  return { 'ai.onnx': Number(version(['', 'ai.onnx'])), ...(ml !== undefined ? { 'ai.onnx.ml': Number(ml) } : {}) };
+  return { 'ai.onnx': Number(version(DEFAULT_DOMAIN)), ...(ml !== undefined ? { 'ai.onnx.ml': Number(ml) } : {}) };
 }
 
 function isForkPullRequest(event: Record<string, unknown> | undefined): boolean {
@@ -304,12 +307,12 @@ function isForkPullRequest(event: Record<string, unknown> | undefined): boolean 
 }
 
 /** Run the user's converter with {input}/{output} filled in; its output must be an ONNX model that passes the checker. */
-async function runConverter(command: string, inputPath: string, tempDir: string, timeoutSeconds: number, logger: Logger): Promise<Uint8Array> {
+async function runConverter(command: string, inputPath: string, tempDir: string, timeoutSeconds: number, logger: Logger): Promise<{ bytes: Uint8Array; model: ModelProto }> {
   // Outside a runner (the CLI, other CIs) nothing else empties the temp directory.
   return withTempDir(tempDir, 'modelgate-convert-', (dir) => convertInto(join(dir, 'model.onnx'), command, inputPath, timeoutSeconds, logger));
 }
 
-async function convertInto(output: string, command: string, inputPath: string, timeoutSeconds: number, logger: Logger): Promise<Uint8Array> {
+async function convertInto(output: string, command: string, inputPath: string, timeoutSeconds: number, logger: Logger): Promise<{ bytes: Uint8Array; model: ModelProto }> {
   // POSIX shells take single quotes; cmd.exe only double quotes (which paths cannot contain on Windows).
   const quote = (path: string) => (process.platform === 'win32' ? `"${path}"` : `'${path.replace(/'/g, "'\\''")}'`);
   const line = command.replace(/\{input\}/g, quote(inputPath)).replace(/\{output\}/g, quote(output));
@@ -351,5 +354,5 @@ async function convertInto(output: string, command: string, inputPath: string, t
     throw error;
   });
   assertValidModel(model, 'converter output');
-  return bytes;
+  return { bytes, model };
 }

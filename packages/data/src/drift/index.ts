@@ -73,6 +73,9 @@ export const DEFAULT_THRESHOLDS: Readonly<Record<DriftTestName, number>> = {
 /** Tests reporting a p-value (drift when small) rather than a distance (drift when large). */
 export const P_VALUE_TESTS: ReadonlySet<DriftTestName> = new Set(['ks', 'chi2', 'z']);
 
+/** Tests that need numbers: no category counts will do. */
+export const NUMERIC_ONLY_TESTS: ReadonlySet<DriftTestName> = new Set(['ks', 'wasserstein']);
+
 /** chooseTest never needs to know of more distinct values than this. */
 export const CHOICE_UNIQUES = 6;
 
@@ -250,6 +253,7 @@ export function categoricalDrift(
   requireNonEmpty(rows.reference_rows, 'reference');
   requireNonEmpty(rows.current_rows, 'current');
   const name = test ?? chooseTest('categorical', rows.reference_rows, keys.length);
+  if (NUMERIC_ONLY_TESTS.has(name)) throw new RangeError(`drift: test '${name}' needs numeric values, not category counts`);
   switch (name) {
     case 'chi2': {
       const r = chiSquareTest(keys, reference, current);
@@ -259,9 +263,6 @@ export function categoricalDrift(
       const r = zTest(keys, reference, current);
       return result(name, r.statistic, r.pvalue, threshold, rows);
     }
-    case 'ks':
-    case 'wasserstein':
-      throw new RangeError(`drift: test '${name}' needs numeric values, not category counts`);
     default:
       return distanceResult(name, categoryShares(keys, reference, current), threshold, options, rows);
   }
